@@ -1,0 +1,44 @@
+//! The loop every blocking example shares: read from a `TcpStream` into
+//! the driver, hand events to a callback, write what the driver wants
+//! written, and run the close timer with the socket's read timeout.
+
+use std::io::{ErrorKind, Read};
+use std::net::{Shutdown, TcpStream};
+use std::time::Instant;
+use wsdriver::{Driver, Event, ReadyState};
+
+/// Drives `driver` over `stream` until the connection closes. `on_event`
+/// gets every event and may use the driver to answer.
+pub fn run(
+    mut stream: TcpStream,
+    driver: &mut Driver,
+    mut on_event: impl FnMut(&mut Driver, Event),
+) -> std::io::Result<()> {
+    stream.set_nodelay(true)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        while let Some(event) = driver.poll_event() {
+            on_event(driver, event);
+        }
+        driver.write_output(&mut stream)?;
+        if driver.ready_state() == ReadyState::Closed {
+            let _ = stream.shutdown(Shutdown::Both);
+            return Ok(());
+        }
+        let now = Instant::now();
+        let timeout = driver.next_deadline(now).map(|at| {
+            at.saturating_duration_since(now)
+                .max(std::time::Duration::from_millis(1))
+        });
+        stream.set_read_timeout(timeout)?;
+        match stream.read(&mut buf) {
+            Ok(0) => driver.transport_closed(),
+            Ok(n) => driver.parse(&buf[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                driver.handle_timeout(Instant::now())
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => driver.transport_closed(),
+        }
+    }
+}

@@ -1,0 +1,766 @@
+//! [`Driver`]: one WebSocket connection as a state machine. Bytes go in
+//! with [`Driver::parse`], bytes to send come out of the output buffer,
+//! and what happened comes out of [`Driver::poll_event`]. The driver owns
+//! no socket and reads no clock.
+
+use crate::close::{self, truncate_reason, MAX_REASON_LEN};
+use crate::error::Error;
+use crate::event::{CloseEvent, Event, Message, PingId, Text};
+use crate::handshake::{client, server};
+use crate::http::{self, parse_request, parse_response, HeadError, HttpRequest, Request, Response};
+use crate::hybi::frame::Opcode;
+use crate::hybi::receiver::{Failure, Incoming, MaskRule, Receiver};
+use crate::hybi::sender::{close_payload, write_frame, Payload};
+use crate::options::Options;
+use crate::output::Output;
+use ::http::{HeaderMap, HeaderName, HeaderValue};
+use bytes::{Bytes, BytesMut};
+use std::collections::VecDeque;
+use std::fmt;
+use std::io::{self, IoSlice, Write};
+use std::time::{Duration, Instant};
+use url::Url;
+
+/// Which end of the connection a driver plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Client,
+    Server,
+}
+
+/// The connection's state, as in the WebSocket API (0 to 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ReadyState {
+    Connecting = 0,
+    Open = 1,
+    Closing = 2,
+    Closed = 3,
+}
+
+/// The protocol version spoken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// RFC 6455.
+    Hybi13,
+    /// Draft 8, which differs from RFC 6455 only in its handshake version.
+    Hybi8,
+}
+
+impl Version {
+    /// The seed's name: `hybi-13`, `hybi-8`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Version::Hybi13 => "hybi-13",
+            Version::Hybi8 => "hybi-8",
+        }
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// A raw server reading the request head.
+    ReadingRequest,
+    /// A server holding a request, waiting for `start`.
+    AwaitingStart,
+    /// A client before `start`.
+    Idle,
+    /// A client reading the response head.
+    ReadingResponse,
+    /// Frames flow both ways.
+    Frames,
+    /// Nothing more is read.
+    Done,
+}
+
+/// The close-handshake deadline. Arming it needs the time, which the driver
+/// does not know until the caller next asks for the deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Timer {
+    Off,
+    Pending(Duration),
+    At(Instant),
+}
+
+/// A WebSocket connection, client or server, without I/O.
+///
+/// ```
+/// use wsdriver::{Driver, Event, Options};
+///
+/// let mut client = Driver::client("ws://example.com/chat", Options::default()).unwrap();
+/// client.start();
+/// let request = client.take_output();
+/// assert!(request.starts_with(b"GET /chat HTTP/1.1\r\n"));
+///
+/// let mut server = Driver::server(Options::default()).unwrap();
+/// server.parse(&request);
+/// assert_eq!(server.poll_event(), Some(Event::Connect));
+/// server.start();
+/// client.parse(&server.take_output());
+/// assert_eq!(client.poll_event(), Some(Event::Open));
+///
+/// client.text("hello").unwrap();
+/// server.parse(&client.take_output());
+/// server.poll_event(); // Event::Open
+/// match server.poll_event() {
+///     Some(Event::Message(message)) => assert_eq!(message.as_bytes(), b"hello"),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
+pub struct Driver {
+    role: Role,
+    phase: Phase,
+    ready_state: ReadyState,
+    options: Options,
+    mask: bool,
+    version: Option<Version>,
+    protocol: Option<String>,
+    url: Option<Url>,
+    /// The client's `Sec-WebSocket-Key`.
+    key: Option<String>,
+    custom_headers: HeaderMap,
+    request: Option<Box<Request>>,
+    response: Option<Box<Response>>,
+    input: BytesMut,
+    output: Output,
+    events: VecDeque<Event>,
+    receiver: Receiver,
+    /// What the caller sent before the handshake finished, in order.
+    queue: Vec<(Opcode, Bytes)>,
+    pings: VecDeque<(PingId, Bytes)>,
+    next_ping: u64,
+    close_timer: Timer,
+}
+
+impl fmt::Debug for Driver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Driver")
+            .field("role", &self.role)
+            .field("ready_state", &self.ready_state)
+            .field("version", &self.version)
+            .field("protocol", &self.protocol)
+            .field("buffered_amount", &self.output.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Driver {
+    fn new(role: Role, phase: Phase, options: Options) -> Result<Self, Error> {
+        options.validate()?;
+        let mask = options.masking.unwrap_or(role == Role::Client);
+        let mask_rule = match (role, options.require_masking) {
+            (Role::Client, _) => MaskRule::Forbidden,
+            (Role::Server, true) => MaskRule::Required,
+            (Role::Server, false) => MaskRule::Optional,
+        };
+        Ok(Driver {
+            role,
+            phase,
+            ready_state: ReadyState::Connecting,
+            receiver: Receiver::new(mask_rule, options.max_length),
+            options,
+            mask,
+            version: None,
+            protocol: None,
+            url: None,
+            key: None,
+            custom_headers: HeaderMap::new(),
+            request: None,
+            response: None,
+            input: BytesMut::new(),
+            output: Output::default(),
+            events: VecDeque::new(),
+            queue: Vec::new(),
+            pings: VecDeque::new(),
+            next_ping: 0,
+            close_timer: Timer::Off,
+        })
+    }
+
+    /// A client for a `ws:` or `wss:` URL. Userinfo in the URL becomes a
+    /// Basic `Authorization` header. Call [`start`](Self::start) once the
+    /// transport (and TLS, for `wss:`) is up.
+    pub fn client(url: &str, options: Options) -> Result<Self, Error> {
+        let mut driver = Self::new(Role::Client, Phase::Idle, options)?;
+        driver.url = Some(client::parse_url(url)?);
+        driver.version = Some(Version::Hybi13);
+        Ok(driver)
+    }
+
+    /// A server that reads the HTTP request head itself: feed it the
+    /// connection's bytes, wait for [`Event::Connect`], look at
+    /// [`request`](Self::request), then [`start`](Self::start).
+    pub fn server(options: Options) -> Result<Self, Error> {
+        Self::new(Role::Server, Phase::ReadingRequest, options)
+    }
+
+    /// A server for a request something else parsed (hyper, axum, your own
+    /// HTTP code). Feed it any bytes read after the head, then
+    /// [`start`](Self::start).
+    pub fn http(request: &impl HttpRequest, options: Options) -> Result<Self, Error> {
+        let mut driver = Self::new(Role::Server, Phase::AwaitingStart, options)?;
+        driver.request = Some(Box::new(Request::from_any(request)));
+        Ok(driver)
+    }
+
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    pub fn ready_state(&self) -> ReadyState {
+        self.ready_state
+    }
+
+    /// The protocol version: known on a client from the start, on a server
+    /// once the handshake is accepted.
+    pub fn version(&self) -> Option<Version> {
+        self.version
+    }
+
+    /// The subprotocol both sides agreed on, once open.
+    pub fn protocol(&self) -> Option<&str> {
+        self.protocol.as_deref()
+    }
+
+    /// The connection's URL: the client's target, or on a server the URL
+    /// the request addressed (`wss:` when proxy headers say TLS).
+    pub fn url(&self) -> Option<&Url> {
+        self.url.as_ref()
+    }
+
+    /// The request a server is answering.
+    pub fn request(&self) -> Option<&Request> {
+        self.request.as_deref()
+    }
+
+    /// Bytes that followed the request head and have not been read as
+    /// frames yet: a raw server's view of the request body at `Connect`.
+    pub fn body(&self) -> &[u8] {
+        match self.phase {
+            Phase::ReadingRequest | Phase::AwaitingStart => &self.input,
+            _ => &[],
+        }
+    }
+
+    /// The status of the server's response, on a client.
+    pub fn status_code(&self) -> Option<u16> {
+        self.response.as_ref().map(|r| r.status.as_u16())
+    }
+
+    /// The headers of the server's response, on a client.
+    pub fn headers(&self) -> Option<&HeaderMap> {
+        self.response.as_ref().map(|r| &r.headers)
+    }
+
+    /// Adds a header to the handshake this side sends; only before
+    /// [`start`](Self::start).
+    pub fn set_header(&mut self, name: &str, value: &str) -> Result<(), Error> {
+        if !matches!(
+            self.phase,
+            Phase::Idle | Phase::ReadingRequest | Phase::AwaitingStart
+        ) {
+            return Err(Error::InvalidHeader(format!(
+                "{name}: headers cannot be set after the handshake has started"
+            )));
+        }
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| Error::InvalidHeader(format!("{name:?} is not a valid header name")))?;
+        let value = HeaderValue::from_str(value).map_err(|_| {
+            Error::InvalidHeader(format!("{value:?} is not a valid value for {name}"))
+        })?;
+        self.custom_headers.append(name, value);
+        Ok(())
+    }
+
+    /// Sends the handshake: the request on a client, the response on a
+    /// server. Returns whether a handshake was sent; a server that refuses
+    /// the request sends the refusal, reports `Error` and `Close`, and
+    /// returns `false`.
+    pub fn start(&mut self) -> bool {
+        match self.phase {
+            Phase::Idle => {
+                let key = crate::handshake::key::generate_key();
+                let url = self.url.as_ref().expect("clients have a URL");
+                client::write_request(
+                    self.output.buffer(),
+                    url,
+                    &key,
+                    &self.options.protocols,
+                    &self.custom_headers,
+                );
+                self.key = Some(key);
+                self.phase = Phase::ReadingResponse;
+                self.process();
+                true
+            }
+            Phase::AwaitingStart => {
+                let request = self
+                    .request
+                    .take()
+                    .expect("a server in AwaitingStart has a request");
+                let result = server::accept(
+                    request.as_ref(),
+                    &self.options.protocols,
+                    &self.custom_headers,
+                    self.output.buffer(),
+                );
+                self.url = server_url(&request);
+                self.request = Some(request);
+                match result {
+                    Ok(accepted) => {
+                        self.version = Some(accepted.version);
+                        self.protocol = accepted.protocol;
+                        self.open();
+                        self.process();
+                        true
+                    }
+                    Err(refusal) => {
+                        refusal.write(self.output.buffer());
+                        self.events.push_back(Event::Error(Error::BadRequest {
+                            status: refusal.status,
+                            message: refusal.message.clone(),
+                        }));
+                        self.finish(close::PROTOCOL_ERROR, refusal.message, false);
+                        false
+                    }
+                }
+            }
+            _ => false,
+        }
+    }
+
+    /// Answers a request with a plain HTTP response instead of a WebSocket
+    /// (a raw server's other requests, or a refusal of your own), then
+    /// closes.
+    pub fn reject(&mut self, status: u16, body: &str) -> Result<(), Error> {
+        if !matches!(self.phase, Phase::AwaitingStart) {
+            return Err(Error::Closed);
+        }
+        if !(200..=599).contains(&status) {
+            return Err(Error::InvalidOption(format!(
+                "{status} is not a final HTTP status"
+            )));
+        }
+        let length = body.len().to_string();
+        let headers: [(&str, &[u8]); 3] = [
+            ("Content-Type", b"text/plain"),
+            ("Content-Length", length.as_bytes()),
+            ("Connection", b"close"),
+        ];
+        http::write_response(
+            self.output.buffer(),
+            status,
+            None,
+            &headers,
+            &self.custom_headers,
+            body.as_bytes(),
+        );
+        self.ready_state = ReadyState::Closed;
+        self.phase = Phase::Done;
+        self.queue.clear();
+        self.input = BytesMut::new();
+        Ok(())
+    }
+
+    /// Feeds bytes received from the transport.
+    pub fn parse(&mut self, data: &[u8]) {
+        if self.phase == Phase::Done {
+            return;
+        }
+        self.input.extend_from_slice(data);
+        self.process();
+    }
+
+    /// The buffer [`parse`](Self::parse) appends to, for callers that read
+    /// straight into it (no copy, no zero-filling): append, then call
+    /// [`process`](Self::process).
+    pub fn input_buffer(&mut self) -> &mut BytesMut {
+        &mut self.input
+    }
+
+    /// How many more bytes would complete the frame in progress; a hint
+    /// for sizing reads.
+    pub fn read_hint(&self) -> usize {
+        self.receiver.wanted(self.input.len())
+    }
+
+    /// Reads whatever [`input_buffer`](Self::input_buffer) holds.
+    pub fn process(&mut self) {
+        loop {
+            match self.phase {
+                Phase::ReadingRequest => {
+                    match parse_request(&self.input, self.options.max_handshake_size) {
+                        Ok(None) => return,
+                        Ok(Some((request, len))) => {
+                            let _ = self.input.split_to(len);
+                            self.request = Some(Box::new(request));
+                            self.phase = Phase::AwaitingStart;
+                            self.events.push_back(Event::Connect);
+                            return;
+                        }
+                        Err(error) => {
+                            let (status, message) = match error {
+                                HeadError::TooLarge => {
+                                    (431, "Request header fields too large".to_owned())
+                                }
+                                HeadError::Malformed(message) => (400, message),
+                            };
+                            let refusal = server::Refusal {
+                                status,
+                                message: message.clone(),
+                            };
+                            refusal.write(self.output.buffer());
+                            self.events.push_back(Event::Error(Error::BadRequest {
+                                status,
+                                message: message.clone(),
+                            }));
+                            self.finish(close::PROTOCOL_ERROR, message, false);
+                            return;
+                        }
+                    }
+                }
+                Phase::ReadingResponse => {
+                    match parse_response(&self.input, self.options.max_handshake_size) {
+                        Ok(None) => return,
+                        Ok(Some((response, len))) => {
+                            let _ = self.input.split_to(len);
+                            let key = self.key.as_deref().unwrap_or("");
+                            let result = client::validate(&response, key, &self.options.protocols);
+                            self.response = Some(Box::new(response));
+                            match result {
+                                Ok(protocol) => {
+                                    self.protocol = protocol;
+                                    self.open();
+                                }
+                                Err(message) => return self.fail_handshake(message),
+                            }
+                        }
+                        Err(HeadError::TooLarge) => {
+                            return self.fail_handshake("Response header fields too large".into())
+                        }
+                        Err(HeadError::Malformed(message)) => return self.fail_handshake(message),
+                    }
+                }
+                Phase::Frames => match self.receiver.next(&mut self.input) {
+                    Ok(Some(incoming)) => self.handle(incoming),
+                    Ok(None) => return,
+                    Err(failure) => self.fail(failure),
+                },
+                Phase::Done => {
+                    self.input = BytesMut::new();
+                    return;
+                }
+                Phase::Idle | Phase::AwaitingStart => return,
+            }
+        }
+    }
+
+    /// The next thing that happened, in order.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Sends a text message (queued until open).
+    pub fn text(&mut self, text: &str) -> Result<(), Error> {
+        self.send_frame(Opcode::Text, Payload::Borrowed(text.as_bytes()))
+    }
+
+    /// Sends a binary message (queued until open).
+    pub fn binary(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.send_frame(Opcode::Binary, Payload::Borrowed(data))
+    }
+
+    /// Sends a message the caller owns; a large unmasked payload is written
+    /// from the caller's buffer without a copy.
+    pub fn send(&mut self, message: Message) -> Result<(), Error> {
+        match message {
+            Message::Text(text) => self.send_frame(Opcode::Text, Payload::Owned(text.into_bytes())),
+            Message::Binary(bytes) => self.send_frame(Opcode::Binary, Payload::Owned(bytes)),
+        }
+    }
+
+    /// Sends a ping. The returned id comes back in [`Event::Pong`] when a
+    /// pong with the same payload arrives.
+    pub fn ping(&mut self, payload: &[u8]) -> Result<PingId, Error> {
+        check_control_len(payload.len())?;
+        self.send_frame(Opcode::Ping, Payload::Borrowed(payload))?;
+        let id = PingId(self.next_ping);
+        self.next_ping += 1;
+        self.pings.push_back((id, Bytes::copy_from_slice(payload)));
+        Ok(id)
+    }
+
+    /// Sends an unsolicited pong (pings are answered automatically).
+    pub fn pong(&mut self, payload: &[u8]) -> Result<(), Error> {
+        check_control_len(payload.len())?;
+        self.send_frame(Opcode::Pong, Payload::Borrowed(payload))
+    }
+
+    /// Starts the close handshake with `code` (1000 or 3000-4999) and a
+    /// reason of at most 123 bytes. The `Close` event comes when the peer
+    /// answers, or with 1006 when the close timeout passes first. Before
+    /// the connection opens, closes at once and drops anything queued.
+    pub fn close(&mut self, code: u16, reason: &str) -> Result<(), Error> {
+        if !close::is_valid_local(code) {
+            return Err(Error::InvalidCloseCode(code));
+        }
+        if reason.len() > MAX_REASON_LEN {
+            return Err(Error::ControlPayloadTooLong(reason.len() + 2));
+        }
+        match self.ready_state {
+            ReadyState::Connecting => {
+                self.finish(code, reason.to_owned(), false);
+                Ok(())
+            }
+            ReadyState::Open => {
+                self.write_close(code, reason);
+                self.ready_state = ReadyState::Closing;
+                self.close_timer = self
+                    .options
+                    .close_timeout
+                    .map_or(Timer::Off, Timer::Pending);
+                Ok(())
+            }
+            ReadyState::Closing | ReadyState::Closed => Ok(()),
+        }
+    }
+
+    /// Tells the driver the transport has ended. Unless the close handshake
+    /// finished, this reports `Close` with 1006.
+    pub fn transport_closed(&mut self) {
+        if self.ready_state != ReadyState::Closed {
+            self.finish(close::ABNORMAL, String::new(), false);
+        }
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) is next due. Timers
+    /// armed since the last call start counting at `now`.
+    pub fn next_deadline(&mut self, now: Instant) -> Option<Instant> {
+        match self.close_timer {
+            Timer::Off => None,
+            Timer::Pending(after) => {
+                let at = now + after;
+                self.close_timer = Timer::At(at);
+                Some(at)
+            }
+            Timer::At(at) => Some(at),
+        }
+    }
+
+    /// Runs timers due by `now`: a close handshake the peer never finished
+    /// ends with 1006.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if let Timer::At(at) = self.close_timer {
+            if now >= at && self.ready_state == ReadyState::Closing {
+                self.finish(close::ABNORMAL, String::new(), false);
+            }
+        }
+    }
+
+    /// Whether there are bytes to write.
+    pub fn has_output(&self) -> bool {
+        !self.output.is_empty()
+    }
+
+    /// Bytes waiting to be written.
+    pub fn buffered_amount(&self) -> usize {
+        self.output.len()
+    }
+
+    /// Fills `dst` with the bytes to write, in order, for a vectored write;
+    /// returns how many slices it filled. Follow with
+    /// [`advance_output`](Self::advance_output).
+    pub fn output_slices<'a>(&'a self, dst: &mut [IoSlice<'a>]) -> usize {
+        self.output.slices(dst)
+    }
+
+    /// The first contiguous run of bytes to write, for transports without
+    /// vectored writes.
+    pub fn output_chunk(&self) -> &[u8] {
+        self.output.first_slice()
+    }
+
+    /// Marks `n` bytes of output as written.
+    ///
+    /// # Panics
+    /// If `n` is more than [`buffered_amount`](Self::buffered_amount).
+    pub fn advance_output(&mut self, n: usize) {
+        self.output.advance(n);
+    }
+
+    /// Writes all pending output to a blocking writer.
+    pub fn write_output<W: Write + ?Sized>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.output.write_to(writer)
+    }
+
+    /// Takes all pending output as one buffer (handy in tests; transports
+    /// should prefer [`output_slices`](Self::output_slices)).
+    pub fn take_output(&mut self) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(self.output.len());
+        self.output
+            .write_to(&mut bytes)
+            .expect("writing to a Vec cannot fail");
+        bytes
+    }
+
+    fn send_frame(&mut self, opcode: Opcode, payload: Payload<'_>) -> Result<(), Error> {
+        match self.ready_state {
+            ReadyState::Open => {
+                write_frame(&mut self.output, opcode, true, 0, payload, self.mask);
+                Ok(())
+            }
+            ReadyState::Connecting => {
+                let bytes = match payload {
+                    Payload::Borrowed(slice) => Bytes::copy_from_slice(slice),
+                    Payload::Owned(bytes) => bytes,
+                };
+                self.queue.push((opcode, bytes));
+                Ok(())
+            }
+            ReadyState::Closing | ReadyState::Closed => Err(Error::Closed),
+        }
+    }
+
+    /// The handshake succeeded: flush the queue, then report `Open`.
+    fn open(&mut self) {
+        self.phase = Phase::Frames;
+        self.ready_state = ReadyState::Open;
+        for (opcode, payload) in std::mem::take(&mut self.queue) {
+            write_frame(
+                &mut self.output,
+                opcode,
+                true,
+                0,
+                Payload::Owned(payload),
+                self.mask,
+            );
+        }
+        self.events.push_back(Event::Open);
+    }
+
+    fn handle(&mut self, incoming: Incoming) {
+        match incoming {
+            Incoming::Message {
+                opcode, payload, ..
+            } => {
+                if self.ready_state != ReadyState::Open {
+                    return; // RFC 6455 §1.4: data after our close is dropped
+                }
+                let message = match opcode {
+                    Opcode::Text => Message::Text(Text::from_validated(payload)),
+                    _ => Message::Binary(payload),
+                };
+                self.events.push_back(Event::Message(message));
+            }
+            Incoming::Ping(payload) => {
+                write_frame(
+                    &mut self.output,
+                    Opcode::Pong,
+                    true,
+                    0,
+                    Payload::Borrowed(&payload),
+                    self.mask,
+                );
+                self.events.push_back(Event::Ping(payload));
+            }
+            Incoming::Pong(payload) => {
+                let ping = match self.pings.iter().position(|(_, p)| *p == payload) {
+                    Some(index) => {
+                        // Pings answered out of order are still answered.
+                        self.pings.remove(index).map(|(id, _)| id)
+                    }
+                    None => None,
+                };
+                self.events.push_back(Event::Pong { payload, ping });
+            }
+            Incoming::Close(frame) => {
+                let (code, reason) = frame.clone().unwrap_or((close::NO_STATUS, String::new()));
+                if self.ready_state == ReadyState::Open {
+                    match frame {
+                        Some((code, _)) => self.write_close(code, ""),
+                        None => write_frame(
+                            &mut self.output,
+                            Opcode::Close,
+                            true,
+                            0,
+                            Payload::Borrowed(&[]),
+                            self.mask,
+                        ),
+                    }
+                }
+                self.finish(code, reason, true);
+            }
+        }
+    }
+
+    /// The peer broke the protocol: close with the failure's code without
+    /// waiting for an answer (RFC 6455 §7.1.7).
+    fn fail(&mut self, failure: Failure) {
+        if self.ready_state == ReadyState::Open {
+            self.write_close(failure.code, truncate_reason(&failure.message));
+        }
+        self.events.push_back(Event::Error(Error::Protocol {
+            code: failure.code,
+            message: failure.message.clone(),
+        }));
+        self.finish(failure.code, failure.message, false);
+    }
+
+    fn fail_handshake(&mut self, message: String) {
+        let error = Error::Handshake(message);
+        let reason = error.to_string();
+        self.events.push_back(Event::Error(error));
+        self.finish(close::PROTOCOL_ERROR, reason, false);
+    }
+
+    fn write_close(&mut self, code: u16, reason: &str) {
+        let payload = close_payload(code, reason);
+        write_frame(
+            &mut self.output,
+            Opcode::Close,
+            true,
+            0,
+            Payload::Borrowed(&payload),
+            self.mask,
+        );
+    }
+
+    /// Enters `Closed` and reports it; everything queued or half-read goes.
+    fn finish(&mut self, code: u16, reason: String, clean: bool) {
+        self.ready_state = ReadyState::Closed;
+        self.phase = Phase::Done;
+        self.close_timer = Timer::Off;
+        self.queue.clear();
+        self.pings.clear();
+        self.input = BytesMut::new();
+        self.events.push_back(Event::Close(CloseEvent {
+            code,
+            reason,
+            clean,
+        }));
+    }
+}
+
+fn check_control_len(len: usize) -> Result<(), Error> {
+    if len > 125 {
+        return Err(Error::ControlPayloadTooLong(len));
+    }
+    Ok(())
+}
+
+/// The URL a request addressed, from its `Host` and target.
+fn server_url(request: &Request) -> Option<Url> {
+    let host = request.headers.get("host")?.to_str().ok()?;
+    let scheme = if http::is_secure_request(request) {
+        "wss"
+    } else {
+        "ws"
+    };
+    let target = request.uri.path_and_query().map_or("/", |p| p.as_str());
+    Url::parse(&format!("{scheme}://{host}{target}")).ok()
+}

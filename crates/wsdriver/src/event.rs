@@ -1,0 +1,187 @@
+//! What the driver tells its caller.
+
+use crate::error::Error;
+use bytes::Bytes;
+use std::fmt;
+
+/// Something that happened on the connection, taken with
+/// [`Driver::poll_event`](crate::Driver::poll_event).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A raw server driver parsed the request head. Inspect it with
+    /// [`Driver::request`](crate::Driver::request), then call
+    /// [`Driver::start`](crate::Driver::start) to answer as a WebSocket, or
+    /// [`Driver::reject`](crate::Driver::reject) to answer otherwise.
+    Connect,
+    /// The handshake completed; messages queued before now have been sent.
+    Open,
+    /// A complete message.
+    Message(Message),
+    /// The peer pinged; the pong has already been queued.
+    Ping(Bytes),
+    /// The peer sent a pong. `ping` names the [`Driver::ping`](crate::Driver::ping)
+    /// it answers, if its payload matched one still waiting.
+    Pong {
+        payload: Bytes,
+        ping: Option<PingId>,
+    },
+    /// The peer broke the protocol or the handshake failed; a `Close`
+    /// follows.
+    Error(Error),
+    /// The connection is closed; nothing more will be sent or received.
+    Close(CloseEvent),
+}
+
+/// Names a ping sent with [`Driver::ping`](crate::Driver::ping), so its pong
+/// can be recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PingId(pub(crate) u64);
+
+/// How the connection ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseEvent {
+    /// The close code: the peer's, ours on a protocol error, 1005 when the
+    /// peer's close frame had none, 1006 when there was no close handshake.
+    pub code: u16,
+    pub reason: String,
+    /// Whether both sides completed the close handshake.
+    pub clean: bool,
+}
+
+/// A WebSocket message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    Text(Text),
+    Binary(Bytes),
+}
+
+impl Message {
+    /// The payload, whatever the type.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Message::Text(text) => text.as_bytes(),
+            Message::Binary(bytes) => bytes,
+        }
+    }
+}
+
+impl From<&str> for Message {
+    fn from(text: &str) -> Self {
+        Message::Text(text.into())
+    }
+}
+
+impl From<String> for Message {
+    fn from(text: String) -> Self {
+        Message::Text(text.into())
+    }
+}
+
+impl From<Bytes> for Message {
+    fn from(bytes: Bytes) -> Self {
+        Message::Binary(bytes)
+    }
+}
+
+impl From<Vec<u8>> for Message {
+    fn from(bytes: Vec<u8>) -> Self {
+        Message::Binary(bytes.into())
+    }
+}
+
+/// Text known to be UTF-8, held as `Bytes` so a received message is handed
+/// over without being copied or validated a second time.
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct Text(Bytes);
+
+impl Text {
+    /// Wraps bytes the caller has just validated as UTF-8.
+    pub(crate) fn from_validated(bytes: Bytes) -> Self {
+        debug_assert!(std::str::from_utf8(&bytes).is_ok());
+        Text(bytes)
+    }
+
+    /// Checks `bytes` and wraps them.
+    pub fn try_from_bytes(bytes: Bytes) -> Result<Self, std::str::Utf8Error> {
+        std::str::from_utf8(&bytes)?;
+        Ok(Text(bytes))
+    }
+
+    pub fn as_str(&self) -> &str {
+        // SAFETY: every constructor guarantees the bytes are UTF-8: `From`
+        // impls take `str`/`String`, `try_from_bytes` validates, and
+        // `from_validated` is only called by the receiver after its UTF-8
+        // validator accepted the whole message (checked again by the
+        // debug assertion and by `text_is_always_utf8` in the tests).
+        // `Bytes` is immutable, so the contents cannot change afterwards.
+        #[allow(unsafe_code)]
+        unsafe {
+            std::str::from_utf8_unchecked(&self.0)
+        }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The underlying bytes, without a copy.
+    pub fn into_bytes(self) -> Bytes {
+        self.0
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Self {
+        Text(Bytes::copy_from_slice(text.as_bytes()))
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Self {
+        Text(Bytes::from(text.into_bytes()))
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_always_utf8() {
+        assert!(Text::try_from_bytes(Bytes::from_static(b"\xff")).is_err());
+        let text = Text::try_from_bytes(Bytes::from_static("héllo".as_bytes())).unwrap();
+        assert_eq!(text.as_str(), "héllo");
+        assert_eq!(Text::from(String::from("x")), "x");
+    }
+}

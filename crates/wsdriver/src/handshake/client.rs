@@ -1,0 +1,181 @@
+//! The client side of the hybi handshake: the request, and every check on
+//! the server's answer.
+
+use super::key::accept_key;
+use crate::error::Error;
+use crate::http::{has_token, header_is, write_header, Response};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use http::HeaderMap;
+use url::Url;
+
+/// Parses and checks a `ws:`/`wss:` URL.
+pub(crate) fn parse_url(url: &str) -> Result<Url, Error> {
+    let parsed = Url::parse(url).map_err(|e| Error::InvalidUrl(format!("{url}: {e}")))?;
+    if !matches!(parsed.scheme(), "ws" | "wss") {
+        return Err(Error::InvalidUrl(format!(
+            "{url}: the scheme must be ws or wss"
+        )));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(Error::InvalidUrl(format!("{url}: no host")));
+    }
+    if parsed.fragment().is_some() {
+        return Err(Error::InvalidUrl(format!(
+            "{url}: a WebSocket URL cannot have a fragment"
+        )));
+    }
+    Ok(parsed)
+}
+
+/// `host[:port]`, the port only when it is not the scheme's default.
+pub(crate) fn host_header(url: &Url) -> String {
+    let host = url.host_str().unwrap_or("");
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    }
+}
+
+/// Basic credentials from the URL's userinfo, percent-decoded.
+pub(crate) fn basic_auth(url: &Url) -> Option<String> {
+    if url.username().is_empty() && url.password().is_none() {
+        return None;
+    }
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let user = decode(url.username());
+    let password = decode(url.password().unwrap_or(""));
+    Some(format!(
+        "Basic {}",
+        STANDARD.encode(format!("{user}:{password}"))
+    ))
+}
+
+/// Writes the upgrade request.
+pub(crate) fn write_request(
+    out: &mut Vec<u8>,
+    url: &Url,
+    key: &str,
+    protocols: &[String],
+    custom: &HeaderMap,
+) {
+    let mut target = url.path().to_owned();
+    if let Some(query) = url.query() {
+        target.push('?');
+        target.push_str(query);
+    }
+    out.extend_from_slice(format!("GET {target} HTTP/1.1\r\n").as_bytes());
+    if !custom.contains_key(http::header::HOST) {
+        write_header(out, b"Host", host_header(url).as_bytes());
+    }
+    write_header(out, b"Upgrade", b"websocket");
+    write_header(out, b"Connection", b"Upgrade");
+    write_header(out, b"Sec-WebSocket-Key", key.as_bytes());
+    write_header(out, b"Sec-WebSocket-Version", b"13");
+    if !protocols.is_empty() {
+        write_header(
+            out,
+            b"Sec-WebSocket-Protocol",
+            protocols.join(", ").as_bytes(),
+        );
+    }
+    if let Some(auth) = basic_auth(url) {
+        if !custom.contains_key(http::header::AUTHORIZATION) {
+            write_header(out, b"Authorization", auth.as_bytes());
+        }
+    }
+    for (name, value) in custom {
+        write_header(out, name.as_str().as_bytes(), value.as_bytes());
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Checks the server's answer; returns the agreed subprotocol, or the
+/// reason the handshake failed (in websocket-driver's words).
+pub(crate) fn validate(
+    response: &Response,
+    key: &str,
+    protocols: &[String],
+) -> Result<Option<String>, String> {
+    let headers = &response.headers;
+    if response.status != 101 {
+        return Err(format!(
+            "Unexpected response code: {}",
+            response.status.as_u16()
+        ));
+    }
+    if !headers.contains_key("upgrade") {
+        return Err("'Upgrade' header is missing".into());
+    }
+    if !header_is(headers, "upgrade", "websocket") {
+        return Err("'Upgrade' header value is not 'WebSocket'".into());
+    }
+    if !headers.contains_key("connection") {
+        return Err("'Connection' header is missing".into());
+    }
+    if !has_token(headers, "connection", "upgrade") {
+        return Err("'Connection' header value is not 'Upgrade'".into());
+    }
+    let expected = accept_key(key.as_bytes());
+    let accept = headers
+        .get("sec-websocket-accept")
+        .map(|v| v.as_bytes().trim_ascii());
+    if accept != Some(expected.as_bytes()) {
+        return Err("Sec-WebSocket-Accept mismatch".into());
+    }
+    let protocol = match headers.get("sec-websocket-protocol") {
+        None => None,
+        Some(value) => {
+            let value = value.to_str().unwrap_or("").trim();
+            if !protocols.iter().any(|p| p == value) {
+                return Err("Sec-WebSocket-Protocol mismatch".into());
+            }
+            Some(value.to_owned())
+        }
+    };
+    if let Some(extensions) = headers.get("sec-websocket-extensions") {
+        let name = extensions
+            .to_str()
+            .unwrap_or("")
+            .split([';', ','])
+            .next()
+            .unwrap_or("")
+            .trim();
+        return Err(format!(
+            "Server sent an extension response for unknown extension \"{name}\""
+        ));
+    }
+    Ok(protocol)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert!(parse_url("ws://example.com/chat").is_ok());
+        assert!(parse_url("wss://example.com").is_ok());
+        assert!(parse_url("http://example.com").is_err());
+        assert!(parse_url("ws://example.com/#frag").is_err());
+        assert!(parse_url("not a url").is_err());
+        let url = parse_url("ws://example.com:80/").unwrap();
+        assert_eq!(host_header(&url), "example.com");
+        let url = parse_url("wss://example.com:8443/").unwrap();
+        assert_eq!(host_header(&url), "example.com:8443");
+        let url = parse_url("ws://[::1]:9001/").unwrap();
+        assert_eq!(host_header(&url), "[::1]:9001");
+    }
+
+    #[test]
+    fn basic_auth_from_userinfo() {
+        let url = parse_url("ws://user:p%40ss@example.com/").unwrap();
+        // "user:p@ss"
+        assert_eq!(basic_auth(&url).unwrap(), "Basic dXNlcjpwQHNz");
+        assert_eq!(basic_auth(&parse_url("ws://example.com/").unwrap()), None);
+    }
+}

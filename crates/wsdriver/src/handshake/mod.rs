@@ -1,0 +1,8 @@
+//! The opening handshake (RFC 6455 §4): what a server accepts and answers,
+//! what a client asks and checks.
+
+pub(crate) mod client;
+pub(crate) mod key;
+pub(crate) mod server;
+
+pub use key::accept_key;

@@ -1,0 +1,182 @@
+//! Reading heads with httparse, bounded by `max_handshake_size`, and
+//! writing the responses a server sends.
+
+use super::Request;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
+
+/// Enough for any real handshake; more is refused like an oversized head.
+const MAX_HEADERS: usize = 96;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum HeadError {
+    /// Longer than allowed, or too many headers: 431 on a server.
+    TooLarge,
+    /// Not HTTP/1.1: 400 on a server.
+    Malformed(String),
+}
+
+/// A client's view of the server's answer.
+#[derive(Debug, Clone)]
+pub(crate) struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+}
+
+/// Parses a request head from the start of `buf`: `Ok(None)` until it is
+/// complete, then the request and the length of the head.
+pub(crate) fn parse_request(buf: &[u8], max: usize) -> Result<Option<(Request, usize)>, HeadError> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut parsed = httparse::Request::new(&mut headers);
+    let len = match parsed.parse(buf) {
+        Ok(httparse::Status::Complete(len)) if len <= max => len,
+        Ok(httparse::Status::Complete(_)) | Err(httparse::Error::TooManyHeaders) => {
+            return Err(HeadError::TooLarge)
+        }
+        Ok(httparse::Status::Partial) if buf.len() > max => return Err(HeadError::TooLarge),
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => return Err(HeadError::Malformed(format!("Invalid HTTP request: {e}"))),
+    };
+    let method = Method::from_bytes(parsed.method.unwrap_or("").as_bytes())
+        .map_err(|_| HeadError::Malformed("Invalid HTTP method".into()))?;
+    let uri: Uri = parsed
+        .path
+        .unwrap_or("")
+        .parse()
+        .map_err(|_| HeadError::Malformed("Invalid request target".into()))?;
+    let headers = header_map(parsed.headers)?;
+    Ok(Some((
+        Request {
+            method,
+            uri,
+            headers,
+        },
+        len,
+    )))
+}
+
+/// Parses a response head, as `parse_request`.
+pub(crate) fn parse_response(
+    buf: &[u8],
+    max: usize,
+) -> Result<Option<(Response, usize)>, HeadError> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut parsed = httparse::Response::new(&mut headers);
+    let len = match parsed.parse(buf) {
+        Ok(httparse::Status::Complete(len)) if len <= max => len,
+        Ok(httparse::Status::Complete(_)) | Err(httparse::Error::TooManyHeaders) => {
+            return Err(HeadError::TooLarge)
+        }
+        Ok(httparse::Status::Partial) if buf.len() > max => return Err(HeadError::TooLarge),
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => return Err(HeadError::Malformed(format!("Invalid HTTP response: {e}"))),
+    };
+    let status = StatusCode::from_u16(parsed.code.unwrap_or(0))
+        .map_err(|_| HeadError::Malformed("Invalid HTTP status code".into()))?;
+    let headers = header_map(parsed.headers)?;
+    Ok(Some((Response { status, headers }, len)))
+}
+
+fn header_map(parsed: &[httparse::Header<'_>]) -> Result<HeaderMap, HeadError> {
+    let mut map = HeaderMap::with_capacity(parsed.len());
+    for header in parsed {
+        let name = HeaderName::from_bytes(header.name.as_bytes())
+            .map_err(|_| HeadError::Malformed(format!("Invalid header name: {}", header.name)))?;
+        let value = HeaderValue::from_bytes(header.value).map_err(|_| {
+            HeadError::Malformed(format!("Invalid value for header {}", header.name))
+        })?;
+        map.append(name, value);
+    }
+    Ok(map)
+}
+
+/// Writes a response head (and body, if any) in HTTP/1.1 form. `reason`
+/// overrides the canonical reason phrase (the hixie drafts need their own).
+pub(crate) fn write_response(
+    out: &mut Vec<u8>,
+    status: u16,
+    reason: Option<&str>,
+    headers: &[(&str, &[u8])],
+    extra: &HeaderMap,
+    body: &[u8],
+) {
+    let reason = reason
+        .or_else(|| {
+            StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+        })
+        .unwrap_or("");
+    out.extend_from_slice(format!("HTTP/1.1 {status} {reason}\r\n").as_bytes());
+    for (name, value) in headers {
+        write_header(out, name.as_bytes(), value);
+    }
+    for (name, value) in extra {
+        write_header(out, name.as_str().as_bytes(), value.as_bytes());
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(body);
+}
+
+pub(crate) fn write_header(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
+    out.extend_from_slice(name);
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value);
+    out.extend_from_slice(b"\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_head_is_parsed_when_complete() {
+        let head = b"GET /chat?x=1 HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nX-A: 2\r\n\r\nBODY";
+        for cut in 0..head.len() - 4 {
+            assert_eq!(
+                parse_request(&head[..cut], 1024).unwrap().map(|r| r.1),
+                None
+            );
+        }
+        let (request, len) = parse_request(head, 1024).unwrap().unwrap();
+        assert_eq!(len, head.len() - 4);
+        assert_eq!(request.method, Method::GET);
+        assert_eq!(request.uri, "/chat?x=1");
+        assert_eq!(request.headers.get_all("x-a").iter().count(), 2);
+    }
+
+    #[test]
+    fn oversized_and_malformed_heads() {
+        let big = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(600));
+        assert_eq!(
+            parse_request(big.as_bytes(), 512).unwrap_err(),
+            HeadError::TooLarge
+        );
+        // incomplete but already too long
+        assert_eq!(
+            parse_request(&big.as_bytes()[..550], 512).unwrap_err(),
+            HeadError::TooLarge
+        );
+        let many: String = (0..200).map(|i| format!("X-{i}: v\r\n")).collect();
+        let many = format!("GET / HTTP/1.1\r\n{many}\r\n");
+        assert_eq!(
+            parse_request(many.as_bytes(), 1 << 20).unwrap_err(),
+            HeadError::TooLarge
+        );
+        assert!(matches!(
+            parse_request(b"GET / HTTP/1.1\r\nBad Header\r\n\r\n", 512),
+            Err(HeadError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn response_head() {
+        let (response, len) = parse_response(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81",
+            512,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(response.status, 101);
+        assert_eq!(len, 56);
+    }
+}

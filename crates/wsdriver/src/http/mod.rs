@@ -1,0 +1,187 @@
+//! HTTP/1.1 heads: the request a server reads, the response a client
+//! reads, and the header rules the handshake relies on.
+
+mod head;
+
+pub(crate) use head::{
+    parse_request, parse_response, write_header, write_response, HeadError, Response,
+};
+
+use http::{HeaderMap, Method, Uri};
+
+/// A parsed HTTP request, whoever parsed it: `http::Request<B>`,
+/// `http::request::Parts` (what hyper and axum hand out) or the raw server
+/// driver's own [`Request`].
+pub trait HttpRequest {
+    fn method(&self) -> &Method;
+    fn uri(&self) -> &Uri;
+    fn headers(&self) -> &HeaderMap;
+}
+
+impl HttpRequest for http::request::Parts {
+    fn method(&self) -> &Method {
+        &self.method
+    }
+    fn uri(&self) -> &Uri {
+        &self.uri
+    }
+    fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+}
+
+impl<B> HttpRequest for http::Request<B> {
+    fn method(&self) -> &Method {
+        self.method()
+    }
+    fn uri(&self) -> &Uri {
+        self.uri()
+    }
+    fn headers(&self) -> &HeaderMap {
+        self.headers()
+    }
+}
+
+/// The request head a server driver answers.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: Method,
+    pub uri: Uri,
+    pub headers: HeaderMap,
+}
+
+impl HttpRequest for Request {
+    fn method(&self) -> &Method {
+        &self.method
+    }
+    fn uri(&self) -> &Uri {
+        &self.uri
+    }
+    fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+}
+
+impl Request {
+    pub(crate) fn from_any(request: &impl HttpRequest) -> Self {
+        Request {
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+            headers: request.headers().clone(),
+        }
+    }
+}
+
+/// Whether a request asks for a WebSocket: a GET whose `Connection` lists
+/// `upgrade` and whose `Upgrade` is `websocket`, case-insensitively.
+pub fn is_websocket(request: &impl HttpRequest) -> bool {
+    request.method() == Method::GET
+        && has_token(request.headers(), "connection", "upgrade")
+        && header_is(request.headers(), "upgrade", "websocket")
+}
+
+/// Whether a request says it came over TLS through a proxy
+/// (`X-Forwarded-Proto: https` and its kin). The driver cannot see the
+/// socket: callers that terminate TLS themselves know the answer already.
+pub fn is_secure_request(request: &impl HttpRequest) -> bool {
+    let headers = request.headers();
+    header_is(headers, "x-forwarded-proto", "https")
+        || header_is(headers, "x-forwarded-ssl", "on")
+        || header_is(headers, "x-forwarded-scheme", "https")
+        || header_is(headers, "https", "on")
+}
+
+/// Whether any value of `name` equals `value`, ignoring ASCII case.
+pub(crate) fn header_is(headers: &HeaderMap, name: &str, value: &str) -> bool {
+    headers.get_all(name).iter().any(|v| {
+        v.as_bytes()
+            .trim_ascii()
+            .eq_ignore_ascii_case(value.as_bytes())
+    })
+}
+
+/// Whether the comma-separated token lists of `name` contain `token`
+/// (RFC 7230 §7), ignoring ASCII case.
+pub(crate) fn has_token(headers: &HeaderMap, name: &str, token: &str) -> bool {
+    headers.get_all(name).iter().any(|v| {
+        v.as_bytes()
+            .split(|&b| b == b',')
+            .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
+    })
+}
+
+/// The comma-separated values of every `name` header, trimmed, in order.
+pub(crate) fn list_values<'a>(headers: &'a HeaderMap, name: &str) -> Vec<&'a str> {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+/// RFC 7230 `token`: what subprotocol names must be.
+pub(crate) fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(method: &str, headers: &[(&str, &str)]) -> http::Request<()> {
+        let mut builder = http::Request::builder().method(method).uri("/");
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        builder.body(()).unwrap()
+    }
+
+    #[test]
+    fn is_websocket_needs_get_upgrade_and_connection_token() {
+        let ok = [
+            ("Upgrade", "WebSocket"),
+            ("Connection", "keep-alive, Upgrade"),
+        ];
+        assert!(is_websocket(&request("GET", &ok)));
+        assert!(!is_websocket(&request("POST", &ok)));
+        assert!(!is_websocket(&request("GET", &[("Upgrade", "websocket")])));
+        assert!(!is_websocket(&request("GET", &[("Connection", "upgrade")])));
+        assert!(!is_websocket(&request(
+            "GET",
+            &[("Upgrade", "h2c"), ("Connection", "upgrade")]
+        )));
+    }
+
+    #[test]
+    fn is_secure_request_reads_proxy_headers() {
+        assert!(!is_secure_request(&request("GET", &[])));
+        assert!(is_secure_request(&request(
+            "GET",
+            &[("X-Forwarded-Proto", "https")]
+        )));
+        assert!(is_secure_request(&request(
+            "GET",
+            &[("X-Forwarded-Ssl", "on")]
+        )));
+        assert!(is_secure_request(&request(
+            "GET",
+            &[("X-Forwarded-Scheme", "https")]
+        )));
+        assert!(is_secure_request(&request("GET", &[("Https", "on")])));
+        assert!(!is_secure_request(&request(
+            "GET",
+            &[("X-Forwarded-Proto", "http")]
+        )));
+    }
+
+    #[test]
+    fn tokens() {
+        assert!(is_token("chat.v2"));
+        assert!(!is_token("a b") && !is_token("") && !is_token("a,b"));
+    }
+}

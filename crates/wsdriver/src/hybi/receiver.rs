@@ -1,0 +1,326 @@
+//! Incoming hybi frames: the checks of RFC 6455 §5 in the order the
+//! reference table gives them, reassembly of fragmented messages, and
+//! incremental unmasking and UTF-8 validation.
+//!
+//! A frame's payload stays in the input buffer until it is complete, so an
+//! unfragmented message is handed out without a copy; the part that has
+//! arrived is unmasked and validated as it comes, so bad text fails at once.
+
+use super::frame::{DecodeError, FrameHeader, Opcode};
+use super::mask::apply_mask;
+use super::utf8::Utf8Validator;
+use crate::close;
+use bytes::{Bytes, BytesMut};
+
+/// What a complete frame or message amounts to.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Incoming {
+    /// A whole message; `rsv` holds the bits of its first frame.
+    Message {
+        opcode: Opcode,
+        rsv: u8,
+        payload: Bytes,
+    },
+    Ping(Bytes),
+    Pong(Bytes),
+    /// A close frame: its code and reason, or `None` when it had neither.
+    Close(Option<(u16, String)>),
+}
+
+/// The peer broke the protocol: close with `code`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Failure {
+    pub code: u16,
+    pub message: String,
+}
+
+impl Failure {
+    fn new(code: u16, message: impl Into<String>) -> Self {
+        Failure {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// Which side of the masking rule this receiver enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MaskRule {
+    /// A server: every frame must be masked.
+    Required,
+    /// A server that was told to accept unmasked frames too.
+    Optional,
+    /// A client: no frame may be masked (§5.1).
+    Forbidden,
+}
+
+#[derive(Debug)]
+pub(crate) struct Receiver {
+    mask_rule: MaskRule,
+    max_length: usize,
+    /// RSV bits that negotiated extensions claim.
+    allowed_rsv: u8,
+    /// The header of the frame whose payload is arriving, and how much of
+    /// that payload has been unmasked and checked.
+    frame: Option<(FrameHeader, usize)>,
+    /// The message being reassembled from fragments.
+    fragments: Option<Fragments>,
+    utf8: Utf8Validator,
+}
+
+#[derive(Debug)]
+struct Fragments {
+    opcode: Opcode,
+    rsv: u8,
+    payload: BytesMut,
+}
+
+impl Receiver {
+    pub fn new(mask_rule: MaskRule, max_length: usize) -> Self {
+        Receiver {
+            mask_rule,
+            max_length,
+            allowed_rsv: 0,
+            frame: None,
+            fragments: None,
+            utf8: Utf8Validator::default(),
+        }
+    }
+
+    /// Lets data frames carry `rsv` bits (extensions claim them).
+    #[allow(dead_code)]
+    pub fn allow_rsv(&mut self, rsv: u8) {
+        self.allowed_rsv = rsv;
+    }
+
+    /// Bytes still needed to finish the frame in progress, if known: lets a
+    /// transport size its next read.
+    pub fn wanted(&self, buffered: usize) -> usize {
+        match self.frame {
+            Some((header, _)) => (header.payload_len as usize).saturating_sub(buffered),
+            None => 0,
+        }
+    }
+
+    /// Takes the next complete message or control frame from `input`.
+    pub fn next(&mut self, input: &mut BytesMut) -> Result<Option<Incoming>, Failure> {
+        loop {
+            let (header, done) = match self.frame {
+                Some(frame) => frame,
+                None => match FrameHeader::decode(input) {
+                    Ok((header, len)) => {
+                        self.check(&header)?;
+                        let _ = input.split_to(len);
+                        (header, 0)
+                    }
+                    Err(DecodeError::Incomplete) => return Ok(None),
+                    Err(DecodeError::LengthTooLarge) => {
+                        return Err(Failure::new(
+                            close::PROTOCOL_ERROR,
+                            "Invalid frame length: the top bit is set",
+                        ))
+                    }
+                },
+            };
+            let len = header.payload_len as usize;
+            let opcode = header.opcode.expect("checked");
+            if opcode.is_control() {
+                if input.len() < len {
+                    self.frame = Some((header, 0));
+                    return Ok(None);
+                }
+                self.frame = None;
+                let mut payload = input.split_to(len);
+                if let Some(key) = header.mask {
+                    apply_mask(&mut payload, key, 0);
+                }
+                return control(opcode, payload.freeze()).map(Some);
+            }
+
+            // A data frame: unmask and check what has arrived.
+            let available = input.len().min(len);
+            if available > done {
+                let fresh = &mut input[done..available];
+                if let Some(key) = header.mask {
+                    apply_mask(fresh, key, done);
+                }
+                if self.is_text(opcode) && self.utf8.feed(fresh).is_err() {
+                    return Err(invalid_utf8());
+                }
+            }
+            if available < len {
+                self.frame = Some((header, available));
+                return Ok(None);
+            }
+            self.frame = None;
+            let payload = input.split_to(len);
+            if let Some(message) = self.reassemble(header, opcode, payload)? {
+                return Ok(Some(message));
+            }
+        }
+    }
+
+    fn is_text(&self, opcode: Opcode) -> bool {
+        match opcode {
+            Opcode::Text => true,
+            Opcode::Continuation => self
+                .fragments
+                .as_ref()
+                .is_some_and(|f| f.opcode == Opcode::Text),
+            _ => false,
+        }
+    }
+
+    /// Every check that needs only the header, in the reference's order.
+    fn check(&self, header: &FrameHeader) -> Result<(), Failure> {
+        let data_first = matches!(header.opcode, Ok(Opcode::Text | Opcode::Binary));
+        let claimed = if data_first { self.allowed_rsv } else { 0 };
+        if header.rsv & !claimed != 0 {
+            return Err(Failure::new(
+                close::PROTOCOL_ERROR,
+                format!(
+                    "One or more reserved bits are on: reserved1 = {}, reserved2 = {}, reserved3 = {}",
+                    header.rsv >> 2,
+                    (header.rsv >> 1) & 1,
+                    header.rsv & 1
+                ),
+            ));
+        }
+        let opcode = header.opcode.map_err(|bits| {
+            Failure::new(
+                close::PROTOCOL_ERROR,
+                format!("Unrecognized frame opcode: {bits}"),
+            )
+        })?;
+        if opcode.is_control() {
+            if !header.fin {
+                return Err(Failure::new(
+                    close::PROTOCOL_ERROR,
+                    format!(
+                        "Received fragmented control frame: opcode = {}",
+                        opcode.bits()
+                    ),
+                ));
+            }
+            if header.payload_len > 125 {
+                return Err(Failure::new(
+                    close::PROTOCOL_ERROR,
+                    format!(
+                        "Received control frame having too long payload: {}",
+                        header.payload_len
+                    ),
+                ));
+            }
+        } else if opcode == Opcode::Continuation && self.fragments.is_none() {
+            return Err(Failure::new(
+                close::PROTOCOL_ERROR,
+                "Received unexpected continuation frame",
+            ));
+        } else if opcode != Opcode::Continuation && self.fragments.is_some() {
+            return Err(Failure::new(
+                close::PROTOCOL_ERROR,
+                "Received new data frame but previous continuous frame is unfinished",
+            ));
+        }
+        match (self.mask_rule, header.mask.is_some()) {
+            (MaskRule::Required, false) => {
+                return Err(Failure::new(
+                    close::PROTOCOL_ERROR,
+                    "Received unmasked frame",
+                ))
+            }
+            (MaskRule::Forbidden, true) => {
+                return Err(Failure::new(close::PROTOCOL_ERROR, "Received masked frame"))
+            }
+            _ => {}
+        }
+        if !opcode.is_control() {
+            let buffered = self.fragments.as_ref().map_or(0, |f| f.payload.len());
+            if header.payload_len > (self.max_length - buffered) as u64 {
+                return Err(Failure::new(
+                    close::TOO_LARGE,
+                    "WebSocket frame length too large",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds a complete data frame to the message; returns the message when
+    /// this frame finished it.
+    fn reassemble(
+        &mut self,
+        header: FrameHeader,
+        opcode: Opcode,
+        payload: BytesMut,
+    ) -> Result<Option<Incoming>, Failure> {
+        let (opcode, rsv, payload) = match (self.fragments.take(), header.fin) {
+            (None, true) => (opcode, header.rsv, payload),
+            (None, false) => {
+                self.fragments = Some(Fragments {
+                    opcode,
+                    rsv: header.rsv,
+                    payload,
+                });
+                return Ok(None);
+            }
+            (Some(mut fragments), fin) => {
+                fragments.payload.extend_from_slice(&payload);
+                if !fin {
+                    self.fragments = Some(fragments);
+                    return Ok(None);
+                }
+                (fragments.opcode, fragments.rsv, fragments.payload)
+            }
+        };
+        if opcode == Opcode::Text && self.utf8.finish().is_err() {
+            return Err(invalid_utf8());
+        }
+        Ok(Some(Incoming::Message {
+            opcode,
+            rsv,
+            payload: payload.freeze(),
+        }))
+    }
+}
+
+fn invalid_utf8() -> Failure {
+    Failure::new(
+        close::INVALID_PAYLOAD,
+        "Could not decode a text frame as UTF-8",
+    )
+}
+
+fn control(opcode: Opcode, payload: Bytes) -> Result<Incoming, Failure> {
+    Ok(match opcode {
+        Opcode::Ping => Incoming::Ping(payload),
+        Opcode::Pong => Incoming::Pong(payload),
+        _ => Incoming::Close(parse_close(&payload)?),
+    })
+}
+
+fn parse_close(payload: &[u8]) -> Result<Option<(u16, String)>, Failure> {
+    match payload {
+        [] => Ok(None),
+        [_] => Err(Failure::new(
+            close::PROTOCOL_ERROR,
+            "Received close frame with a one-byte payload",
+        )),
+        [hi, lo, reason @ ..] => {
+            let code = u16::from_be_bytes([*hi, *lo]);
+            if !close::is_valid_received(code) {
+                return Err(Failure::new(
+                    close::PROTOCOL_ERROR,
+                    format!("Received close frame with an invalid close code: {code}"),
+                ));
+            }
+            let reason = simdutf8::basic::from_utf8(reason).map_err(|_| {
+                Failure::new(
+                    close::INVALID_PAYLOAD,
+                    "Received close frame with a reason that is not UTF-8",
+                )
+            })?;
+            Ok(Some((code, reason.to_owned())))
+        }
+    }
+}

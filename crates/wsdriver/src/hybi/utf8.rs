@@ -1,0 +1,129 @@
+//! Incremental UTF-8 validation for text messages.
+//!
+//! A text message may arrive in many frames and each frame in many reads;
+//! validating each piece as it arrives lets a bad message fail at the first
+//! bad byte (Autobahn 6.4) instead of after the whole message is buffered.
+
+/// Validates UTF-8 fed in arbitrary pieces. Only the unfinished tail of a
+/// code point (at most 3 bytes) is carried between pieces.
+#[derive(Debug, Default, Clone)]
+pub struct Utf8Validator {
+    partial: [u8; 4],
+    partial_len: u8,
+}
+
+/// The input is not UTF-8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidUtf8;
+
+impl Utf8Validator {
+    /// Checks the next piece; `Err` as soon as the bytes seen so far cannot
+    /// start any valid UTF-8 text.
+    pub fn feed(&mut self, mut input: &[u8]) -> Result<(), InvalidUtf8> {
+        if self.partial_len > 0 {
+            let have = usize::from(self.partial_len);
+            let need = sequence_len(self.partial[0]);
+            let take = (need - have).min(input.len());
+            self.partial[have..have + take].copy_from_slice(&input[..take]);
+            input = &input[take..];
+            let have = have + take;
+            self.partial_len = have as u8;
+            match simdutf8::compat::from_utf8(&self.partial[..have]) {
+                Ok(_) => self.partial_len = 0,
+                Err(e) if e.error_len().is_none() => return Ok(()),
+                Err(_) => return Err(InvalidUtf8),
+            }
+        }
+        if simdutf8::basic::from_utf8(input).is_ok() {
+            return Ok(());
+        }
+        match simdutf8::compat::from_utf8(input) {
+            Ok(_) => Ok(()),
+            Err(e) if e.error_len().is_none() => {
+                let tail = &input[e.valid_up_to()..];
+                self.partial[..tail.len()].copy_from_slice(tail);
+                self.partial_len = tail.len() as u8;
+                Ok(())
+            }
+            Err(_) => Err(InvalidUtf8),
+        }
+    }
+
+    /// Ends the text: a code point left unfinished is an error.
+    pub fn finish(&mut self) -> Result<(), InvalidUtf8> {
+        let unfinished = self.partial_len > 0;
+        self.partial_len = 0;
+        if unfinished {
+            Err(InvalidUtf8)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Length of the sequence a lead byte starts. Only called on bytes that
+/// simdutf8 accepted as the start of an unfinished sequence.
+fn sequence_len(lead: u8) -> usize {
+    match lead {
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed_split(bytes: &[u8], at: &[usize]) -> Result<(), InvalidUtf8> {
+        let mut v = Utf8Validator::default();
+        let mut start = 0;
+        for &cut in at {
+            v.feed(&bytes[start..cut])?;
+            start = cut;
+        }
+        v.feed(&bytes[start..])?;
+        v.finish()
+    }
+
+    #[test]
+    fn accepts_valid_text_split_anywhere() {
+        let text = "κόσμε 𝄞 €uro".as_bytes();
+        for a in 0..=text.len() {
+            for b in a..=text.len() {
+                assert_eq!(feed_split(text, &[a, b]), Ok(()), "cuts {a} {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn rejects_invalid_text_split_anywhere() {
+        // Autobahn 6.3.1: a surrogate encoded as UTF-8 is not UTF-8.
+        let bad =
+            b"\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80\x65\x64\x69\x74\x65\x64";
+        for a in 0..=bad.len() {
+            assert_eq!(feed_split(bad, &[a]), Err(InvalidUtf8), "cut {a}");
+        }
+    }
+
+    #[test]
+    fn fails_fast_at_the_first_impossible_byte() {
+        let mut v = Utf8Validator::default();
+        assert_eq!(
+            v.feed(b"\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5"),
+            Ok(())
+        );
+        // 0xF4 0x90 is past U+10FFFF: no continuation can make it valid.
+        assert_eq!(v.feed(b"\xf4\x90"), Err(InvalidUtf8));
+    }
+
+    #[test]
+    fn unfinished_code_point_at_the_end_is_an_error() {
+        let mut v = Utf8Validator::default();
+        assert_eq!(v.feed(b"ok\xe2\x82"), Ok(()));
+        assert_eq!(v.finish(), Err(InvalidUtf8));
+        // and finish resets, so the next message starts clean
+        assert_eq!(v.feed(b"fine"), Ok(()));
+        assert_eq!(v.finish(), Ok(()));
+    }
+}

@@ -1,0 +1,37 @@
+//! A WebSocket protocol driver with pluggable I/O: the sans-IO core of
+//! wsdriver.
+//!
+//! A [`Driver`] is one connection's protocol state. The caller moves the
+//! bytes: whatever arrives from the transport goes into
+//! [`Driver::parse`], whatever the driver wants sent comes out of
+//! [`Driver::output_slices`] (or [`Driver::write_output`]), and what
+//! happened comes out of [`Driver::poll_event`]. Time is passed in too
+//! ([`Driver::next_deadline`], [`Driver::handle_timeout`]), so the same
+//! driver runs under tokio, a thread per connection, or a test.
+//!
+//! The driver speaks RFC 6455 (and its draft 8) as client or server,
+//! including the opening handshake (from raw bytes or from a request hyper
+//! or axum already parsed), subprotocols, fragmentation, ping/pong and the
+//! close handshake.
+
+#![forbid(clippy::undocumented_unsafe_blocks)]
+
+pub mod close;
+mod driver;
+mod error;
+mod event;
+pub mod handshake;
+mod http;
+pub mod hybi;
+mod options;
+mod output;
+
+pub use driver::{Driver, ReadyState, Role, Version};
+pub use error::Error;
+pub use event::{CloseEvent, Event, Message, PingId, Text};
+pub use http::{is_secure_request, is_websocket, HttpRequest, Request};
+pub use options::{Options, DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_HANDSHAKE_SIZE, DEFAULT_MAX_LENGTH};
+
+/// Re-exported so callers build requests and headers with the same types.
+pub use ::http as http_types;
+pub use bytes::Bytes;

@@ -1,0 +1,150 @@
+//! Driver options, checked when a driver is made so that a bad value is an
+//! error at set-up rather than a surprise mid-connection.
+
+use crate::error::Error;
+use std::time::Duration;
+
+/// The default `max_length`: 2^26 - 1 bytes, as in websocket-driver.
+pub const DEFAULT_MAX_LENGTH: usize = (1 << 26) - 1;
+/// The default bound on an HTTP head, as Node's default `maxHeaderSize`.
+pub const DEFAULT_MAX_HANDSHAKE_SIZE: usize = 16 * 1024;
+/// How long to wait for the peer's close frame after sending ours (faye).
+pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Settings shared by every driver kind.
+///
+/// ```
+/// let options = wsdriver::Options::default()
+///     .max_length(1 << 20)
+///     .protocols(["chat", "superchat"]);
+/// let driver = wsdriver::Driver::client("ws://example.com/chat", options).unwrap();
+/// ```
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub(crate) max_length: usize,
+    pub(crate) protocols: Vec<String>,
+    pub(crate) masking: Option<bool>,
+    pub(crate) require_masking: bool,
+    pub(crate) max_handshake_size: usize,
+    pub(crate) close_timeout: Option<Duration>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_length: DEFAULT_MAX_LENGTH,
+            protocols: Vec::new(),
+            masking: None,
+            require_masking: true,
+            max_handshake_size: DEFAULT_MAX_HANDSHAKE_SIZE,
+            close_timeout: Some(DEFAULT_CLOSE_TIMEOUT),
+        }
+    }
+}
+
+impl Options {
+    /// The longest message accepted, in bytes; a longer one is refused with
+    /// close 1009 before it is buffered.
+    pub fn max_length(mut self, bytes: usize) -> Self {
+        self.max_length = bytes;
+        self
+    }
+
+    /// Subprotocols this side supports, most preferred first on a client.
+    /// A server picks the first of the client's list found here.
+    pub fn protocols<I, S>(mut self, protocols: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.protocols = protocols.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Subprotocols as one comma-separated string (`"chat, superchat"`),
+    /// the seed's other form.
+    pub fn protocols_list(self, list: &str) -> Self {
+        self.protocols(list.split(',').map(str::trim).filter(|p| !p.is_empty()))
+    }
+
+    /// Whether outgoing frames are masked. Clients mask and servers do not
+    /// unless this says otherwise; RFC 6455 requires the defaults.
+    pub fn masking(mut self, masking: bool) -> Self {
+        self.masking = Some(masking);
+        self
+    }
+
+    /// Whether a server refuses unmasked frames (close 1002). On by default,
+    /// as RFC 6455 §5.1 requires.
+    pub fn require_masking(mut self, require: bool) -> Self {
+        self.require_masking = require;
+        self
+    }
+
+    /// The largest HTTP request or response head accepted during the
+    /// handshake; a larger one is refused (431 on a server).
+    pub fn max_handshake_size(mut self, bytes: usize) -> Self {
+        self.max_handshake_size = bytes;
+        self
+    }
+
+    /// How long to wait for the peer's close frame after sending ours before
+    /// reporting close 1006; `None` waits for ever (for the transport to
+    /// end).
+    pub fn close_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.close_timeout = timeout;
+        self
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        if self.max_length == 0 {
+            return Err(Error::InvalidOption("max_length must be at least 1".into()));
+        }
+        if self.max_handshake_size < 256 {
+            return Err(Error::InvalidOption(format!(
+                "max_handshake_size of {} bytes is too small for any handshake (minimum 256)",
+                self.max_handshake_size
+            )));
+        }
+        for protocol in &self.protocols {
+            if !crate::http::is_token(protocol) {
+                return Err(Error::InvalidOption(format!(
+                    "subprotocol {protocol:?} is not an HTTP token"
+                )));
+            }
+        }
+        if self.close_timeout == Some(Duration::ZERO) {
+            return Err(Error::InvalidOption(
+                "close_timeout must be longer than zero (use None to wait for ever)".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_values_are_errors() {
+        assert!(Options::default().validate().is_ok());
+        assert!(Options::default().max_length(0).validate().is_err());
+        assert!(Options::default()
+            .max_handshake_size(10)
+            .validate()
+            .is_err());
+        assert!(Options::default().protocols(["a b"]).validate().is_err());
+        assert!(Options::default().protocols([""]).validate().is_err());
+        assert!(Options::default()
+            .close_timeout(Some(Duration::ZERO))
+            .validate()
+            .is_err());
+    }
+
+    #[test]
+    fn protocols_from_a_comma_list() {
+        let options = Options::default().protocols_list("chat, superchat ,,x");
+        assert_eq!(options.protocols, ["chat", "superchat", "x"]);
+    }
+}

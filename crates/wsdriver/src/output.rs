@@ -1,0 +1,206 @@
+//! Bytes waiting to be written to the transport.
+//!
+//! Frame headers and small payloads are copied into one contiguous buffer;
+//! large payloads the caller already owns as `Bytes` are queued by reference
+//! between those copies, so a header and its payload leave in one vectored
+//! write without the payload being copied.
+
+use bytes::{Buf, Bytes};
+use std::collections::VecDeque;
+use std::io::{self, IoSlice, Write};
+
+/// Payloads at least this long are queued by reference rather than copied.
+const ZERO_COPY_MIN: usize = 1024;
+
+/// Once drained, a buffer that grew past this is released, so a connection
+/// that sent one big message does not hold its memory while idle.
+const KEEP_CAPACITY: usize = 16 * 1024;
+
+#[derive(Debug, Default)]
+pub(crate) struct Output {
+    buf: Vec<u8>,
+    /// Bytes of `buf` already written.
+    pos: usize,
+    /// `(at, bytes)`: `bytes` go out after `buf[..at]` and before `buf[at..]`.
+    chunks: VecDeque<(usize, Bytes)>,
+    chunk_len: usize,
+}
+
+impl Output {
+    pub fn len(&self) -> usize {
+        self.buf.len() - self.pos + self.chunk_len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends a copy of `data`.
+    pub fn extend(&mut self, data: &[u8]) {
+        self.buf.extend_from_slice(data);
+    }
+
+    /// Gives direct access for writers that build bytes in place (masking).
+    pub fn buffer(&mut self) -> &mut Vec<u8> {
+        &mut self.buf
+    }
+
+    /// Appends `data`, by reference when it is large enough to be worth it.
+    pub fn push(&mut self, data: Bytes) {
+        if data.len() < ZERO_COPY_MIN {
+            self.buf.extend_from_slice(&data);
+        } else {
+            self.chunk_len += data.len();
+            self.chunks.push_back((self.buf.len(), data));
+        }
+    }
+
+    /// Fills `dst` with the pending bytes in order; returns how many slices
+    /// were filled.
+    pub fn slices<'a>(&'a self, dst: &mut [IoSlice<'a>]) -> usize {
+        let mut n = 0;
+        let mut from = self.pos;
+        for (at, chunk) in &self.chunks {
+            if n == dst.len() {
+                return n;
+            }
+            if *at > from {
+                dst[n] = IoSlice::new(&self.buf[from..*at]);
+                n += 1;
+                from = *at;
+                if n == dst.len() {
+                    return n;
+                }
+            }
+            dst[n] = IoSlice::new(chunk);
+            n += 1;
+        }
+        if n < dst.len() && self.buf.len() > from {
+            dst[n] = IoSlice::new(&self.buf[from..]);
+            n += 1;
+        }
+        n
+    }
+
+    /// The first contiguous run of pending bytes.
+    pub fn first_slice(&self) -> &[u8] {
+        match self.chunks.front() {
+            Some((at, _)) if *at > self.pos => &self.buf[self.pos..*at],
+            Some((_, chunk)) => chunk,
+            None => &self.buf[self.pos..],
+        }
+    }
+
+    /// Marks `n` bytes as written.
+    pub fn advance(&mut self, mut n: usize) {
+        assert!(n <= self.len(), "advanced past the pending output");
+        while n > 0 {
+            match self.chunks.front_mut() {
+                Some((at, _)) if *at > self.pos => {
+                    let step = n.min(*at - self.pos);
+                    self.pos += step;
+                    n -= step;
+                }
+                Some((_, chunk)) => {
+                    let step = n.min(chunk.len());
+                    chunk.advance(step);
+                    self.chunk_len -= step;
+                    n -= step;
+                    if chunk.is_empty() {
+                        self.chunks.pop_front();
+                    }
+                }
+                None => {
+                    self.pos += n;
+                    n = 0;
+                }
+            }
+        }
+        if self.chunks.is_empty() && self.pos == self.buf.len() {
+            self.pos = 0;
+            if self.buf.capacity() > KEEP_CAPACITY {
+                self.buf = Vec::new();
+            } else {
+                self.buf.clear();
+            }
+        }
+    }
+
+    /// Writes everything pending to `w`, vectored.
+    pub fn write_to<W: Write + ?Sized>(&mut self, w: &mut W) -> io::Result<()> {
+        while !self.is_empty() {
+            let mut slices = [IoSlice::new(&[]); 16];
+            let count = self.slices(&mut slices);
+            let written = w.write_vectored(&slices[..count])?;
+            if written == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            self.advance(written);
+        }
+        w.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(out: &Output) -> Vec<u8> {
+        let mut slices = [IoSlice::new(&[]); 32];
+        let n = out.slices(&mut slices);
+        slices[..n].iter().flat_map(|s| s.iter().copied()).collect()
+    }
+
+    #[test]
+    fn keeps_order_of_copies_and_references() {
+        let mut out = Output::default();
+        out.extend(b"head1");
+        out.push(Bytes::from(vec![1u8; 2000]));
+        out.extend(b"head2");
+        out.push(Bytes::from_static(b"small"));
+        out.push(Bytes::from(vec![2u8; 3000]));
+        let mut expected = b"head1".to_vec();
+        expected.extend([1u8; 2000]);
+        expected.extend(b"head2small");
+        expected.extend([2u8; 3000]);
+        assert_eq!(out.len(), expected.len());
+        assert_eq!(collect(&out), expected);
+
+        // drain in awkward steps; what remains is always the right suffix
+        let mut done = 0;
+        for step in [3, 1, 2001, 7, 999, 1] {
+            out.advance(step);
+            done += step;
+            assert_eq!(collect(&out), expected[done..]);
+            assert_eq!(out.first_slice(), &collect(&out)[..out.first_slice().len()]);
+        }
+        out.advance(out.len());
+        assert!(out.is_empty());
+        assert_eq!(collect(&out), b"");
+    }
+
+    #[test]
+    fn write_to_handles_short_writes() {
+        struct Trickle(Vec<u8>);
+        impl Write for Trickle {
+            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+                let n = b.len().min(7);
+                self.0.extend_from_slice(&b[..n]);
+                Ok(n)
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut out = Output::default();
+        out.extend(b"abc");
+        out.push(Bytes::from(vec![9u8; 1500]));
+        out.extend(b"xyz");
+        let mut sink = Trickle(Vec::new());
+        out.write_to(&mut sink).unwrap();
+        assert_eq!(sink.0.len(), 1506);
+        assert_eq!(&sink.0[..3], b"abc");
+        assert_eq!(&sink.0[1503..], b"xyz");
+        assert!(out.is_empty());
+    }
+}
