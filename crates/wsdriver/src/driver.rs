@@ -295,7 +295,6 @@ impl Driver {
                 );
                 self.key = Some(key);
                 self.phase = Phase::ReadingResponse;
-                self.process();
                 true
             }
             Phase::AwaitingStart => {
@@ -316,7 +315,6 @@ impl Driver {
                         self.version = Some(accepted.version);
                         self.protocol = accepted.protocol;
                         self.open();
-                        self.process();
                         true
                     }
                     Err(refusal) => {
@@ -367,18 +365,19 @@ impl Driver {
         Ok(())
     }
 
-    /// Feeds bytes received from the transport.
+    /// Feeds bytes received from the transport. They are read as
+    /// [`poll_event`](Self::poll_event) asks for the next event, so each
+    /// event is handled before the bytes after it are looked at (as with
+    /// the seed's synchronous callbacks): call `poll_event` until it
+    /// returns `None` after every `parse`.
     pub fn parse(&mut self, data: &[u8]) {
-        if self.phase == Phase::Done {
-            return;
+        if self.phase != Phase::Done {
+            self.input.extend_from_slice(data);
         }
-        self.input.extend_from_slice(data);
-        self.process();
     }
 
     /// The buffer [`parse`](Self::parse) appends to, for callers that read
-    /// straight into it (no copy, no zero-filling): append, then call
-    /// [`process`](Self::process).
+    /// straight into it (no copy, no zero-filling).
     pub fn input_buffer(&mut self) -> &mut BytesMut {
         &mut self.input
     }
@@ -389,9 +388,9 @@ impl Driver {
         self.receiver.wanted(self.input.len())
     }
 
-    /// Reads whatever [`input_buffer`](Self::input_buffer) holds.
-    pub fn process(&mut self) {
-        loop {
+    /// Reads input until it yields an event or runs out.
+    fn process(&mut self) {
+        while self.events.is_empty() {
             match self.phase {
                 Phase::ReadingRequest => {
                     match parse_request(&self.input, self.options.max_handshake_size) {
@@ -460,8 +459,11 @@ impl Driver {
         }
     }
 
-    /// The next thing that happened, in order.
+    /// The next thing that happened, reading more of the input if needed.
     pub fn poll_event(&mut self) -> Option<Event> {
+        if self.events.is_empty() {
+            self.process();
+        }
         self.events.pop_front()
     }
 
