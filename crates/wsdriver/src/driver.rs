@@ -7,13 +7,15 @@ use crate::close::{self, truncate_reason, MAX_REASON_LEN};
 use crate::error::Error;
 use crate::event::{CloseEvent, Event, Message, PingId, Text};
 use crate::handshake::{client, server};
-use crate::http::{self, parse_request, parse_response, HeadError, HttpRequest, Request, Response};
+use crate::http::{
+    self, parse_request, parse_response, CustomHeaders, HeadError, HttpRequest, Request, Response,
+};
 use crate::hybi::frame::Opcode;
 use crate::hybi::receiver::{Failure, Incoming, MaskRule, Receiver};
 use crate::hybi::sender::{close_payload, write_frame, Payload};
 use crate::options::Options;
 use crate::output::Output;
-use ::http::{HeaderMap, HeaderName, HeaderValue};
+use ::http::HeaderMap;
 use bytes::{Bytes, BytesMut};
 use std::collections::VecDeque;
 use std::fmt;
@@ -123,7 +125,7 @@ pub struct Driver {
     url: Option<Url>,
     /// The client's `Sec-WebSocket-Key`.
     key: Option<String>,
-    custom_headers: HeaderMap,
+    custom_headers: CustomHeaders,
     request: Option<Box<Request>>,
     response: Option<Box<Response>>,
     input: BytesMut,
@@ -169,7 +171,7 @@ impl Driver {
             protocol: None,
             url: None,
             key: None,
-            custom_headers: HeaderMap::new(),
+            custom_headers: CustomHeaders::default(),
             request: None,
             response: None,
             input: BytesMut::new(),
@@ -268,13 +270,7 @@ impl Driver {
                 "{name}: headers cannot be set after the handshake has started"
             )));
         }
-        let name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| Error::InvalidHeader(format!("{name:?} is not a valid header name")))?;
-        let value = HeaderValue::from_str(value).map_err(|_| {
-            Error::InvalidHeader(format!("{value:?} is not a valid value for {name}"))
-        })?;
-        self.custom_headers.append(name, value);
-        Ok(())
+        self.custom_headers.append(name, value)
     }
 
     /// Sends the handshake: the request on a client, the response on a
@@ -334,7 +330,8 @@ impl Driver {
 
     /// Answers a request with a plain HTTP response instead of a WebSocket
     /// (a raw server's other requests, or a refusal of your own), then
-    /// closes.
+    /// closes. This is the caller's own decision, so no event follows:
+    /// write the output and end the transport.
     pub fn reject(&mut self, status: u16, body: &str) -> Result<(), Error> {
         if !matches!(self.phase, Phase::AwaitingStart) {
             return Err(Error::Closed);

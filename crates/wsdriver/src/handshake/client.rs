@@ -3,10 +3,9 @@
 
 use super::key::accept_key;
 use crate::error::Error;
-use crate::http::{has_token, header_is, write_header, Response};
+use crate::http::{has_token, header_is, write_header, CustomHeaders, Response};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use http::HeaderMap;
 use url::Url;
 
 /// Parses and checks a `ws:`/`wss:` URL.
@@ -61,7 +60,7 @@ pub(crate) fn write_request(
     url: &Url,
     key: &str,
     protocols: &[String],
-    custom: &HeaderMap,
+    custom: &CustomHeaders,
 ) {
     let mut target = url.path().to_owned();
     if let Some(query) = url.query() {
@@ -69,7 +68,7 @@ pub(crate) fn write_request(
         target.push_str(query);
     }
     out.extend_from_slice(format!("GET {target} HTTP/1.1\r\n").as_bytes());
-    if !custom.contains_key(http::header::HOST) {
+    if !custom.contains("host") {
         write_header(out, b"Host", host_header(url).as_bytes());
     }
     write_header(out, b"Upgrade", b"websocket");
@@ -84,12 +83,12 @@ pub(crate) fn write_request(
         );
     }
     if let Some(auth) = basic_auth(url) {
-        if !custom.contains_key(http::header::AUTHORIZATION) {
+        if !custom.contains("authorization") {
             write_header(out, b"Authorization", auth.as_bytes());
         }
     }
-    for (name, value) in custom {
-        write_header(out, name.as_str().as_bytes(), value.as_bytes());
+    for (name, value) in custom.iter() {
+        write_header(out, name.as_bytes(), value.as_bytes());
     }
     out.extend_from_slice(b"\r\n");
 }

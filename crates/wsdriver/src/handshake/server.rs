@@ -2,9 +2,9 @@
 //! subprotocol, write `101` or the refusal.
 
 use super::key::{accept_key, is_valid_key};
-use crate::http::{has_token, header_is, list_values, write_response, HttpRequest};
+use crate::http::{has_token, header_is, list_values, write_response, CustomHeaders, HttpRequest};
 use crate::Version;
-use http::{HeaderMap, Method};
+use http::Method;
 
 /// A successful handshake: the response to send and what was agreed.
 #[derive(Debug)]
@@ -47,7 +47,7 @@ impl Refusal {
             self.status,
             None,
             &headers,
-            &HeaderMap::new(),
+            &CustomHeaders::default(),
             self.message.as_bytes(),
         );
     }
@@ -57,7 +57,7 @@ impl Refusal {
 pub(crate) fn accept(
     request: &impl HttpRequest,
     protocols: &[String],
-    custom: &HeaderMap,
+    custom: &CustomHeaders,
     out: &mut Vec<u8>,
 ) -> Result<Accepted, Refusal> {
     let headers = request.headers();

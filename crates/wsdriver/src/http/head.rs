@@ -27,12 +27,12 @@ pub(crate) struct Response {
 pub(crate) fn parse_request(buf: &[u8], max: usize) -> Result<Option<(Request, usize)>, HeadError> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut parsed = httparse::Request::new(&mut headers);
-    let len = match parsed.parse(buf) {
-        Ok(httparse::Status::Complete(len)) if len <= max => len,
-        Ok(httparse::Status::Complete(_)) | Err(httparse::Error::TooManyHeaders) => {
-            return Err(HeadError::TooLarge)
-        }
-        Ok(httparse::Status::Partial) if buf.len() > max => return Err(HeadError::TooLarge),
+    // Looking past the limit would make the answer depend on how the bytes
+    // were chunked (431 or 400 for the same head).
+    let len = match parsed.parse(&buf[..buf.len().min(max)]) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Err(httparse::Error::TooManyHeaders) => return Err(HeadError::TooLarge),
+        Ok(httparse::Status::Partial) if buf.len() >= max => return Err(HeadError::TooLarge),
         Ok(httparse::Status::Partial) => return Ok(None),
         Err(e) => return Err(HeadError::Malformed(format!("Invalid HTTP request: {e}"))),
     };
@@ -61,12 +61,10 @@ pub(crate) fn parse_response(
 ) -> Result<Option<(Response, usize)>, HeadError> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut parsed = httparse::Response::new(&mut headers);
-    let len = match parsed.parse(buf) {
-        Ok(httparse::Status::Complete(len)) if len <= max => len,
-        Ok(httparse::Status::Complete(_)) | Err(httparse::Error::TooManyHeaders) => {
-            return Err(HeadError::TooLarge)
-        }
-        Ok(httparse::Status::Partial) if buf.len() > max => return Err(HeadError::TooLarge),
+    let len = match parsed.parse(&buf[..buf.len().min(max)]) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Err(httparse::Error::TooManyHeaders) => return Err(HeadError::TooLarge),
+        Ok(httparse::Status::Partial) if buf.len() >= max => return Err(HeadError::TooLarge),
         Ok(httparse::Status::Partial) => return Ok(None),
         Err(e) => return Err(HeadError::Malformed(format!("Invalid HTTP response: {e}"))),
     };
@@ -96,7 +94,7 @@ pub(crate) fn write_response(
     status: u16,
     reason: Option<&str>,
     headers: &[(&str, &[u8])],
-    extra: &HeaderMap,
+    extra: &super::CustomHeaders,
     body: &[u8],
 ) {
     let reason = reason
@@ -110,8 +108,8 @@ pub(crate) fn write_response(
     for (name, value) in headers {
         write_header(out, name.as_bytes(), value);
     }
-    for (name, value) in extra {
-        write_header(out, name.as_str().as_bytes(), value.as_bytes());
+    for (name, value) in extra.iter() {
+        write_header(out, name.as_bytes(), value.as_bytes());
     }
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(body);

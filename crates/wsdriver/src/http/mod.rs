@@ -91,6 +91,33 @@ pub fn is_secure_request(request: &impl HttpRequest) -> bool {
         || header_is(headers, "https", "on")
 }
 
+/// Headers the caller adds to a handshake, kept in the caller's spelling
+/// (an `http::HeaderMap` would lowercase the names).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CustomHeaders(Vec<(String, String)>);
+
+impl CustomHeaders {
+    /// Adds a header after checking that it is valid HTTP.
+    pub fn append(&mut self, name: &str, value: &str) -> Result<(), crate::Error> {
+        http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            crate::Error::InvalidHeader(format!("{name:?} is not a valid header name"))
+        })?;
+        http::HeaderValue::from_str(value).map_err(|_| {
+            crate::Error::InvalidHeader(format!("{value:?} is not a valid value for {name}"))
+        })?;
+        self.0.push((name.to_owned(), value.to_owned()));
+        Ok(())
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.0.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+}
+
 /// Whether any value of `name` equals `value`, ignoring ASCII case.
 pub(crate) fn header_is(headers: &HeaderMap, name: &str, value: &str) -> bool {
     headers.get_all(name).iter().any(|v| {
