@@ -1,0 +1,211 @@
+//! Ping and pong (RFC 6455 §5.5.2, §5.5.3): automatic answers, matching
+//! pongs to pings, payload limits.
+
+mod common;
+
+use common::*;
+use wsdriver::{Bytes, Error, Event, Options};
+
+fn pong_event(payload: &'static [u8], ping: Option<wsdriver::PingId>) -> Event {
+    Event::Pong {
+        payload: Bytes::from_static(payload),
+        ping,
+    }
+}
+
+#[test]
+fn rfc6455_5_5_2_ping_is_answered_with_a_pong_of_the_same_payload_before_the_event() {
+    let mut server = open_server(Options::default());
+    server.parse(&Frame::ping("Hello").encode());
+    assert!(!server.has_output(), "parse only buffers");
+    assert_eq!(
+        server.poll_event(),
+        Some(Event::Ping(Bytes::from_static(b"Hello")))
+    );
+    // The pong is already queued when the Ping event is seen.
+    assert_eq!(server.take_output(), b"\x8a\x05Hello");
+    assert_eq!(server.poll_event(), None);
+}
+
+#[test]
+fn rfc6455_5_5_2_each_ping_is_answered_as_its_event_is_taken() {
+    let mut server = open_server(Options::default());
+    server.parse(&frames(&[
+        Frame::ping("a"),
+        Frame::ping("bb"),
+        Frame::ping(""),
+    ]));
+    assert_eq!(
+        server.poll_event(),
+        Some(Event::Ping(Bytes::from_static(b"a")))
+    );
+    assert_eq!(server.take_output(), b"\x8a\x01a");
+    assert_eq!(
+        server.poll_event(),
+        Some(Event::Ping(Bytes::from_static(b"bb")))
+    );
+    assert_eq!(server.poll_event(), Some(Event::Ping(Bytes::new())));
+    assert_eq!(server.poll_event(), None);
+    assert_eq!(server.take_output(), b"\x8a\x02bb\x8a\x00");
+}
+
+#[test]
+fn rfc6455_5_5_2_binary_ping_payload_of_125_is_echoed() {
+    let payload: Vec<u8> = (0..125u8).map(|i| i.wrapping_mul(37)).collect();
+    let mut server = open_server(Options::default());
+    assert_eq!(
+        feed(&mut server, &Frame::ping(&payload).encode()),
+        [Event::Ping(Bytes::from(payload.clone()))]
+    );
+    let mut expected = vec![0x8a, 125];
+    expected.extend_from_slice(&payload);
+    assert_eq!(server.take_output(), expected);
+}
+
+#[test]
+fn rfc6455_5_5_3_client_pong_is_masked_and_carries_the_ping_payload() {
+    let mut client = open_client("ws://example.com/", Options::default());
+    assert_eq!(
+        feed(
+            &mut client,
+            &Frame::ping("are you there").unmasked().encode()
+        ),
+        [Event::Ping(Bytes::from_static(b"are you there"))]
+    );
+    let sent = decode_frames(&client.take_output());
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].opcode, PONG);
+    assert!(sent[0].fin);
+    assert!(sent[0].mask.is_some());
+    assert_eq!(sent[0].payload, b"are you there");
+}
+
+#[test]
+fn ping_writes_a_ping_frame() {
+    let mut server = open_server(Options::default());
+    server.ping(b"beat").unwrap();
+    assert_eq!(server.take_output(), b"\x89\x04beat");
+    server.ping(b"").unwrap();
+    assert_eq!(server.take_output(), b"\x89\x00");
+
+    let mut client = open_client("ws://example.com/", Options::default());
+    client.ping(b"beat").unwrap();
+    let sent = decode_frames(&client.take_output());
+    assert_eq!((sent[0].opcode, &sent[0].payload[..]), (PING, &b"beat"[..]));
+    assert!(sent[0].mask.is_some());
+}
+
+#[test]
+fn ping_id_comes_back_with_the_matching_pong_only() {
+    let mut server = open_server(Options::default());
+    let first = server.ping(b"one").unwrap();
+    let second = server.ping(b"two").unwrap();
+    assert_ne!(first, second);
+    server.take_output();
+
+    // a pong with another payload answers no ping
+    assert_eq!(
+        feed(&mut server, &Frame::pong("three").encode()),
+        [pong_event(b"three", None)]
+    );
+    // answered out of order, each pong names its own ping
+    assert_eq!(
+        feed(&mut server, &Frame::pong("two").encode()),
+        [pong_event(b"two", Some(second))]
+    );
+    assert_eq!(
+        feed(&mut server, &Frame::pong("one").encode()),
+        [pong_event(b"one", Some(first))]
+    );
+    // a second pong for the same ping matches nothing
+    assert_eq!(
+        feed(&mut server, &Frame::pong("one").encode()),
+        [pong_event(b"one", None)]
+    );
+    assert!(!server.has_output(), "pongs are not answered");
+}
+
+#[test]
+fn pings_with_the_same_payload_are_matched_oldest_first() {
+    let mut client = open_client("ws://example.com/", Options::default());
+    let a = client.ping(b"same").unwrap();
+    let b = client.ping(b"same").unwrap();
+    let input = frames(&[
+        Frame::pong("same").unmasked(),
+        Frame::pong("same").unmasked(),
+        Frame::pong("same").unmasked(),
+    ]);
+    assert_eq!(
+        feed(&mut client, &input),
+        [
+            pong_event(b"same", Some(a)),
+            pong_event(b"same", Some(b)),
+            pong_event(b"same", None),
+        ]
+    );
+}
+
+#[test]
+fn unsolicited_pong_is_reported_without_a_ping() {
+    let mut server = open_server(Options::default());
+    assert_eq!(
+        feed(&mut server, &Frame::pong("").encode()),
+        [pong_event(b"", None)]
+    );
+}
+
+#[test]
+fn ping_and_pong_payloads_over_125_are_errors() {
+    let mut server = open_server(Options::default());
+    let long = [0u8; 126];
+    assert_eq!(server.ping(&long), Err(Error::ControlPayloadTooLong(126)));
+    assert_eq!(server.pong(&long), Err(Error::ControlPayloadTooLong(126)));
+    assert!(!server.has_output());
+    // a refused ping gets no id, so a pong with that payload matches nothing
+    assert_eq!(
+        feed(&mut server, &Frame::pong(&long[..125]).encode()).len(),
+        1
+    );
+    assert!(server.ping(&long[..125]).is_ok());
+    assert!(server.pong(&long[..125]).is_ok());
+    let sent = decode_frames(&server.take_output());
+    assert_eq!(
+        sent.iter()
+            .map(|f| (f.opcode, f.payload.len()))
+            .collect::<Vec<_>>(),
+        [(PING, 125), (PONG, 125)]
+    );
+}
+
+#[test]
+fn unsolicited_pong_writes_a_pong_frame() {
+    let mut server = open_server(Options::default());
+    server.pong(b"heartbeat").unwrap();
+    assert_eq!(server.take_output(), b"\x8a\x09heartbeat");
+}
+
+#[test]
+fn pongs_for_pings_sent_before_a_close_handshake_are_still_matched() {
+    let mut server = open_server(Options::default());
+    let id = server.ping(b"last").unwrap();
+    server.close(1000, "").unwrap();
+    server.take_output();
+    assert_eq!(
+        feed(&mut server, &Frame::pong("last").encode()),
+        [pong_event(b"last", Some(id))]
+    );
+}
+
+#[test]
+fn ping_between_two_drivers_round_trips() {
+    let (mut client, mut server) = open_pair();
+    let id = client.ping(b"rtt").unwrap();
+    assert_eq!(
+        feed(&mut server, &client.take_output()),
+        [Event::Ping(Bytes::from_static(b"rtt"))]
+    );
+    assert_eq!(
+        feed(&mut client, &server.take_output()),
+        [pong_event(b"rtt", Some(id))]
+    );
+}
