@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install the test peers (idempotent, quiet on success):
+#   - tools/.venv       : kosoku (Autobahn TestSuite runner) from tools/requirements.txt
+#   - tools/node/node_modules : ws, faye-websocket, websocket-driver from package-lock.json
+# Re-installs only when the pinned files changed since the last successful install.
+set -euo pipefail
+
+tools="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+
+# run CMD...: run quietly; on failure show its output and exit.
+run() {
+  if ! "$@" >"$log" 2>&1; then
+    echo "peers.sh: failed: $*" >&2
+    cat "$log" >&2
+    exit 1
+  fi
+}
+
+sum() { cat "$@" | sha256sum | cut -d' ' -f1; }
+
+exec 8>"$tools/.peers.lock" # one installer at a time
+flock 8
+
+# Python: kosoku
+venv="$tools/.venv"
+want="$(sum "$tools/requirements.txt")"
+if [[ ! -x "$venv/bin/kosoku" || "$(cat "$venv/.peers-stamp" 2>/dev/null)" != "$want" ]]; then
+  "$venv/bin/python" -c '' 2>/dev/null || run python3 -m venv --clear "$venv"
+  run "$venv/bin/python" -m pip install --disable-pip-version-check --no-input \
+    --require-hashes --only-binary=:all: -r "$tools/requirements.txt"
+  echo "$want" >"$venv/.peers-stamp"
+fi
+
+# Node: ws & co
+node_dir="$tools/node"
+want="$(sum "$node_dir/package.json" "$node_dir/package-lock.json")"
+if [[ "$(cat "$node_dir/node_modules/.peers-stamp" 2>/dev/null)" != "$want" ]]; then
+  run npm ci --prefix "$node_dir" --no-audit --no-fund --loglevel=error
+  echo "$want" >"$node_dir/node_modules/.peers-stamp"
+fi

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Every test wsdriver has, on a fresh clone: installs the test peers
+# (kosoku from PyPI, ws/faye-websocket from npm, pinned by lockfiles into
+# ignored folders), then format and lint checks, unit, golden-vector and
+# property tests, the Autobahn TestSuite in both modes, and Node interop.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+sections=('1.*' '2.*' '3.*' '4.*' '5.*' '6.*' '7.*' '9.*' '10.*')
+
+step "test peers"
+tools/peers.sh
+
+step "format and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "unit, golden-vector and property tests"
+cargo nextest run --workspace --no-fail-fast
+cargo test --workspace --doc
+
+step "release examples"
+cargo build --release --examples
+
+step "Autobahn sections 1-10, server mode (echo_server)"
+tools/autobahn.sh server "${sections[@]}"
+
+step "Autobahn sections 1-10, client mode (autobahn_client)"
+tools/autobahn.sh client "${sections[@]}"
+
+step "interop: Node ws client against echo_server"
+tools/interop.sh
+
+step "all tests passed"
