@@ -6,6 +6,8 @@
 use crate::close::{self, truncate_reason, MAX_REASON_LEN};
 use crate::error::Error;
 use crate::event::{CloseEvent, Event, Message, PingId, Text};
+use crate::extensions::negotiation::{self, Registry};
+use crate::extensions::{Extension, ExtensionError, ExtensionMessage, MessageKind};
 use crate::handshake::{client, server};
 use crate::http::{
     self, parse_request, parse_response, CustomHeaders, HeadError, HttpRequest, Request, Response,
@@ -132,6 +134,8 @@ pub struct Driver {
     output: Output,
     events: VecDeque<Event>,
     receiver: Receiver,
+    /// Registered extensions; after the handshake, only the active ones.
+    extensions: Registry,
     /// What the caller sent before the handshake finished, in order.
     queue: Vec<(Opcode, Bytes)>,
     pings: VecDeque<(PingId, Bytes)>,
@@ -165,6 +169,7 @@ impl Driver {
             phase,
             ready_state: ReadyState::Connecting,
             receiver: Receiver::new(mask_rule, options.max_length),
+            extensions: Vec::new(),
             options,
             mask,
             version: None,
@@ -273,6 +278,29 @@ impl Driver {
         self.custom_headers.append(name, value)
     }
 
+    /// Registers an extension to offer (client) or accept (server); only
+    /// before [`start`](Self::start). Extensions transform outgoing
+    /// messages in the order they were added, incoming in reverse.
+    pub fn add_extension(&mut self, extension: impl Extension + 'static) -> Result<(), Error> {
+        if !matches!(
+            self.phase,
+            Phase::Idle | Phase::ReadingRequest | Phase::AwaitingStart
+        ) {
+            return Err(Error::InvalidOption(format!(
+                "extension {} added after the handshake started",
+                extension.name()
+            )));
+        }
+        if extension.rsv() & !0b111 != 0 {
+            return Err(Error::InvalidOption(format!(
+                "extension {} claims bits that are not RSV1-RSV3",
+                extension.name()
+            )));
+        }
+        self.extensions.push(Box::new(extension));
+        Ok(())
+    }
+
     /// Sends the handshake: the request on a client, the response on a
     /// server. Returns whether a handshake was sent; a server that refuses
     /// the request sends the refusal, reports `Error` and `Close`, and
@@ -282,11 +310,13 @@ impl Driver {
             Phase::Idle => {
                 let key = crate::handshake::key::generate_key();
                 let url = self.url.as_ref().expect("clients have a URL");
+                let offer = negotiation::client_offer(&mut self.extensions);
                 client::write_request(
                     self.output.buffer(),
                     url,
                     &key,
                     &self.options.protocols,
+                    offer.as_deref(),
                     &self.custom_headers,
                 );
                 self.key = Some(key);
@@ -301,6 +331,7 @@ impl Driver {
                 let result = server::accept(
                     request.as_ref(),
                     &self.options.protocols,
+                    &mut self.extensions,
                     &self.custom_headers,
                     self.output.buffer(),
                 );
@@ -426,7 +457,16 @@ impl Driver {
                         Ok(Some((response, len))) => {
                             let _ = self.input.split_to(len);
                             let key = self.key.as_deref().unwrap_or("");
-                            let result = client::validate(&response, key, &self.options.protocols);
+                            let result = client::validate(&response, key, &self.options.protocols)
+                                .and_then(|protocol| {
+                                    let accepted =
+                                        http::joined(&response.headers, "sec-websocket-extensions");
+                                    negotiation::client_activate(
+                                        &mut self.extensions,
+                                        accepted.as_deref(),
+                                    )?;
+                                    Ok(protocol)
+                                });
                             self.response = Some(Box::new(response));
                             match result {
                                 Ok(protocol) => {
@@ -609,10 +649,7 @@ impl Driver {
 
     fn send_frame(&mut self, opcode: Opcode, payload: Payload<'_>) -> Result<(), Error> {
         match self.ready_state {
-            ReadyState::Open => {
-                write_frame(&mut self.output, opcode, true, 0, payload, self.mask);
-                Ok(())
-            }
+            ReadyState::Open => self.write_now(opcode, payload),
             ReadyState::Connecting => {
                 let bytes = match payload {
                     Payload::Borrowed(slice) => Bytes::copy_from_slice(slice),
@@ -625,34 +662,136 @@ impl Driver {
         }
     }
 
+    /// Frames a message, passing data through the active extensions in
+    /// registration order. An extension failure fails the connection.
+    fn write_now(&mut self, opcode: Opcode, payload: Payload<'_>) -> Result<(), Error> {
+        let kind = match opcode {
+            Opcode::Text => MessageKind::Text,
+            Opcode::Binary => MessageKind::Binary,
+            _ => {
+                write_frame(&mut self.output, opcode, true, 0, payload, self.mask);
+                return Ok(());
+            }
+        };
+        if self.extensions.is_empty() {
+            write_frame(&mut self.output, opcode, true, 0, payload, self.mask);
+            return Ok(());
+        }
+        let payload = match payload {
+            Payload::Borrowed(slice) => Bytes::copy_from_slice(slice),
+            Payload::Owned(bytes) => bytes,
+        };
+        let mut message = ExtensionMessage {
+            kind,
+            rsv: 0,
+            payload,
+        };
+        for index in 0..self.extensions.len() {
+            if let Err(error) = self.extensions[index].outgoing(&mut message) {
+                let failure = self.extension_failure(error);
+                let error = Error::Protocol {
+                    code: failure.code,
+                    message: failure.message.clone(),
+                };
+                self.fail(failure);
+                return Err(error);
+            }
+        }
+        let payload = Payload::Owned(message.payload);
+        write_frame(
+            &mut self.output,
+            opcode,
+            true,
+            message.rsv,
+            payload,
+            self.mask,
+        );
+        Ok(())
+    }
+
     /// The handshake succeeded: flush the queue, then report `Open`.
     fn open(&mut self) {
         self.phase = Phase::Frames;
         self.ready_state = ReadyState::Open;
+        let rsv = self.extensions.iter().fold(0, |bits, e| bits | e.rsv());
+        self.receiver.allow_rsv(rsv);
         for (opcode, payload) in std::mem::take(&mut self.queue) {
-            write_frame(
-                &mut self.output,
-                opcode,
-                true,
-                0,
-                Payload::Owned(payload),
-                self.mask,
-            );
+            if self.write_now(opcode, Payload::Owned(payload)).is_err() {
+                return;
+            }
         }
         self.events.push_back(Event::Open);
+    }
+
+    /// Undoes the extensions' transforms (in reverse order), then checks
+    /// what the receiver could not: text that arrived transformed.
+    fn receive_message(
+        &mut self,
+        opcode: Opcode,
+        rsv: u8,
+        payload: Bytes,
+    ) -> Result<Message, Failure> {
+        let kind = if opcode == Opcode::Text {
+            MessageKind::Text
+        } else {
+            MessageKind::Binary
+        };
+        let mut message = ExtensionMessage { kind, rsv, payload };
+        let max_length = self.options.max_length;
+        for index in (0..self.extensions.len()).rev() {
+            if let Err(error) = self.extensions[index].incoming(&mut message, max_length) {
+                return Err(self.extension_failure(error));
+            }
+        }
+        if message.payload.len() > max_length {
+            return Err(Failure {
+                code: close::TOO_LARGE,
+                message: "WebSocket message too large".into(),
+            });
+        }
+        Ok(match kind {
+            MessageKind::Text if rsv == 0 => Message::Text(Text::from_validated(message.payload)),
+            MessageKind::Text => {
+                Message::Text(Text::try_from_bytes(message.payload).map_err(|_| Failure {
+                    code: close::INVALID_PAYLOAD,
+                    message: "Could not decode a text frame as UTF-8".into(),
+                })?)
+            }
+            MessageKind::Binary => Message::Binary(message.payload),
+        })
+    }
+
+    fn extension_failure(&self, error: ExtensionError) -> Failure {
+        let default = match self.role {
+            Role::Client => close::EXTENSION_ERROR,
+            Role::Server => close::UNEXPECTED_CONDITION,
+        };
+        Failure {
+            code: error.code.unwrap_or(default),
+            message: error.message,
+        }
     }
 
     fn handle(&mut self, incoming: Incoming) {
         match incoming {
             Incoming::Message {
-                opcode, payload, ..
+                opcode,
+                rsv,
+                payload,
             } => {
                 if self.ready_state != ReadyState::Open {
                     return; // RFC 6455 §1.4: data after our close is dropped
                 }
-                let message = match opcode {
-                    Opcode::Text => Message::Text(Text::from_validated(payload)),
-                    _ => Message::Binary(payload),
+                let message = if self.extensions.is_empty() {
+                    match opcode {
+                        Opcode::Text => Message::Text(Text::from_validated(payload)),
+                        _ => Message::Binary(payload),
+                    }
+                } else {
+                    match self.receive_message(opcode, rsv, payload) {
+                        Ok(message) => message,
+                        Err(failure) => return self.fail(failure),
+                    }
                 };
                 self.events.push_back(Event::Message(message));
             }
@@ -731,6 +870,9 @@ impl Driver {
 
     /// Enters `Closed` and reports it; everything queued or half-read goes.
     fn finish(&mut self, code: u16, reason: String, clean: bool) {
+        for extension in &mut self.extensions {
+            extension.close();
+        }
         self.ready_state = ReadyState::Closed;
         self.phase = Phase::Done;
         self.close_timer = Timer::Off;

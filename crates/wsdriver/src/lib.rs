@@ -20,6 +20,7 @@ pub mod close;
 mod driver;
 mod error;
 mod event;
+pub mod extensions;
 pub mod handshake;
 mod http;
 pub mod hybi;
@@ -29,6 +30,7 @@ mod output;
 pub use driver::{Driver, ReadyState, Role, Version};
 pub use error::Error;
 pub use event::{CloseEvent, Event, Message, PingId, Text};
+pub use extensions::{Extension, ExtensionError, ExtensionMessage, MessageKind, Params};
 pub use http::{is_secure_request, is_websocket, HttpRequest, Request};
 pub use options::{Options, DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_HANDSHAKE_SIZE, DEFAULT_MAX_LENGTH};
 

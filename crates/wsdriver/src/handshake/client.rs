@@ -60,6 +60,7 @@ pub(crate) fn write_request(
     url: &Url,
     key: &str,
     protocols: &[String],
+    extensions: Option<&str>,
     custom: &CustomHeaders,
 ) {
     let mut target = url.path().to_owned();
@@ -81,6 +82,9 @@ pub(crate) fn write_request(
             b"Sec-WebSocket-Protocol",
             protocols.join(", ").as_bytes(),
         );
+    }
+    if let Some(extensions) = extensions {
+        write_header(out, b"Sec-WebSocket-Extensions", extensions.as_bytes());
     }
     if let Some(auth) = basic_auth(url) {
         if !custom.contains("authorization") {
@@ -136,18 +140,6 @@ pub(crate) fn validate(
             Some(value.to_owned())
         }
     };
-    if let Some(extensions) = headers.get("sec-websocket-extensions") {
-        let name = extensions
-            .to_str()
-            .unwrap_or("")
-            .split([';', ','])
-            .next()
-            .unwrap_or("")
-            .trim();
-        return Err(format!(
-            "Server sent an extension response for unknown extension \"{name}\""
-        ));
-    }
     Ok(protocol)
 }
 

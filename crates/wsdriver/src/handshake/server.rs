@@ -2,7 +2,10 @@
 //! subprotocol, write `101` or the refusal.
 
 use super::key::{accept_key, is_valid_key};
-use crate::http::{has_token, header_is, list_values, write_response, CustomHeaders, HttpRequest};
+use crate::extensions::negotiation::{self, Registry};
+use crate::http::{
+    has_token, header_is, joined, list_values, write_response, CustomHeaders, HttpRequest,
+};
 use crate::Version;
 use http::Method;
 
@@ -57,6 +60,7 @@ impl Refusal {
 pub(crate) fn accept(
     request: &impl HttpRequest,
     protocols: &[String],
+    extensions: &mut Registry,
     custom: &CustomHeaders,
     out: &mut Vec<u8>,
 ) -> Result<Accepted, Refusal> {
@@ -106,6 +110,10 @@ pub(crate) fn accept(
         .find(|p| protocols.iter().any(|ours| ours == *p));
     let protocol = protocol.map(|p| (*p).to_owned());
 
+    let offered = joined(headers, "sec-websocket-extensions");
+    let extensions = negotiation::server_accept(extensions, offered.as_deref())
+        .map_err(|message| Refusal::new(400, message))?;
+
     let accept = accept_key(key);
     let mut fixed: Vec<(&str, &[u8])> = vec![
         ("Upgrade", b"websocket"),
@@ -114,6 +122,9 @@ pub(crate) fn accept(
     ];
     if let Some(protocol) = &protocol {
         fixed.push(("Sec-WebSocket-Protocol", protocol.as_bytes()));
+    }
+    if let Some(extensions) = &extensions {
+        fixed.push(("Sec-WebSocket-Extensions", extensions.as_bytes()));
     }
     write_response(out, 101, Some("Switching Protocols"), &fixed, custom, b"");
     Ok(Accepted { version, protocol })

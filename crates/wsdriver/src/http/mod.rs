@@ -149,6 +149,16 @@ pub(crate) fn list_values<'a>(headers: &'a HeaderMap, name: &str) -> Vec<&'a str
         .collect()
 }
 
+/// Every `name` header joined with ", " (RFC 7230 §3.2.2), if any.
+pub(crate) fn joined(headers: &HeaderMap, name: &str) -> Option<String> {
+    let values: Vec<&str> = headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    (!values.is_empty()).then(|| values.join(", "))
+}
+
 /// RFC 7230 `token`: what subprotocol names must be.
 pub(crate) fn is_token(s: &str) -> bool {
     !s.is_empty()

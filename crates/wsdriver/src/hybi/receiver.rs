@@ -87,8 +87,8 @@ impl Receiver {
         }
     }
 
-    /// Lets data frames carry `rsv` bits (extensions claim them).
-    #[allow(dead_code)]
+    /// Lets the first frame of a message carry `rsv` bits (negotiated
+    /// extensions claim them).
     pub fn allow_rsv(&mut self, rsv: u8) {
         self.allowed_rsv = rsv;
     }
@@ -144,7 +144,7 @@ impl Receiver {
                 if let Some(key) = header.mask {
                     apply_mask(fresh, key, done);
                 }
-                if self.is_text(opcode) && self.utf8.feed(fresh).is_err() {
+                if self.checks_utf8(&header, opcode) && self.utf8.feed(fresh).is_err() {
                     return Err(invalid_utf8());
                 }
             }
@@ -160,13 +160,16 @@ impl Receiver {
         }
     }
 
-    fn is_text(&self, opcode: Opcode) -> bool {
+    /// Whether this frame's bytes are text as they arrive. A message with
+    /// RSV bits set is transformed by an extension first (compressed, say),
+    /// so its text can only be checked after that, by the driver.
+    fn checks_utf8(&self, header: &FrameHeader, opcode: Opcode) -> bool {
         match opcode {
-            Opcode::Text => true,
+            Opcode::Text => header.rsv == 0,
             Opcode::Continuation => self
                 .fragments
                 .as_ref()
-                .is_some_and(|f| f.opcode == Opcode::Text),
+                .is_some_and(|f| f.opcode == Opcode::Text && f.rsv == 0),
             _ => false,
         }
     }
@@ -273,7 +276,7 @@ impl Receiver {
                 (fragments.opcode, fragments.rsv, fragments.payload)
             }
         };
-        if opcode == Opcode::Text && self.utf8.finish().is_err() {
+        if opcode == Opcode::Text && rsv == 0 && self.utf8.finish().is_err() {
             return Err(invalid_utf8());
         }
         Ok(Some(Incoming::Message {
