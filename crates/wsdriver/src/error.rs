@@ -27,6 +27,12 @@ pub enum Error {
     BadRequest { status: u16, message: String },
     /// The peer broke the protocol; `code` was sent in our close frame.
     Protocol { code: u16, message: String },
+    /// An HTTP proxy did not open a tunnel: it answered `status` (not 2xx),
+    /// or (`status` is `None`) sent no valid HTTP answer.
+    Proxy {
+        status: Option<u16>,
+        message: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -46,7 +52,9 @@ impl fmt::Display for Error {
             Error::Closed => f.write_str("The WebSocket is closing or closed"),
             Error::Unsupported(what) => write!(f, "Not supported by this protocol version: {what}"),
             Error::Handshake(msg) => write!(f, "Error during WebSocket handshake: {msg}"),
-            Error::BadRequest { message, .. } | Error::Protocol { message, .. } => {
+            Error::BadRequest { message, .. }
+            | Error::Protocol { message, .. }
+            | Error::Proxy { message, .. } => {
                 f.write_str(message)
             }
         }

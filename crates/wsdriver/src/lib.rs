@@ -26,6 +26,7 @@ mod http;
 pub mod hybi;
 mod options;
 mod output;
+pub mod proxy;
 
 pub use driver::{Driver, ReadyState, Role, Version};
 pub use error::Error;
@@ -33,6 +34,7 @@ pub use event::{CloseEvent, Event, Message, PingId, Text};
 pub use extensions::{Extension, ExtensionError, ExtensionMessage, MessageKind, Params};
 pub use http::{is_secure_request, is_websocket, HttpRequest, Request};
 pub use options::{Options, DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_HANDSHAKE_SIZE, DEFAULT_MAX_LENGTH};
+pub use proxy::{Proxy, ProxyEvent};
 
 /// Re-exported so callers build requests and headers with the same types.
 pub use ::http as http_types;
