@@ -17,7 +17,11 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 
 step "unit, golden-vector and property tests"
-cargo nextest run --workspace --no-fail-fast
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast
+else
+  cargo test --workspace --no-fail-fast --lib --bins --tests --examples
+fi
 cargo test --workspace --doc
 
 step "release examples"
@@ -29,7 +33,7 @@ tools/autobahn.sh server "${sections[@]}"
 step "Autobahn sections 1-10, client mode (autobahn_client)"
 tools/autobahn.sh client "${sections[@]}"
 
-step "interop: Node ws client against echo_server"
+step "interop: Node ws client and a hixie-76 client against echo_server"
 tools/interop.sh
 
 step "all tests passed"

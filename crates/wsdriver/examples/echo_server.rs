@@ -1,7 +1,9 @@
 //! A WebSocket echo server on plain `std::net`, a thread per connection:
 //! the smallest real use of the sans-IO driver.
 //!
-//! `cargo run --release --example echo_server 127.0.0.1:9001`
+//! `cargo run --release --example echo_server 127.0.0.1:9001 [--allow-drafts]`
+//!
+//! `--allow-drafts` also serves the legacy hixie-75/76 drafts.
 
 mod common;
 
@@ -9,15 +11,25 @@ use std::net::{TcpListener, TcpStream};
 use wsdriver::{is_websocket, Driver, Event, Options};
 
 fn main() -> std::io::Result<()> {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:9001".into());
+    let mut addr = "127.0.0.1:9001".to_owned();
+    let mut options = Options::default();
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--allow-drafts" => options = options.allow_drafts(true),
+            flag if flag.starts_with("--") => {
+                eprintln!("usage: echo_server [ADDR] [--allow-drafts]");
+                std::process::exit(2);
+            }
+            _ => addr = arg,
+        }
+    }
     let listener = TcpListener::bind(&addr)?;
     eprintln!("echo_server listening on ws://{}", listener.local_addr()?);
     for stream in listener.incoming() {
         let stream = stream?;
+        let options = options.clone();
         std::thread::spawn(move || {
-            if let Err(error) = serve(stream) {
+            if let Err(error) = serve(stream, options) {
                 eprintln!("connection error: {error}");
             }
         });
@@ -25,8 +37,8 @@ fn main() -> std::io::Result<()> {
     Ok(())
 }
 
-fn serve(stream: TcpStream) -> std::io::Result<()> {
-    let mut driver = Driver::server(Options::default()).expect("default options are valid");
+fn serve(stream: TcpStream, options: Options) -> std::io::Result<()> {
+    let mut driver = Driver::server(options).expect("the options are valid");
     common::run(stream, &mut driver, |driver, event| match event {
         Event::Connect => {
             if driver.request().is_some_and(is_websocket) {

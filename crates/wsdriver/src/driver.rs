@@ -9,6 +9,7 @@ use crate::event::{CloseEvent, Event, Message, PingId, Text};
 use crate::extensions::negotiation::{self, Registry};
 use crate::extensions::{Extension, ExtensionError, ExtensionMessage, MessageKind};
 use crate::handshake::{client, server};
+use crate::hixie;
 use crate::http::{
     self, parse_request, parse_response, CustomHeaders, HeadError, HttpRequest, Request, Response,
 };
@@ -48,6 +49,10 @@ pub enum Version {
     Hybi13,
     /// Draft 8, which differs from RFC 6455 only in its handshake version.
     Hybi8,
+    /// draft-hixie-thewebsocketprotocol-75: text only, no closing frame.
+    Hixie75,
+    /// draft-hixie-thewebsocketprotocol-76: text only, `FF 00` closes.
+    Hixie76,
 }
 
 impl Version {
@@ -56,7 +61,13 @@ impl Version {
         match self {
             Version::Hybi13 => "hybi-13",
             Version::Hybi8 => "hybi-8",
+            Version::Hixie75 => "hixie-75",
+            Version::Hixie76 => "hixie-76",
         }
+    }
+
+    fn is_hixie(self) -> bool {
+        matches!(self, Version::Hixie75 | Version::Hixie76)
     }
 }
 
@@ -72,6 +83,9 @@ enum Phase {
     ReadingRequest,
     /// A server holding a request, waiting for `start`.
     AwaitingStart,
+    /// A hixie-76 server that sent its head and waits for the 8 bytes of
+    /// the challenge (a proxy may hold them back).
+    AwaitingChallenge([u32; 2]),
     /// A client before `start`.
     Idle,
     /// A client reading the response head.
@@ -89,6 +103,13 @@ enum Timer {
     Off,
     Pending(Duration),
     At(Instant),
+}
+
+/// How frames are read: RFC 6455, or the drafts' sentinel framing.
+#[derive(Debug)]
+enum Framing {
+    Hybi(Receiver),
+    Hixie(hixie::framing::Receiver),
 }
 
 /// A WebSocket connection, client or server, without I/O.
@@ -133,7 +154,7 @@ pub struct Driver {
     input: BytesMut,
     output: Output,
     events: VecDeque<Event>,
-    receiver: Receiver,
+    framing: Framing,
     /// Registered extensions; after the handshake, only the active ones.
     extensions: Registry,
     /// What the caller sent before the handshake finished, in order.
@@ -168,7 +189,7 @@ impl Driver {
             role,
             phase,
             ready_state: ReadyState::Connecting,
-            receiver: Receiver::new(mask_rule, options.max_length),
+            framing: Framing::Hybi(Receiver::new(mask_rule, options.max_length)),
             extensions: Vec::new(),
             options,
             mask,
@@ -264,6 +285,22 @@ impl Driver {
         self.response.as_ref().map(|r| &r.headers)
     }
 
+    /// A driver for the HTTP CONNECT proxy at `proxy_url` (`http:` or
+    /// `https:`, userinfo becomes Basic `Proxy-Authorization`) that opens
+    /// a tunnel to this client's URL. Run it on the connection to the proxy
+    /// first; after its `Connect` event, feed its remaining bytes to this
+    /// driver and call [`start`](Self::start).
+    pub fn proxy(&self, proxy_url: &str) -> Result<crate::Proxy, Error> {
+        let url = self
+            .url
+            .as_ref()
+            .filter(|_| self.role == Role::Client)
+            .ok_or_else(|| {
+                Error::InvalidOption("only a client driver can go through a proxy".into())
+            })?;
+        crate::Proxy::new(url.as_str(), proxy_url)
+    }
+
     /// Adds a header to the handshake this side sends; only before
     /// [`start`](Self::start).
     pub fn set_header(&mut self, name: &str, value: &str) -> Result<(), Error> {
@@ -328,20 +365,38 @@ impl Driver {
                     .request
                     .take()
                     .expect("a server in AwaitingStart has a request");
+                self.url = server_url(&request);
+                let location = self.url.as_ref().map_or("", Url::as_str);
+                let settings = server::Settings {
+                    protocols: &self.options.protocols,
+                    allow_drafts: self.options.allow_drafts,
+                    location,
+                    custom: &self.custom_headers,
+                };
                 let result = server::accept(
                     request.as_ref(),
-                    &self.options.protocols,
+                    &settings,
                     &mut self.extensions,
-                    &self.custom_headers,
                     self.output.buffer(),
                 );
-                self.url = server_url(&request);
                 self.request = Some(request);
                 match result {
                     Ok(accepted) => {
                         self.version = Some(accepted.version);
                         self.protocol = accepted.protocol;
-                        self.open();
+                        if accepted.version.is_hixie() {
+                            let draft76 = accepted.version == Version::Hixie76;
+                            let receiver =
+                                hixie::framing::Receiver::new(draft76, self.options.max_length);
+                            self.framing = Framing::Hixie(receiver);
+                        }
+                        match accepted.challenge {
+                            Some(keys) => {
+                                self.phase = Phase::AwaitingChallenge(keys);
+                                self.answer_challenge(keys);
+                            }
+                            None => self.open(),
+                        }
                         true
                     }
                     Err(refusal) => {
@@ -413,7 +468,10 @@ impl Driver {
     /// How many more bytes would complete the frame in progress; a hint
     /// for sizing reads.
     pub fn read_hint(&self) -> usize {
-        self.receiver.wanted(self.input.len())
+        match &self.framing {
+            Framing::Hybi(receiver) => receiver.wanted(self.input.len()),
+            Framing::Hixie(_) => 0,
+        }
     }
 
     /// Reads input until it yields an event or runs out.
@@ -482,11 +540,23 @@ impl Driver {
                         Err(HeadError::Malformed(message)) => return self.fail_handshake(message),
                     }
                 }
-                Phase::Frames => match self.receiver.next(&mut self.input) {
-                    Ok(Some(incoming)) => self.handle(incoming),
-                    Ok(None) => return,
-                    Err(failure) => self.fail(failure),
+                Phase::Frames => match &mut self.framing {
+                    Framing::Hybi(receiver) => match receiver.next(&mut self.input) {
+                        Ok(Some(incoming)) => self.handle(incoming),
+                        Ok(None) => return,
+                        Err(failure) => self.fail(failure),
+                    },
+                    Framing::Hixie(receiver) => match receiver.next(&mut self.input) {
+                        Ok(Some(incoming)) => self.handle_hixie(incoming),
+                        Ok(None) => return,
+                        Err(failure) => self.fail(failure),
+                    },
                 },
+                Phase::AwaitingChallenge(keys) => {
+                    if !self.answer_challenge(keys) {
+                        return;
+                    }
+                }
                 Phase::Done => {
                     self.input = BytesMut::new();
                     return;
@@ -554,6 +624,12 @@ impl Driver {
         match self.ready_state {
             ReadyState::Connecting => {
                 self.finish(code, reason.to_owned(), false);
+                Ok(())
+            }
+            ReadyState::Open if self.is_hixie() => {
+                // The drafts have no close handshake to wait for.
+                self.write_hixie_close();
+                self.finish(code, reason.to_owned(), true);
                 Ok(())
             }
             ReadyState::Open => {
@@ -648,6 +724,13 @@ impl Driver {
     }
 
     fn send_frame(&mut self, opcode: Opcode, payload: Payload<'_>) -> Result<(), Error> {
+        if opcode != Opcode::Text && self.version.is_some_and(Version::is_hixie) {
+            return Err(Error::Unsupported(if opcode == Opcode::Binary {
+                "binary messages on hixie drafts"
+            } else {
+                "ping and pong on hixie drafts"
+            }));
+        }
         match self.ready_state {
             ReadyState::Open => self.write_now(opcode, payload),
             ReadyState::Connecting => {
@@ -665,6 +748,20 @@ impl Driver {
     /// Frames a message, passing data through the active extensions in
     /// registration order. An extension failure fails the connection.
     fn write_now(&mut self, opcode: Opcode, payload: Payload<'_>) -> Result<(), Error> {
+        if self.is_hixie() {
+            return match (opcode, payload) {
+                (Opcode::Text, Payload::Borrowed(text)) => {
+                    hixie::framing::write_text(self.output.buffer(), text);
+                    Ok(())
+                }
+                (Opcode::Text, Payload::Owned(text)) => {
+                    hixie::framing::write_text(self.output.buffer(), &text);
+                    Ok(())
+                }
+                (Opcode::Binary, _) => Err(Error::Unsupported("binary messages on hixie drafts")),
+                _ => Err(Error::Unsupported("ping and pong on hixie drafts")),
+            };
+        }
         let kind = match opcode {
             Opcode::Text => MessageKind::Text,
             Opcode::Binary => MessageKind::Binary,
@@ -714,10 +811,15 @@ impl Driver {
         self.phase = Phase::Frames;
         self.ready_state = ReadyState::Open;
         let rsv = self.extensions.iter().fold(0, |bits, e| bits | e.rsv());
-        self.receiver.allow_rsv(rsv);
+        if let Framing::Hybi(receiver) = &mut self.framing {
+            receiver.allow_rsv(rsv);
+        }
         for (opcode, payload) in std::mem::take(&mut self.queue) {
-            if self.write_now(opcode, Payload::Owned(payload)).is_err() {
-                return;
+            match self.write_now(opcode, Payload::Owned(payload)) {
+                Ok(()) => {}
+                // Queued before the version was known: say what was dropped.
+                Err(error @ Error::Unsupported(_)) => self.events.push_back(Event::Error(error)),
+                Err(_) => return,
             }
         }
         self.events.push_back(Event::Open);
@@ -769,6 +871,41 @@ impl Driver {
         Failure {
             code: error.code.unwrap_or(default),
             message: error.message,
+        }
+    }
+
+    fn is_hixie(&self) -> bool {
+        matches!(self.framing, Framing::Hixie(_))
+    }
+
+    /// hixie-76: once the 8 challenge bytes are in, answer and open.
+    fn answer_challenge(&mut self, keys: [u32; 2]) -> bool {
+        if self.input.len() < hixie::handshake::BODY_LEN {
+            return false;
+        }
+        let answer = hixie::handshake::challenge_answer(keys, &self.input);
+        let _ = self.input.split_to(hixie::handshake::BODY_LEN);
+        self.output.extend(&answer);
+        self.open();
+        true
+    }
+
+    fn write_hixie_close(&mut self) {
+        if self.version == Some(Version::Hixie76) {
+            self.output.extend(&hixie::framing::CLOSE_FRAME);
+        }
+    }
+
+    fn handle_hixie(&mut self, incoming: hixie::framing::Incoming) {
+        match incoming {
+            hixie::framing::Incoming::Text(payload) => {
+                let message = Message::Text(Text::from_validated(payload));
+                self.events.push_back(Event::Message(message));
+            }
+            hixie::framing::Incoming::Close => {
+                self.write_hixie_close();
+                self.finish(close::NORMAL, String::new(), true);
+            }
         }
     }
 
@@ -840,7 +977,11 @@ impl Driver {
     /// waiting for an answer (RFC 6455 §7.1.7).
     fn fail(&mut self, failure: Failure) {
         if self.ready_state == ReadyState::Open {
-            self.write_close(failure.code, truncate_reason(&failure.message));
+            if self.is_hixie() {
+                self.write_hixie_close();
+            } else {
+                self.write_close(failure.code, truncate_reason(&failure.message));
+            }
         }
         self.events.push_back(Event::Error(Error::Protocol {
             code: failure.code,

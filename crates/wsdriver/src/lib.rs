@@ -22,6 +22,7 @@ mod error;
 mod event;
 pub mod extensions;
 pub mod handshake;
+mod hixie;
 mod http;
 pub mod hybi;
 mod options;

@@ -27,6 +27,7 @@ pub struct Options {
     pub(crate) require_masking: bool,
     pub(crate) max_handshake_size: usize,
     pub(crate) close_timeout: Option<Duration>,
+    pub(crate) allow_drafts: bool,
 }
 
 impl Default for Options {
@@ -38,6 +39,7 @@ impl Default for Options {
             require_masking: true,
             max_handshake_size: DEFAULT_MAX_HANDSHAKE_SIZE,
             close_timeout: Some(DEFAULT_CLOSE_TIMEOUT),
+            allow_drafts: false,
         }
     }
 }
@@ -93,6 +95,14 @@ impl Options {
     /// end).
     pub fn close_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.close_timeout = timeout;
+        self
+    }
+
+    /// Whether a server also accepts the legacy hixie-75 and hixie-76
+    /// drafts (text only, no close codes). Off by default: such requests
+    /// get `400 Unsupported WebSocket version`.
+    pub fn allow_drafts(mut self, allow: bool) -> Self {
+        self.allow_drafts = allow;
         self
     }
 

@@ -1,19 +1,32 @@
-//! The server side of the hybi handshake: validate the request, pick the
-//! subprotocol, write `101` or the refusal.
+//! The server side of the handshake: validate the request, pick the
+//! protocol version and subprotocol, write `101` or the refusal.
 
 use super::key::{accept_key, is_valid_key};
 use crate::extensions::negotiation::{self, Registry};
+use crate::hixie::handshake::{self as hixie, draft_of, Draft};
 use crate::http::{
     has_token, header_is, joined, list_values, write_response, CustomHeaders, HttpRequest,
 };
 use crate::Version;
 use http::Method;
 
-/// A successful handshake: the response to send and what was agreed.
+/// A successful handshake: what was agreed.
 #[derive(Debug)]
 pub(crate) struct Accepted {
     pub version: Version,
     pub protocol: Option<String>,
+    /// hixie-76: the key numbers for the challenge, answered once the
+    /// 8 body bytes have arrived.
+    pub challenge: Option<[u32; 2]>,
+}
+
+/// What the server side of a handshake needs to know besides the request.
+pub(crate) struct Settings<'a> {
+    pub protocols: &'a [String],
+    pub allow_drafts: bool,
+    /// The URL the request addressed (the drafts echo it).
+    pub location: &'a str,
+    pub custom: &'a CustomHeaders,
 }
 
 /// A refused handshake: the status and the plain-text reason sent back.
@@ -56,14 +69,15 @@ impl Refusal {
     }
 }
 
-/// Checks a hybi request and, if it is acceptable, writes the `101`.
+/// Checks a request and, if it is acceptable, writes the `101` (for
+/// hixie-76, its head: the challenge answer follows).
 pub(crate) fn accept(
     request: &impl HttpRequest,
-    protocols: &[String],
+    settings: &Settings<'_>,
     extensions: &mut Registry,
-    custom: &CustomHeaders,
     out: &mut Vec<u8>,
 ) -> Result<Accepted, Refusal> {
+    let (protocols, custom) = (settings.protocols, settings.custom);
     let headers = request.headers();
     if request.method() != Method::GET {
         return Err(Refusal::new(
@@ -73,6 +87,33 @@ pub(crate) fn accept(
     }
     if !has_token(headers, "connection", "upgrade") || !header_is(headers, "upgrade", "websocket") {
         return Err(Refusal::new(400, "Not a WebSocket request"));
+    }
+    if let Some(draft) = draft_of(request) {
+        if !settings.allow_drafts {
+            return Err(Refusal::new(400, "Unsupported WebSocket version"));
+        }
+        let header = match draft {
+            Draft::Hixie75 => "websocket-protocol",
+            Draft::Hixie76 => "sec-websocket-protocol",
+        };
+        let protocol = select_protocol(headers, header, protocols);
+        let challenge = hixie::accept(
+            draft,
+            request,
+            settings.location,
+            protocol.as_deref(),
+            custom,
+            out,
+        )?;
+        let version = match draft {
+            Draft::Hixie75 => Version::Hixie75,
+            Draft::Hixie76 => Version::Hixie76,
+        };
+        return Ok(Accepted {
+            version,
+            protocol,
+            challenge,
+        });
     }
     let Some(version) = headers.get("sec-websocket-version") else {
         return Err(Refusal::new(
@@ -104,11 +145,7 @@ pub(crate) fn accept(
         ));
     }
 
-    let offered = list_values(headers, "sec-websocket-protocol");
-    let protocol = offered
-        .iter()
-        .find(|p| protocols.iter().any(|ours| ours == *p));
-    let protocol = protocol.map(|p| (*p).to_owned());
+    let protocol = select_protocol(headers, "sec-websocket-protocol", protocols);
 
     let offered = joined(headers, "sec-websocket-extensions");
     let extensions = negotiation::server_accept(extensions, offered.as_deref())
@@ -127,5 +164,21 @@ pub(crate) fn accept(
         fixed.push(("Sec-WebSocket-Extensions", extensions.as_bytes()));
     }
     write_response(out, 101, Some("Switching Protocols"), &fixed, custom, b"");
-    Ok(Accepted { version, protocol })
+    Ok(Accepted {
+        version,
+        protocol,
+        challenge: None,
+    })
+}
+
+/// The first subprotocol in the client's list that the server supports.
+fn select_protocol(
+    headers: &http::HeaderMap,
+    header: &str,
+    protocols: &[String],
+) -> Option<String> {
+    list_values(headers, header)
+        .into_iter()
+        .find(|offered| protocols.iter().any(|ours| ours == offered))
+        .map(str::to_owned)
 }

@@ -1,0 +1,184 @@
+//! Draft handshakes. hixie-75 answers with the origin and location;
+//! hixie-76 adds a challenge: two keys whose digits divided by their
+//! spaces, with the 8 bytes after the request head, are hashed with MD5.
+
+use crate::handshake::server::Refusal;
+use crate::http::{write_response, CustomHeaders, HttpRequest};
+use md5::{Digest, Md5};
+
+/// Which draft a request speaks, if it is not hybi.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Draft {
+    Hixie75,
+    Hixie76,
+}
+
+/// hybi when `Sec-WebSocket-Version` or `Sec-WebSocket-Key` is present;
+/// else hixie-76 when `Sec-WebSocket-Key1`/`Key2` are, else hixie-75.
+pub(crate) fn draft_of(request: &impl HttpRequest) -> Option<Draft> {
+    let headers = request.headers();
+    if headers.contains_key("sec-websocket-version") || headers.contains_key("sec-websocket-key") {
+        None
+    } else if headers.contains_key("sec-websocket-key1")
+        || headers.contains_key("sec-websocket-key2")
+    {
+        Some(Draft::Hixie76)
+    } else {
+        Some(Draft::Hixie75)
+    }
+}
+
+/// The hixie-76 body length: the challenge's last 8 bytes.
+pub(crate) const BODY_LEN: usize = 8;
+
+/// Writes the response head; for hixie-76 returns the two key numbers the
+/// challenge answer needs once the body has arrived.
+pub(crate) fn accept(
+    draft: Draft,
+    request: &impl HttpRequest,
+    location: &str,
+    protocol: Option<&str>,
+    custom: &CustomHeaders,
+    out: &mut Vec<u8>,
+) -> Result<Option<[u32; 2]>, Refusal> {
+    let headers = request.headers();
+    let origin = headers
+        .get("origin")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut fixed: Vec<(&str, &[u8])> = vec![("Upgrade", b"WebSocket"), ("Connection", b"Upgrade")];
+    let (status, keys) = match draft {
+        Draft::Hixie75 => {
+            fixed.push(("WebSocket-Origin", origin.as_bytes()));
+            fixed.push(("WebSocket-Location", location.as_bytes()));
+            ("Web Socket Protocol Handshake", None)
+        }
+        Draft::Hixie76 => {
+            let keys = [
+                key_number(request, "Sec-WebSocket-Key1")?,
+                key_number(request, "Sec-WebSocket-Key2")?,
+            ];
+            fixed.push(("Sec-WebSocket-Origin", origin.as_bytes()));
+            fixed.push(("Sec-WebSocket-Location", location.as_bytes()));
+            ("WebSocket Protocol Handshake", Some(keys))
+        }
+    };
+    if let Some(protocol) = protocol {
+        let name = if draft == Draft::Hixie75 {
+            "WebSocket-Protocol"
+        } else {
+            "Sec-WebSocket-Protocol"
+        };
+        fixed.push((name, protocol.as_bytes()));
+    }
+    write_response(out, 101, Some(status), &fixed, custom, b"");
+    Ok(keys)
+}
+
+/// The digits of a key, as a number, divided by its spaces.
+fn key_number(request: &impl HttpRequest, name: &str) -> Result<u32, Refusal> {
+    let invalid = |why: &str| Refusal {
+        status: 400,
+        message: format!("Invalid {name} header: {why}"),
+    };
+    let Some(key) = request.headers().get(name) else {
+        return Err(Refusal {
+            status: 400,
+            message: format!("Missing handshake request header: {name}"),
+        });
+    };
+    let key = key.as_bytes();
+    let mut number: u64 = 0;
+    for digit in key.iter().filter(|b| b.is_ascii_digit()) {
+        number = number * 10 + u64::from(digit - b'0');
+        if number > u64::from(u32::MAX) {
+            return Err(invalid("its number is too large"));
+        }
+    }
+    let spaces = key.iter().filter(|&&b| b == b' ').count() as u64;
+    if spaces == 0 {
+        return Err(invalid("it has no spaces"));
+    }
+    if number % spaces != 0 {
+        return Err(invalid("its number is not a multiple of its spaces"));
+    }
+    Ok((number / spaces) as u32)
+}
+
+/// The 16-byte answer to the challenge.
+pub(crate) fn challenge_answer(keys: [u32; 2], body: &[u8]) -> [u8; 16] {
+    let mut md5 = Md5::new();
+    md5.update(keys[0].to_be_bytes());
+    md5.update(keys[1].to_be_bytes());
+    md5.update(&body[..BODY_LEN]);
+    md5.finalize().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(headers: &[(&str, &str)]) -> http::Request<()> {
+        let mut builder = http::Request::builder().uri("/demo");
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        builder.body(()).unwrap()
+    }
+
+    #[test]
+    fn hixie_76_draft_example_answers_8jks() {
+        // draft-hixie-thewebsocketprotocol-76 §1.3.
+        let request = request(&[
+            ("Sec-WebSocket-Key1", "4 @1  46546xW%0l 1 5"),
+            ("Sec-WebSocket-Key2", "12998 5 Y3 1  .P00"),
+        ]);
+        let keys = [
+            key_number(&request, "Sec-WebSocket-Key1").unwrap(),
+            key_number(&request, "Sec-WebSocket-Key2").unwrap(),
+        ];
+        assert_eq!(keys, [829_309_203, 259_970_620]);
+        assert_eq!(&challenge_answer(keys, b"^n:ds[4U"), b"8jKS'y:G*Co,Wxa-");
+    }
+
+    #[test]
+    fn key_errors() {
+        let message = |key: &str| {
+            key_number(
+                &request(&[("Sec-WebSocket-Key1", key)]),
+                "Sec-WebSocket-Key1",
+            )
+            .unwrap_err()
+            .message
+        };
+        assert_eq!(
+            message("12345"),
+            "Invalid Sec-WebSocket-Key1 header: it has no spaces"
+        );
+        assert_eq!(
+            message("1 2 3"),
+            "Invalid Sec-WebSocket-Key1 header: its number is not a multiple of its spaces"
+        );
+        assert_eq!(
+            message("9999999999 "),
+            "Invalid Sec-WebSocket-Key1 header: its number is too large"
+        );
+        assert_eq!(
+            key_number(&request(&[]), "Sec-WebSocket-Key2")
+                .unwrap_err()
+                .message,
+            "Missing handshake request header: Sec-WebSocket-Key2"
+        );
+    }
+
+    #[test]
+    fn version_selection() {
+        assert_eq!(draft_of(&request(&[("Sec-WebSocket-Version", "13")])), None);
+        assert_eq!(draft_of(&request(&[("Sec-WebSocket-Key", "x")])), None);
+        assert_eq!(
+            draft_of(&request(&[("Sec-WebSocket-Key1", "x")])),
+            Some(Draft::Hixie76)
+        );
+        assert_eq!(draft_of(&request(&[])), Some(Draft::Hixie75));
+    }
+}
