@@ -838,6 +838,9 @@ impl Driver {
         } else {
             MessageKind::Binary
         };
+        // The receiver checked the text only if no RSV bit was set; any
+        // extension that changed the bytes makes that check moot.
+        let checked = (rsv == 0).then(|| payload.clone());
         let mut message = ExtensionMessage { kind, rsv, payload };
         let max_length = self.options.max_length;
         for index in (0..self.extensions.len()).rev() {
@@ -852,7 +855,9 @@ impl Driver {
             });
         }
         Ok(match kind {
-            MessageKind::Text if rsv == 0 => Message::Text(Text::from_validated(message.payload)),
+            MessageKind::Text if checked.is_some_and(|c| same_bytes(&c, &message.payload)) => {
+                Message::Text(Text::from_validated(message.payload))
+            }
             MessageKind::Text => {
                 Message::Text(Text::try_from_bytes(message.payload).map_err(|_| Failure {
                     code: close::INVALID_PAYLOAD,
@@ -1026,6 +1031,11 @@ impl Driver {
             clean,
         }));
     }
+}
+
+/// Whether two `Bytes` are the very same bytes (not merely equal).
+fn same_bytes(a: &Bytes, b: &Bytes) -> bool {
+    a.as_ptr() == b.as_ptr() && a.len() == b.len()
 }
 
 fn check_control_len(len: usize) -> Result<(), Error> {

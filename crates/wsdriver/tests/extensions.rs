@@ -593,3 +593,42 @@ fn unnegotiated_client_sends_plain_frames() {
         [Event::Message(Message::from("plain"))]
     );
 }
+
+/// Rewrites every incoming message without claiming an RSV bit.
+struct Garble;
+
+impl Extension for Garble {
+    fn name(&self) -> &str {
+        "x-garble"
+    }
+    fn rsv(&self) -> u8 {
+        0
+    }
+    fn offers(&mut self) -> Vec<Params> {
+        vec![Params::new()]
+    }
+    fn activate(&mut self, _: &Params) -> Result<(), String> {
+        Ok(())
+    }
+    fn accept(&mut self, _: &[Params]) -> Option<Params> {
+        Some(Params::new())
+    }
+    fn outgoing(&mut self, _: &mut ExtensionMessage) -> Result<(), ExtensionError> {
+        Ok(())
+    }
+    fn incoming(&mut self, message: &mut ExtensionMessage, _: usize) -> Result<(), ExtensionError> {
+        message.payload = Bytes::from_static(b"\xff\xfe");
+        Ok(())
+    }
+}
+
+#[test]
+fn text_an_extension_rewrote_is_checked_again() {
+    let (mut client, mut server, _, _) = pair(vec![with(|| Garble)], vec![with(|| Garble)]);
+    client.text("valid before the extension").unwrap();
+    let events = feed(&mut server, &client.take_output());
+    assert!(
+        matches!(&events[..], [Event::Error(Error::Protocol { code: 1007, .. }), Event::Close(_)]),
+        "{events:?}"
+    );
+}
