@@ -1,23 +1,28 @@
 //! A WebSocket echo server on plain `std::net`, a thread per connection:
 //! the smallest real use of the sans-IO driver.
 //!
-//! `cargo run --release --example echo_server 127.0.0.1:9001 [--allow-drafts]`
+//! `cargo run --release --example echo_server 127.0.0.1:9001 [--allow-drafts] [--deflate]`
 //!
-//! `--allow-drafts` also serves the legacy hixie-75/76 drafts.
+//! `--allow-drafts` also serves the legacy hixie-75/76 drafts; `--deflate`
+//! accepts permessage-deflate and compresses every message (threshold 0,
+//! so that test suites see compression on every message they send).
 
 mod common;
 
 use std::net::{TcpListener, TcpStream};
 use wsdriver::{is_websocket, Driver, Event, Options};
+use wsdriver_deflate::{DeflateConfig, PerMessageDeflate};
 
 fn main() -> std::io::Result<()> {
     let mut addr = "127.0.0.1:9001".to_owned();
     let mut options = Options::default();
+    let mut deflate = false;
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "--allow-drafts" => options = options.allow_drafts(true),
+            "--deflate" => deflate = true,
             flag if flag.starts_with("--") => {
-                eprintln!("usage: echo_server [ADDR] [--allow-drafts]");
+                eprintln!("usage: echo_server [ADDR] [--allow-drafts] [--deflate]");
                 std::process::exit(2);
             }
             _ => addr = arg,
@@ -29,7 +34,7 @@ fn main() -> std::io::Result<()> {
         let stream = stream?;
         let options = options.clone();
         std::thread::spawn(move || {
-            if let Err(error) = serve(stream, options) {
+            if let Err(error) = serve(stream, options, deflate) {
                 eprintln!("connection error: {error}");
             }
         });
@@ -37,8 +42,13 @@ fn main() -> std::io::Result<()> {
     Ok(())
 }
 
-fn serve(stream: TcpStream, options: Options) -> std::io::Result<()> {
+fn serve(stream: TcpStream, options: Options, deflate: bool) -> std::io::Result<()> {
     let mut driver = Driver::server(options).expect("the options are valid");
+    if deflate {
+        let config = DeflateConfig::default().threshold(0);
+        let extension = PerMessageDeflate::new(config).expect("valid deflate options");
+        driver.add_extension(extension).expect("added before start");
+    }
     common::run(stream, &mut driver, |driver, event| match event {
         Event::Connect => {
             if driver.request().is_some_and(is_websocket) {

@@ -1,0 +1,26 @@
+//! permessage-deflate (RFC 7692) for [wsdriver](wsdriver), built only on
+//! its public [`Extension`](wsdriver::Extension) API.
+//!
+//! Register a [`PerMessageDeflate`] on a driver before its handshake:
+//!
+//! ```
+//! use wsdriver::{Driver, Options};
+//! use wsdriver_deflate::{DeflateConfig, PerMessageDeflate};
+//!
+//! let mut server = Driver::server(Options::default()).unwrap();
+//! server.add_extension(PerMessageDeflate::new(DeflateConfig::default()).unwrap()).unwrap();
+//! ```
+//!
+//! Inflation is bounded by the driver's `max_length`: a message that would
+//! inflate past it is refused with close 1009 after at most `max_length`
+//! bytes were produced, so a decompression bomb costs no more memory than
+//! an honest message of the largest allowed size.
+
+mod config;
+mod deflater;
+mod extension;
+mod inflater;
+mod negotiate;
+
+pub use config::{DeflateConfig, InvalidConfig, Strategy, DEFAULT_THRESHOLD};
+pub use extension::PerMessageDeflate;
