@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the test peers (idempotent, quiet on success):
 #   - tools/.venv       : kosoku (Autobahn TestSuite runner) from tools/requirements.txt
-#   - tools/node/node_modules : ws, faye-websocket, websocket-driver from package-lock.json
+#   - tools/node/node_modules : ws, faye-websocket, websocket-driver, permessage-deflate from package-lock.json
 # Re-installs only when the pinned files changed since the last successful install.
 set -euo pipefail
 

@@ -628,7 +628,13 @@ fn text_an_extension_rewrote_is_checked_again() {
     client.text("valid before the extension").unwrap();
     let events = feed(&mut server, &client.take_output());
     assert!(
-        matches!(&events[..], [Event::Error(Error::Protocol { code: 1007, .. }), Event::Close(_)]),
+        matches!(
+            &events[..],
+            [
+                Event::Error(Error::Protocol { code: 1007, .. }),
+                Event::Close(_)
+            ]
+        ),
         "{events:?}"
     );
 }
