@@ -1,0 +1,173 @@
+//! Read and write halves of one [`WebSocket`] for two tasks. They share the
+//! connection behind a mutex held only for the length of a poll, never
+//! across an `.await`.
+
+use crate::error::Error;
+use crate::websocket::{Pong, WebSocket};
+use futures_core::Stream;
+use futures_sink::Sink;
+use std::future::poll_fn;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Wake, Waker};
+use tokio::io::{AsyncRead, AsyncWrite};
+use wsdriver::{CloseEvent, Message};
+
+/// Wakes whichever halves are waiting: the stream keeps one write waker,
+/// but the reader writes too (pongs, close echoes).
+#[derive(Default)]
+struct Wakers {
+    reader: Mutex<Option<Waker>>,
+    writer: Mutex<Option<Waker>>,
+}
+
+impl Wake for Wakers {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        for slot in [&self.reader, &self.writer] {
+            if let Some(waker) = slot.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                waker.wake();
+            }
+        }
+    }
+}
+
+struct Shared<S> {
+    socket: Mutex<WebSocket<S>>,
+    wakers: Arc<Wakers>,
+}
+
+impl<S> Shared<S> {
+    fn lock(&self, cx: &Context<'_>, reader: bool) -> MutexGuard<'_, WebSocket<S>> {
+        let slot = if reader {
+            &self.wakers.reader
+        } else {
+            &self.wakers.writer
+        };
+        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
+        self.socket.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The receiving half: a [`Stream`] of messages.
+pub struct ReadHalf<S> {
+    shared: Arc<Shared<S>>,
+}
+
+/// The sending half: a [`Sink`] of messages, and `send`, `ping`, `close`.
+pub struct WriteHalf<S> {
+    shared: Arc<Shared<S>>,
+}
+
+pub(crate) fn split<S>(mut socket: WebSocket<S>) -> (ReadHalf<S>, WriteHalf<S>) {
+    let wakers = Arc::new(Wakers::default());
+    socket.write_waker = Some(Waker::from(wakers.clone()));
+    let shared = Arc::new(Shared {
+        socket: Mutex::new(socket),
+        wakers,
+    });
+    (
+        ReadHalf {
+            shared: shared.clone(),
+        },
+        WriteHalf { shared },
+    )
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Stream for ReadHalf<S> {
+    type Item = Result<Message, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.shared.lock(cx, true).poll_next_inner(cx)
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WriteHalf<S> {
+    type Error = Error;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.shared.lock(cx, false).poll_ready_inner(cx)
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
+        let mut socket = self.shared.socket.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(socket.driver_mut().send(item)?)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.shared.lock(cx, false).poll_write_output(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let mut socket = self.shared.lock(cx, false);
+        Pin::new(&mut *socket).poll_close(cx)
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> WriteHalf<S> {
+    /// Sends a message, waiting while the send buffer is full.
+    pub async fn send(&mut self, message: impl Into<Message>) -> Result<(), Error> {
+        poll_fn(|cx| self.shared.lock(cx, false).poll_ready_inner(cx)).await?;
+        self.shared
+            .socket
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .driver_mut()
+            .send(message.into())?;
+        poll_fn(|cx| self.shared.lock(cx, false).poll_write_output(cx)).await
+    }
+
+    /// Sends a ping; the [`Pong`] resolves when the read half reads the
+    /// matching pong.
+    pub async fn ping(&mut self, payload: &[u8]) -> Result<Pong, Error> {
+        let pong = self
+            .shared
+            .socket
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .register_ping(payload)?;
+        poll_fn(|cx| self.shared.lock(cx, false).poll_write_output(cx)).await?;
+        Ok(pong)
+    }
+
+    /// Sends a close frame; the read half ends when the peer answers (or
+    /// the close timeout passes) and then reports the [`CloseEvent`].
+    pub async fn close(&mut self, code: u16, reason: &str) -> Result<(), Error> {
+        self.shared
+            .socket
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .driver_mut()
+            .close(code, reason)?;
+        poll_fn(|cx| self.shared.lock(cx, false).poll_write_output(cx)).await
+    }
+
+    /// Bytes not yet written.
+    pub fn buffered_amount(&self) -> usize {
+        self.shared
+            .socket
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .buffered_amount()
+    }
+}
+
+impl<S> ReadHalf<S> {
+    /// How the connection closed, once it has.
+    pub fn close_event(&self) -> Option<CloseEvent> {
+        self.shared
+            .socket
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .close_event()
+            .cloned()
+    }
+
+    /// Whether `other` is the write half of the same connection.
+    pub fn is_pair_of(&self, other: &WriteHalf<S>) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+}
