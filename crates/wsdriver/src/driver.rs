@@ -216,7 +216,10 @@ impl Driver {
     pub fn client(url: &str, options: Options) -> Result<Self, Error> {
         let mut driver = Self::new(Role::Client, Phase::Idle, options)?;
         driver.url = Some(client::parse_url(url)?);
-        driver.version = Some(Version::Hybi13);
+        driver.version = Some(match driver.options.client_version {
+            8 => Version::Hybi8,
+            _ => Version::Hybi13,
+        });
         Ok(driver)
     }
 
@@ -355,6 +358,7 @@ impl Driver {
                     &self.options.protocols,
                     offer.as_deref(),
                     &self.custom_headers,
+                    self.version == Some(Version::Hybi8),
                 );
                 self.key = Some(key);
                 self.phase = Phase::ReadingResponse;

@@ -28,6 +28,7 @@ pub struct Options {
     pub(crate) max_handshake_size: usize,
     pub(crate) close_timeout: Option<Duration>,
     pub(crate) allow_drafts: bool,
+    pub(crate) client_version: u8,
 }
 
 impl Default for Options {
@@ -40,6 +41,7 @@ impl Default for Options {
             max_handshake_size: DEFAULT_MAX_HANDSHAKE_SIZE,
             close_timeout: Some(DEFAULT_CLOSE_TIMEOUT),
             allow_drafts: false,
+            client_version: 13,
         }
     }
 }
@@ -106,6 +108,14 @@ impl Options {
         self
     }
 
+    /// The `Sec-WebSocket-Version` a client sends: 13 (RFC 6455, the
+    /// default) or 8 (the draft some old servers still want), as ws's
+    /// `protocolVersion`.
+    pub fn protocol_version(mut self, version: u8) -> Self {
+        self.client_version = version;
+        self
+    }
+
     pub(crate) fn validate(&self) -> Result<(), Error> {
         if self.max_length == 0 {
             return Err(Error::InvalidOption("max_length must be at least 1".into()));
@@ -122,6 +132,12 @@ impl Options {
                     "subprotocol {protocol:?} is not an HTTP token"
                 )));
             }
+        }
+        if !matches!(self.client_version, 8 | 13) {
+            return Err(Error::InvalidOption(format!(
+                "protocol_version {} is not 8 or 13",
+                self.client_version
+            )));
         }
         if self.close_timeout == Some(Duration::ZERO) {
             return Err(Error::InvalidOption(

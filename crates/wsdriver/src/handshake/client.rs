@@ -62,6 +62,7 @@ pub(crate) fn write_request(
     protocols: &[String],
     extensions: Option<&str>,
     custom: &CustomHeaders,
+    hybi8: bool,
 ) {
     let mut target = url.path().to_owned();
     if let Some(query) = url.query() {
@@ -75,7 +76,8 @@ pub(crate) fn write_request(
     write_header(out, b"Upgrade", b"websocket");
     write_header(out, b"Connection", b"Upgrade");
     write_header(out, b"Sec-WebSocket-Key", key.as_bytes());
-    write_header(out, b"Sec-WebSocket-Version", b"13");
+    let version = if hybi8 { &b"8"[..] } else { &b"13"[..] };
+    write_header(out, b"Sec-WebSocket-Version", version);
     if !protocols.is_empty() {
         write_header(
             out,
