@@ -622,6 +622,17 @@ impl Driver {
         if !close::is_valid_local(code) {
             return Err(Error::InvalidCloseCode(code));
         }
+        self.start_close(code, reason)
+    }
+
+    /// Starts the close handshake with 1001 (Going Away): what a server
+    /// shutting down, or a client leaving, sends. Kept apart from
+    /// [`close`](Self::close), whose codes are the application's.
+    pub fn going_away(&mut self, reason: &str) -> Result<(), Error> {
+        self.start_close(close::GOING_AWAY, reason)
+    }
+
+    fn start_close(&mut self, code: u16, reason: &str) -> Result<(), Error> {
         if reason.len() > MAX_REASON_LEN {
             return Err(Error::ControlPayloadTooLong(reason.len() + 2));
         }

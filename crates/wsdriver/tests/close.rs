@@ -449,3 +449,14 @@ fn both_sides_close_at_once() {
         "no echo of an echo"
     );
 }
+
+#[test]
+fn going_away_sends_1001_and_waits_for_the_answer() {
+    let mut server = open_server(Options::default());
+    server.going_away("shutting down").unwrap();
+    let sent = decode_frames(&server.take_output());
+    assert_eq!(sent[0].close(), Some((1001, "shutting down".into())));
+    assert_eq!(server.ready_state(), wsdriver::ReadyState::Closing);
+    let events = feed(&mut server, &Frame::new(CLOSE, vec![0x03, 0xe9]).masked(MASK).encode());
+    assert_eq!(events, [close_event(1001, "", true)]);
+}
