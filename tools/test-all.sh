@@ -7,7 +7,6 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 step() { printf '\n== %s\n' "$*"; }
-sections=('1.*' '2.*' '3.*' '4.*' '5.*' '6.*' '7.*' '9.*' '10.*')
 
 step "test peers"
 tools/peers.sh
@@ -25,23 +24,42 @@ fi
 cargo test --workspace --doc
 
 step "release examples"
-cargo build --release --examples
+cargo build --release --workspace --examples
 
-step "Autobahn sections 1-10, server mode (echo_server)"
-tools/autobahn.sh server "${sections[@]}"
+# Two Autobahn runs at a time (kosoku is single-threaded; the machine has
+# two cores), each into its own report folder; both must pass.
+both() {
+  local a=$1 b=$2 rc=0
+  bash -c "$a" >/tmp/wsdriver-ab-1.log 2>&1 &
+  local pa=$!
+  bash -c "$b" >/tmp/wsdriver-ab-2.log 2>&1 &
+  local pb=$!
+  wait "$pa" || rc=1
+  wait "$pb" || rc=1
+  cat /tmp/wsdriver-ab-1.log /tmp/wsdriver-ab-2.log
+  return $rc
+}
+s1_10="'1.*' '2.*' '3.*' '4.*' '5.*' '6.*' '7.*' '9.*' '10.*'"
 
-step "Autobahn sections 1-10, client mode (autobahn_client)"
-tools/autobahn.sh client "${sections[@]}"
+step "Autobahn 1-10, blocking examples: server mode (echo_server) and client mode (autobahn_client)"
+both "AUTOBAHN_OUT=tools/reports/server tools/autobahn.sh server $s1_10" \
+     "AUTOBAHN_OUT=tools/reports/client tools/autobahn.sh client $s1_10"
 
-# Sections 12 and 13 are permessage-deflate: all 216 cases, in both modes
-# (about 4-5 minutes each on 2 cores). The echo server compresses every
+step "Autobahn 1-10, tokio examples: server mode (tokio_echo_server) and client mode (tokio_autobahn_client)"
+both "ECHO_SERVER=target/release/examples/tokio_echo_server AUTOBAHN_OUT=tools/reports/tokio-server tools/autobahn.sh server $s1_10" \
+     "AUTOBAHN_CLIENT=target/release/examples/tokio_autobahn_client AUTOBAHN_OUT=tools/reports/tokio-client tools/autobahn.sh client $s1_10"
+
+# Sections 12 and 13 are permessage-deflate: all 216 cases, in both modes,
+# for both layers (4-5 minutes a run). The echo servers compress every
 # message (threshold 0): kosoku errors on uncompressed text in these
 # sections (a runner fault, see the reference page).
-step "Autobahn sections 12-13 (permessage-deflate), server mode (echo_server --deflate)"
-ECHO_ARGS=--deflate AUTOBAHN_OUT=tools/reports/server-deflate tools/autobahn.sh server '12.*' '13.*'
+step "Autobahn 12-13 (permessage-deflate), blocking examples, both modes"
+both "ECHO_ARGS=--deflate AUTOBAHN_OUT=tools/reports/server-deflate tools/autobahn.sh server '12.*' '13.*'" \
+     "CLIENT_ARGS=--deflate AUTOBAHN_OUT=tools/reports/client-deflate tools/autobahn.sh client '12.*' '13.*'"
 
-step "Autobahn sections 12-13 (permessage-deflate), client mode (autobahn_client --deflate)"
-CLIENT_ARGS=--deflate AUTOBAHN_OUT=tools/reports/client-deflate tools/autobahn.sh client '12.*' '13.*'
+step "Autobahn 12-13 (permessage-deflate), tokio examples, both modes"
+both "ECHO_SERVER=target/release/examples/tokio_echo_server ECHO_ARGS=--deflate AUTOBAHN_OUT=tools/reports/tokio-server-deflate tools/autobahn.sh server '12.*' '13.*'" \
+     "AUTOBAHN_CLIENT=target/release/examples/tokio_autobahn_client CLIENT_ARGS=--deflate AUTOBAHN_OUT=tools/reports/tokio-client-deflate tools/autobahn.sh client '12.*' '13.*'"
 
 step "interop: Node ws client and a hixie-76 client against echo_server"
 tools/interop.sh
