@@ -29,12 +29,13 @@ pub(crate) fn parse_request(buf: &[u8], max: usize) -> Result<Option<(Request, u
     let mut parsed = httparse::Request::new(&mut headers);
     // Looking past the limit would make the answer depend on how the bytes
     // were chunked (431 or 400 for the same head).
-    let len = match parsed.parse(&buf[..buf.len().min(max)]) {
-        Ok(httparse::Status::Complete(len)) => len,
-        Err(httparse::Error::TooManyHeaders) => return Err(HeadError::TooLarge),
-        Ok(httparse::Status::Partial) if buf.len() >= max => return Err(HeadError::TooLarge),
-        Ok(httparse::Status::Partial) => return Ok(None),
-        Err(e) => return Err(HeadError::Malformed(format!("Invalid HTTP request: {e}"))),
+    let Some(len) = outcome(
+        parsed.parse(&buf[..buf.len().min(max)]),
+        buf.len() >= max,
+        "request",
+    )?
+    else {
+        return Ok(None);
     };
     let method = Method::from_bytes(parsed.method.unwrap_or("").as_bytes())
         .map_err(|_| HeadError::Malformed("Invalid HTTP method".into()))?;
@@ -61,17 +62,35 @@ pub(crate) fn parse_response(
 ) -> Result<Option<(Response, usize)>, HeadError> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut parsed = httparse::Response::new(&mut headers);
-    let len = match parsed.parse(&buf[..buf.len().min(max)]) {
-        Ok(httparse::Status::Complete(len)) => len,
-        Err(httparse::Error::TooManyHeaders) => return Err(HeadError::TooLarge),
-        Ok(httparse::Status::Partial) if buf.len() >= max => return Err(HeadError::TooLarge),
-        Ok(httparse::Status::Partial) => return Ok(None),
-        Err(e) => return Err(HeadError::Malformed(format!("Invalid HTTP response: {e}"))),
+    let Some(len) = outcome(
+        parsed.parse(&buf[..buf.len().min(max)]),
+        buf.len() >= max,
+        "response",
+    )?
+    else {
+        return Ok(None);
     };
     let status = StatusCode::from_u16(parsed.code.unwrap_or(0))
         .map_err(|_| HeadError::Malformed("Invalid HTTP status code".into()))?;
     let headers = header_map(parsed.headers)?;
     Ok(Some((Response { status, headers }, len)))
+}
+
+/// What httparse's answer means for a head read up to the limit: its
+/// length, `None` to wait for more, or why it is refused. A partial head
+/// that already fills the limit can never fit.
+fn outcome(
+    result: httparse::Result<usize>,
+    at_limit: bool,
+    what: &str,
+) -> Result<Option<usize>, HeadError> {
+    match result {
+        Ok(httparse::Status::Complete(len)) => Ok(Some(len)),
+        Err(httparse::Error::TooManyHeaders) => Err(HeadError::TooLarge),
+        Ok(httparse::Status::Partial) if at_limit => Err(HeadError::TooLarge),
+        Ok(httparse::Status::Partial) => Ok(None),
+        Err(e) => Err(HeadError::Malformed(format!("Invalid HTTP {what}: {e}"))),
+    }
 }
 
 fn header_map(parsed: &[httparse::Header<'_>]) -> Result<HeaderMap, HeadError> {
