@@ -567,14 +567,14 @@ fn malformed_response_past_the_limit_fails_the_same_whatever_the_chunking() {
 
 #[test]
 fn protocol_version_8_is_sent_and_reported() {
-    let mut client = Driver::client(
-        "ws://example.com/",
-        Options::default().protocol_version(8),
-    )
-    .unwrap();
+    let mut client =
+        Driver::client("ws://example.com/", Options::default().protocol_version(8)).unwrap();
     assert_eq!(client.version(), Some(wsdriver::Version::Hybi8));
     client.start();
     let request = String::from_utf8(client.take_output()).unwrap();
-    assert!(request.contains("\r\nSec-WebSocket-Version: 8\r\n"), "{request}");
+    assert!(
+        request.contains("\r\nSec-WebSocket-Version: 8\r\n"),
+        "{request}"
+    );
     assert!(Driver::client("ws://example.com/", Options::default().protocol_version(7)).is_err());
 }

@@ -457,6 +457,9 @@ fn going_away_sends_1001_and_waits_for_the_answer() {
     let sent = decode_frames(&server.take_output());
     assert_eq!(sent[0].close(), Some((1001, "shutting down".into())));
     assert_eq!(server.ready_state(), wsdriver::ReadyState::Closing);
-    let events = feed(&mut server, &Frame::new(CLOSE, vec![0x03, 0xe9]).masked(MASK).encode());
+    let events = feed(
+        &mut server,
+        &Frame::new(CLOSE, vec![0x03, 0xe9]).masked(MASK).encode(),
+    );
     assert_eq!(events, [close_event(1001, "", true)]);
 }
