@@ -1,0 +1,282 @@
+//! The WebSocket type over in-memory pipes: messages, ping/pong, keepalive,
+//! close handshake and its timeout, terminate, backpressure, split halves.
+
+use futures_util::{SinkExt, StreamExt};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+use tokio::time::timeout;
+use wsdriver::{Driver, Event, Options};
+use wsdriver_tokio::{accept, Config, Error, Message, ReadyState, ServerOptions, WebSocket};
+
+const LIMIT: Duration = Duration::from_secs(10);
+
+/// A client and a server WebSocket joined by a pipe of `capacity` bytes.
+async fn pair_with(
+    capacity: usize,
+    client: Config,
+    server: Config,
+    options: Options,
+) -> (WebSocket<DuplexStream>, WebSocket<DuplexStream>) {
+    let (a, b) = tokio::io::duplex(capacity);
+    let server_options = ServerOptions {
+        options: options.clone(),
+        config: server,
+        ..ServerOptions::default()
+    };
+    let server = tokio::spawn(accept(b, server_options));
+    let mut driver = Driver::client("ws://localhost/test", options).unwrap();
+    driver.start();
+    let mut a = a;
+    a.write_all(&driver.take_output()).await.unwrap();
+    while driver.ready_state() != ReadyState::Open {
+        driver.input_buffer().reserve(1024);
+        assert!(
+            a.read_buf(driver.input_buffer()).await.unwrap() > 0,
+            "pipe closed in the handshake"
+        );
+        while driver.poll_event().is_some() {}
+    }
+    let client = WebSocket::from_parts(a, driver, client);
+    let server = timeout(LIMIT, server).await.unwrap().unwrap().unwrap();
+    (client, server)
+}
+
+async fn pair() -> (WebSocket<DuplexStream>, WebSocket<DuplexStream>) {
+    pair_with(
+        1 << 16,
+        Config::default(),
+        Config::default(),
+        Options::default(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn messages_both_ways_including_one_larger_than_the_pipe() {
+    let (mut client, mut server) = pair().await;
+    let big = vec![7u8; 1 << 20];
+    let echo = tokio::spawn(async move {
+        while let Some(Ok(message)) = server.next().await {
+            server.send(message).await.unwrap();
+        }
+        server
+    });
+    client.send("hello").await.unwrap();
+    assert_eq!(
+        timeout(LIMIT, client.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap(),
+        Message::from("hello")
+    );
+    client.send(Message::from(big.clone())).await.unwrap();
+    match timeout(LIMIT, client.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap()
+    {
+        Message::Binary(bytes) => assert_eq!(bytes.as_ref(), big.as_slice()),
+        other => panic!("{other:?}"),
+    }
+    let close = timeout(LIMIT, client.close(4000, "done"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (close.code, close.reason.as_str(), close.clean),
+        (4000, "", true)
+    );
+    let server = timeout(LIMIT, echo).await.unwrap().unwrap();
+    assert_eq!(
+        server
+            .close_event()
+            .map(|c| (c.code, c.reason.clone(), c.clean)),
+        Some((4000, "done".into(), true))
+    );
+    assert_eq!(server.ready_state(), ReadyState::Closed);
+}
+
+#[tokio::test]
+async fn ping_resolves_when_the_matching_pong_is_read() {
+    let (client, mut server) = pair().await;
+    let reader = tokio::spawn(async move { while server.next().await.is_some() {} });
+    let (read, mut write) = client.split();
+    let reading = tokio::spawn(async move {
+        let mut read = read;
+        while read.next().await.is_some() {}
+    });
+    let pong = write.ping(b"are you there").await.unwrap();
+    timeout(LIMIT, pong)
+        .await
+        .expect("the pong arrived")
+        .unwrap();
+    write.close(1000, "").await.unwrap();
+    timeout(LIMIT, reading).await.unwrap().unwrap();
+    timeout(LIMIT, reader).await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn keepalive_pings_are_sent_while_idle() {
+    // The server end is a bare driver, so every ping can be counted.
+    let (a, mut b) = tokio::io::duplex(1 << 16);
+    let mut server = Driver::server(Options::default()).unwrap();
+    let mut driver = Driver::client("ws://localhost/", Options::default()).unwrap();
+    driver.start();
+    server.parse(&driver.take_output());
+    assert_eq!(server.poll_event(), Some(Event::Connect));
+    server.start();
+    driver.parse(&server.take_output());
+    while driver.poll_event().is_some() {}
+    while server.poll_event().is_some() {}
+    let every = Config {
+        ping_interval: Some(Duration::from_millis(20)),
+        ..Config::default()
+    };
+    let mut client = WebSocket::from_parts(a, driver, every);
+    let idle = tokio::spawn(async move {
+        let _ = timeout(Duration::from_millis(250), client.next()).await;
+        client
+    });
+    let mut pings = 0;
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(200);
+    while let Ok(read) = tokio::time::timeout_at(deadline, b.read_buf(server.input_buffer())).await
+    {
+        assert!(read.unwrap() > 0);
+        while let Some(event) = server.poll_event() {
+            if matches!(event, Event::Ping(_)) {
+                pings += 1;
+            }
+        }
+        server.input_buffer().reserve(1024);
+    }
+    assert!(
+        (5..=12).contains(&pings),
+        "{pings} pings in 200 ms at one per 20 ms"
+    );
+    // Each was answered by the server driver.
+    assert!(server.buffered_amount() >= 2 * pings);
+    let client = idle.await.unwrap();
+    assert_eq!(client.ready_state(), ReadyState::Open);
+}
+
+#[tokio::test]
+async fn idle_timeout_ends_a_silent_connection_with_1006() {
+    let idle = Config {
+        idle_timeout: Some(Duration::from_millis(50)),
+        ..Config::default()
+    };
+    let (mut client, _server) =
+        pair_with(1 << 16, idle, Config::default(), Options::default()).await;
+    assert!(timeout(LIMIT, client.next()).await.unwrap().is_none());
+    let close = client.close_event().unwrap();
+    assert_eq!((close.code, close.clean), (1006, false));
+}
+
+#[tokio::test]
+async fn close_timeout_reports_1006_when_the_peer_never_answers() {
+    let options = Options::default().close_timeout(Some(Duration::from_millis(50)));
+    let (mut client, _silent_server) =
+        pair_with(1 << 16, Config::default(), Config::default(), options).await;
+    let close = timeout(LIMIT, client.close(1000, "bye"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((close.code, close.clean), (1006, false));
+}
+
+#[tokio::test]
+async fn terminate_drops_without_a_handshake() {
+    let (client, mut server) = pair().await;
+    client.terminate().await;
+    assert!(timeout(LIMIT, server.next()).await.unwrap().is_none());
+    assert_eq!(
+        server.close_event().map(|c| (c.code, c.clean)),
+        Some((1006, false))
+    );
+}
+
+#[tokio::test]
+async fn sends_wait_while_the_peer_does_not_read() {
+    // A 4 KiB pipe and a 16 KiB cap: the sink stops taking messages once
+    // the pipe is full and 16 KiB wait in our buffer.
+    let cap = Config {
+        max_buffered: 16 * 1024,
+        ..Config::default()
+    };
+    let (mut client, mut server) =
+        pair_with(4096, cap, Config::default(), Options::default()).await;
+    let chunk = Message::from(vec![1u8; 1024]);
+    let mut sent = 0;
+    while timeout(Duration::from_millis(100), client.feed(chunk.clone()))
+        .await
+        .is_ok()
+    {
+        sent += 1;
+        assert!(sent < 1000, "sends never waited");
+    }
+    assert!(
+        client.buffered_amount() >= 16 * 1024,
+        "{}",
+        client.buffered_amount()
+    );
+    assert!(
+        client.buffered_amount() < 20 * 1024,
+        "{}",
+        client.buffered_amount()
+    );
+    // Reading on the other side lets everything through.
+    let reader = tokio::spawn(async move {
+        let mut received = 0;
+        while let Some(Ok(_)) = server.next().await {
+            received += 1;
+        }
+        received
+    });
+    timeout(LIMIT, client.flush()).await.unwrap().unwrap();
+    assert_eq!(client.buffered_amount(), 0);
+    timeout(LIMIT, client.close(1000, ""))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(timeout(LIMIT, reader).await.unwrap().unwrap(), sent);
+}
+
+#[tokio::test]
+async fn sending_after_close_is_an_error() {
+    let (mut client, server) = pair().await;
+    drop(server);
+    let _ = timeout(LIMIT, client.close(1000, "")).await.unwrap();
+    assert!(matches!(client.send("late").await, Err(Error::Closed)));
+}
+
+#[tokio::test]
+async fn a_protocol_error_from_the_peer_is_reported_then_the_stream_ends() {
+    let (a, b) = tokio::io::duplex(1 << 16);
+    let server = tokio::spawn(accept(b, ServerOptions::default()));
+    let mut raw = Driver::client("ws://localhost/", Options::default()).unwrap();
+    raw.start();
+    let mut a = a;
+    a.write_all(&raw.take_output()).await.unwrap();
+    let mut server = timeout(LIMIT, server).await.unwrap().unwrap().unwrap();
+    // An unmasked frame from a client: 1002.
+    a.write_all(&[0x81, 0x02, b'h', b'i']).await.unwrap();
+    match timeout(LIMIT, server.next()).await.unwrap() {
+        Some(Err(Error::WebSocket(wsdriver::Error::Protocol { code, .. }))) => {
+            assert_eq!(code, 1002)
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(timeout(LIMIT, server.next()).await.unwrap().is_none());
+    let mut response = vec![0u8; 512];
+    let n = a.read(&mut response).await.unwrap();
+    raw.parse(&response[..n]);
+    let events: Vec<Event> = std::iter::from_fn(|| raw.poll_event()).collect();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::Close(c) if c.code == 1002)),
+        "{events:?}"
+    );
+}
