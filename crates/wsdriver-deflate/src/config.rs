@@ -3,14 +3,23 @@
 
 use std::fmt;
 
-/// zlib's compression strategies.
+/// zlib's compression strategies (`deflateInit2`'s `strategy`). They
+/// change only how this side compresses; the peer inflates any of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Strategy {
+    /// `Z_DEFAULT_STRATEGY`: string matching and Huffman coding; right for
+    /// text and JSON.
     #[default]
     Default,
+    /// `Z_FILTERED`: more Huffman coding, less string matching, for data
+    /// produced by a filter or predictor.
     Filtered,
+    /// `Z_HUFFMAN_ONLY`: no string matching; fast, weaker compression.
     HuffmanOnly,
+    /// `Z_RLE`: match distance one only (run-length encoding); nearly as
+    /// fast as `HuffmanOnly`.
     Rle,
+    /// `Z_FIXED`: fixed Huffman codes only, never dynamic ones.
     Fixed,
 }
 
@@ -90,6 +99,8 @@ impl DeflateConfig {
         self
     }
 
+    /// zlib's compression strategy for this side. Default
+    /// [`Strategy::Default`].
     pub fn strategy(mut self, strategy: Strategy) -> Self {
         self.strategy = strategy;
         self
@@ -102,7 +113,10 @@ impl DeflateConfig {
         self
     }
 
-    /// The largest compression window this side will use, 8 to 15 bits.
+    /// The largest compression window this side will use, 8 to 15 bits
+    /// (offered as `client_max_window_bits` or answered as
+    /// `server_max_window_bits`). zlib cannot deflate with 8: a side
+    /// limited to 8 sends every message uncompressed.
     pub fn max_window_bits(mut self, bits: u8) -> Self {
         self.max_window_bits = Some(bits);
         self
@@ -115,7 +129,10 @@ impl DeflateConfig {
         self
     }
 
-    /// Ask the peer to use at most this window, 8 to 15 bits.
+    /// Ask the peer to use at most this window, 8 to 15 bits: less memory
+    /// for this side's decompressor. A client fails the handshake if the
+    /// server does not agree; a server declines an offer that lacks
+    /// `client_max_window_bits`.
     pub fn request_max_window_bits(mut self, bits: u8) -> Self {
         self.request_max_window_bits = Some(bits);
         self
@@ -129,6 +146,8 @@ impl DeflateConfig {
         self
     }
 
+    /// Checks the ranges: level 0-9, mem_level 1-9, window bits 8-15.
+    /// [`PerMessageDeflate::new`](crate::PerMessageDeflate::new) calls it.
     pub fn validate(&self) -> Result<(), InvalidConfig> {
         if self.level > 9 {
             return Err(InvalidConfig(format!("level {} is not 0-9", self.level)));

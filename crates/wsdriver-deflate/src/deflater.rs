@@ -8,7 +8,8 @@ use libz_rs_sys::{
 };
 
 /// A zlib compression stream that keeps its window between messages
-/// (context takeover) until [`reset`](Self::reset).
+/// (context takeover); without takeover the extension drops it after each
+/// message.
 pub(crate) struct Deflater {
     /// Boxed because zlib's state points back at its stream: it must not
     /// move after `deflateInit2_`.

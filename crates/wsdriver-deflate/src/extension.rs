@@ -45,6 +45,8 @@ struct Active {
 }
 
 impl PerMessageDeflate {
+    /// The extension with one configuration; `Err` if `config` is out of
+    /// range. A server answers with this first configuration only.
     pub fn new(config: DeflateConfig) -> Result<Self, InvalidConfig> {
         config.validate()?;
         Ok(PerMessageDeflate {

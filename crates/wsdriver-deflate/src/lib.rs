@@ -1,4 +1,4 @@
-//! permessage-deflate (RFC 7692) for [wsdriver](wsdriver), built only on
+//! permessage-deflate (RFC 7692) for [wsdriver], built only on
 //! its public [`Extension`](wsdriver::Extension) API.
 //!
 //! Register a [`PerMessageDeflate`] on a driver before its handshake:
@@ -15,6 +15,8 @@
 //! inflate past it is refused with close 1009 after at most `max_length`
 //! bytes were produced, so a decompression bomb costs no more memory than
 //! an honest message of the largest allowed size.
+
+#![warn(missing_docs)]
 
 mod config;
 mod deflater;

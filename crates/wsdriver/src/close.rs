@@ -1,5 +1,27 @@
 //! Close codes (RFC 6455 §7.4) and the rules for which may be sent and
 //! received.
+//!
+//! An application closes with [`NORMAL`] or a code of its own (3000-4999);
+//! the protocol codes are the driver's, and 1001 has its own call
+//! ([`Driver::going_away`](crate::Driver::going_away)):
+//!
+//! ```
+//! use wsdriver::{close, Driver, Error, Options};
+//!
+//! assert!(close::is_valid_local(close::NORMAL) && close::is_valid_local(4000));
+//! assert!(!close::is_valid_local(close::PROTOCOL_ERROR));
+//! // 1005 and 1006 are only ever reported, never put on the wire.
+//! assert!(!close::is_valid_received(close::NO_STATUS));
+//! assert!(close::is_valid_received(1012)); // registered after the RFC
+//!
+//! let mut driver = Driver::client("ws://example.com/", Options::default()).unwrap();
+//! assert_eq!(driver.close(1002, ""), Err(Error::InvalidCloseCode(1002)));
+//! let too_long = "x".repeat(close::MAX_REASON_LEN + 1);
+//! assert!(matches!(
+//!     driver.close(close::NORMAL, &too_long),
+//!     Err(Error::ControlPayloadTooLong(_))
+//! ));
+//! ```
 
 /// Normal closure.
 pub const NORMAL: u16 = 1000;

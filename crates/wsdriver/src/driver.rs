@@ -29,16 +29,27 @@ use url::Url;
 /// Which end of the connection a driver plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
+    /// Sends the request and masks its frames (RFC 6455 §5.3); a masked
+    /// frame from the server fails the connection with 1002.
     Client,
+    /// Answers the request and does not mask; an unmasked frame fails the
+    /// connection with 1002 unless [`Options::require_masking`] is off.
     Server,
 }
 
 /// The connection's state, as in the WebSocket API (0 to 3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ReadyState {
+    /// The opening handshake is under way; messages sent now are queued
+    /// and go out on `Open`.
     Connecting = 0,
+    /// Messages flow both ways.
     Open = 1,
+    /// We sent a close frame and wait (at most the close timeout) for the
+    /// peer's; sending fails with [`Error::Closed`].
     Closing = 2,
+    /// Over: the `Close` event is queued or taken, or the request was
+    /// rejected. Nothing more is read or sent.
     Closed = 3,
 }
 
@@ -239,10 +250,12 @@ impl Driver {
         Ok(driver)
     }
 
+    /// Client or server, fixed when the driver is made.
     pub fn role(&self) -> Role {
         self.role
     }
 
+    /// Where the connection is, as the WebSocket API's `readyState`.
     pub fn ready_state(&self) -> ReadyState {
         self.ready_state
     }

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+/// Why a driver call failed, or (in [`Event::Error`](crate::Event::Error))
+/// why the connection did. Non-exhaustive: match with a wildcard arm.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
@@ -24,13 +26,28 @@ pub enum Error {
     /// The server's handshake response was not acceptable.
     Handshake(String),
     /// The client's request was not acceptable; `status` was the answer.
-    BadRequest { status: u16, message: String },
+    BadRequest {
+        /// The HTTP status sent back: 400, 405, 426 (version), 431 (head
+        /// too large), ...
+        status: u16,
+        /// Why; also the plain-text body of that response.
+        message: String,
+    },
     /// The peer broke the protocol; `code` was sent in our close frame.
-    Protocol { code: u16, message: String },
+    Protocol {
+        /// The close code sent (RFC 6455 §7.4): 1002, 1007, 1009, ...
+        code: u16,
+        /// What went wrong; its first 123 bytes were the close reason.
+        message: String,
+    },
     /// An HTTP proxy did not open a tunnel: it answered `status` (not 2xx),
     /// or (`status` is `None`) sent no valid HTTP answer.
     Proxy {
+        /// The proxy's HTTP status; `None` if it closed or sent no valid
+        /// response head.
         status: Option<u16>,
+        /// The seed's `Can't establish a connection to the server at …`,
+        /// with the reason when one is known.
         message: String,
     },
 }

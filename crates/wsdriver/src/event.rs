@@ -15,20 +15,28 @@ pub enum Event {
     Connect,
     /// The handshake completed; messages queued before now have been sent.
     Open,
-    /// A complete message.
+    /// A complete message from the peer.
     Message(Message),
-    /// The peer pinged; the pong has already been queued.
+    /// The peer pinged (the payload, at most 125 bytes); the pong is
+    /// already in the output, so write it.
     Ping(Bytes),
     /// The peer sent a pong. `ping` names the [`Driver::ping`](crate::Driver::ping)
     /// it answers, if its payload matched one still waiting.
     Pong {
+        /// The pong's application data, at most 125 bytes.
         payload: Bytes,
+        /// The oldest unanswered ping with the same payload; `None` for an
+        /// unsolicited pong.
         ping: Option<PingId>,
     },
     /// The peer broke the protocol or the handshake failed; a `Close`
-    /// follows.
+    /// follows. The exception is [`Error::Unsupported`]: a binary message,
+    /// ping or pong queued before a hixie handshake was dropped, and the
+    /// connection goes on.
     Error(Error),
     /// The connection is closed; nothing more will be sent or received.
+    /// Write what output remains (a close frame or an HTTP refusal), then
+    /// end the transport.
     Close(CloseEvent),
 }
 
@@ -43,15 +51,32 @@ pub struct CloseEvent {
     /// The close code: the peer's, ours on a protocol error, 1005 when the
     /// peer's close frame had none, 1006 when there was no close handshake.
     pub code: u16,
+    /// The close frame's reason (at most 123 bytes of UTF-8), or why the
+    /// driver failed the connection; empty for 1005 and 1006.
     pub reason: String,
     /// Whether both sides completed the close handshake.
     pub clean: bool,
 }
 
-/// A WebSocket message.
+/// A whole WebSocket message: fragments joined, extensions undone, at most
+/// `max_length` bytes. Build one with `From` and send it with
+/// [`Driver::send`](crate::Driver::send).
+///
+/// ```
+/// use wsdriver::{Bytes, Message};
+///
+/// let text = Message::from("héllo");
+/// assert!(matches!(&text, Message::Text(t) if t == "héllo"));
+/// let binary = Message::from(vec![1, 2, 3]);
+/// assert_eq!(binary, Message::Binary(Bytes::from_static(&[1, 2, 3])));
+/// assert_eq!(binary.as_bytes(), [1, 2, 3]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
+    /// Opcode 0x1: UTF-8, already checked (an invalid one fails the
+    /// connection with 1007 and is never delivered).
     Text(Text),
+    /// Opcode 0x2: any bytes.
     Binary(Bytes),
 }
 
@@ -91,6 +116,21 @@ impl From<Vec<u8>> for Message {
 
 /// Text known to be UTF-8, held as `Bytes` so a received message is handed
 /// over without being copied or validated a second time.
+///
+/// It derefs to `str` and compares with `&str`:
+///
+/// ```
+/// use wsdriver::{Bytes, Text};
+///
+/// let text = Text::try_from_bytes(Bytes::from_static(b"caf\xc3\xa9")).unwrap();
+/// assert_eq!(text, "café");
+/// assert_eq!(text.len(), 5); // bytes, through `Deref<Target = str>`
+/// assert!(text.starts_with("caf"));
+/// assert!(Text::try_from_bytes(Bytes::from_static(b"\xff")).is_err());
+///
+/// let bytes: Bytes = text.into_bytes(); // no copy
+/// assert_eq!(&bytes[..], "café".as_bytes());
+/// ```
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
 pub struct Text(Bytes);
 
@@ -101,12 +141,14 @@ impl Text {
         Text(bytes)
     }
 
-    /// Checks `bytes` and wraps them.
+    /// Checks `bytes` and wraps them without a copy; `Err` if they are not
+    /// UTF-8.
     pub fn try_from_bytes(bytes: Bytes) -> Result<Self, std::str::Utf8Error> {
         std::str::from_utf8(&bytes)?;
         Ok(Text(bytes))
     }
 
+    /// The text, without a copy or a second UTF-8 check.
     pub fn as_str(&self) -> &str {
         // SAFETY: every constructor guarantees the bytes are UTF-8: `From`
         // impls take `str`/`String`, `try_from_bytes` validates, and
@@ -120,6 +162,7 @@ impl Text {
         }
     }
 
+    /// The UTF-8 bytes.
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }

@@ -15,6 +15,7 @@
 //! close handshake.
 
 #![forbid(clippy::undocumented_unsafe_blocks)]
+#![warn(missing_docs)]
 
 pub mod close;
 mod driver;

@@ -8,11 +8,13 @@ use crate::http::is_token;
 /// One extension in a header: its name and parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExtensionOffer {
+    /// The extension's token, as written (`permessage-deflate`).
     pub name: String,
+    /// Its `;`-separated parameters, quoted values unquoted.
     pub params: Params,
 }
 
-/// The header did not follow the grammar.
+/// The header did not follow the grammar; holds the whole header value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidHeader(pub String);
 
@@ -22,7 +24,26 @@ impl std::fmt::Display for InvalidHeader {
     }
 }
 
-/// Parses a header value into its extensions, in order.
+/// Parses a header value into its extensions, in order. A name offered
+/// twice gives two entries (a client's alternative offers). Join repeated
+/// headers with `, ` first; an empty value is an error.
+///
+/// ```
+/// use wsdriver::extensions::header;
+///
+/// let offers = header::parse(
+///     r#"permessage-deflate; client_max_window_bits; server_max_window_bits="10", x-foo"#,
+/// )
+/// .unwrap();
+/// assert_eq!(offers.len(), 2);
+/// assert_eq!(offers[0].name, "permessage-deflate");
+/// assert_eq!(offers[0].params.get("client_max_window_bits"), Some(None));
+/// assert_eq!(offers[0].params.get("server_max_window_bits"), Some(Some("10")));
+/// assert!(offers[1].params.is_empty());
+///
+/// // §9.1: a quoted value must still be a token.
+/// assert!(header::parse(r#"x-foo; a="not a token""#).is_err());
+/// ```
 pub fn parse(header: &str) -> Result<Vec<ExtensionOffer>, InvalidHeader> {
     let invalid = || InvalidHeader(header.to_owned());
     let mut lexer = Lexer {
@@ -51,7 +72,8 @@ pub fn parse(header: &str) -> Result<Vec<ExtensionOffer>, InvalidHeader> {
     }
 }
 
-/// Writes extensions in header form: `name; flag; key=value, other`.
+/// Writes extensions in header form: `name; flag; key=value, other`,
+/// quoting any value that is not a token. [`parse`] reads it back.
 pub fn serialize<'a>(offers: impl IntoIterator<Item = (&'a str, &'a Params)>) -> String {
     let mut out = String::new();
     for (name, params) in offers {

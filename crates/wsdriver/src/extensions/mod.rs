@@ -17,10 +17,25 @@ use std::fmt;
 
 /// An extension's parameters, in order; a value of `None` is a flag.
 /// Names may repeat (§9.1 allows it; the extension decides what that means).
+/// Values are kept unquoted; the header writer quotes any that is not a
+/// token.
+///
+/// ```
+/// use wsdriver::Params;
+///
+/// let params = Params::new()
+///     .flag("client_max_window_bits")
+///     .value("server_max_window_bits", 10);
+/// assert_eq!(params.get("client_max_window_bits"), Some(None)); // a flag
+/// assert_eq!(params.get("server_max_window_bits"), Some(Some("10")));
+/// assert_eq!(params.get("server_no_context_takeover"), None); // absent
+/// assert_eq!(params.count("server_max_window_bits"), 1);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Params(Vec<(String, Option<String>)>);
 
 impl Params {
+    /// No parameters: the bare extension name in a header.
     pub fn new() -> Self {
         Self::default()
     }
@@ -55,10 +70,12 @@ impl Params {
         self.0.iter().filter(|(n, _)| n == name).count()
     }
 
+    /// Every parameter in header order, repeats included; `None` is a flag.
     pub fn iter(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
         self.0.iter().map(|(n, v)| (n.as_str(), v.as_deref()))
     }
 
+    /// Whether there are no parameters at all.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -67,18 +84,24 @@ impl Params {
 /// Whether a message is text or binary; extensions see only data messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MessageKind {
+    /// Opcode 0x1. What `incoming` leaves must be UTF-8, or the connection
+    /// fails with 1007.
     Text,
+    /// Opcode 0x2.
     Binary,
 }
 
 /// A whole message as it passes through the extensions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExtensionMessage {
+    /// Text or binary; an extension must not change it.
     pub kind: MessageKind,
     /// RSV bits of the message's first frame (`RSV1` = `0b100`). Outgoing,
     /// an extension sets its bits when it transforms the message; incoming,
     /// it clears them when it undoes the transform.
     pub rsv: u8,
+    /// The whole payload: incoming, fragments already joined; outgoing, it
+    /// leaves as one frame. Replace it with the transformed bytes.
     pub payload: Bytes,
 }
 
@@ -86,11 +109,17 @@ pub struct ExtensionMessage {
 /// `code`, or when it is `None` with 1010 on a client and 1011 on a server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExtensionError {
+    /// The close code to fail with (RFC 6455 §7.4); `None` for the
+    /// default, 1010 on a client and 1011 on a server.
     pub code: Option<u16>,
+    /// Why; sent as the close reason (its first 123 bytes) and reported in
+    /// [`Error::Protocol`](crate::Error::Protocol).
     pub message: String,
 }
 
 impl ExtensionError {
+    /// Fails the connection with the default code (1010 on a client, 1011
+    /// on a server).
     pub fn new(message: impl Into<String>) -> Self {
         ExtensionError {
             code: None,
@@ -116,6 +145,77 @@ impl fmt::Display for ExtensionError {
 impl std::error::Error for ExtensionError {}
 
 /// A WebSocket extension, for one connection.
+///
+/// Register it with [`Driver::add_extension`](crate::Driver::add_extension)
+/// before the handshake. Negotiation calls [`offers`](Self::offers) and
+/// [`activate`](Self::activate) on a client, [`accept`](Self::accept) on a
+/// server; an extension the handshake did not agree to is dropped and sees
+/// no messages. Once open, every text and binary message (never a control
+/// frame) passes through [`outgoing`](Self::outgoing) or
+/// [`incoming`](Self::incoming), whether or not it carries this
+/// extension's RSV bits. An `Err` fails the connection. `Send` so that a
+/// driver can move to another thread or task.
+///
+/// A toy extension that sends binary messages reversed, marked with RSV2:
+///
+/// ```
+/// use wsdriver::extensions::RSV2;
+/// use wsdriver::{Bytes, Driver, Event, Extension, ExtensionError, ExtensionMessage};
+/// use wsdriver::{Message, MessageKind, Options, Params};
+///
+/// struct Reverse;
+///
+/// fn reversed(payload: &[u8]) -> Bytes {
+///     payload.iter().rev().copied().collect::<Vec<u8>>().into()
+/// }
+///
+/// impl Extension for Reverse {
+///     fn name(&self) -> &str { "x-reverse" }
+///     fn rsv(&self) -> u8 { RSV2 }
+///     fn offers(&mut self) -> Vec<Params> { vec![Params::new()] }
+///     fn activate(&mut self, params: &Params) -> Result<(), String> {
+///         if params.is_empty() { Ok(()) } else { Err("x-reverse takes no parameters".into()) }
+///     }
+///     fn accept(&mut self, offers: &[Params]) -> Option<Params> {
+///         offers.iter().any(Params::is_empty).then(Params::new)
+///     }
+///     fn outgoing(&mut self, message: &mut ExtensionMessage) -> Result<(), ExtensionError> {
+///         if message.kind == MessageKind::Binary {
+///             message.payload = reversed(&message.payload);
+///             message.rsv |= RSV2;
+///         }
+///         Ok(())
+///     }
+///     fn incoming(&mut self, message: &mut ExtensionMessage, _max_length: usize)
+///         -> Result<(), ExtensionError> {
+///         if message.rsv & RSV2 != 0 {
+///             message.payload = reversed(&message.payload);
+///             message.rsv &= !RSV2; // undone: clear the bit
+///         }
+///         Ok(())
+///     }
+/// }
+///
+/// let mut client = Driver::client("ws://example.com/", Options::default()).unwrap();
+/// let mut server = Driver::server(Options::default()).unwrap();
+/// client.add_extension(Reverse).unwrap();
+/// server.add_extension(Reverse).unwrap();
+/// client.start();
+/// server.parse(&client.take_output());
+/// assert_eq!(server.poll_event(), Some(Event::Connect));
+/// server.start();
+/// assert_eq!(server.poll_event(), Some(Event::Open));
+/// let response = server.take_output();
+/// assert!(String::from_utf8_lossy(&response).contains("Sec-WebSocket-Extensions: x-reverse\r\n"));
+/// client.parse(&response);
+/// assert_eq!(client.poll_event(), Some(Event::Open));
+///
+/// server.binary(b"abc").unwrap();
+/// let frame = server.take_output();
+/// assert_eq!(frame, [0x80 | 0x20 | 0x2, 3, b'c', b'b', b'a']); // FIN, RSV2, binary
+/// client.parse(&frame);
+/// assert_eq!(client.poll_event(), Some(Event::Message(Message::Binary(Bytes::from_static(b"abc")))));
+/// ```
 pub trait Extension: Send {
     /// The registered name, as in the header (`permessage-deflate`).
     fn name(&self) -> &str;
@@ -136,12 +236,14 @@ pub trait Extension: Send {
     /// Return the response parameters to accept one, or `None` to decline.
     fn accept(&mut self, offers: &[Params]) -> Option<Params>;
 
-    /// Transforms an outgoing message.
+    /// Transforms an outgoing message, in registration order; set this
+    /// extension's bits in `message.rsv` when the payload was changed.
     fn outgoing(&mut self, message: &mut ExtensionMessage) -> Result<(), ExtensionError>;
 
-    /// Transforms an incoming message. Whatever it produces must stay
-    /// within `max_length` bytes: return [`ExtensionError::too_large`]
-    /// instead of producing more.
+    /// Transforms an incoming message, in reverse registration order; act
+    /// only when this extension's bits are set in `message.rsv`, and clear
+    /// them. Whatever it produces must stay within `max_length` bytes:
+    /// return [`ExtensionError::too_large`] instead of producing more.
     fn incoming(
         &mut self,
         message: &mut ExtensionMessage,

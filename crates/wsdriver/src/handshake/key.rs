@@ -6,7 +6,16 @@ use sha1::{Digest, Sha1};
 
 const GUID: &[u8] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-/// The `Sec-WebSocket-Accept` value that proves a server read `key`.
+/// The `Sec-WebSocket-Accept` value that proves a server read `key`: the
+/// base64 SHA-1 of the key (as sent, still base64) and the RFC's GUID. The
+/// drivers compute and check it themselves; this is for code that writes
+/// its own handshake.
+///
+/// ```
+/// // The example of RFC 6455 §1.3.
+/// let accept = wsdriver::handshake::accept_key(b"dGhlIHNhbXBsZSBub25jZQ==");
+/// assert_eq!(accept, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+/// ```
 pub fn accept_key(key: &[u8]) -> String {
     let mut sha1 = Sha1::new();
     sha1.update(key);

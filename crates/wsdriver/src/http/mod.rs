@@ -13,8 +13,13 @@ use http::{HeaderMap, Method, Uri};
 /// `http::request::Parts` (what hyper and axum hand out) or the raw server
 /// driver's own [`Request`].
 pub trait HttpRequest {
+    /// The method; a WebSocket handshake must be `GET` (405 otherwise).
     fn method(&self) -> &Method;
+    /// The request target: its path and query become the server's
+    /// [`Driver::url`](crate::Driver::url).
     fn uri(&self) -> &Uri;
+    /// The headers, with repeats: the handshake reads `Upgrade`,
+    /// `Connection`, `Host` and the `Sec-WebSocket-*` set.
     fn headers(&self) -> &HeaderMap;
 }
 
@@ -45,8 +50,11 @@ impl<B> HttpRequest for http::Request<B> {
 /// The request head a server driver answers.
 #[derive(Debug, Clone)]
 pub struct Request {
+    /// As sent; anything but `GET` is refused with 405.
     pub method: Method,
+    /// The request target as sent, usually origin-form (`/chat?room=1`).
     pub uri: Uri,
+    /// Every header, repeats kept, names lowercased.
     pub headers: HeaderMap,
 }
 
@@ -73,7 +81,24 @@ impl Request {
 }
 
 /// Whether a request asks for a WebSocket: a GET whose `Connection` lists
-/// `upgrade` and whose `Upgrade` is `websocket`, case-insensitively.
+/// `upgrade` and whose `Upgrade` is `websocket`, case-insensitively. Use it
+/// to route; the handshake's other checks (version, key) happen at
+/// [`Driver::start`](crate::Driver::start).
+///
+/// ```
+/// use wsdriver::http_types::Request;
+/// use wsdriver::is_websocket;
+///
+/// let upgrade = Request::get("/chat")
+///     .header("Connection", "keep-alive, Upgrade")
+///     .header("Upgrade", "WebSocket")
+///     .body(())
+///     .unwrap();
+/// assert!(is_websocket(&upgrade));
+///
+/// let plain = Request::get("/chat").body(()).unwrap();
+/// assert!(!is_websocket(&plain));
+/// ```
 pub fn is_websocket(request: &impl HttpRequest) -> bool {
     request.method() == Method::GET
         && has_token(request.headers(), "connection", "upgrade")

@@ -2,14 +2,22 @@
 //! leaves. Only the layout lives here; what a header may legally say is
 //! decided by the receiver.
 
-/// The four-bit frame type.
+/// The four-bit frame type (RFC 6455 §5.2); the other ten values are
+/// reserved and fail the connection with 1002.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Opcode {
+    /// 0x0: a later fragment of the message in progress (§5.4).
     Continuation,
+    /// 0x1: the first frame of a UTF-8 text message.
     Text,
+    /// 0x2: the first frame of a binary message.
     Binary,
+    /// 0x8: starts or answers the close handshake; payload is an optional
+    /// two-byte code and a UTF-8 reason (§5.5.1).
     Close,
+    /// 0x9: asks for a pong with the same payload (§5.5.2).
     Ping,
+    /// 0xA: answers a ping, or is sent unsolicited as a heartbeat (§5.5.3).
     Pong,
 }
 
@@ -43,9 +51,28 @@ impl Opcode {
     }
 }
 
-/// A decoded frame header.
+/// A frame header (RFC 6455 §5.2), as laid out on the wire; nothing here
+/// checks that its combination of fields is legal.
+///
+/// ```
+/// use wsdriver::hybi::frame::{FrameHeader, Opcode, MAX_HEADER_LEN};
+///
+/// // §5.7: a masked text frame carrying "Hello".
+/// let wire = [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58];
+/// let (header, len) = FrameHeader::decode(&wire).unwrap();
+/// assert_eq!(len, 6); // 2 bytes, no extended length, 4 of mask key
+/// assert!(header.fin);
+/// assert_eq!(header.opcode, Ok(Opcode::Text));
+/// assert_eq!(header.mask, Some([0x37, 0xfa, 0x21, 0x3d]));
+/// assert_eq!(header.payload_len, 5);
+///
+/// let mut out = [0; MAX_HEADER_LEN];
+/// let written = header.encode(&mut out);
+/// assert_eq!(out[..written], wire[..6]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FrameHeader {
+    /// The last frame of its message; control frames always set it.
     pub fin: bool,
     /// RSV1..RSV3 as the top three bits of a nibble (`0b100` is RSV1), so
     /// extensions can name the bits they claim.
@@ -53,13 +80,19 @@ pub struct FrameHeader {
     /// `Err(bits)` for an opcode RFC 6455 does not define; the receiver
     /// turns that into close 1002 after the checks that come first.
     pub opcode: Result<Opcode, u8>,
+    /// The masking key (§5.3), present when the MASK bit is set: a client
+    /// must mask every frame, a server must not.
     pub mask: Option<[u8; 4]>,
+    /// Payload bytes after the header, below 2^63 (§5.2); at most 125 for
+    /// a control frame.
     pub payload_len: u64,
 }
 
 /// RSV1, the bit permessage-deflate claims.
 pub const RSV1: u8 = 0b100;
+/// RSV2, free for an extension to claim.
 pub const RSV2: u8 = 0b010;
+/// RSV3, free for an extension to claim.
 pub const RSV3: u8 = 0b001;
 
 /// The longest header: 2 bytes, 8 of extended length, 4 of mask key.
