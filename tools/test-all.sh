@@ -13,15 +13,15 @@ tools/peers.sh
 
 step "format and lints"
 cargo fmt --all -- --check
-cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 step "unit, golden-vector and property tests"
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --no-fail-fast
+  cargo nextest run --workspace --all-features --no-fail-fast
 else
-  cargo test --workspace --no-fail-fast --lib --bins --tests --examples
+  cargo test --workspace --all-features --no-fail-fast --lib --bins --tests --examples
 fi
-cargo test --workspace --doc
+cargo test --workspace --all-features --doc
 
 step "release examples"
 cargo build --release --workspace --examples

@@ -40,55 +40,144 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
     F: FnOnce(&Request) -> Result<(), Rejection>,
 {
-    let mut driver = Driver::server(options.options)?;
-    if let Some(config) = options.deflate {
+    let mut driver = server_driver(options.options, options.deflate)?;
+    read_request(&mut stream, &mut driver).await?;
+    let request = driver.request().expect("a connected server has a request");
+    if !is_websocket(request) {
+        return Err(refuse_plain_http(&mut stream, &mut driver).await);
+    }
+    if let Err((status, body)) = verify(request) {
+        return Err(refuse(&mut stream, &mut driver, status, &body).await);
+    }
+    open(stream, driver, options.config).await
+}
+
+/// A raw server driver with `deflate` registered.
+pub(crate) fn server_driver(
+    options: Options,
+    deflate: Option<DeflateConfig>,
+) -> Result<Driver, Error> {
+    let mut driver = Driver::server(options)?;
+    if let Some(config) = deflate {
         let deflate = PerMessageDeflate::new(config).map_err(|e| Error::Config(e.to_string()))?;
         driver.add_extension(deflate)?;
     }
-    let mut verify = Some(verify);
+    Ok(driver)
+}
+
+/// Reads until the driver has parsed the request head (`Connect`); a head
+/// the driver refuses is answered (its 400 or 431) and returned as the
+/// error.
+pub(crate) async fn read_request<S>(stream: &mut S, driver: &mut Driver) -> Result<(), Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     loop {
         while let Some(event) = driver.poll_event() {
             match event {
-                Event::Connect => {
-                    let request = driver.request().expect("a connected server has a request");
-                    if !is_websocket(request) {
-                        driver.set_header("Upgrade", "websocket")?;
-                        driver.reject(426, "Upgrade Required: this endpoint speaks WebSocket\n")?;
-                        write_all(&mut stream, &mut driver).await?;
-                        let _ = stream.shutdown().await;
-                        return Err(refused(426, "Not a WebSocket request"));
-                    }
-                    let check = verify.take().expect("one request per connection");
-                    if let Err((status, body)) = check(request) {
-                        driver.reject(status, &body)?;
-                        write_all(&mut stream, &mut driver).await?;
-                        let _ = stream.shutdown().await;
-                        return Err(refused(status, &body));
-                    }
-                    driver.start();
-                }
-                Event::Open => {
-                    write_all(&mut stream, &mut driver).await?;
-                    return Ok(WebSocket::from_parts(stream, driver, options.config));
-                }
-                Event::Error(error) => {
-                    write_all(&mut stream, &mut driver).await?;
-                    let _ = stream.shutdown().await;
-                    return Err(error.into());
-                }
+                Event::Connect => return Ok(()),
+                Event::Error(error) => return Err(fail(stream, driver, error).await),
                 _ => {}
             }
         }
-        if driver.ready_state() == wsdriver::ReadyState::Closed {
-            write_all(&mut stream, &mut driver).await?;
-            return Err(Error::Closed);
-        }
-        driver.input_buffer().reserve(4096);
-        let read = tokio_util::io::read_buf(&mut stream, driver.input_buffer()).await?;
-        if read == 0 {
-            return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof).into());
-        }
+        read_more(stream, driver).await?;
     }
+}
+
+/// Answers a request that is not a WebSocket request with `426 Upgrade
+/// Required`, as ws does on its own listener.
+pub(crate) async fn refuse_plain_http<S>(stream: &mut S, driver: &mut Driver) -> Error
+where
+    S: AsyncWrite + Unpin,
+{
+    let sent = async {
+        driver.set_header("Upgrade", "websocket")?;
+        driver.reject(426, "Upgrade Required: this endpoint speaks WebSocket\n")?;
+        write_all(stream, driver).await?;
+        let _ = stream.shutdown().await;
+        Ok(())
+    };
+    match sent.await {
+        Ok(()) => refused(426, "Not a WebSocket request"),
+        Err(error) => error,
+    }
+}
+
+/// Answers with the application's refusal (`status`, `body`) through the
+/// driver's [`reject`](Driver::reject), and returns it as
+/// [`Error::Status`].
+pub(crate) async fn refuse<S>(stream: &mut S, driver: &mut Driver, status: u16, body: &str) -> Error
+where
+    S: AsyncWrite + Unpin,
+{
+    let sent = async {
+        driver.reject(status, body)?;
+        write_all(stream, driver).await?;
+        let _ = stream.shutdown().await;
+        Ok(())
+    };
+    match sent.await {
+        Ok(()) => refused(status, body),
+        Err(error) => error,
+    }
+}
+
+/// Starts the driver on a request it holds and reads until it opens (a
+/// hixie-76 client's challenge may still be on its way); the driver's
+/// refusal is answered and returned as the error.
+pub(crate) async fn open<S>(
+    mut stream: S,
+    mut driver: Driver,
+    config: Config,
+) -> Result<WebSocket<S>, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    driver.start();
+    loop {
+        while let Some(event) = driver.poll_event() {
+            match event {
+                Event::Open => {
+                    write_all(&mut stream, &mut driver).await?;
+                    return Ok(WebSocket::from_parts(stream, driver, config));
+                }
+                Event::Error(error) => return Err(fail(&mut stream, &mut driver, error).await),
+                _ => {}
+            }
+        }
+        read_more(&mut stream, &mut driver).await?;
+    }
+}
+
+/// Sends what the driver wrote about `error` (its refusal), ends the
+/// stream, and returns the error.
+async fn fail<S>(stream: &mut S, driver: &mut Driver, error: wsdriver::Error) -> Error
+where
+    S: AsyncWrite + Unpin,
+{
+    if let Err(write) = write_all(stream, driver).await {
+        return write;
+    }
+    let _ = stream.shutdown().await;
+    error.into()
+}
+
+/// Reads more of the handshake into the driver; a driver that closed
+/// without an event, or a stream that ended, is an error.
+async fn read_more<S>(stream: &mut S, driver: &mut Driver) -> Result<(), Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    if driver.ready_state() == wsdriver::ReadyState::Closed {
+        write_all(stream, driver).await?;
+        return Err(Error::Closed);
+    }
+    driver.input_buffer().reserve(4096);
+    let read = tokio_util::io::read_buf(stream, driver.input_buffer()).await?;
+    if read == 0 {
+        return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof).into());
+    }
+    Ok(())
 }
 
 fn refused(status: u16, message: &str) -> Error {

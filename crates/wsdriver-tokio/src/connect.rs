@@ -1,59 +1,168 @@
-//! Client connections: TCP, TLS with rustls, the handshake through the
-//! core's client driver.
+//! Client connections: TCP or a Unix socket, an HTTP proxy's tunnel, TLS
+//! with rustls, then the handshake through the core's client driver, and
+//! redirects when asked. The proxy exchange and the handshake are the
+//! core's; this moves bytes and picks where to connect.
 
 use crate::accept::write_all;
 use crate::error::Error;
+use crate::proxy::{open_tunnel, ProxyOptions};
+use crate::stream::{MaybeTlsStream, PrefixedStream};
+use crate::tls::{ClientCert, TlsOptions};
 use crate::websocket::{Config, WebSocket};
+use rustls::pki_types::CertificateDer;
+use std::borrow::Cow;
 use std::io;
-use std::pin::Pin;
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
-use wsdriver::{Driver, Event, Options};
+use url::Url;
+use wsdriver::{Driver, Event, Options, Version};
 use wsdriver_deflate::{DeflateConfig, PerMessageDeflate};
 
+/// ws's default `maxRedirects`.
+pub const DEFAULT_MAX_REDIRECTS: usize = 10;
+
 /// How a client connects.
-#[derive(Clone, Default)]
+///
+/// Build it with `..Default::default()`:
+///
+/// ```
+/// use wsdriver_tokio::{ClientOptions, Options, ProxyOptions};
+///
+/// let options = ClientOptions {
+///     options: Options::default().protocols(["chat"]).protocol_version(13),
+///     origin: Some("https://example.com".into()),
+///     proxy: Some(ProxyOptions::new("http://user:secret@proxy.example:3128")),
+///     follow_redirects: true,
+///     ..Default::default()
+/// };
+/// ```
+#[derive(Clone)]
 pub struct ClientOptions {
-    /// Protocol options: `max_length`, subprotocols...
+    /// Protocol options for the core's driver: `max_length`,
+    /// subprotocols to offer (`options.protocols(["chat"])`, ws's
+    /// `protocols` argument; the agreed one is
+    /// [`WebSocket::protocol`]), the `Sec-WebSocket-Version` to send
+    /// (`options.protocol_version(8)`, ws's `protocolVersion`; 13 by
+    /// default), the close timeout...
     pub options: Options,
     /// permessage-deflate offers, most preferred first (several, for
     /// servers that accept only some parameter sets); empty offers none.
     pub deflate: Vec<DeflateConfig>,
+    /// Settings of the open connection: keepalive pings, idle timeout,
+    /// backpressure.
     pub config: Config,
-    /// Extra handshake headers (`Origin`, cookies, tokens).
+    /// Extra handshake headers (cookies, tokens). An `Authorization`
+    /// header here wins over the URL's userinfo.
     pub headers: Vec<(String, String)>,
-    /// TLS settings for `wss:`; by default the platform's roots.
+    /// The `Origin` header (ws's `origin`); with `protocol_version(8)` it
+    /// is sent as `Sec-WebSocket-Origin`, as draft 8 names it. An
+    /// `Origin` in `headers` is then left out.
+    pub origin: Option<String>,
+    /// A complete rustls configuration for `wss:`; when set, `ca_certs`,
+    /// `client_cert` and `danger_accept_invalid_certs` are ignored. By
+    /// default the platform's trusted roots.
     pub tls: Option<Arc<rustls::ClientConfig>>,
-    /// Give up if the handshake takes longer.
+    /// Certificates to trust as roots for `wss:` besides the platform's
+    /// (faye's `ca`, ws's `ca` except that it adds rather than replaces).
+    /// [`add_ca_pem`](Self::add_ca_pem) reads PEM.
+    pub ca_certs: Vec<CertificateDer<'static>>,
+    /// A client certificate and key for `wss:` servers that ask for one
+    /// (ws's `cert`/`key`).
+    pub client_cert: Option<ClientCert>,
+    /// Accept any certificate from a `wss:` server, unverified. For tests
+    /// only: anyone on the path can read and change the traffic.
+    pub danger_accept_invalid_certs: bool,
+    /// Connect through this HTTP proxy (faye's `proxy {origin, headers,
+    /// tls}`); it has its own TLS settings for an `https:` proxy. Not used
+    /// for `ws+unix:`.
+    pub proxy: Option<ProxyOptions>,
+    /// When `proxy` is `None`, take the proxy from the environment for
+    /// each URL connected to, redirects included
+    /// ([`ProxyOptions::from_env`]: `https_proxy`, `http_proxy`,
+    /// `no_proxy`). Off by default.
+    pub use_env_proxy: bool,
+    /// Follow redirects (301, 302, 303, 307, 308 with a `Location`, which
+    /// may be relative) by connecting again to the new URL (ws's
+    /// `followRedirects`). Off by default: a redirect is then an
+    /// [`Error::Status`]. Credentials (`Authorization`, `Cookie`, the
+    /// URL's userinfo) and a custom `Host` are kept only while the host
+    /// stays the first URL's and `wss:` does not become `ws:`, as ws and
+    /// curl do.
+    pub follow_redirects: bool,
+    /// How many redirects to follow before failing with
+    /// `Maximum redirects exceeded` (ws's `maxRedirects`, 10 by default).
+    pub max_redirects: usize,
+    /// Give up if connecting takes longer: proxy, TLS, handshake and any
+    /// redirects together (ws's `handshakeTimeout`).
     pub handshake_timeout: Option<Duration>,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            options: Options::default(),
+            deflate: Vec::new(),
+            config: Config::default(),
+            headers: Vec::new(),
+            origin: None,
+            tls: None,
+            ca_certs: Vec::new(),
+            client_cert: None,
+            danger_accept_invalid_certs: false,
+            proxy: None,
+            use_env_proxy: false,
+            follow_redirects: false,
+            max_redirects: DEFAULT_MAX_REDIRECTS,
+            handshake_timeout: None,
+        }
+    }
 }
 
 impl std::fmt::Debug for ClientOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientOptions")
             .field("options", &self.options)
+            .field("origin", &self.origin)
+            .field("proxy", &self.proxy)
+            .field("follow_redirects", &self.follow_redirects)
             .finish_non_exhaustive()
     }
 }
 
-/// A plain or TLS connection.
-#[derive(Debug)]
-#[allow(clippy::large_enum_variant)]
-pub enum MaybeTlsStream {
-    Plain(TcpStream),
-    Tls(TlsStream<TcpStream>),
+impl ClientOptions {
+    /// Adds the certificates of a PEM file to [`ca_certs`](Self::ca_certs).
+    pub fn add_ca_pem(&mut self, pem: &[u8]) -> Result<(), Error> {
+        self.ca_certs.extend(crate::tls::certs_from_pem(pem)?);
+        Ok(())
+    }
+
+    /// The TLS settings for the server (not the proxy).
+    fn server_tls(&self) -> TlsOptions {
+        TlsOptions {
+            config: self.tls.clone(),
+            ca_certs: self.ca_certs.clone(),
+            client_cert: self.client_cert.clone(),
+            danger_accept_invalid_certs: self.danger_accept_invalid_certs,
+        }
+    }
 }
 
-/// Connects to a `ws:` or `wss:` URL and completes the handshake.
+/// Connects to a `ws:`, `wss:` or `ws+unix:` URL and completes the
+/// handshake. `http:` and `https:` URLs are taken as `ws:` and `wss:`, as
+/// ws does. `ws+unix:/path/to/socket:/request/path` (ws's form) connects
+/// to a Unix socket and asks for `/request/path` (`/` when absent) with
+/// `Host: localhost`.
 ///
 /// Failures say what went wrong in faye-websocket's words:
-/// `Network error: <url>: <cause>` for the transport,
+/// `Network error: <url>: <cause>` for the transport (TLS included),
 /// `Error during WebSocket handshake: Unexpected response code: 404` for
-/// an answer that is not a WebSocket (with its status and headers).
+/// an answer that is not a WebSocket ([`Error::Status`], with its status
+/// and headers), `Can't establish a connection to the server at <url>`
+/// when a proxy refuses ([`wsdriver::Error::Proxy`] with its status).
 pub async fn connect(
     url: &str,
     options: ClientOptions,
@@ -70,11 +179,84 @@ async fn connect_inner(
     url: &str,
     options: ClientOptions,
 ) -> Result<WebSocket<MaybeTlsStream>, Error> {
-    let mut driver = Driver::client(url, options.options)?;
-    for (name, value) in &options.headers {
-        driver.set_header(name, value)?;
+    let first = Target::parse(url)?;
+    let mut target = first.clone();
+    let mut redirects = 0;
+    loop {
+        match attempt(&target, &first, redirects > 0, &options).await? {
+            Outcome::Open(socket) => return Ok(*socket),
+            Outcome::Redirect {
+                status,
+                headers,
+                location,
+            } => {
+                redirects += 1;
+                if redirects > options.max_redirects {
+                    return Err(Error::Status {
+                        status,
+                        headers,
+                        message: "Maximum redirects exceeded".into(),
+                    });
+                }
+                target = target.redirect(&location)?;
+            }
+        }
     }
-    let mut offers = options.deflate.into_iter();
+}
+
+enum Outcome {
+    Open(Box<WebSocket<MaybeTlsStream>>),
+    Redirect {
+        status: u16,
+        headers: Box<wsdriver::http_types::HeaderMap>,
+        location: String,
+    },
+}
+
+/// One connection and handshake.
+async fn attempt(
+    target: &Target,
+    first: &Target,
+    redirected: bool,
+    options: &ClientOptions,
+) -> Result<Outcome, Error> {
+    let url = target.display.as_str();
+    let same_host = target.same_host(first);
+    // ws and curl: credentials go only to the first host, and not over a
+    // connection that lost its TLS.
+    let downgraded = first.is_secure() && !target.is_secure();
+    let keep_credentials = !redirected || (same_host && !downgraded);
+    let mut address = target.url.clone();
+    if redirected {
+        if !keep_credentials {
+            let _ = address.set_username("");
+            let _ = address.set_password(None);
+        } else if !first.url.username().is_empty() || first.url.password().is_some() {
+            let _ = address.set_username(first.url.username());
+            let _ = address.set_password(first.url.password());
+        }
+    }
+
+    let mut driver = Driver::client(address.as_str(), options.options.clone())?;
+    for (name, value) in &options.headers {
+        let dropped = match name.to_ascii_lowercase().as_str() {
+            "authorization" | "cookie" => !keep_credentials,
+            "host" => redirected && !same_host,
+            "origin" => options.origin.is_some(),
+            _ => false,
+        };
+        if !dropped {
+            driver.set_header(name, value)?;
+        }
+    }
+    if let Some(origin) = &options.origin {
+        let name = match driver.version() {
+            Some(Version::Hybi8) => "Sec-WebSocket-Origin",
+            _ => "Origin",
+        };
+        driver.set_header(name, origin)?;
+    }
+    let mut offers = options.deflate.iter().cloned();
     if let Some(first) = offers.next() {
         let mut deflate =
             PerMessageDeflate::new(first).map_err(|e| Error::Config(e.to_string()))?;
@@ -85,36 +267,8 @@ async fn connect_inner(
         }
         driver.add_extension(deflate)?;
     }
-    let target = driver.url().expect("clients have a URL").clone();
-    let host = target
-        .host_str()
-        .unwrap_or_default()
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_owned();
-    let port = target.port_or_known_default().unwrap_or(80);
-    let tcp = TcpStream::connect((host.as_str(), port))
-        .await
-        .map_err(|e| Error::network(url, e))?;
-    tcp.set_nodelay(true).map_err(|e| Error::network(url, e))?;
-    let mut stream = if target.scheme() == "wss" {
-        let tls = match options.tls {
-            Some(config) => config,
-            None => default_tls()?,
-        };
-        let name = rustls::pki_types::ServerName::try_from(host.clone())
-            .map_err(|e| Error::Config(format!("{host} is not a valid TLS server name: {e}")))?;
-        let connector = tokio_rustls::TlsConnector::from(tls);
-        MaybeTlsStream::Tls(
-            connector
-                .connect(name, tcp)
-                .await
-                .map_err(|e| Error::network(url, e))?,
-        )
-    } else {
-        MaybeTlsStream::Plain(tcp)
-    };
 
+    let mut stream = open_transport(target, options, &mut driver).await?;
     driver.start();
     write_all(&mut stream, &mut driver)
         .await
@@ -122,16 +276,36 @@ async fn connect_inner(
     loop {
         while let Some(event) = driver.poll_event() {
             match event {
-                Event::Open => return Ok(WebSocket::from_parts(stream, driver, options.config)),
+                Event::Open => {
+                    let socket = WebSocket::from_parts(stream, driver, options.config.clone());
+                    return Ok(Outcome::Open(Box::new(socket)));
+                }
                 Event::Error(error) => {
-                    return Err(match driver.status_code() {
-                        Some(status) if status != 101 => Error::Status {
-                            status,
-                            headers: Box::new(driver.headers().cloned().unwrap_or_default()),
-                            message: error.to_string(),
-                        },
-                        _ => error.into(),
-                    })
+                    let status = driver.status_code().filter(|status| *status != 101);
+                    let Some(status) = status else {
+                        return Err(error.into());
+                    };
+                    let headers = Box::new(driver.headers().cloned().unwrap_or_default());
+                    let location = headers
+                        .get("location")
+                        .and_then(|value| value.to_str().ok())
+                        .map(str::trim)
+                        .filter(|location| !location.is_empty());
+                    if let Some(location) = location {
+                        if options.follow_redirects && is_redirect(status) {
+                            let location = location.to_owned();
+                            return Ok(Outcome::Redirect {
+                                status,
+                                headers,
+                                location,
+                            });
+                        }
+                    }
+                    return Err(Error::Status {
+                        status,
+                        headers,
+                        message: error.to_string(),
+                    });
                 }
                 _ => {}
             }
@@ -150,6 +324,96 @@ async fn connect_inner(
     }
 }
 
+fn is_redirect(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
+}
+
+/// The connection the handshake runs on: a Unix socket, TCP, or a
+/// proxy's tunnel, with TLS for `wss:`. Bytes a proxy sent after its
+/// answer go to the driver (`ws:`) or to TLS (`wss:`).
+async fn open_transport(
+    target: &Target,
+    options: &ClientOptions,
+    driver: &mut Driver,
+) -> Result<MaybeTlsStream, Error> {
+    let url = target.display.as_str();
+    if let Some(path) = &target.socket {
+        return connect_unix(url, path).await;
+    }
+    let address = driver.url().expect("clients have a URL").clone();
+    let host = bare_host(&address);
+    let secure = address.scheme() == "wss";
+    let proxy = match &options.proxy {
+        Some(proxy) => Some(Cow::Borrowed(proxy)),
+        None if options.use_env_proxy => ProxyOptions::from_env(address.as_str()).map(Cow::Owned),
+        None => None,
+    };
+    if let Some(proxy) = proxy {
+        let (tunnel, remaining) = open_tunnel(&proxy, driver, url).await?;
+        if !secure {
+            driver.parse(&remaining);
+            return Ok(tunnel);
+        }
+        let inner = PrefixedStream::new(remaining, tunnel);
+        let tls = tls_handshake(&options.server_tls(), &host, inner)
+            .await
+            .map_err(|e| network(url, e))?;
+        return Ok(MaybeTlsStream::TlsTunnel(Box::new(tls)));
+    }
+    let port = address.port_or_known_default().unwrap_or(80);
+    let tcp = TcpStream::connect((host.as_str(), port))
+        .await
+        .map_err(|e| Error::network(url, e))?;
+    tcp.set_nodelay(true).map_err(|e| Error::network(url, e))?;
+    if !secure {
+        return Ok(MaybeTlsStream::Plain(tcp));
+    }
+    let tls = tls_handshake(&options.server_tls(), &host, tcp)
+        .await
+        .map_err(|e| network(url, e))?;
+    Ok(MaybeTlsStream::Tls(tls))
+}
+
+#[cfg(unix)]
+async fn connect_unix(url: &str, path: &std::path::Path) -> Result<MaybeTlsStream, Error> {
+    let unix = tokio::net::UnixStream::connect(path)
+        .await
+        .map_err(|e| Error::network(url, e))?;
+    Ok(MaybeTlsStream::Unix(unix))
+}
+
+#[cfg(not(unix))]
+async fn connect_unix(_url: &str, _path: &std::path::Path) -> Result<MaybeTlsStream, Error> {
+    Err(Error::Config(
+        "ws+unix: URLs need Unix domain sockets".into(),
+    ))
+}
+
+/// The TLS handshake with `host` over `stream`.
+pub(crate) async fn tls_handshake<S>(
+    tls: &TlsOptions,
+    host: &str,
+    stream: S,
+) -> Result<TlsStream<S>, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let config = tls.client_config()?;
+    let name = rustls::pki_types::ServerName::try_from(host.to_owned())
+        .map_err(|e| Error::Config(format!("{host} is not a valid TLS server name: {e}")))?;
+    let connector = tokio_rustls::TlsConnector::from(config);
+    Ok(connector.connect(name, stream).await?)
+}
+
+/// The URL's host without IPv6 brackets, to connect to or name in TLS.
+pub(crate) fn bare_host(url: &Url) -> String {
+    url.host_str()
+        .unwrap_or_default()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned()
+}
+
 fn network(url: &str, error: Error) -> Error {
     match error {
         Error::Io { source, .. } => Error::network(url, source),
@@ -157,81 +421,173 @@ fn network(url: &str, error: Error) -> Error {
     }
 }
 
-/// rustls with the platform's trusted roots.
-fn default_tls() -> Result<Arc<rustls::ClientConfig>, Error> {
-    let mut roots = rustls::RootCertStore::empty();
-    let found = rustls_native_certs::load_native_certs();
-    for cert in found.certs {
-        let _ = roots.add(cert);
-    }
-    if roots.is_empty() {
-        return Err(Error::Config(
-            "no trusted TLS roots found on this system".into(),
-        ));
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Config(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(config))
+/// Where one attempt connects.
+#[derive(Debug, Clone)]
+struct Target {
+    /// The URL as the caller or a `Location` wrote it, for messages.
+    display: String,
+    /// The URL the driver is given: `ws:`/`wss:`, `ws://localhost/...` for
+    /// a Unix socket.
+    url: Url,
+    /// The Unix socket of a `ws+unix:` URL.
+    socket: Option<PathBuf>,
 }
 
-impl AsyncRead for MaybeTlsStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            MaybeTlsStream::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            MaybeTlsStream::Tls(s) => Pin::new(s).poll_read(cx, buf),
+impl Target {
+    fn parse(text: &str) -> Result<Target, Error> {
+        let invalid =
+            |why: &str| Error::WebSocket(wsdriver::Error::InvalidUrl(format!("{text}: {why}")));
+        if let Some(rest) = strip_prefix_ignore_case(text, "ws+unix:") {
+            // `ws+unix:///socket:/path` has an (empty) authority.
+            let rest = match rest.strip_prefix("//") {
+                Some(after) => after.find('/').map_or("", |i| &after[i..]),
+                None => rest,
+            };
+            if rest.contains('#') {
+                return Err(invalid("a WebSocket URL cannot have a fragment"));
+            }
+            // ws splits at the first colon; the socket path is before it.
+            let (socket, request) = rest.split_once(':').unwrap_or((rest, ""));
+            if socket.is_empty() {
+                return Err(invalid("no socket path"));
+            }
+            let request = match request.starts_with('/') {
+                true => request.to_owned(),
+                false => format!("/{request}"),
+            };
+            let url = Url::parse(&format!("ws://localhost{request}"))
+                .map_err(|e| invalid(&e.to_string()))?;
+            return Ok(Target {
+                display: text.to_owned(),
+                url,
+                socket: Some(PathBuf::from(socket)),
+            });
+        }
+        let mut url = Url::parse(text).map_err(|e| invalid(&e.to_string()))?;
+        let scheme = match url.scheme() {
+            "http" => Some("ws"),
+            "https" => Some("wss"),
+            _ => None,
+        };
+        if let Some(scheme) = scheme {
+            url.set_scheme(scheme)
+                .map_err(|()| invalid("cannot be made a WebSocket URL"))?;
+        }
+        Ok(Target {
+            display: text.to_owned(),
+            url,
+            socket: None,
+        })
+    }
+
+    /// The target a `Location` points to, relative ones resolved against
+    /// this one (on the same socket, for `ws+unix:`).
+    fn redirect(&self, location: &str) -> Result<Target, Error> {
+        let invalid = |e: url::ParseError| {
+            Error::WebSocket(wsdriver::Error::InvalidUrl(format!("{location}: {e}")))
+        };
+        let mut next = match Url::parse(location) {
+            Ok(_) => Target::parse(location)?,
+            Err(url::ParseError::RelativeUrlWithoutBase) => {
+                let mut url = self.url.join(location).map_err(invalid)?;
+                url.set_fragment(None);
+                match &self.socket {
+                    Some(socket) => {
+                        let mut request = url.path().to_owned();
+                        if let Some(query) = url.query() {
+                            request.push('?');
+                            request.push_str(query);
+                        }
+                        Target {
+                            display: format!("ws+unix:{}:{request}", socket.display()),
+                            url,
+                            socket: Some(socket.clone()),
+                        }
+                    }
+                    None => Target {
+                        display: url.to_string(),
+                        url,
+                        socket: None,
+                    },
+                }
+            }
+            Err(e) => return Err(invalid(e)),
+        };
+        // A fragment means nothing to a server, and the driver refuses it.
+        next.url.set_fragment(None);
+        Ok(next)
+    }
+
+    fn is_secure(&self) -> bool {
+        self.socket.is_none() && self.url.scheme() == "wss"
+    }
+
+    fn same_host(&self, other: &Target) -> bool {
+        match (&self.socket, &other.socket) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => {
+                self.url.host_str() == other.url.host_str()
+                    && self.url.port_or_known_default() == other.url.port_or_known_default()
+            }
+            _ => false,
         }
     }
 }
 
-impl AsyncWrite for MaybeTlsStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            MaybeTlsStream::Plain(s) => Pin::new(s).poll_write(cx, buf),
-            MaybeTlsStream::Tls(s) => Pin::new(s).poll_write(cx, buf),
-        }
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unix_urls() {
+        let t = Target::parse("ws+unix:/tmp/app.sock:/chat?room=1").unwrap();
+        assert_eq!(
+            t.socket.as_deref(),
+            Some(std::path::Path::new("/tmp/app.sock"))
+        );
+        assert_eq!(t.url.as_str(), "ws://localhost/chat?room=1");
+        let t = Target::parse("ws+unix:///tmp/app.sock").unwrap();
+        assert_eq!(
+            t.socket.as_deref(),
+            Some(std::path::Path::new("/tmp/app.sock"))
+        );
+        assert_eq!(t.url.as_str(), "ws://localhost/");
+        assert!(Target::parse("ws+unix:").is_err());
+        assert!(Target::parse("ws+unix:/s:/x#frag").is_err());
+
+        let next = t.redirect("/other?x").unwrap();
+        assert_eq!(next.socket, t.socket);
+        assert_eq!(next.url.as_str(), "ws://localhost/other?x");
+        assert_eq!(next.display, "ws+unix:/tmp/app.sock:/other?x");
     }
 
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            MaybeTlsStream::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
-            MaybeTlsStream::Tls(s) => Pin::new(s).poll_write_vectored(cx, bufs),
-        }
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        match self {
-            MaybeTlsStream::Plain(s) => s.is_write_vectored(),
-            MaybeTlsStream::Tls(s) => s.is_write_vectored(),
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            MaybeTlsStream::Plain(s) => Pin::new(s).poll_flush(cx),
-            MaybeTlsStream::Tls(s) => Pin::new(s).poll_flush(cx),
-        }
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            MaybeTlsStream::Plain(s) => Pin::new(s).poll_shutdown(cx),
-            MaybeTlsStream::Tls(s) => Pin::new(s).poll_shutdown(cx),
-        }
+    #[test]
+    fn redirect_locations() {
+        let t = Target::parse("wss://example.com/a/b?q").unwrap();
+        assert_eq!(
+            t.redirect("c").unwrap().url.as_str(),
+            "wss://example.com/a/c"
+        );
+        assert_eq!(
+            t.redirect("/c#f").unwrap().url.as_str(),
+            "wss://example.com/c"
+        );
+        assert_eq!(
+            t.redirect("//other.example/x").unwrap().url.as_str(),
+            "wss://other.example/x"
+        );
+        let http = t.redirect("http://other.example:8080/x").unwrap();
+        assert_eq!(http.url.as_str(), "ws://other.example:8080/x");
+        assert!(!http.same_host(&t));
+        assert!(t
+            .redirect("https://example.com:443/")
+            .unwrap()
+            .same_host(&t));
     }
 }

@@ -1,0 +1,242 @@
+//! HTTP `CONNECT` proxies for clients: which proxy (options, or the
+//! environment), and the tunnel. The `CONNECT` exchange itself is the
+//! core's [`wsdriver::Proxy`]; this only moves its bytes.
+
+use crate::error::Error;
+use crate::stream::MaybeTlsStream;
+use crate::tls::TlsOptions;
+use bytes::BytesMut;
+use std::io;
+use std::net::IpAddr;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use wsdriver::{Driver, ProxyEvent};
+
+/// An HTTP proxy to open the connection through, with `CONNECT`
+/// (faye-websocket's `proxy: {origin, headers, tls}`).
+#[derive(Clone, Default)]
+pub struct ProxyOptions {
+    /// The proxy's URL, `http://host:port` or `https://host:port` (TLS to
+    /// the proxy, then TLS to a `wss:` server inside the tunnel). Userinfo
+    /// (`http://user:secret@host`, percent-encoded) is sent as Basic
+    /// `Proxy-Authorization`.
+    pub origin: String,
+    /// Extra headers for the `CONNECT` request (`User-Agent`, a
+    /// `Proxy-Authorization` of another scheme...).
+    pub headers: Vec<(String, String)>,
+    /// TLS settings for an `https:` proxy, apart from the server's.
+    pub tls: TlsOptions,
+}
+
+impl std::fmt::Debug for ProxyOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The password stays out of logs.
+        let origin = match url::Url::parse(&self.origin) {
+            Ok(mut url) if url.password().is_some() => {
+                let _ = url.set_password(Some("***"));
+                url.to_string()
+            }
+            _ => self.origin.clone(),
+        };
+        f.debug_struct("ProxyOptions")
+            .field("origin", &origin)
+            .field("headers", &self.headers.len())
+            .field("tls", &self.tls)
+            .finish()
+    }
+}
+
+impl ProxyOptions {
+    /// A proxy at `origin`, no extra headers, default TLS.
+    pub fn new(origin: impl Into<String>) -> Self {
+        ProxyOptions {
+            origin: origin.into(),
+            ..ProxyOptions::default()
+        }
+    }
+
+    /// The proxy the environment names for `url`, as curl reads it:
+    /// `https_proxy`/`HTTPS_PROXY` for `wss:`, `http_proxy`/`HTTP_PROXY`
+    /// for `ws:` (lower case first; a value without a scheme is `http://`),
+    /// and none when `no_proxy`/`NO_PROXY` lists the host: a comma (or
+    /// space) separated list of host names, which also cover their
+    /// subdomains (`example.com`, `.example.com`, `*.example.com`), IP
+    /// addresses and CIDR blocks (`10.0.0.0/8`), each optionally with
+    /// `:port`; `*` alone matches every host. `ws+unix:` URLs never use a
+    /// proxy.
+    pub fn from_env(url: &str) -> Option<Self> {
+        Self::from_env_with(url, |name| std::env::var(name).ok())
+    }
+
+    /// As [`from_env`](Self::from_env), reading the variables through
+    /// `var` (for tests, or a configuration of your own).
+    pub fn from_env_with(url: &str, var: impl Fn(&str) -> Option<String>) -> Option<Self> {
+        let url = url::Url::parse(url).ok()?;
+        let names = match url.scheme() {
+            "wss" | "https" => ["https_proxy", "HTTPS_PROXY"],
+            "ws" | "http" => ["http_proxy", "HTTP_PROXY"],
+            _ => return None,
+        };
+        let proxy = names
+            .into_iter()
+            .filter_map(&var)
+            .map(|value| value.trim().to_owned())
+            .find(|value| !value.is_empty())?;
+        let host = url.host_str()?;
+        let port = url.port_or_known_default().unwrap_or(80);
+        let no_proxy = ["no_proxy", "NO_PROXY"]
+            .into_iter()
+            .filter_map(&var)
+            .find(|value| !value.trim().is_empty());
+        if no_proxy.is_some_and(|list| no_proxy_matches(&list, host, port)) {
+            return None;
+        }
+        let origin = if proxy.contains("://") {
+            proxy
+        } else {
+            format!("http://{proxy}")
+        };
+        Some(ProxyOptions::new(origin))
+    }
+}
+
+/// Whether a `NO_PROXY` list covers `host:port` (see
+/// [`ProxyOptions::from_env`] for the syntax).
+pub fn no_proxy_matches(list: &str, host: &str, port: u16) -> bool {
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    let host_ip = host.parse::<IpAddr>().ok();
+    list.split(|c: char| c == ',' || c.is_ascii_whitespace())
+        .filter(|entry| !entry.is_empty())
+        .any(|entry| {
+            if entry == "*" {
+                return true;
+            }
+            let (name, entry_port) = split_port(entry);
+            if entry_port.is_some_and(|p| p != port) {
+                return false;
+            }
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            if let Some((net, bits)) = name.split_once('/') {
+                return match (host_ip, net.parse::<IpAddr>(), bits.parse::<u32>()) {
+                    (Some(ip), Ok(net), Ok(bits)) => in_cidr(ip, net, bits),
+                    _ => false,
+                };
+            }
+            if let (Some(ip), Ok(entry_ip)) = (host_ip, name.parse::<IpAddr>()) {
+                return ip == entry_ip;
+            }
+            let domain = name.trim_start_matches('*').trim_start_matches('.');
+            !domain.is_empty()
+                && (host == domain
+                    || (host.len() > domain.len()
+                        && host.ends_with(domain)
+                        && host.as_bytes()[host.len() - domain.len() - 1] == b'.'))
+        })
+}
+
+/// `name[:port]`, `[v6]:port`, or a bare IPv6 address (no port).
+fn split_port(entry: &str) -> (&str, Option<u16>) {
+    if let Some(rest) = entry.strip_prefix('[') {
+        return match rest.split_once(']') {
+            Some((ip, tail)) => (ip, tail.strip_prefix(':').and_then(|p| p.parse().ok())),
+            None => (rest, None),
+        };
+    }
+    match entry.rsplit_once(':') {
+        Some((name, port)) if !name.contains(':') => match port.parse() {
+            Ok(port) => (name, Some(port)),
+            Err(_) => (entry, None),
+        },
+        _ => (entry, None),
+    }
+}
+
+fn in_cidr(ip: IpAddr, net: IpAddr, bits: u32) -> bool {
+    match (ip, net) {
+        (IpAddr::V4(ip), IpAddr::V4(net)) if bits <= 32 => {
+            let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+            u32::from(ip) & mask == u32::from(net) & mask
+        }
+        (IpAddr::V6(ip), IpAddr::V6(net)) if bits <= 128 => {
+            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+            u128::from(ip) & mask == u128::from(net) & mask
+        }
+        _ => false,
+    }
+}
+
+/// Connects to the proxy (TLS too for `https:`), runs the core's
+/// `CONNECT` exchange for `driver`'s URL, and returns the connection to
+/// the proxy, now a tunnel, with the bytes that came after the proxy's
+/// answer (they belong to the next layer).
+pub(crate) async fn open_tunnel(
+    options: &ProxyOptions,
+    driver: &Driver,
+    url: &str,
+) -> Result<(MaybeTlsStream, BytesMut), Error> {
+    let mut proxy = driver.proxy(&options.origin)?;
+    for (name, value) in &options.headers {
+        proxy.set_header(name, value)?;
+    }
+    let proxy_url = proxy.proxy_url().clone();
+    let host = crate::connect::bare_host(&proxy_url);
+    let port = proxy_url.port_or_known_default().unwrap_or(80);
+    let failed = |e: io::Error| {
+        Error::network(
+            url,
+            io::Error::new(e.kind(), format!("proxy {host}:{port}: {e}")),
+        )
+    };
+    let tcp = TcpStream::connect((host.as_str(), port))
+        .await
+        .map_err(failed)?;
+    tcp.set_nodelay(true).map_err(failed)?;
+    let mut stream = if proxy_url.scheme() == "https" {
+        let tls = crate::connect::tls_handshake(&options.tls, &host, tcp)
+            .await
+            .map_err(|e| match e {
+                Error::Io { source, .. } => failed(source),
+                other => other,
+            })?;
+        MaybeTlsStream::Tls(tls)
+    } else {
+        MaybeTlsStream::Plain(tcp)
+    };
+
+    proxy.start();
+    write_proxy_output(&mut stream, &mut proxy)
+        .await
+        .map_err(failed)?;
+    let mut buffer = vec![0; 4096];
+    loop {
+        match proxy.poll_event() {
+            Some(ProxyEvent::Connect) => return Ok((stream, proxy.take_remaining())),
+            Some(ProxyEvent::Error(error)) => return Err(error.into()),
+            None => {}
+        }
+        let read = stream.read(&mut buffer).await.map_err(failed)?;
+        if read == 0 {
+            proxy.transport_closed();
+        } else {
+            proxy.parse(&buffer[..read]);
+        }
+    }
+}
+
+async fn write_proxy_output<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    proxy: &mut wsdriver::Proxy,
+) -> io::Result<()> {
+    while proxy.has_output() {
+        let written = stream.write(proxy.output_chunk()).await?;
+        if written == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        proxy.advance_output(written);
+    }
+    stream.flush().await
+}

@@ -1,0 +1,221 @@
+//! TLS settings for a client: which certificates to trust, which to show,
+//! built into a rustls `ClientConfig` (with the ring provider).
+
+use crate::error::Error;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+/// How to speak TLS to one peer (a `wss:` server, or an `https:` proxy).
+///
+/// By default the platform's trusted roots verify the peer and no client
+/// certificate is shown.
+#[derive(Clone, Default)]
+pub struct TlsOptions {
+    /// A complete rustls configuration; when set, the fields below are
+    /// ignored. Use it to trust *only* your own roots, set ALPN, or choose
+    /// another crypto provider.
+    pub config: Option<Arc<rustls::ClientConfig>>,
+    /// Certificates to trust as roots besides the platform's (faye's and
+    /// ws's `ca`, except that Node's replaces the platform roots and this
+    /// adds to them). [`certs_from_pem`] reads them from PEM.
+    pub ca_certs: Vec<CertificateDer<'static>>,
+    /// A certificate chain and key to show when the peer asks for one
+    /// (ws's `cert` and `key`).
+    pub client_cert: Option<ClientCert>,
+    /// Accept any certificate: no chain, name or expiry check (the
+    /// handshake signature is still checked). Anyone on the path can read
+    /// and change the traffic: for tests only (ws's
+    /// `rejectUnauthorized: false`, wscat's `--no-check`).
+    pub danger_accept_invalid_certs: bool,
+}
+
+impl fmt::Debug for TlsOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsOptions")
+            .field("config", &self.config.as_ref().map(|_| "custom"))
+            .field("ca_certs", &self.ca_certs.len())
+            .field("client_cert", &self.client_cert)
+            .field(
+                "danger_accept_invalid_certs",
+                &self.danger_accept_invalid_certs,
+            )
+            .finish()
+    }
+}
+
+impl TlsOptions {
+    /// Adds the certificates of a PEM file (one or more `CERTIFICATE`
+    /// blocks) to [`ca_certs`](Self::ca_certs).
+    pub fn add_ca_pem(&mut self, pem: &[u8]) -> Result<(), Error> {
+        self.ca_certs.extend(certs_from_pem(pem)?);
+        Ok(())
+    }
+
+    /// The rustls configuration these options describe.
+    pub fn client_config(&self) -> Result<Arc<rustls::ClientConfig>, Error> {
+        if let Some(config) = &self.config {
+            return Ok(config.clone());
+        }
+        let plain = self.ca_certs.is_empty()
+            && self.client_cert.is_none()
+            && !self.danger_accept_invalid_certs;
+        if plain {
+            static DEFAULT: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
+            if let Some(config) = DEFAULT.get() {
+                return Ok(config.clone());
+            }
+            let config = self.build()?;
+            return Ok(DEFAULT.get_or_init(|| config).clone());
+        }
+        self.build()
+    }
+
+    fn build(&self) -> Result<Arc<rustls::ClientConfig>, Error> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| Error::Config(e.to_string()))?;
+        let builder = if self.danger_accept_invalid_certs {
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AcceptAnyCert(provider)))
+        } else {
+            let mut roots = rustls::RootCertStore::empty();
+            for cert in platform_roots() {
+                // A platform root rustls cannot read is skipped, as
+                // browsers do.
+                let _ = roots.add(cert.clone());
+            }
+            for cert in &self.ca_certs {
+                roots
+                    .add(cert.clone())
+                    .map_err(|e| Error::Config(format!("unusable CA certificate: {e}")))?;
+            }
+            if roots.is_empty() {
+                return Err(Error::Config(
+                    "no trusted TLS roots found on this system (give some as ca_certs)".into(),
+                ));
+            }
+            builder.with_root_certificates(roots)
+        };
+        let config = match &self.client_cert {
+            Some(cert) => builder
+                .with_client_auth_cert(cert.chain.clone(), cert.key.clone_key())
+                .map_err(|e| Error::Config(format!("unusable client certificate: {e}")))?,
+            None => builder.with_no_client_auth(),
+        };
+        Ok(Arc::new(config))
+    }
+}
+
+/// The platform's trusted roots, read once.
+fn platform_roots() -> &'static [CertificateDer<'static>] {
+    static ROOTS: OnceLock<Vec<CertificateDer<'static>>> = OnceLock::new();
+    ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
+}
+
+/// Reads every `CERTIFICATE` block of a PEM file.
+pub fn certs_from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Error> {
+    let certs = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::Config(format!("bad PEM certificate: {e}")))?;
+    if certs.is_empty() {
+        return Err(Error::Config("no CERTIFICATE found in the PEM".into()));
+    }
+    Ok(certs)
+}
+
+/// A client certificate chain and its private key.
+pub struct ClientCert {
+    /// The certificate first, then any intermediates.
+    pub chain: Vec<CertificateDer<'static>>,
+    pub key: PrivateKeyDer<'static>,
+}
+
+impl ClientCert {
+    pub fn new(chain: Vec<CertificateDer<'static>>, key: PrivateKeyDer<'static>) -> Self {
+        ClientCert { chain, key }
+    }
+
+    /// From PEM: the chain's `CERTIFICATE` blocks and a PKCS#8, PKCS#1
+    /// (RSA) or SEC1 (EC) private key.
+    pub fn from_pem(cert_pem: &[u8], key_pem: &[u8]) -> Result<Self, Error> {
+        let chain = certs_from_pem(cert_pem)?;
+        let key = PrivateKeyDer::from_pem_slice(key_pem)
+            .map_err(|e| Error::Config(format!("bad PEM private key: {e}")))?;
+        Ok(ClientCert { chain, key })
+    }
+}
+
+impl Clone for ClientCert {
+    fn clone(&self) -> Self {
+        ClientCert {
+            chain: self.chain.clone(),
+            key: self.key.clone_key(),
+        }
+    }
+}
+
+impl fmt::Debug for ClientCert {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCert")
+            .field("chain", &self.chain.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The verifier behind `danger_accept_invalid_certs`: any certificate
+/// passes; the handshake signatures are still checked with the provider's
+/// algorithms, so the peer must hold the key of the certificate it sent.
+#[derive(Debug)]
+struct AcceptAnyCert(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAnyCert {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}

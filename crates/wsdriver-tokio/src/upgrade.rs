@@ -1,0 +1,511 @@
+//! WebSockets on requests hyper parsed: [`upgrade`] for a hyper 1 service
+//! and, with the `axum` feature, the [`WebSocketUpgrade`] extractor.
+//!
+//! The core driver validates the request and writes its answer, the `101`
+//! or a refusal; this turns those bytes into the `hyper::Response` hyper
+//! sends, and runs the driver on the connection hyper hands over.
+
+use crate::accept::ServerOptions;
+use crate::error::Error;
+use crate::websocket::{Config, WebSocket};
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{HeaderName, HeaderValue};
+use hyper::upgrade::{OnUpgrade, Upgraded};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use std::fmt;
+use std::future::Future;
+use std::io::IoSlice;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+use wsdriver::{Driver, Event, HttpRequest};
+use wsdriver_deflate::PerMessageDeflate;
+
+/// A WebSocket on the connection hyper handed over.
+pub type UpgradedWebSocket = WebSocket<TokioIo<Upgraded>>;
+
+/// Answers a WebSocket request that hyper parsed: the core validates it
+/// and picks the subprotocol and extensions from `options`.
+///
+/// On success, returns the `101` response for the service to return and
+/// an [`Upgrading`] future that resolves to the WebSocket once hyper has
+/// sent it and handed over the connection (serve connections
+/// `with_upgrades()`). A request the core refuses, or one that hyper
+/// cannot upgrade, gives [`Refused`] holding the response to send
+/// instead: the driver's status and plain-text body (`400 Not a
+/// WebSocket request`, `426` with `Sec-WebSocket-Version: 13, 8`...).
+///
+/// ```no_run
+/// use futures_util::StreamExt;
+/// use http_body_util::Full;
+/// use hyper::body::{Bytes, Incoming};
+/// use hyper::{Request, Response};
+/// use wsdriver_tokio::{Options, ServerOptions};
+///
+/// async fn service(
+///     mut request: Request<Incoming>,
+/// ) -> Result<Response<Full<Bytes>>, std::convert::Infallible> {
+///     let options = ServerOptions {
+///         options: Options::default().protocols(["chat"]),
+///         ..Default::default()
+///     };
+///     let (response, upgrading) = match wsdriver_tokio::upgrade(&mut request, &options) {
+///         Ok(accepted) => accepted,
+///         Err(refused) => return Ok(refused.into_response()),
+///     };
+///     tokio::spawn(async move {
+///         let Ok(mut socket) = upgrading.await else { return };
+///         while let Some(Ok(message)) = socket.next().await {
+///             if socket.send(message).await.is_err() {
+///                 break;
+///             }
+///         }
+///     });
+///     Ok(response)
+/// }
+/// ```
+pub fn upgrade<B>(
+    request: &mut Request<B>,
+    options: &ServerOptions,
+) -> Result<(Response<Full<Bytes>>, Upgrading), Refused> {
+    let on_upgrade = request.extensions_mut().remove::<OnUpgrade>();
+    let (response, driver) = handshake(&*request, on_upgrade.is_some(), options)?;
+    let upgrading = Upgrading {
+        on_upgrade: on_upgrade.expect("handshake refuses requests hyper cannot upgrade"),
+        driver: Some(driver),
+        config: options.config.clone(),
+    };
+    Ok((response, upgrading))
+}
+
+/// Runs the core's handshake on a parsed request. `upgradable` says
+/// whether hyper can hand the connection over; a handshake the driver
+/// accepts on a connection it cannot is answered `426`, as the raw server
+/// answers plain HTTP.
+fn handshake(
+    request: &impl HttpRequest,
+    upgradable: bool,
+    options: &ServerOptions,
+) -> Result<(Response<Full<Bytes>>, Driver), Refused> {
+    let mut driver = http_driver(request, options)?;
+    if !driver.start() {
+        let output = driver.take_output();
+        let error = std::iter::from_fn(|| driver.poll_event())
+            .find_map(|event| match event {
+                Event::Error(error) => Some(Error::from(error)),
+                _ => None,
+            })
+            .unwrap_or(Error::Closed);
+        return Err(Refused::from_output(&output, error));
+    }
+    if !upgradable {
+        // HTTP/1.0, HTTP/2, or a request made up outside hyper's server.
+        let mut driver = http_driver(request, options)?;
+        let body = "Upgrade Required: this connection cannot be upgraded (HTTP/1.1 needed)\n";
+        let rejected = driver
+            .set_header("Upgrade", "websocket")
+            .and_then(|()| driver.reject(426, body));
+        if let Err(error) = rejected {
+            return Err(Refused::config(error));
+        }
+        let error = Error::Status {
+            status: 426,
+            headers: Box::default(),
+            message: "The connection cannot be upgraded".into(),
+        };
+        return Err(Refused::from_output(&driver.take_output(), error));
+    }
+    // The head goes to hyper; anything after it (a hixie-76 challenge
+    // answer) stays with the driver for the upgraded connection.
+    let mut slices = [IoSlice::new(&[]); 16];
+    let count = driver.output_slices(&mut slices);
+    let output: Vec<u8> = slices[..count]
+        .iter()
+        .flat_map(|s| s.iter().copied())
+        .collect();
+    let Some(head) = parse_head(&output) else {
+        return Err(Refused::config(Error::Config(
+            "the driver wrote a response head this layer cannot read".into(),
+        )));
+    };
+    driver.advance_output(head.len);
+    Ok((head.response(Bytes::new()), driver))
+}
+
+/// A driver for `request` with `options`' extensions.
+fn http_driver(request: &impl HttpRequest, options: &ServerOptions) -> Result<Driver, Refused> {
+    let mut driver = Driver::http(request, options.options.clone()).map_err(Refused::config)?;
+    if let Some(config) = options.deflate.clone() {
+        let deflate = PerMessageDeflate::new(config)
+            .map_err(|e| Refused::config(Error::Config(e.to_string())))?;
+        driver.add_extension(deflate).map_err(Refused::config)?;
+    }
+    Ok(driver)
+}
+
+/// A response head the driver wrote.
+struct Head {
+    status: StatusCode,
+    reason: Vec<u8>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    /// Its length, blank line included.
+    len: usize,
+}
+
+impl Head {
+    fn response(self, body: Bytes) -> Response<Full<Bytes>> {
+        let mut response = Response::new(Full::new(body));
+        *response.status_mut() = self.status;
+        let canonical = self.status.canonical_reason().map(str::as_bytes);
+        if canonical != Some(self.reason.as_slice()) {
+            // The drafts' `101 WebSocket Protocol Handshake`.
+            if let Ok(reason) = hyper::ext::ReasonPhrase::try_from(self.reason) {
+                response.extensions_mut().insert(reason);
+            }
+        }
+        let headers = response.headers_mut();
+        for (name, value) in self.headers {
+            headers.append(name, value);
+        }
+        response
+    }
+}
+
+/// Reads the HTTP/1.1 response head at the start of `bytes`, as the
+/// driver writes it.
+fn parse_head(bytes: &[u8]) -> Option<Head> {
+    let end = bytes.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let mut lines = bytes[..end]
+        .split(|&b| b == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line));
+    let status_line = lines.next()?;
+    let rest = status_line.strip_prefix(b"HTTP/1.1 ")?;
+    let (code, reason) = match rest.iter().position(|&b| b == b' ') {
+        Some(space) => (&rest[..space], &rest[space + 1..]),
+        None => (rest, &b""[..]),
+    };
+    let status = StatusCode::from_bytes(code).ok()?;
+    let mut headers = Vec::new();
+    for line in lines {
+        let colon = line.iter().position(|&b| b == b':')?;
+        let name = HeaderName::from_bytes(&line[..colon]).ok()?;
+        let value = HeaderValue::from_bytes(line[colon + 1..].trim_ascii()).ok()?;
+        headers.push((name, value));
+    }
+    Some(Head {
+        status,
+        reason: reason.to_vec(),
+        headers,
+        len: end + 4,
+    })
+}
+
+/// A handshake that did not succeed: the response to send back, and why.
+///
+/// For a request the core refused, the response is the driver's (its
+/// status, headers and plain-text body) and [`error`](Self::error) the
+/// driver's error. For options the core cannot work with (a bad
+/// subprotocol name, a deflate setting out of range), it is a bare
+/// `500 Internal Server Error` and the error says what is wrong.
+pub struct Refused(Box<RefusedInner>);
+
+struct RefusedInner {
+    response: Response<Full<Bytes>>,
+    error: Error,
+}
+
+impl Refused {
+    fn from_output(output: &[u8], error: Error) -> Self {
+        match parse_head(output) {
+            Some(head) => {
+                let body = Bytes::copy_from_slice(&output[head.len..]);
+                Refused(Box::new(RefusedInner {
+                    response: head.response(body),
+                    error,
+                }))
+            }
+            None => Refused::config(error),
+        }
+    }
+
+    fn config(error: impl Into<Error>) -> Self {
+        let mut response = Response::new(Full::new(Bytes::from_static(b"Internal Server Error")));
+        *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        response.headers_mut().insert(
+            hyper::header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain"),
+        );
+        Refused(Box::new(RefusedInner {
+            response,
+            error: error.into(),
+        }))
+    }
+
+    /// The status of the response.
+    pub fn status(&self) -> u16 {
+        self.0.response.status().as_u16()
+    }
+
+    /// Why the handshake failed.
+    pub fn error(&self) -> &Error {
+        &self.0.error
+    }
+
+    /// The response to send back.
+    pub fn response(&self) -> &Response<Full<Bytes>> {
+        &self.0.response
+    }
+
+    /// The response to send back, taken.
+    pub fn into_response(self) -> Response<Full<Bytes>> {
+        self.0.response
+    }
+}
+
+impl fmt::Debug for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Refused")
+            .field("status", &self.0.response.status())
+            .field("error", &self.0.error)
+            .finish()
+    }
+}
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0.error, f)
+    }
+}
+
+impl std::error::Error for Refused {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0.error)
+    }
+}
+
+/// Resolves to the WebSocket once hyper has sent the `101` and handed
+/// over the connection; from [`upgrade`]. Fails if the connection ends
+/// first or was not served `with_upgrades()`.
+#[must_use = "the WebSocket is had by awaiting this"]
+pub struct Upgrading {
+    on_upgrade: OnUpgrade,
+    driver: Option<Driver>,
+    config: Config,
+}
+
+impl Upgrading {
+    /// The subprotocol agreed on in the `101`, if any.
+    pub fn protocol(&self) -> Option<&str> {
+        self.driver.as_ref().and_then(Driver::protocol)
+    }
+}
+
+impl fmt::Debug for Upgrading {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Upgrading")
+            .field("driver", &self.driver)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Future for Upgrading {
+    type Output = Result<UpgradedWebSocket, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        let upgraded = ready!(Pin::new(&mut this.on_upgrade).poll(cx))
+            .map_err(|e| Error::from(std::io::Error::other(e)))?;
+        let driver = this
+            .driver
+            .take()
+            .expect("Upgrading polled after it resolved");
+        let io = TokioIo::new(upgraded);
+        Poll::Ready(Ok(WebSocket::from_parts(io, driver, this.config.clone())))
+    }
+}
+
+#[cfg(feature = "axum")]
+pub use self::axum_extract::WebSocketUpgrade;
+
+#[cfg(feature = "axum")]
+mod axum_extract {
+    use super::{handshake, Refused, UpgradedWebSocket, Upgrading};
+    use crate::accept::ServerOptions;
+    use crate::error::Error;
+    use crate::websocket::Config;
+    use axum::body::Body;
+    use axum::extract::FromRequestParts;
+    use axum::http::request::Parts;
+    use axum::response::{IntoResponse, Response};
+    use hyper::upgrade::OnUpgrade;
+    use std::convert::Infallible;
+    use std::fmt;
+    use std::future::Future;
+    use wsdriver::{Options, Request};
+    use wsdriver_deflate::DeflateConfig;
+
+    type OnFailed = Box<dyn FnOnce(Error) + Send>;
+
+    /// An axum extractor for a WebSocket handshake, as axum's own
+    /// `WebSocketUpgrade`, with the core driver deciding.
+    ///
+    /// Extraction never fails: [`on_upgrade`](Self::on_upgrade) runs the
+    /// core's handshake and returns its answer, the `101` or the driver's
+    /// refusal (`400 Not a WebSocket request` for a plain GET...).
+    ///
+    /// ```no_run
+    /// use axum::{response::Response, routing::get, Router};
+    /// use futures_util::StreamExt;
+    /// use wsdriver_tokio::{DeflateConfig, WebSocketUpgrade};
+    ///
+    /// async fn chat(upgrade: WebSocketUpgrade) -> Response {
+    ///     upgrade
+    ///         .protocols(["chat"])
+    ///         .deflate(DeflateConfig::default())
+    ///         .on_upgrade(|mut socket| async move {
+    ///             while let Some(Ok(message)) = socket.next().await {
+    ///                 if socket.send(message).await.is_err() {
+    ///                     break;
+    ///                 }
+    ///             }
+    ///         })
+    /// }
+    ///
+    /// let app: Router = Router::new().route("/chat", get(chat));
+    /// ```
+    pub struct WebSocketUpgrade {
+        request: Request,
+        on_upgrade: Option<OnUpgrade>,
+        options: ServerOptions,
+        on_failed: Option<OnFailed>,
+    }
+
+    impl fmt::Debug for WebSocketUpgrade {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("WebSocketUpgrade")
+                .field("request", &self.request)
+                .field("upgradable", &self.on_upgrade.is_some())
+                .field("options", &self.options)
+                .finish_non_exhaustive()
+        }
+    }
+
+    impl<S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade {
+        type Rejection = Infallible;
+
+        async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
+            Ok(WebSocketUpgrade {
+                request: Request {
+                    method: parts.method.clone(),
+                    uri: parts.uri.clone(),
+                    headers: parts.headers.clone(),
+                },
+                on_upgrade: parts.extensions.remove::<OnUpgrade>(),
+                options: ServerOptions::default(),
+                on_failed: None,
+            })
+        }
+    }
+
+    impl WebSocketUpgrade {
+        /// The request being answered.
+        pub fn request(&self) -> &Request {
+            &self.request
+        }
+
+        /// Every setting at once, replacing what was set before.
+        pub fn server_options(mut self, options: ServerOptions) -> Self {
+            self.options = options;
+            self
+        }
+
+        /// The core's options (subprotocols, `max_length`, close
+        /// timeout...), replacing what was set before.
+        pub fn options(mut self, options: Options) -> Self {
+            self.options.options = options;
+            self
+        }
+
+        /// Subprotocols the server speaks: the first of the client's list
+        /// found here is agreed on.
+        pub fn protocols<I, T>(mut self, protocols: I) -> Self
+        where
+            I: IntoIterator<Item = T>,
+            T: Into<String>,
+        {
+            self.options.options = self.options.options.protocols(protocols);
+            self
+        }
+
+        /// The longest message accepted, in bytes; longer ones close the
+        /// connection with 1009.
+        pub fn max_length(mut self, bytes: usize) -> Self {
+            self.options.options = self.options.options.max_length(bytes);
+            self
+        }
+
+        /// Accept permessage-deflate with this configuration; `None`, the
+        /// default, declines it.
+        pub fn deflate(mut self, deflate: impl Into<Option<DeflateConfig>>) -> Self {
+            self.options.deflate = deflate.into();
+            self
+        }
+
+        /// Settings of the open connection: keepalive, idle timeout,
+        /// backpressure.
+        pub fn config(mut self, config: Config) -> Self {
+            self.options.config = config;
+            self
+        }
+
+        /// Called instead of the [`on_upgrade`](Self::on_upgrade) callback
+        /// if the handshake was accepted but hyper never handed the
+        /// connection over (the client went away first).
+        pub fn on_failed_upgrade(mut self, callback: impl FnOnce(Error) + Send + 'static) -> Self {
+            self.on_failed = Some(Box::new(callback));
+            self
+        }
+
+        /// Runs the handshake and returns its response. If it is the
+        /// `101`, `callback` gets the WebSocket in a task of its own once
+        /// hyper has handed over the connection; otherwise the response is
+        /// the driver's refusal and `callback` is never called.
+        pub fn on_upgrade<F, Fut>(self, callback: F) -> Response
+        where
+            F: FnOnce(UpgradedWebSocket) -> Fut + Send + 'static,
+            Fut: Future<Output = ()> + Send + 'static,
+        {
+            let upgradable = self.on_upgrade.is_some();
+            let (response, driver) = match handshake(&self.request, upgradable, &self.options) {
+                Ok(accepted) => accepted,
+                Err(refused) => return IntoResponse::into_response(refused),
+            };
+            let upgrading = Upgrading {
+                on_upgrade: self
+                    .on_upgrade
+                    .expect("handshake refuses requests hyper cannot upgrade"),
+                driver: Some(driver),
+                config: self.options.config,
+            };
+            let on_failed = self.on_failed;
+            tokio::spawn(async move {
+                match upgrading.await {
+                    Ok(socket) => callback(socket).await,
+                    Err(error) => {
+                        if let Some(on_failed) = on_failed {
+                            on_failed(error);
+                        }
+                    }
+                }
+            });
+            response.map(Body::new)
+        }
+    }
+
+    impl IntoResponse for Refused {
+        fn into_response(self) -> Response {
+            Refused::into_response(self).map(Body::new)
+        }
+    }
+}
