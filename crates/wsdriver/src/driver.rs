@@ -695,6 +695,12 @@ impl Driver {
         }
     }
 
+    /// Whether a timer is running (or waits for `next_deadline` to start
+    /// it), so a transport can skip reading the clock when none is.
+    pub fn has_timer(&self) -> bool {
+        self.close_timer != Timer::Off
+    }
+
     /// Runs timers due by `now`: a close handshake the peer never finished
     /// ends with 1006.
     pub fn handle_timeout(&mut self, now: Instant) {

@@ -463,3 +463,13 @@ fn going_away_sends_1001_and_waits_for_the_answer() {
     );
     assert_eq!(events, [close_event(1001, "", true)]);
 }
+
+#[test]
+fn has_timer_is_true_only_while_a_close_waits_for_its_answer() {
+    let mut server = open_server(Options::default());
+    assert!(!server.has_timer());
+    server.close(1000, "").unwrap();
+    assert!(server.has_timer());
+    feed(&mut server, &Frame::new(CLOSE, vec![0x03, 0xe8]).masked(MASK).encode());
+    assert!(!server.has_timer());
+}
