@@ -9,19 +9,97 @@ use wsdriver::{is_websocket, Driver, Event, Options, Request};
 use wsdriver_deflate::{DeflateConfig, PerMessageDeflate};
 
 /// What a server accepts.
+///
+/// For [`accept`], [`accept_with`], hyper's `upgrade` and
+/// [`ServerBuilder::server_options`](crate::ServerBuilder::server_options).
+/// The default speaks RFC 6455 and draft 8 without subprotocols or
+/// compression, and takes messages up to just under 64 MiB
+/// ([`wsdriver::DEFAULT_MAX_LENGTH`]) and request heads up to 16 KiB.
+/// Options the driver refuses (a bad subprotocol name, a deflate setting
+/// out of range) fail each handshake with [`Error::Config`] or
+/// [`Error::WebSocket`].
+///
+/// ```
+/// use std::time::Duration;
+/// use wsdriver_tokio::{Config, DeflateConfig, Options, ServerOptions};
+///
+/// let options = ServerOptions {
+///     options: Options::default().protocols(["chat.v2", "chat.v1"]).max_length(1 << 20),
+///     deflate: Some(DeflateConfig::default()),
+///     config: Config {
+///         idle_timeout: Some(Duration::from_secs(60)),
+///         ..Config::default()
+///     },
+/// };
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct ServerOptions {
     /// Protocol options: `max_length`, subprotocols, `allow_drafts`...
     pub options: Options,
     /// Accept permessage-deflate with this configuration.
+    ///
+    /// `None` (the default) declines it: clients that offer it get an
+    /// uncompressed connection.
     pub deflate: Option<DeflateConfig>,
+    /// Settings of each connection once open: keepalive pings, idle
+    /// timeout, backpressure.
     pub config: Config,
 }
 
 /// A refusal from [`accept_with`]'s check: the HTTP status and the body.
+///
+/// The body is sent as `text/plain`.
 pub type Rejection = (u16, String);
 
 /// Reads the request from `stream` and completes the handshake.
+///
+/// `stream` is whatever you accepted: a `TcpStream`, a
+/// `tokio_rustls::server::TlsStream` for `wss:`, a `UnixStream`, an
+/// in-memory pipe. The driver validates the request and picks the
+/// subprotocol and extensions from `options`.
+///
+/// Refusals are answered on the stream before the error returns: a head
+/// the driver cannot read or takes as too large (400 or 431, bounded by
+/// [`Options::max_handshake_size`](wsdriver::Options::max_handshake_size)),
+/// a plain HTTP request (`426 Upgrade Required`, as
+/// [`Error::Status`]), a bad handshake (the driver's refusal, 400, 405
+/// or 426 with the versions it speaks, as [`Error::WebSocket`]). A peer
+/// that hangs up first gives an [`Error::Io`].
+///
+/// There is no timeout: a client that never finishes its request holds
+/// the future for ever, so wrap it in `tokio::time::timeout`
+/// ([`WebSocketServer`](crate::WebSocketServer) does, 30 s by default).
+/// Run it in a task of its own per connection, so one slow client holds
+/// up no other.
+///
+/// ```
+/// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+/// use wsdriver_tokio::{accept, ServerOptions};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let (mut client, server_io) = tokio::io::duplex(4096);
+/// let server = tokio::spawn(accept(server_io, ServerOptions::default()));
+///
+/// // The example request of RFC 6455, section 1.3.
+/// client
+///     .write_all(
+///         b"GET /chat HTTP/1.1\r\nHost: server.example.com\r\n\
+///           Upgrade: websocket\r\nConnection: Upgrade\r\n\
+///           Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+///           Sec-WebSocket-Version: 13\r\n\r\n",
+///     )
+///     .await?;
+/// let socket = server.await??;
+/// assert_eq!(socket.url(), Some("ws://server.example.com/chat"));
+///
+/// let mut response = vec![0; 1024];
+/// let n = client.read(&mut response).await?;
+/// let response = std::str::from_utf8(&response[..n])?;
+/// assert!(response.starts_with("HTTP/1.1 101"));
+/// assert!(response.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+/// # Ok(()) }
+/// ```
 pub async fn accept<S>(stream: S, options: ServerOptions) -> Result<WebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -31,6 +109,40 @@ where
 
 /// As [`accept`], with a check of the request (path, origin, credentials)
 /// before it is answered; an `Err` is sent back as that HTTP response.
+///
+/// `verify` runs once the request is known to be a WebSocket request
+/// (plain HTTP gets 426 without it) and before the driver validates the
+/// handshake. It is synchronous: look anything up before, or use
+/// [`WebSocketServer`](crate::WebSocketServer)'s async
+/// [`verify_client`](crate::ServerBuilder::verify_client). A refusal is
+/// returned as [`Error::Status`] with that status and the body as its
+/// message.
+///
+/// ```
+/// use tokio::io::AsyncWriteExt;
+/// use wsdriver_tokio::{accept_with, Error, ServerOptions};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let (mut client, server_io) = tokio::io::duplex(4096);
+/// client
+///     .write_all(
+///         b"GET /admin HTTP/1.1\r\nHost: localhost\r\n\
+///           Upgrade: websocket\r\nConnection: Upgrade\r\n\
+///           Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+///           Sec-WebSocket-Version: 13\r\n\r\n",
+///     )
+///     .await?;
+/// let accepted = accept_with(server_io, ServerOptions::default(), |request| {
+///     match request.uri.path() {
+///         "/chat" => Ok(()),
+///         _ => Err((404, "No WebSocket here".to_owned())),
+///     }
+/// })
+/// .await;
+/// assert!(matches!(accepted, Err(Error::Status { status: 404, .. })));
+/// # Ok(()) }
+/// ```
 pub async fn accept_with<S, F>(
     mut stream: S,
     options: ServerOptions,

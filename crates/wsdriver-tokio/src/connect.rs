@@ -22,10 +22,16 @@ use url::Url;
 use wsdriver::{Driver, Event, Options, Version};
 use wsdriver_deflate::{DeflateConfig, PerMessageDeflate};
 
-/// ws's default `maxRedirects`.
+/// ws's default `maxRedirects`: how many redirects
+/// [`ClientOptions::max_redirects`] allows by default (when
+/// [`follow_redirects`](ClientOptions::follow_redirects) is on).
 pub const DEFAULT_MAX_REDIRECTS: usize = 10;
 
 /// How a client connects.
+///
+/// The default: TLS verified against the platform's roots, no proxy
+/// (not even from the environment), no redirects followed, no
+/// compression, no timeout on connecting.
 ///
 /// Build it with `..Default::default()`:
 ///
@@ -135,6 +141,9 @@ impl std::fmt::Debug for ClientOptions {
 
 impl ClientOptions {
     /// Adds the certificates of a PEM file to [`ca_certs`](Self::ca_certs).
+    ///
+    /// Fails with [`Error::Config`] on unreadable PEM or PEM without a
+    /// certificate; nothing is added then.
     pub fn add_ca_pem(&mut self, pem: &[u8]) -> Result<(), Error> {
         self.ca_certs.extend(crate::tls::certs_from_pem(pem)?);
         Ok(())
@@ -163,6 +172,39 @@ impl ClientOptions {
 /// an answer that is not a WebSocket ([`Error::Status`], with its status
 /// and headers), `Can't establish a connection to the server at <url>`
 /// when a proxy refuses ([`wsdriver::Error::Proxy`] with its status).
+///
+/// Dropping the future abandons the attempt and closes whatever it had
+/// opened. Without [`ClientOptions::handshake_timeout`] nothing limits
+/// how long it takes: a server (or proxy) that accepts the connection and
+/// never answers holds it for ever.
+///
+/// ```no_run
+/// use futures_util::StreamExt;
+/// use std::time::Duration;
+/// use wsdriver_tokio::{connect, ClientOptions, DeflateConfig};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// // wss: with a private CA, compression, and the proxy the environment
+/// // names (https_proxy, no_proxy).
+/// let mut options = ClientOptions {
+///     deflate: vec![DeflateConfig::default()],
+///     use_env_proxy: true,
+///     follow_redirects: true,
+///     handshake_timeout: Some(Duration::from_secs(10)),
+///     ..ClientOptions::default()
+/// };
+/// options.add_ca_pem(&std::fs::read("internal-ca.pem")?)?;
+/// let mut socket = connect("wss://chat.internal/room/1", options).await?;
+/// socket.send("hello").await?;
+/// while let Some(message) = socket.next().await {
+///     println!("{:?}", message?);
+/// }
+/// println!("closed: {:?}", socket.close_event());
+///
+/// // A server on a Unix socket, asked for /status.
+/// let local = connect("ws+unix:/run/app.sock:/status", ClientOptions::default()).await?;
+/// # Ok(()) }
+/// ```
 pub async fn connect(
     url: &str,
     options: ClientOptions,

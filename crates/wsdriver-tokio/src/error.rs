@@ -3,13 +3,42 @@
 use std::fmt;
 use std::io;
 
+/// Everything this crate's handshakes and connections fail with.
+///
+/// `Display` uses faye-websocket's wording where it has one (`Network
+/// error: <url>: <cause>`, `Error during WebSocket handshake: Unexpected
+/// response code: 404`...), fit to show as it is; match on the variant to
+/// decide what to do.
+///
+/// Where each comes from:
+///
+/// - reading a [`WebSocket`](crate::WebSocket): [`Io`](Self::Io) when the
+///   transport fails, [`WebSocket`](Self::WebSocket) when the peer broke
+///   the protocol (the driver has already queued the close frame that says
+///   so). Either way the connection is over and the stream ends after
+///   this item;
+/// - sending: [`Closed`](Self::Closed) once the close handshake has
+///   started, [`WebSocket`](Self::WebSocket) for what the driver refuses
+///   (a ping payload over 125 bytes, a close code outside 1000 and
+///   3000-4999);
+/// - handshakes: [`Status`](Self::Status) for an answer or refusal other
+///   than `101`, [`Timeout`](Self::Timeout), [`Config`](Self::Config),
+///   and the two above.
+///
+/// Non-exhaustive: match with a `_` arm.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The transport failed. `url` names the peer when it is known
     /// (`Network error: <url>: <cause>`, as faye-websocket says it).
     Io {
+        /// The URL a client was connecting to, as given to
+        /// [`connect`](crate::connect) or as a redirect's `Location` wrote
+        /// it. `None` on servers and once a connection is open.
         url: Option<String>,
+        /// The cause. TLS failures (an untrusted certificate...) arrive
+        /// here too, as the I/O error tokio-rustls makes of them; a peer
+        /// that hangs up during a handshake is `UnexpectedEof`.
         source: io::Error,
     },
     /// The driver refused something: a protocol error from the peer, a bad
@@ -17,16 +46,36 @@ pub enum Error {
     WebSocket(wsdriver::Error),
     /// The handshake answer was not `101`: its status and headers, for
     /// callers that want to read an HTTP error page or a redirect.
+    ///
+    /// On a server ([`accept_with`](crate::accept_with)) it is the refusal
+    /// this side sent: `426` for a plain HTTP request, or the status the
+    /// check returned.
     Status {
+        /// The HTTP status code: the server's answer (a client), or the
+        /// refusal sent (a server).
         status: u16,
+        /// The response's headers on a client (`Location`,
+        /// `WWW-Authenticate`...); empty for a server's own refusals.
         headers: Box<wsdriver::http_types::HeaderMap>,
+        /// What `Display` shows: the driver's description on a client
+        /// (`Maximum redirects exceeded` when redirects ran out), the
+        /// refusal's body on a server.
         message: String,
     },
-    /// The connection is closed (or closing) and cannot send.
+    /// The connection is closed (or closing) and cannot send; also what a
+    /// [`Pong`](crate::Pong) resolves to when the connection closes before
+    /// the pong arrives.
     Closed,
-    /// A timeout passed (handshake, pong).
+    /// A handshake took longer than allowed
+    /// ([`ClientOptions::handshake_timeout`](crate::ClientOptions::handshake_timeout),
+    /// [`ServerBuilder::handshake_timeout`](crate::ServerBuilder::handshake_timeout));
+    /// the text names what was waited for. An open connection does not
+    /// fail with this: an unanswered close or an idle timeout ends it with
+    /// close code 1006 instead.
     Timeout(&'static str),
-    /// Options or a URL the layer cannot work with.
+    /// Options or a URL the layer cannot work with: a deflate setting out
+    /// of range, unreadable PEM, no trusted TLS roots, a host that is not a
+    /// valid TLS name, `ws+unix:` off Unix.
     Config(String),
 }
 

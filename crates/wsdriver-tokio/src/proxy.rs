@@ -14,6 +14,29 @@ use wsdriver::{Driver, ProxyEvent};
 
 /// An HTTP proxy to open the connection through, with `CONNECT`
 /// (faye-websocket's `proxy: {origin, headers, tls}`).
+///
+/// Set it as [`ClientOptions::proxy`](crate::ClientOptions::proxy), or let
+/// [`ClientOptions::use_env_proxy`](crate::ClientOptions::use_env_proxy)
+/// pick one per URL with [`from_env`](Self::from_env). The tunnel is
+/// opened for `ws:` and `wss:` alike; `wss:` then runs TLS to the server
+/// inside it, so the proxy sees only the host and port. A proxy that
+/// refuses fails [`connect`](crate::connect) with an
+/// [`Error::WebSocket`] holding [`wsdriver::Error::Proxy`] and its status. Its `Debug` hides the
+/// password in `origin`.
+///
+/// ```
+/// use wsdriver_tokio::{ClientOptions, ProxyOptions};
+///
+/// let proxy = ProxyOptions {
+///     headers: vec![("User-Agent".into(), "my-app/1.0".into())],
+///     ..ProxyOptions::new("http://user:secret@proxy.internal:3128")
+/// };
+/// assert!(!format!("{proxy:?}").contains("secret"));
+/// let options = ClientOptions {
+///     proxy: Some(proxy),
+///     ..ClientOptions::default()
+/// };
+/// ```
 #[derive(Clone, Default)]
 pub struct ProxyOptions {
     /// The proxy's URL, `http://host:port` or `https://host:port` (TLS to
@@ -48,6 +71,9 @@ impl std::fmt::Debug for ProxyOptions {
 
 impl ProxyOptions {
     /// A proxy at `origin`, no extra headers, default TLS.
+    ///
+    /// `origin` is not checked here: a malformed one fails at
+    /// [`connect`](crate::connect).
     pub fn new(origin: impl Into<String>) -> Self {
         ProxyOptions {
             origin: origin.into(),
@@ -70,6 +96,27 @@ impl ProxyOptions {
 
     /// As [`from_env`](Self::from_env), reading the variables through
     /// `var` (for tests, or a configuration of your own).
+    ///
+    /// `var` is asked for a variable by name and returns its value, if
+    /// set; blank values count as unset.
+    ///
+    /// ```
+    /// use wsdriver_tokio::ProxyOptions;
+    ///
+    /// let env = |name: &str| match name {
+    ///     "https_proxy" => Some("proxy.internal:3128".to_owned()),
+    ///     "NO_PROXY" => Some("localhost, .corp.example, 10.0.0.0/8".to_owned()),
+    ///     _ => None,
+    /// };
+    /// let proxy = ProxyOptions::from_env_with("wss://example.com/chat", env);
+    /// // No scheme in the variable: `http://`.
+    /// assert_eq!(proxy.unwrap().origin, "http://proxy.internal:3128");
+    /// // Listed in NO_PROXY: connect directly.
+    /// assert!(ProxyOptions::from_env_with("wss://api.corp.example/", env).is_none());
+    /// assert!(ProxyOptions::from_env_with("wss://10.1.2.3/", env).is_none());
+    /// // No http_proxy for ws: URLs.
+    /// assert!(ProxyOptions::from_env_with("ws://example.com/", env).is_none());
+    /// ```
     pub fn from_env_with(url: &str, var: impl Fn(&str) -> Option<String>) -> Option<Self> {
         let url = url::Url::parse(url).ok()?;
         let names = match url.scheme() {
@@ -102,6 +149,25 @@ impl ProxyOptions {
 
 /// Whether a `NO_PROXY` list covers `host:port` (see
 /// [`ProxyOptions::from_env`] for the syntax).
+///
+/// For a decision of your own about which hosts go direct. Names are
+/// compared without case and without a trailing dot; `host` may be an IP
+/// address, IPv6 with or without brackets. An entry names a domain, not a
+/// suffix: `example.com` covers `api.example.com` but not
+/// `badexample.com`.
+///
+/// ```
+/// use wsdriver_tokio::no_proxy_matches;
+///
+/// let list = "localhost, .corp.example, 10.0.0.0/8, [::1]:9000";
+/// assert!(no_proxy_matches(list, "api.corp.example", 443));
+/// assert!(no_proxy_matches(list, "corp.example", 443));
+/// assert!(!no_proxy_matches(list, "notcorp.example", 443));
+/// assert!(no_proxy_matches(list, "10.20.30.40", 80));
+/// assert!(no_proxy_matches(list, "[::1]", 9000));
+/// assert!(!no_proxy_matches(list, "::1", 9001));
+/// assert!(no_proxy_matches("*", "anything.example", 80));
+/// ```
 pub fn no_proxy_matches(list: &str, host: &str, port: u16) -> bool {
     let host = host
         .trim_start_matches('[')

@@ -325,6 +325,9 @@ impl WebSocketServer {
     ///
     /// Several tasks may wait in `accept` at once; each connection goes to
     /// one of them.
+    ///
+    /// Cancellation-safe: dropping the future (a `select!` branch that
+    /// lost) loses no connection; it waits for the next call.
     pub async fn accept(&self) -> Option<ServerSocket> {
         let stop = &self.owner.shared.stop;
         let mut incoming = stop.run_until_cancelled(self.owner.incoming.lock()).await?;
@@ -573,6 +576,9 @@ async fn handshake(
 /// [`Error::Closed`]. To use the halves of [`WebSocket::split`], take the
 /// socket out with [`into_inner`](Self::into_inner) (it then leaves the
 /// server's count).
+///
+/// Reading is cancellation-safe, as [`WebSocket`]'s: dropping a `next()`
+/// future loses nothing.
 ///
 /// ```no_run
 /// use futures_util::StreamExt;

@@ -53,11 +53,22 @@ impl<S> Shared<S> {
 }
 
 /// The receiving half: a [`Stream`] of messages.
+///
+/// From [`WebSocket::split`]. It reads as the whole `WebSocket` does, and
+/// is as cancellation-safe: dropping a `next()` future loses nothing. It
+/// is also the half that answers pings, resolves the write half's
+/// [`Pong`]s, runs the keepalive and idle timers and finishes a close the
+/// write half started, so keep it read.
+///
+/// The connection ends when both halves are dropped.
 pub struct ReadHalf<S> {
     shared: Arc<Shared<S>>,
 }
 
 /// The sending half: a [`Sink`] of messages, and `send`, `ping`, `close`.
+///
+/// From [`WebSocket::split`]. Its `Sink` behaves as [`WebSocket`]'s:
+/// `poll_ready` waits under [`Config::max_buffered`](crate::Config::max_buffered).
 pub struct WriteHalf<S> {
     shared: Arc<Shared<S>>,
 }
@@ -109,6 +120,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WriteHalf<S> {
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WriteHalf<S> {
     /// Sends a message, waiting while the send buffer is full.
+    ///
+    /// As [`WebSocket::send`]: `Ok` once the stream has taken the bytes;
+    /// [`Error::Closed`] once a close has started (from either half, or
+    /// the peer); dropped while waiting for room, the message is not sent.
     pub async fn send(&mut self, message: impl Into<Message>) -> Result<(), Error> {
         poll_fn(|cx| self.shared.lock(cx, false).poll_ready_inner(cx)).await?;
         self.shared
@@ -122,6 +137,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WriteHalf<S> {
 
     /// Sends a ping; the [`Pong`] resolves when the read half reads the
     /// matching pong.
+    ///
+    /// At most 125 bytes of `payload`, as [`WebSocket::ping`].
     pub async fn ping(&mut self, payload: &[u8]) -> Result<Pong, Error> {
         let pong = self
             .shared
@@ -135,6 +152,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WriteHalf<S> {
 
     /// Sends a close frame; the read half ends when the peer answers (or
     /// the close timeout passes) and then reports the [`CloseEvent`].
+    ///
+    /// `code` is 1000 or 3000-4999 and `reason` at most 123 bytes, as
+    /// [`WebSocket::close`]. Returns once the close frame is written,
+    /// without waiting for the answer: that is the read half's to read.
     pub async fn close(&mut self, code: u16, reason: &str) -> Result<(), Error> {
         self.shared
             .socket
@@ -146,6 +167,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WriteHalf<S> {
     }
 
     /// Bytes not yet written.
+    ///
+    /// As [`WebSocket::buffered_amount`]: queued by either half (the read
+    /// half queues pongs and close echoes) and not yet taken by the stream.
     pub fn buffered_amount(&self) -> usize {
         self.shared
             .socket
@@ -157,6 +181,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WriteHalf<S> {
 
 impl<S> ReadHalf<S> {
     /// How the connection closed, once it has.
+    ///
+    /// As [`WebSocket::close_event`], cloned out of the shared connection.
     pub fn close_event(&self) -> Option<CloseEvent> {
         self.shared
             .socket
@@ -167,6 +193,9 @@ impl<S> ReadHalf<S> {
     }
 
     /// Whether `other` is the write half of the same connection.
+    ///
+    /// For code that holds several connections' halves; there is no
+    /// `unsplit` to join them again.
     pub fn is_pair_of(&self, other: &WriteHalf<S>) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)
     }

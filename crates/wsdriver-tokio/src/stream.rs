@@ -18,11 +18,34 @@ use tokio_rustls::client::TlsStream;
 /// A `ws:` connection through a proxy is the connection to the proxy
 /// itself: [`Plain`](Self::Plain) for an `http:` proxy, [`Tls`](Self::Tls)
 /// for an `https:` one.
+///
+/// Reach it with [`WebSocket::get_ref`](crate::WebSocket::get_ref), to
+/// learn the peer's address or what TLS agreed on:
+///
+/// ```no_run
+/// use wsdriver_tokio::{connect, ClientOptions, MaybeTlsStream};
+///
+/// # async fn run() -> Result<(), wsdriver_tokio::Error> {
+/// let socket = connect("wss://example.com/chat", ClientOptions::default()).await?;
+/// match socket.get_ref() {
+///     MaybeTlsStream::Plain(tcp) => println!("ws: to {:?}", tcp.peer_addr()),
+///     MaybeTlsStream::Tls(tls) => {
+///         let (tcp, session) = tls.get_ref();
+///         println!("wss: to {:?}, {:?}", tcp.peer_addr(), session.protocol_version());
+///     }
+///     _ => {}
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum MaybeTlsStream {
+    /// TCP: a `ws:` URL, or the tunnel through an `http:` proxy.
     Plain(TcpStream),
+    /// TLS over TCP: a `wss:` URL, or the tunnel through an `https:`
+    /// proxy to a `ws:` server.
     Tls(TlsStream<TcpStream>),
+    /// A Unix domain socket, for a `ws+unix:` URL (no TLS, no proxy).
     #[cfg(unix)]
     Unix(UnixStream),
     /// TLS to the server over a proxy's tunnel; the tunnel is the
@@ -34,6 +57,26 @@ pub enum MaybeTlsStream {
 /// A stream that first yields `prefix`, bytes already read from `inner`
 /// by an earlier layer (after a proxy's answer, say), then reads `inner`.
 /// Writes go straight to `inner`.
+///
+/// What a `wss:` connection through a proxy runs TLS on: the bytes after
+/// the proxy's `CONNECT` answer already belong to the TLS handshake. Use
+/// it the same way for any protocol you sniffed or negotiated before the
+/// WebSocket handshake, then [`accept`](crate::accept) on it.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use tokio::io::AsyncReadExt;
+/// use wsdriver_tokio::PrefixedStream;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let rest: &[u8] = b" world";
+/// let mut stream = PrefixedStream::new(BytesMut::from(&b"hello"[..]), rest);
+/// let mut text = String::new();
+/// stream.read_to_string(&mut text).await?;
+/// assert_eq!(text, "hello world");
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct PrefixedStream<S> {
     prefix: BytesMut,
@@ -41,6 +84,7 @@ pub struct PrefixedStream<S> {
 }
 
 impl<S> PrefixedStream<S> {
+    /// `prefix` is read before anything from `inner`; it may be empty.
     pub fn new(prefix: BytesMut, inner: S) -> Self {
         PrefixedStream { prefix, inner }
     }
@@ -50,10 +94,13 @@ impl<S> PrefixedStream<S> {
         &self.prefix
     }
 
+    /// The inner stream, to ask it things (its address, its TLS state).
     pub fn get_ref(&self) -> &S {
         &self.inner
     }
 
+    /// The inner stream. Reading it directly skips the prefix bytes not
+    /// read yet; writing is what this stream's writes do anyway.
     pub fn get_mut(&mut self) -> &mut S {
         &mut self.inner
     }

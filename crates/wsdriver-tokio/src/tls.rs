@@ -14,6 +14,28 @@ use std::sync::{Arc, OnceLock};
 ///
 /// By default the platform's trusted roots verify the peer and no client
 /// certificate is shown.
+///
+/// This is [`ProxyOptions::tls`](crate::ProxyOptions::tls), for an
+/// `https:` proxy. The `wss:` server's settings are the fields of the same
+/// names in [`ClientOptions`](crate::ClientOptions).
+///
+/// ```
+/// use wsdriver_tokio::{ProxyOptions, TlsOptions};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let ca = rcgen::generate_simple_self_signed(vec!["proxy.internal".to_owned()])?;
+/// # let ca_pem = ca.cert.pem();
+/// // ca_pem: the PEM of the CA that signed the proxy's certificate.
+/// let mut tls = TlsOptions::default();
+/// tls.add_ca_pem(ca_pem.as_bytes())?;
+/// // Mistakes show here rather than at the first connection.
+/// tls.client_config()?;
+/// let proxy = ProxyOptions {
+///     tls,
+///     ..ProxyOptions::new("https://proxy.internal:3129")
+/// };
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Default)]
 pub struct TlsOptions {
     /// A complete rustls configuration; when set, the fields below are
@@ -51,12 +73,22 @@ impl fmt::Debug for TlsOptions {
 impl TlsOptions {
     /// Adds the certificates of a PEM file (one or more `CERTIFICATE`
     /// blocks) to [`ca_certs`](Self::ca_certs).
+    ///
+    /// Fails with [`Error::Config`] on unreadable PEM or PEM without a
+    /// certificate; nothing is added then.
     pub fn add_ca_pem(&mut self, pem: &[u8]) -> Result<(), Error> {
         self.ca_certs.extend(certs_from_pem(pem)?);
         Ok(())
     }
 
     /// The rustls configuration these options describe.
+    ///
+    /// Built each time (the platform's roots are read once per process),
+    /// except for the default options, whose configuration is built once
+    /// and shared. Fails with [`Error::Config`] when a CA certificate or
+    /// the client certificate is unusable, or when there is no root to
+    /// trust at all (no platform roots and no `ca_certs`). Uses ring as
+    /// the crypto provider, TLS 1.2 and 1.3.
     pub fn client_config(&self) -> Result<Arc<rustls::ClientConfig>, Error> {
         if let Some(config) = &self.config {
             return Ok(config.clone());
@@ -120,6 +152,21 @@ fn platform_roots() -> &'static [CertificateDer<'static>] {
 }
 
 /// Reads every `CERTIFICATE` block of a PEM file.
+///
+/// Other blocks (keys) are skipped. Fails with [`Error::Config`] when the
+/// PEM is malformed or holds no certificate.
+///
+/// ```
+/// use wsdriver_tokio::certs_from_pem;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let ca = rcgen::generate_simple_self_signed(vec!["ca.internal".to_owned()])?;
+/// # let pem = ca.cert.pem();
+/// let roots = certs_from_pem(pem.as_bytes())?;
+/// assert_eq!(roots.len(), 1);
+/// assert!(certs_from_pem(b"not a certificate").is_err());
+/// # Ok(()) }
+/// ```
 pub fn certs_from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Error> {
     let certs = CertificateDer::pem_slice_iter(pem)
         .collect::<Result<Vec<_>, _>>()
@@ -131,19 +178,47 @@ pub fn certs_from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Error>
 }
 
 /// A client certificate chain and its private key.
+///
+/// Shown to servers (or proxies) that ask for one, in
+/// [`ClientOptions::client_cert`](crate::ClientOptions::client_cert) or
+/// [`TlsOptions::client_cert`]. Its `Debug` leaves the key out.
+///
+/// ```
+/// use wsdriver_tokio::{ClientCert, ClientOptions};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let made = rcgen::generate_simple_self_signed(vec!["client.internal".to_owned()])?;
+/// # let (cert_pem, key_pem) = (made.cert.pem(), made.key_pair.serialize_pem());
+/// // cert_pem and key_pem as read from their files.
+/// let cert = ClientCert::from_pem(cert_pem.as_bytes(), key_pem.as_bytes())?;
+/// let options = ClientOptions {
+///     client_cert: Some(cert),
+///     ..ClientOptions::default()
+/// };
+/// # Ok(()) }
+/// ```
 pub struct ClientCert {
     /// The certificate first, then any intermediates.
     pub chain: Vec<CertificateDer<'static>>,
+    /// The private key of the chain's first certificate. Whether rustls
+    /// can use it is checked only when the configuration is built
+    /// ([`TlsOptions::client_config`], or connecting).
     pub key: PrivateKeyDer<'static>,
 }
 
 impl ClientCert {
+    /// From certificates and a key already parsed (DER), for keys that do
+    /// not come from a PEM file. Checked when the configuration is built,
+    /// as [`key`](Self::key) says.
     pub fn new(chain: Vec<CertificateDer<'static>>, key: PrivateKeyDer<'static>) -> Self {
         ClientCert { chain, key }
     }
 
     /// From PEM: the chain's `CERTIFICATE` blocks and a PKCS#8, PKCS#1
     /// (RSA) or SEC1 (EC) private key.
+    ///
+    /// Fails with [`Error::Config`] when either cannot be read (an
+    /// encrypted key cannot).
     pub fn from_pem(cert_pem: &[u8], key_pem: &[u8]) -> Result<Self, Error> {
         let chain = certs_from_pem(cert_pem)?;
         let key = PrivateKeyDer::from_pem_slice(key_pem)

@@ -21,17 +21,60 @@ use wsdriver::{close, CloseEvent, Driver, Event, Message, PingId, ReadyState, Ve
 /// own reads from the frame header.
 const READ_SIZE: usize = 4096;
 
-/// Settings of the async layer (the protocol's are in
-/// [`wsdriver::Options`]).
+/// Settings of the async layer: keepalive, idle timeout, backpressure.
+/// The protocol's settings (`max_length`, subprotocols, close timeout)
+/// are in [`wsdriver::Options`].
+///
+/// Give it to [`ClientOptions::config`](crate::ClientOptions::config),
+/// [`ServerOptions::config`](crate::ServerOptions::config),
+/// [`ServerBuilder::config`](crate::ServerBuilder::config) or
+/// [`WebSocket::from_parts`]. The default sends no pings, never times out
+/// an idle connection, and holds sends back at 64 KiB.
+///
+/// Both timers run only while the connection is being read (they are
+/// checked inside [`WebSocket`]'s `poll_next`): a connection nobody reads
+/// sends no keepalive pings and never times out.
+///
+/// ```
+/// use std::time::Duration;
+/// use wsdriver_tokio::Config;
+///
+/// // Ping every 20 s; a peer silent for 45 s (two pings unanswered, and
+/// // nothing else) is dropped with close code 1006.
+/// let config = Config {
+///     ping_interval: Some(Duration::from_secs(20)),
+///     idle_timeout: Some(Duration::from_secs(45)),
+///     ..Config::default()
+/// };
+/// assert_eq!(config.max_buffered, 64 * 1024);
+/// ```
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Send a ping this often while the connection is open (keepalive).
+    /// Send a ping this often while the connection is open (keepalive),
+    /// whatever else goes back and forth; `None` (the default) sends none.
+    ///
+    /// Pongs to these pings are not waited for: to drop a peer that
+    /// stopped answering, also set [`idle_timeout`](Self::idle_timeout)
+    /// to more than the interval plus a round trip. Must not be zero: a
+    /// zero interval keeps the reader sending pings without ever
+    /// yielding.
     pub ping_interval: Option<Duration>,
     /// Close with 1006 if nothing arrives for this long (an unanswered
     /// keepalive ping included).
+    ///
+    /// Any bytes from the peer restart the clock, pongs included. When it
+    /// runs out the transport is shut down without a close frame, and the
+    /// stream ends with a [`CloseEvent`] of 1006, `clean: false`. `None`
+    /// (the default) waits for ever.
     pub idle_timeout: Option<Duration>,
     /// Sends wait while more than this many bytes are waiting to be
     /// written (backpressure).
+    ///
+    /// [`WebSocket::send`] and `Sink::poll_ready` wait while
+    /// [`buffered_amount`](WebSocket::buffered_amount) is at least this
+    /// many bytes (64 KiB by default). It is checked before a message is
+    /// queued, so the queue can pass it by one message. Must be at least 1:
+    /// with 0, a send never stops waiting and never yields.
     pub max_buffered: usize,
 }
 
@@ -51,6 +94,80 @@ impl Default for Config {
 /// Pongs, close echoes and keepalive pings are written while the stream is
 /// being read, so keep reading (or [`split`](Self::split) and read in a
 /// task of its own).
+///
+/// `S` is any `AsyncRead + AsyncWrite + Unpin` stream. One comes from
+/// [`connect`](crate::connect) (`S` is [`MaybeTlsStream`](crate::MaybeTlsStream)),
+/// [`accept`](crate::accept) (your stream), a
+/// [`WebSocketServer`](crate::WebSocketServer) (as a
+/// [`ServerSocket`](crate::ServerSocket), which derefs to one), hyper's
+/// upgrade (`UpgradedWebSocket`, feature `hyper`), or
+/// [`from_parts`](Self::from_parts) for a handshake you ran.
+///
+/// - Receiving: each item is a whole message: fragments are put together,
+///   pings answered and pongs matched by the driver. An `Err` item means
+///   the connection failed (I/O, or the peer broke the protocol and the
+///   driver has queued the close frame that says so); the stream ends
+///   after it. `None` means closed: [`close_event`](Self::close_event)
+///   says how.
+/// - Sending: [`send`](Self::send) (or `Sink`'s `feed` then `flush`),
+///   [`ping`](Self::ping), [`pong`](Self::pong); the timers and
+///   backpressure are [`Config`]'s.
+/// - Ending: [`close`](Self::close) runs the close handshake;
+///   [`terminate`](Self::terminate) and dropping the `WebSocket` end the
+///   connection with no close frame (the peer sees 1006).
+///
+/// # Cancellation
+///
+/// Receiving is cancellation-safe: all state (a partly read frame,
+/// messages not yet returned, the timers) lives in the `WebSocket`, so
+/// dropping a `next()` future, as a `select!` branch that lost or a
+/// `timeout` that passed does, loses nothing; the next call carries on.
+/// [`send`](Self::send) is safe to drop in a weaker sense: see there.
+///
+/// ```
+/// use futures_util::StreamExt;
+/// use std::time::Duration;
+///
+/// # use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+/// # use wsdriver_tokio::{accept, Config, Options, ReadyState, ServerOptions, WebSocket};
+/// # type Pair = (WebSocket<DuplexStream>, WebSocket<DuplexStream>);
+/// # async fn pair(capacity: usize) -> Result<Pair, Box<dyn std::error::Error>> {
+/// #     let (mut client_io, server_io) = tokio::io::duplex(capacity);
+/// #     let server = tokio::spawn(accept(server_io, ServerOptions::default()));
+/// #     let mut driver = wsdriver::Driver::client("ws://localhost/", Options::default())?;
+/// #     driver.start();
+/// #     client_io.write_all(&driver.take_output()).await?;
+/// #     while driver.ready_state() != ReadyState::Open {
+/// #         driver.input_buffer().reserve(1024);
+/// #         if client_io.read_buf(driver.input_buffer()).await? == 0 {
+/// #             return Err("the server hung up".into());
+/// #         }
+/// #         while driver.poll_event().is_some() {}
+/// #     }
+/// #     let client = WebSocket::from_parts(client_io, driver, Config::default());
+/// #     Ok((client, server.await??))
+/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // Joined by a 64-byte pipe, so a large message takes many reads.
+/// let (mut client, mut server) = pair(64).await?;
+/// let sending = tokio::spawn(async move {
+///     server.send(vec![7u8; 256 * 1024]).await.map(|()| server)
+/// });
+/// // Reads cut short by the timeout resume where they stopped, in the
+/// // middle of the message when that is where they were.
+/// let mut cut_short = 0;
+/// let message = loop {
+///     match tokio::time::timeout(Duration::from_millis(1), client.next()).await {
+///         Ok(message) => break message,
+///         Err(_elapsed) => cut_short += 1,
+///     }
+/// };
+/// assert_eq!(message.unwrap()?.as_bytes(), vec![7u8; 256 * 1024]);
+/// println!("received whole after {cut_short} reads were cut short");
+/// # let _server = sending.await??;
+/// # Ok(()) }
+/// ```
 pub struct WebSocket<S> {
     stream: S,
     driver: Driver,
@@ -80,6 +197,46 @@ impl<S> std::fmt::Debug for WebSocket<S> {
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// Wraps a stream and a driver whose handshake is done (or under way:
     /// the driver queues what is sent before it opens).
+    ///
+    /// For handshakes this crate does not run for you: a client over a
+    /// stream you opened (an in-memory pipe, TLS with settings of your
+    /// own, a SOCKS tunnel), or a server driver you drove yourself. Bytes
+    /// the driver already holds past the handshake are read first. A
+    /// client may still be waiting for its answer (after
+    /// [`Driver::start`]): a refusal then comes out of the stream as an
+    /// `Err`. A server driver must have been started already: this type
+    /// never acts on [`Event::Connect`]. `config`'s timers start now.
+    ///
+    /// The client side of a handshake over an in-memory pipe:
+    ///
+    /// ```
+    /// use futures_util::StreamExt;
+    /// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    /// use wsdriver::Driver;
+    /// use wsdriver_tokio::{accept, Config, Message, Options, ReadyState, ServerOptions, WebSocket};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (mut client_io, server_io) = tokio::io::duplex(4096);
+    /// let server = tokio::spawn(accept(server_io, ServerOptions::default()));
+    ///
+    /// let mut driver = Driver::client("ws://localhost/chat", Options::default())?;
+    /// driver.start();
+    /// client_io.write_all(&driver.take_output()).await?;
+    /// while driver.ready_state() != ReadyState::Open {
+    ///     driver.input_buffer().reserve(1024);
+    ///     if client_io.read_buf(driver.input_buffer()).await? == 0 {
+    ///         return Err("the server hung up during the handshake".into());
+    ///     }
+    ///     while driver.poll_event().is_some() {}
+    /// }
+    /// let mut client = WebSocket::from_parts(client_io, driver, Config::default());
+    ///
+    /// let mut server = server.await??;
+    /// client.send("hello").await?;
+    /// assert_eq!(server.next().await.transpose()?, Some(Message::from("hello")));
+    /// # Ok(()) }
+    /// ```
     pub fn from_parts(stream: S, driver: Driver, config: Config) -> Self {
         let now = Instant::now();
         WebSocket {
@@ -99,6 +256,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
 
     /// Sends a message, waiting while the send buffer is over
     /// [`Config::max_buffered`].
+    ///
+    /// Text comes from `&str` or `String`, binary from `Vec<u8>` or
+    /// `Bytes` ([`Message`]'s `From` impls). Once there is room the
+    /// message is queued and everything queued is written and flushed:
+    /// `Ok` means the stream took the bytes, not that the peer read them.
+    ///
+    /// Fails with [`Error::Closed`] once the close handshake has started
+    /// (by either side), and with the stream's error if writing fails.
+    ///
+    /// Cancellation: dropped while waiting for room, the message is not
+    /// sent. Dropped after it was queued, it still goes out whole: the
+    /// next send, flush or read writes the rest.
     pub async fn send(&mut self, message: impl Into<Message>) -> Result<(), Error> {
         poll_fn(|cx| self.poll_ready_inner(cx)).await?;
         self.driver.send(message.into())?;
@@ -108,13 +277,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
 
     /// Sends a ping. The returned [`Pong`] resolves when the matching pong
     /// is read, so something must be reading the connection.
+    ///
+    /// `payload` is at most 125 bytes (a longer one fails with
+    /// [`Error::WebSocket`] and sends nothing). The pong that matches is
+    /// the first one with the same payload, so give concurrent pings
+    /// payloads of their own to time them apart. The ping is written
+    /// before this returns; the `Pong` holds no borrow, so await it while
+    /// another task, or a `select!` branch, reads.
     pub async fn ping(&mut self, payload: &[u8]) -> Result<Pong, Error> {
         let pong = self.register_ping(payload)?;
         poll_fn(|cx| self.poll_write_output(cx)).await?;
         Ok(pong)
     }
 
-    /// Sends an unsolicited pong.
+    /// Sends an unsolicited pong (RFC 6455 allows one as a one-way
+    /// heartbeat). Pings from the peer are answered without this. At most
+    /// 125 bytes of `payload`.
     pub async fn pong(&mut self, payload: &[u8]) -> Result<(), Error> {
         self.driver.pong(payload)?;
         poll_fn(|cx| self.poll_write_output(cx)).await?;
@@ -124,6 +302,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// Closes with `code` (1000 or 3000-4999) and `reason`, then reads
     /// until the peer answers or the close timeout passes (1006). Messages
     /// that arrive meanwhile are dropped, as RFC 6455 says.
+    ///
+    /// `reason` is at most 123 bytes of UTF-8. Another code, or a longer
+    /// reason, fails with [`Error::WebSocket`] and sends nothing. The
+    /// close timeout is [`Options::close_timeout`](wsdriver::Options::close_timeout)
+    /// (30 s by default). Returns how the connection ended: the code the
+    /// peer answered with and `clean: true`, or 1006 and `clean: false`.
+    /// Called again after the close, it returns the same event at once.
+    ///
+    /// Cancellation: dropped midway, the close frame has been queued and
+    /// the connection is closing; the next read goes on with the
+    /// handshake.
     pub async fn close(&mut self, code: u16, reason: &str) -> Result<CloseEvent, Error> {
         self.driver.close(code, reason)?;
         while let Some(result) = poll_fn(|cx| self.poll_next_inner(cx)).await {
@@ -141,6 +330,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     }
 
     /// Drops the connection without a close handshake.
+    ///
+    /// Shuts the stream down (for TCP, a FIN; anything queued and not yet
+    /// written is discarded) and consumes the `WebSocket`. The peer sees
+    /// the connection end with 1006. Use [`close`](Self::close) to end
+    /// cleanly.
     pub async fn terminate(mut self) {
         use tokio::io::AsyncWriteExt;
         self.driver.transport_closed();
@@ -148,39 +342,117 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     }
 
     /// Splits into halves that can be used from different tasks.
+    ///
+    /// The [`ReadHalf`](crate::ReadHalf) is the `Stream`, the
+    /// [`WriteHalf`](crate::WriteHalf) the `Sink` with `send`, `ping` and
+    /// `close`. They share the connection behind a mutex held for one poll
+    /// at a time, never across an `.await`. Keep the read half read: it is
+    /// what answers pings, resolves [`Pong`]s and finishes a close the
+    /// write half started.
+    ///
+    /// ```
+    /// use futures_util::StreamExt;
+    ///
+    /// # use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+    /// # use wsdriver_tokio::{accept, Config, Options, ReadyState, ServerOptions, WebSocket};
+    /// # type Pair = (WebSocket<DuplexStream>, WebSocket<DuplexStream>);
+    /// # async fn pair() -> Result<Pair, Box<dyn std::error::Error>> {
+    /// #     let (mut client_io, server_io) = tokio::io::duplex(4096);
+    /// #     let server = tokio::spawn(accept(server_io, ServerOptions::default()));
+    /// #     let mut driver = wsdriver::Driver::client("ws://localhost/", Options::default())?;
+    /// #     driver.start();
+    /// #     client_io.write_all(&driver.take_output()).await?;
+    /// #     while driver.ready_state() != ReadyState::Open {
+    /// #         driver.input_buffer().reserve(1024);
+    /// #         if client_io.read_buf(driver.input_buffer()).await? == 0 {
+    /// #             return Err("the server hung up".into());
+    /// #         }
+    /// #         while driver.poll_event().is_some() {}
+    /// #     }
+    /// #     let client = WebSocket::from_parts(client_io, driver, Config::default());
+    /// #     Ok((client, server.await??))
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (client, mut server) = pair().await?;
+    /// tokio::spawn(async move { while server.next().await.is_some() {} });
+    ///
+    /// let (mut read, mut write) = client.split();
+    /// let reader = tokio::spawn(async move {
+    ///     while let Some(Ok(message)) = read.next().await {
+    ///         println!("{message:?}");
+    ///     }
+    ///     read.close_event()
+    /// });
+    /// write.ping(b"rtt").await?.await?;
+    /// write.close(1000, "done").await?;
+    /// let closed = reader.await?.expect("closed");
+    /// assert_eq!((closed.code, closed.clean), (1000, true));
+    /// # Ok(()) }
+    /// ```
     pub fn split(self) -> (crate::split::ReadHalf<S>, crate::split::WriteHalf<S>) {
         crate::split::split(self)
     }
 }
 
 impl<S> WebSocket<S> {
+    /// The subprotocol the handshake agreed on (`Sec-WebSocket-Protocol`),
+    /// or `None` when no subprotocol was offered or none was in common.
     pub fn protocol(&self) -> Option<&str> {
         self.driver.protocol()
     }
 
+    /// The protocol version spoken, `Some` once the handshake is done:
+    /// [`Version::Hybi13`] (RFC 6455) unless a client asked for draft 8
+    /// ([`Version::Hybi8`]) or a server that allows the drafts met a hixie
+    /// client. The hixie drafts carry text only: binary messages, pings
+    /// and pongs fail there with [`Error::WebSocket`].
     pub fn version(&self) -> Option<Version> {
         self.driver.version()
     }
 
+    /// The connection's URL. On a client, the one connected to (the last
+    /// redirect's, `ws:`/`wss:` even if given as `http:`/`https:`,
+    /// `ws://localhost/...` for `ws+unix:`), userinfo included: mind the
+    /// password before logging it. On a server, the URL the request
+    /// addressed, built from its `Host` and target.
     pub fn url(&self) -> Option<&str> {
         self.driver.url().map(|u| u.as_str())
     }
 
+    /// Where the connection is: `Open` until a close starts, `Closing`
+    /// while a close handshake waits for its answer, then `Closed` (sends
+    /// fail with [`Error::Closed`] from `Closing` on). `Connecting` only
+    /// for a client given to [`from_parts`](Self::from_parts) before its
+    /// handshake finished.
     pub fn ready_state(&self) -> ReadyState {
         self.driver.ready_state()
     }
 
     /// Bytes accepted for sending but not yet written to the stream.
+    ///
+    /// What [`Config::max_buffered`] is compared with; a slow peer makes
+    /// it grow, up to about that much for callers that wait on `send`.
     pub fn buffered_amount(&self) -> usize {
         self.driver.buffered_amount()
     }
 
     /// How the connection closed, once it has.
+    ///
+    /// Set when the stream has ended (or [`close`](Self::close)
+    /// returned): the code and reason the peer sent, `clean: true` for a
+    /// finished close handshake; 1006 and `clean: false` when the
+    /// transport ended, the idle timeout or the close timeout passed.
+    /// After a stream error (the `Err` item) it may stay `None`.
     pub fn close_event(&self) -> Option<&CloseEvent> {
         self.close_event.as_ref()
     }
 
     /// The driver underneath, for what this layer does not wrap.
+    ///
+    /// Read-only: the request a server answered
+    /// ([`Driver::request`]), the response headers a client got
+    /// ([`Driver::headers`], `Sec-WebSocket-Extensions` among them).
     pub fn driver(&self) -> &Driver {
         &self.driver
     }
@@ -196,6 +468,9 @@ impl<S> WebSocket<S> {
         Ok(Pong(rx))
     }
 
+    /// The stream underneath, to ask it things: the peer's address, the
+    /// TLS session. There is no `get_mut`: reading or writing the stream
+    /// directly would cut into the frames.
     pub fn get_ref(&self) -> &S {
         &self.stream
     }
@@ -363,6 +638,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     }
 }
 
+/// The messages the peer sends, until the connection closes.
+///
+/// Polling is also what writes pongs and close echoes, sends keepalive
+/// pings and runs the idle and close timeouts, so keep polling.
+///
+/// Cancellation-safe: all state (a partly read frame, events not yet
+/// returned, the timers) lives in the `WebSocket`, so dropping a `next()`
+/// future loses nothing. Use it in `select!` and under `timeout` freely.
+///
+/// An `Err` item is the end of the connection (an I/O error, or a protocol
+/// error from the peer, closed with the code the driver chose); `None`
+/// follows it, and is returned from then on.
 impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocket<S> {
     type Item = Result<Message, Error>;
 
@@ -371,6 +658,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocket<S> {
     }
 }
 
+/// Sending messages, for `SinkExt::send`, `feed`, `send_all` and
+/// `forward`.
+///
+/// `poll_ready` waits under [`Config::max_buffered`] and fails with
+/// [`Error::Closed`] once a close has started; `start_send` queues;
+/// `poll_flush` writes everything queued and flushes the stream;
+/// `poll_close` starts the close handshake with 1000 and flushes the close
+/// frame, without waiting for the peer's answer (keep reading for that, or
+/// use [`WebSocket::close`]).
 impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocket<S> {
     type Error = Error;
 
@@ -399,6 +695,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocket<S> {
 
 /// Resolves when the pong answering a [`WebSocket::ping`] arrives; fails
 /// if the connection closes first.
+///
+/// It resolves only while something reads the connection (the pong is
+/// found by the reader). It fails with [`Error::Closed`] when the close
+/// handshake ends first, or when the `WebSocket` is dropped; after a read
+/// or write error it stays pending until the `WebSocket` is dropped. It
+/// has no timeout of its own: wrap it in `tokio::time::timeout` to time a
+/// peer out. Dropping it is fine; the pong is then ignored.
 #[derive(Debug)]
 pub struct Pong(oneshot::Receiver<()>);
 
