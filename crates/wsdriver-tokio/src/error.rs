@@ -80,9 +80,17 @@ pub enum Error {
 }
 
 impl Error {
+    /// The URL is shown without its password: errors end up in logs.
     pub(crate) fn network(url: &str, source: io::Error) -> Self {
+        let shown = match url::Url::parse(url) {
+            Ok(mut parsed) if parsed.password().is_some() => {
+                let _ = parsed.set_password(None);
+                parsed.to_string()
+            }
+            _ => url.to_owned(),
+        };
         Error::Io {
-            url: Some(url.to_owned()),
+            url: Some(shown),
             source,
         }
     }

@@ -55,9 +55,8 @@ pub struct Config {
     ///
     /// Pongs to these pings are not waited for: to drop a peer that
     /// stopped answering, also set [`idle_timeout`](Self::idle_timeout)
-    /// to more than the interval plus a round trip. Must not be zero: a
-    /// zero interval keeps the reader sending pings without ever
-    /// yielding.
+    /// to more than the interval plus a round trip. A zero interval is
+    /// taken as `None`.
     pub ping_interval: Option<Duration>,
     /// Close with 1006 if nothing arrives for this long (an unanswered
     /// keepalive ping included).
@@ -71,10 +70,10 @@ pub struct Config {
     /// written (backpressure).
     ///
     /// [`WebSocket::send`] and `Sink::poll_ready` wait while
-    /// [`buffered_amount`](WebSocket::buffered_amount) is at least this
+    /// [`buffered_amount`](WebSocket::buffered_amount) is more than this
     /// many bytes (64 KiB by default). It is checked before a message is
-    /// queued, so the queue can pass it by one message. Must be at least 1:
-    /// with 0, a send never stops waiting and never yields.
+    /// queued, so the queue can pass it by one message; 0 makes every send
+    /// wait until the previous ones are written.
     pub max_buffered: usize,
 }
 
@@ -241,7 +240,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         let now = Instant::now();
         WebSocket {
             stream,
-            next_ping: config.ping_interval.map(|every| now + every),
+            next_ping: config
+                .ping_interval
+                .filter(|every| !every.is_zero())
+                .map(|every| now + every),
             idle_deadline: config.idle_timeout.map(|after| now + after),
             driver,
             config,
@@ -414,7 +416,7 @@ impl<S> WebSocket<S> {
     /// The connection's URL. On a client, the one connected to (the last
     /// redirect's, `ws:`/`wss:` even if given as `http:`/`https:`,
     /// `ws://localhost/...` for `ws+unix:`), userinfo included: mind the
-    /// password before logging it. On a server, the URL the request
+    /// password before logging it (network errors leave it out). On a server, the URL the request
     /// addressed, built from its `Host` and target.
     pub fn url(&self) -> Option<&str> {
         self.driver.url().map(|u| u.as_str())
@@ -442,8 +444,9 @@ impl<S> WebSocket<S> {
     /// Set when the stream has ended (or [`close`](Self::close)
     /// returned): the code and reason the peer sent, `clean: true` for a
     /// finished close handshake; 1006 and `clean: false` when the
-    /// transport ended, the idle timeout or the close timeout passed.
-    /// After a stream error (the `Err` item) it may stay `None`.
+    /// transport ended or failed, the idle timeout or the close timeout
+    /// passed. After a peer's protocol error (the `Err` item), the code our
+    /// close frame carried.
     pub fn close_event(&self) -> Option<&CloseEvent> {
         self.close_event.as_ref()
     }
@@ -508,7 +511,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         if self.driver.ready_state() >= ReadyState::Closing {
             return Poll::Ready(Err(Error::Closed));
         }
-        while self.driver.buffered_amount() >= self.config.max_buffered {
+        while self.driver.buffered_amount() > self.config.max_buffered {
             ready!(self.poll_write_output(cx))?;
         }
         Poll::Ready(Ok(()))
@@ -543,8 +546,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             // slow writer must not stop the reader, except at the end.
             let written = self.poll_write_output(cx);
             if let Poll::Ready(Err(error)) = written {
-                self.driver.transport_closed();
-                self.finished = true;
+                self.lost();
                 return Poll::Ready(Some(Err(error)));
             }
             if let Some(error) = self.error.take() {
@@ -576,9 +578,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                         self.config.idle_timeout.map(|after| Instant::now() + after);
                 }
                 Poll::Ready(Err(error)) => {
-                    self.driver.transport_closed();
-                    let _ = self.driver.poll_event();
-                    self.finished = true;
+                    self.lost();
                     return Poll::Ready(Some(Err(error.into())));
                 }
                 Poll::Pending => return Poll::Pending,
@@ -586,9 +586,27 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         }
     }
 
+    /// The transport failed: the connection ends with the driver's 1006,
+    /// and pings still waiting for pongs fail.
+    fn lost(&mut self) {
+        self.driver.transport_closed();
+        while let Some(event) = self.driver.poll_event() {
+            if let Event::Close(close) = event {
+                self.close_event = Some(close);
+            }
+        }
+        self.pongs.clear();
+        self.finished = true;
+    }
+
     /// Runs due timers; returns whether one fired (the driver may have
     /// something new to say). Arms the sleep for the next one otherwise.
     fn poll_timers(&mut self, cx: &mut Context<'_>) -> bool {
+        // Most connections run no timer: skip the clock.
+        if !self.driver.has_timer() && self.next_ping.is_none() && self.idle_deadline.is_none() {
+            self.timer = None;
+            return false;
+        }
         let now = Instant::now();
         let close_deadline = self
             .driver
@@ -610,7 +628,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             if self.driver.ready_state() == ReadyState::Open {
                 let _ = self.driver.ping(b"");
             }
-            self.next_ping = self.config.ping_interval.map(|every| at.max(now) + every);
+            self.next_ping = self
+                .config
+                .ping_interval
+                .filter(|every| !every.is_zero())
+                .map(|every| at.max(now) + every);
             fired = true;
         }
         if fired {
@@ -698,8 +720,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocket<S> {
 ///
 /// It resolves only while something reads the connection (the pong is
 /// found by the reader). It fails with [`Error::Closed`] when the close
-/// handshake ends first, or when the `WebSocket` is dropped; after a read
-/// or write error it stays pending until the `WebSocket` is dropped. It
+/// handshake ends first, when the transport fails, or when the
+/// `WebSocket` is dropped. It
 /// has no timeout of its own: wrap it in `tokio::time::timeout` to time a
 /// peer out. Dropping it is fine; the pong is then ignored.
 #[derive(Debug)]

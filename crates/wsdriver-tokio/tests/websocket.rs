@@ -2,8 +2,12 @@
 //! close handshake and its timeout, terminate, backpressure, split halves.
 
 use futures_util::{SinkExt, StreamExt};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream, ReadBuf};
 use tokio::time::timeout;
 use wsdriver::{Driver, Event, Options};
 use wsdriver_tokio::{accept, Config, Error, Message, ReadyState, ServerOptions, WebSocket};
@@ -279,4 +283,136 @@ async fn a_protocol_error_from_the_peer_is_reported_then_the_stream_ends() {
             .any(|e| matches!(e, Event::Close(c) if c.code == 1002)),
         "{events:?}"
     );
+}
+
+#[tokio::test]
+async fn zero_limits_do_not_spin() {
+    let zero = Config {
+        ping_interval: Some(Duration::ZERO),
+        max_buffered: 0,
+        ..Config::default()
+    };
+    let (mut client, mut server) =
+        pair_with(1 << 16, zero, Config::default(), Options::default()).await;
+    let echo = tokio::spawn(async move {
+        while let Some(Ok(message)) = server.next().await {
+            server.send(message).await.unwrap();
+        }
+    });
+    timeout(LIMIT, client.send("one"))
+        .await
+        .expect("a zero max_buffered send finishes")
+        .unwrap();
+    let reply = timeout(LIMIT, client.next())
+        .await
+        .expect("a zero ping interval does not spin");
+    assert_eq!(reply.unwrap().unwrap(), Message::from("one"));
+    timeout(LIMIT, client.close(1000, ""))
+        .await
+        .unwrap()
+        .unwrap();
+    timeout(LIMIT, echo).await.unwrap().unwrap();
+}
+
+/// A stream that fails every read and write once told to.
+struct Failing {
+    inner: DuplexStream,
+    fail: Arc<AtomicBool>,
+}
+
+impl Failing {
+    fn check(&self) -> Option<std::io::Error> {
+        self.fail
+            .load(Ordering::SeqCst)
+            .then(|| std::io::ErrorKind::ConnectionReset.into())
+    }
+}
+
+impl AsyncRead for Failing {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        match self.check() {
+            Some(error) => Poll::Ready(Err(error)),
+            None => Pin::new(&mut self.inner).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Failing {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match self.check() {
+            Some(error) => Poll::Ready(Err(error)),
+            None => Pin::new(&mut self.inner).poll_write(cx, buf),
+        }
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[tokio::test]
+async fn an_io_error_ends_with_1006_and_fails_waiting_pongs() {
+    let (a, b) = tokio::io::duplex(1 << 16);
+    let server = tokio::spawn(accept(b, ServerOptions::default()));
+    let mut driver = Driver::client("ws://localhost/", Options::default()).unwrap();
+    driver.start();
+    let mut a = a;
+    a.write_all(&driver.take_output()).await.unwrap();
+    while driver.ready_state() != ReadyState::Open {
+        driver.input_buffer().reserve(1024);
+        a.read_buf(driver.input_buffer()).await.unwrap();
+        while driver.poll_event().is_some() {}
+    }
+    let _server = timeout(LIMIT, server).await.unwrap().unwrap().unwrap();
+    let fail = Arc::new(AtomicBool::new(false));
+    let mut client = WebSocket::from_parts(
+        Failing {
+            inner: a,
+            fail: fail.clone(),
+        },
+        driver,
+        Config::default(),
+    );
+    let pong = client.ping(b"anyone?").await.unwrap();
+    fail.store(true, Ordering::SeqCst);
+    assert!(matches!(
+        timeout(LIMIT, client.next()).await.unwrap(),
+        Some(Err(Error::Io { .. }))
+    ));
+    assert!(timeout(LIMIT, client.next()).await.unwrap().is_none());
+    assert_eq!(
+        client.close_event().map(|c| (c.code, c.clean)),
+        Some((1006, false))
+    );
+    assert!(matches!(
+        timeout(LIMIT, pong).await.expect("the pong future ends"),
+        Err(Error::Closed)
+    ));
+}
+
+#[tokio::test]
+async fn network_errors_do_not_show_passwords() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let url = format!("ws://user:secret@127.0.0.1:{port}/");
+    let error = wsdriver_tokio::connect(&url, wsdriver_tokio::ClientOptions::default())
+        .await
+        .unwrap_err();
+    let shown = error.to_string();
+    assert!(
+        shown.starts_with("Network error: ws://user@127.0.0.1:"),
+        "{shown}"
+    );
+    assert!(!shown.contains("secret"), "{shown}");
 }
