@@ -470,6 +470,9 @@ fn has_timer_is_true_only_while_a_close_waits_for_its_answer() {
     assert!(!server.has_timer());
     server.close(1000, "").unwrap();
     assert!(server.has_timer());
-    feed(&mut server, &Frame::new(CLOSE, vec![0x03, 0xe8]).masked(MASK).encode());
+    feed(
+        &mut server,
+        &Frame::new(CLOSE, vec![0x03, 0xe8]).masked(MASK).encode(),
+    );
     assert!(!server.has_timer());
 }
