@@ -467,6 +467,14 @@ impl<S> WebSocket<S> {
     pub(crate) fn register_ping(&mut self, payload: &[u8]) -> Result<Pong, Error> {
         let id = self.driver.ping(payload)?;
         let (tx, rx) = oneshot::channel();
+        // Waiters whose Pong was dropped, or whose ping the driver forgot
+        // (it keeps the newest MAX_PENDING_PINGS), need no slot.
+        if self.pongs.len() >= wsdriver::MAX_PENDING_PINGS {
+            self.pongs.retain(|(_, waiter)| !waiter.is_closed());
+            if self.pongs.len() >= wsdriver::MAX_PENDING_PINGS {
+                self.pongs.remove(0);
+            }
+        }
         self.pongs.push((id, tx));
         Ok(Pong(rx))
     }

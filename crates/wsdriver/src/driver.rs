@@ -617,6 +617,11 @@ impl Driver {
         self.send_frame(Opcode::Ping, Payload::Borrowed(payload))?;
         let id = PingId(self.next_ping);
         self.next_ping += 1;
+        // A peer may answer only the latest ping (RFC 6455 §5.5.3): keep a
+        // bounded window of the newest, or keepalive pings would pile up.
+        if self.pings.len() == MAX_PENDING_PINGS {
+            self.pings.pop_front();
+        }
         self.pings.push_back((id, Bytes::copy_from_slice(payload)));
         Ok(id)
     }
@@ -1071,6 +1076,10 @@ impl Driver {
 fn same_bytes(a: &Bytes, b: &Bytes) -> bool {
     a.as_ptr() == b.as_ptr() && a.len() == b.len()
 }
+
+/// How many unanswered pings are remembered; older ones are forgotten and
+/// their pongs reported without an id.
+pub const MAX_PENDING_PINGS: usize = 64;
 
 fn check_control_len(len: usize) -> Result<(), Error> {
     if len > 125 {

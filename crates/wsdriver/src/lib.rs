@@ -30,7 +30,7 @@ mod options;
 mod output;
 pub mod proxy;
 
-pub use driver::{Driver, ReadyState, Role, Version};
+pub use driver::{Driver, ReadyState, Role, Version, MAX_PENDING_PINGS};
 pub use error::Error;
 pub use event::{CloseEvent, Event, Message, PingId, Text};
 pub use extensions::{Extension, ExtensionError, ExtensionMessage, MessageKind, Params};

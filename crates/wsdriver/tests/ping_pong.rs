@@ -209,3 +209,37 @@ fn ping_between_two_drivers_round_trips() {
         [pong_event(b"rtt", Some(id))]
     );
 }
+
+#[test]
+fn only_the_newest_pings_are_remembered() {
+    let mut server = open_server(Options::default());
+    let first = server.ping(b"first").unwrap();
+    for i in 0..wsdriver::MAX_PENDING_PINGS {
+        server.ping(format!("{i}").as_bytes()).unwrap();
+    }
+    let newest = server.ping(b"newest").unwrap();
+    server.take_output();
+    let events = feed(
+        &mut server,
+        &Frame::new(PONG, "first").masked(MASK).encode(),
+    );
+    assert_eq!(
+        events,
+        [Event::Pong {
+            payload: bytes::Bytes::from_static(b"first"),
+            ping: None
+        }]
+    );
+    let events = feed(
+        &mut server,
+        &Frame::new(PONG, "newest").masked(MASK).encode(),
+    );
+    assert_eq!(
+        events,
+        [Event::Pong {
+            payload: bytes::Bytes::from_static(b"newest"),
+            ping: Some(newest)
+        }]
+    );
+    assert_ne!(first, newest);
+}
