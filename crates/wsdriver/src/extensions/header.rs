@@ -24,6 +24,8 @@ impl std::fmt::Display for InvalidHeader {
     }
 }
 
+impl std::error::Error for InvalidHeader {}
+
 /// Parses a header value into its extensions, in order. A name offered
 /// twice gives two entries (a client's alternative offers). Join repeated
 /// headers with `, ` first; an empty value is an error.
