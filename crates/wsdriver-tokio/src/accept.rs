@@ -144,6 +144,21 @@ where
 /// # Ok(()) }
 /// ```
 pub async fn accept_with<S, F>(
+    stream: S,
+    options: ServerOptions,
+    verify: F,
+) -> Result<WebSocket<S>, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    F: FnOnce(&Request) -> Result<(), Rejection>,
+{
+    // Boxed: the handshake's state (a whole driver, the request) would
+    // otherwise stay reserved in the caller's task for the connection's
+    // life, since a future is as large as its largest state.
+    Box::pin(handshake(stream, options, verify)).await
+}
+
+async fn handshake<S, F>(
     mut stream: S,
     options: ServerOptions,
     verify: F,

@@ -209,11 +209,15 @@ pub async fn connect(
     url: &str,
     options: ClientOptions,
 ) -> Result<WebSocket<MaybeTlsStream>, Error> {
-    match options.handshake_timeout {
-        Some(limit) => tokio::time::timeout(limit, connect_inner(url, options))
+    // Boxed so the caller's task does not keep room for the handshake's
+    // state (TLS, proxy, driver) for the connection's life.
+    let limit = options.handshake_timeout;
+    let handshake = Box::pin(connect_inner(url, options));
+    match limit {
+        Some(limit) => tokio::time::timeout(limit, handshake)
             .await
             .map_err(|_| Error::Timeout("the WebSocket handshake"))?,
-        None => connect_inner(url, options).await,
+        None => handshake.await,
     }
 }
 

@@ -131,12 +131,12 @@
 //!
 //! # Memory
 //!
-//! An idle server connection costs 7,190 bytes of heap, tokio task
+//! An idle server connection costs 3,566 bytes of heap, tokio task
 //! included, on the `accept` path with the default options (measured by
 //! `cargo run --release -p wsdriver-tokio --example idle_memory`, which
 //! opens 1,000 connections and counts allocations; the kernel's socket
-//! buffers are not counted). About 4 KiB of it is the read buffer, which
-//! stays that size while messages are small; a large frame sizes its own
+//! buffers are not counted). 1 KiB of it is the read buffer, which stays
+//! that size while messages are small; a large frame sizes its own
 //! reads. permessage-deflate, off in that measurement, adds its
 //! compression state. Whatever waits to be written counts too, up to about
 //! [`Config::max_buffered`] for senders that wait on `send`.

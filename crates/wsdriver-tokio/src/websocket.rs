@@ -19,7 +19,7 @@ use wsdriver::{close, CloseEvent, Driver, Event, Message, PingId, ReadyState, Ve
 /// Bytes asked of the stream per read when no frame says how many it
 /// needs: small, so idle connections stay small; large frames size their
 /// own reads from the frame header.
-const READ_SIZE: usize = 4096;
+const READ_SIZE: usize = 1024;
 
 /// Settings of the async layer: keepalive, idle timeout, backpressure.
 /// The protocol's settings (`max_length`, subprotocols, close timeout)
@@ -236,7 +236,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// assert_eq!(server.next().await.transpose()?, Some(Message::from("hello")));
     /// # Ok(()) }
     /// ```
-    pub fn from_parts(stream: S, driver: Driver, config: Config) -> Self {
+    pub fn from_parts(stream: S, mut driver: Driver, config: Config) -> Self {
+        // The handshake's read buffer is sized for a request head; an idle
+        // connection should not keep it (reads reserve what they need).
+        if driver.input_buffer().is_empty() {
+            *driver.input_buffer() = bytes::BytesMut::new();
+        }
         let now = Instant::now();
         WebSocket {
             stream,
@@ -571,7 +576,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                 continue;
             }
             let buffer = self.driver.input_buffer();
-            if buffer.capacity() - buffer.len() < 1024 {
+            if buffer.capacity() - buffer.len() < READ_SIZE / 2 {
                 let wanted = self.driver.read_hint().clamp(READ_SIZE, 1 << 24);
                 self.driver.input_buffer().reserve(wanted);
             }
