@@ -19,7 +19,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 use url::Url;
-use wsdriver::{Driver, Event, Options, Version};
+use wsdriver::{Driver, Event, Options};
 use wsdriver_deflate::{DeflateConfig, PerMessageDeflate};
 
 /// ws's default `maxRedirects`: how many redirects
@@ -296,11 +296,7 @@ async fn attempt(
         }
     }
     if let Some(origin) = &options.origin {
-        let name = match driver.version() {
-            Some(Version::Hybi8) => "Sec-WebSocket-Origin",
-            _ => "Origin",
-        };
-        driver.set_header(name, origin)?;
+        driver.set_origin(origin)?;
     }
     let mut offers = options.deflate.iter().cloned();
     if let Some(first) = offers.next() {

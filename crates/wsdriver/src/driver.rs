@@ -331,6 +331,17 @@ impl Driver {
         self.custom_headers.append(name, value)
     }
 
+    /// Sets the client's origin: `Origin` on RFC 6455, `Sec-WebSocket-Origin`
+    /// on draft 8, which named it so (as ws does for `protocolVersion: 8`).
+    /// Only before [`start`](Self::start).
+    pub fn set_origin(&mut self, origin: &str) -> Result<(), Error> {
+        let name = match self.version {
+            Some(Version::Hybi8) => "Sec-WebSocket-Origin",
+            _ => "Origin",
+        };
+        self.set_header(name, origin)
+    }
+
     /// Registers an extension to offer (client) or accept (server); only
     /// before [`start`](Self::start). Extensions transform outgoing
     /// messages in the order they were added, incoming in reverse.

@@ -578,3 +578,21 @@ fn protocol_version_8_is_sent_and_reported() {
     );
     assert!(Driver::client("ws://example.com/", Options::default().protocol_version(7)).is_err());
 }
+
+#[test]
+fn origin_is_named_after_the_protocol_version() {
+    for (version, line) in [
+        (13, "\r\nOrigin: https://example.com\r\n"),
+        (8, "\r\nSec-WebSocket-Origin: https://example.com\r\n"),
+    ] {
+        let mut client = Driver::client(
+            "ws://example.com/",
+            Options::default().protocol_version(version),
+        )
+        .unwrap();
+        client.set_origin("https://example.com").unwrap();
+        client.start();
+        let request = String::from_utf8(client.take_output()).unwrap();
+        assert!(request.contains(line), "{request}");
+    }
+}
