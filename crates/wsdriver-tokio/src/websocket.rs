@@ -183,6 +183,9 @@ pub struct WebSocket<S> {
     /// Set once split: writes wake both halves, since either may be the one
     /// waiting for the stream to take more bytes.
     pub(crate) write_waker: Option<std::task::Waker>,
+    /// Bytes were written since the stream was last flushed (TLS streams
+    /// hold them until then).
+    unflushed: bool,
 }
 
 impl<S> std::fmt::Debug for WebSocket<S> {
@@ -258,6 +261,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             finished: false,
             timer: None,
             write_waker: None,
+            unflushed: false,
         }
     }
 
@@ -495,6 +499,10 @@ impl<S> WebSocket<S> {
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// Writes what the driver has queued, vectored, then flushes.
     pub(crate) fn poll_write_output(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        // The common case on every read: nothing to write or flush.
+        if !self.unflushed && !self.driver.has_output() {
+            return Poll::Ready(Ok(()));
+        }
         match self.write_waker.clone() {
             Some(waker) => self.write_output(&mut Context::from_waker(&waker)),
             None => self.write_output(cx),
@@ -515,8 +523,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                 return Poll::Ready(Err(io::Error::from(io::ErrorKind::WriteZero).into()));
             }
             self.driver.advance_output(written);
+            self.unflushed = true;
         }
-        ready!(Pin::new(&mut self.stream).poll_flush(cx))?;
+        if self.unflushed {
+            ready!(Pin::new(&mut self.stream).poll_flush(cx))?;
+            self.unflushed = false;
+        }
         Poll::Ready(Ok(()))
     }
 
