@@ -318,6 +318,111 @@ fn rfc6455_4_4_unsupported_version_is_refused_426_naming_13_and_8() {
 }
 
 #[test]
+fn rfc6455_4_2_1_http_1_0_is_refused_400() {
+    let message = "Bad Request: a WebSocket handshake needs HTTP/1.1 or later";
+    assert_refused(
+        &head("GET /chat HTTP/1.0", &upgrade_headers()),
+        400,
+        message,
+        &refusal("400 Bad Request", &[], message),
+    );
+}
+
+#[test]
+fn rfc6455_4_2_1_missing_or_repeated_host_is_refused_400() {
+    let message = "Missing handshake request header: Host";
+    assert_refused(
+        &request_without(&["Host"], &[]),
+        400,
+        message,
+        &refusal("400 Bad Request", &[], message),
+    );
+    let message = "Bad Request: more than one Host header";
+    assert_refused(
+        &request(&[("Host", "evil.example.com")]),
+        400,
+        message,
+        &refusal("400 Bad Request", &[], message),
+    );
+}
+
+#[test]
+fn rfc6455_4_2_1_repeated_key_is_refused_400_even_when_both_are_valid() {
+    let message = "Invalid Sec-WebSocket-Key header: it must appear once";
+    for second in [KEY, "AQIDBAUGBwgJCgsMDQ4PEA=="] {
+        assert_refused(
+            &request(&[("Sec-WebSocket-Key", second)]),
+            400,
+            message,
+            &refusal("400 Bad Request", &[], message),
+        );
+    }
+}
+
+#[test]
+fn rfc6455_4_4_repeated_version_is_refused_426_not_first_one_wins() {
+    let message = "Unsupported WebSocket version: use 13 or 8";
+    let expected = refusal(
+        "426 Upgrade Required",
+        &[("Sec-WebSocket-Version", "13, 8")],
+        message,
+    );
+    for second in ["8", "13"] {
+        assert_refused(
+            &request(&[("Sec-WebSocket-Version", second)]),
+            426,
+            message,
+            &expected,
+        );
+    }
+}
+
+#[test]
+fn http_driver_applies_the_same_checks_to_parsed_requests() {
+    let cases: [(http_types::Request<()>, u16, &str); 4] = [
+        (
+            {
+                let mut request = parsed_request(&upgrade_headers());
+                *request.version_mut() = http_types::Version::HTTP_10;
+                request
+            },
+            400,
+            "Bad Request: a WebSocket handshake needs HTTP/1.1 or later",
+        ),
+        (
+            parsed_request(
+                &upgrade_headers()
+                    .into_iter()
+                    .filter(|(name, _)| *name != "Host")
+                    .collect::<Vec<_>>(),
+            ),
+            400,
+            "Missing handshake request header: Host",
+        ),
+        (
+            parsed_request(&[upgrade_headers(), vec![("Sec-WebSocket-Key", KEY)]].concat()),
+            400,
+            "Invalid Sec-WebSocket-Key header: it must appear once",
+        ),
+        (
+            parsed_request(&[upgrade_headers(), vec![("Sec-WebSocket-Version", "8")]].concat()),
+            426,
+            "Unsupported WebSocket version: use 13 or 8",
+        ),
+    ];
+    for (request, status, message) in cases {
+        let mut server = Driver::http(&request, Options::default()).unwrap();
+        assert!(!server.start(), "{message}");
+        assert_eq!(drain(&mut server), refusal_events(status, message));
+        let output = String::from_utf8(server.take_output()).unwrap();
+        assert!(
+            output.starts_with(&format!("HTTP/1.1 {status} ")),
+            "{output}"
+        );
+    }
+}
+
+#[test]
 fn rfc6455_4_2_1_missing_key_is_refused_400() {
     let message = "Missing handshake request header: Sec-WebSocket-Key";
     assert_refused(

@@ -88,6 +88,19 @@ pub(crate) fn accept(
     if !has_token(headers, "connection", "upgrade") || !header_is(headers, "upgrade", "websocket") {
         return Err(Refusal::new(400, "Not a WebSocket request"));
     }
+    // RFC 6455 §4.2.1: HTTP/1.1 or later, with one Host. The drafts asked
+    // the same.
+    if request.version() < http::Version::HTTP_11 {
+        return Err(Refusal::new(
+            400,
+            "Bad Request: a WebSocket handshake needs HTTP/1.1 or later",
+        ));
+    }
+    match headers.get_all("host").iter().count() {
+        1 => {}
+        0 => return Err(Refusal::new(400, "Missing handshake request header: Host")),
+        _ => return Err(Refusal::new(400, "Bad Request: more than one Host header")),
+    }
     if let Some(draft) = draft_of(request) {
         if !settings.allow_drafts {
             return Err(Refusal::new(400, "Unsupported WebSocket version"));
@@ -115,15 +128,17 @@ pub(crate) fn accept(
             challenge,
         });
     }
-    let Some(version) = headers.get("sec-websocket-version") else {
+    let Some(version) = single(headers, "sec-websocket-version") else {
         return Err(Refusal::new(
             400,
             "Missing handshake request header: Sec-WebSocket-Version",
         ));
     };
-    let version = match version.as_bytes().trim_ascii() {
-        b"13" => Version::Hybi13,
-        b"8" => Version::Hybi8,
+    // A repeated version (`13` then `8`) names no one version: refused as
+    // any unknown version is, rather than letting the first one win.
+    let version = match version.map(|v| v.as_bytes().trim_ascii()) {
+        Some(b"13") => Version::Hybi13,
+        Some(b"8") => Version::Hybi8,
         _ => {
             return Err(Refusal::new(
                 426,
@@ -131,10 +146,16 @@ pub(crate) fn accept(
             ))
         }
     };
-    let Some(key) = headers.get("sec-websocket-key") else {
+    let Some(key) = single(headers, "sec-websocket-key") else {
         return Err(Refusal::new(
             400,
             "Missing handshake request header: Sec-WebSocket-Key",
+        ));
+    };
+    let Some(key) = key else {
+        return Err(Refusal::new(
+            400,
+            "Invalid Sec-WebSocket-Key header: it must appear once",
         ));
     };
     let key = key.as_bytes().trim_ascii();
@@ -169,6 +190,14 @@ pub(crate) fn accept(
         protocol,
         challenge: None,
     })
+}
+
+/// A header that may appear only once: `None` when absent, `Some(None)`
+/// when repeated.
+fn single<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<Option<&'a http::HeaderValue>> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next()?;
+    Some(values.next().is_none().then_some(first))
 }
 
 /// The first subprotocol in the client's list that the server supports.

@@ -44,11 +44,16 @@ pub(crate) fn parse_request(buf: &[u8], max: usize) -> Result<Option<(Request, u
         .unwrap_or("")
         .parse()
         .map_err(|_| HeadError::Malformed("Invalid request target".into()))?;
+    let version = match parsed.version {
+        Some(0) => http::Version::HTTP_10,
+        _ => http::Version::HTTP_11,
+    };
     let headers = header_map(parsed.headers)?;
     Ok(Some((
         Request {
             method,
             uri,
+            version,
             headers,
         },
         len,

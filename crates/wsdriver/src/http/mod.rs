@@ -21,6 +21,12 @@ pub trait HttpRequest {
     /// The headers, with repeats: the handshake reads `Upgrade`,
     /// `Connection`, `Host` and the `Sec-WebSocket-*` set.
     fn headers(&self) -> &HeaderMap;
+    /// The HTTP version: RFC 6455 §4.2.1 asks for 1.1 or later, so an
+    /// `HTTP/1.0` request is refused with 400. Parsers that only speak
+    /// HTTP/1.1 may keep the default.
+    fn version(&self) -> http::Version {
+        http::Version::HTTP_11
+    }
 }
 
 impl HttpRequest for http::request::Parts {
@@ -32,6 +38,9 @@ impl HttpRequest for http::request::Parts {
     }
     fn headers(&self) -> &HeaderMap {
         &self.headers
+    }
+    fn version(&self) -> http::Version {
+        self.version
     }
 }
 
@@ -45,6 +54,9 @@ impl<B> HttpRequest for http::Request<B> {
     fn headers(&self) -> &HeaderMap {
         self.headers()
     }
+    fn version(&self) -> http::Version {
+        self.version()
+    }
 }
 
 /// The request head a server driver answers.
@@ -54,6 +66,8 @@ pub struct Request {
     pub method: Method,
     /// The request target as sent, usually origin-form (`/chat?room=1`).
     pub uri: Uri,
+    /// `HTTP/1.1` or `HTTP/1.0` (which the handshake refuses).
+    pub version: http::Version,
     /// Every header, repeats kept, names lowercased.
     pub headers: HeaderMap,
 }
@@ -68,6 +82,9 @@ impl HttpRequest for Request {
     fn headers(&self) -> &HeaderMap {
         &self.headers
     }
+    fn version(&self) -> http::Version {
+        self.version
+    }
 }
 
 impl Request {
@@ -75,6 +92,7 @@ impl Request {
         Request {
             method: request.method().clone(),
             uri: request.uri().clone(),
+            version: request.version(),
             headers: request.headers().clone(),
         }
     }
