@@ -5,6 +5,7 @@ use crate::error::Error;
 use crate::websocket::{Config, WebSocket};
 use std::future::poll_fn;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::time::Instant;
 use wsdriver::{is_websocket, Driver, Event, Options, Request};
 use wsdriver_deflate::{DeflateConfig, PerMessageDeflate};
 
@@ -276,6 +277,21 @@ where
     }
 }
 
+/// After [`before_deadline`] ran out: sends the driver's 408 and returns
+/// the error it reported.
+pub(crate) async fn fail_timed_out<S>(stream: &mut S, driver: &mut Driver) -> Error
+where
+    S: AsyncWrite + Unpin,
+{
+    let error = std::iter::from_fn(|| driver.poll_event())
+        .find_map(|event| match event {
+            Event::Error(error) => Some(error),
+            _ => None,
+        })
+        .unwrap_or(wsdriver::Error::HandshakeTimeout);
+    fail(stream, driver, error).await
+}
+
 /// Sends what the driver wrote about `error` (its refusal), ends the
 /// stream, and returns the error.
 async fn fail<S>(stream: &mut S, driver: &mut Driver, error: wsdriver::Error) -> Error
@@ -299,12 +315,51 @@ where
         write_all(stream, driver).await?;
         return Err(Error::Closed);
     }
+    let deadline = handshake_deadline(driver);
     driver.input_buffer().reserve(4096);
-    let read = tokio_util::io::read_buf(stream, driver.input_buffer()).await?;
+    let read = tokio_util::io::read_buf(stream, driver.input_buffer());
+    let read = match deadline {
+        Some(at) => match tokio::time::timeout_at(at, read).await {
+            Ok(read) => read?,
+            // The driver answers (408 if it has part of the request) and
+            // reports the error, which the caller's loop picks up.
+            Err(_elapsed) => {
+                driver.handle_timeout(Instant::now().into_std());
+                return Ok(());
+            }
+        },
+        None => read.await?,
+    };
     if read == 0 {
         return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof).into());
     }
     Ok(())
+}
+
+/// When the driver's handshake timer runs out, on tokio's clock.
+pub(crate) fn handshake_deadline(driver: &mut Driver) -> Option<Instant> {
+    driver
+        .next_deadline(Instant::now().into_std())
+        .map(Instant::from_std)
+}
+
+/// Runs `future` (an application's check of the request) until the
+/// driver's handshake deadline; past it the driver times the handshake out
+/// (408) and `None` comes back.
+pub(crate) async fn before_deadline<F: std::future::Future>(
+    driver: &mut Driver,
+    future: F,
+) -> Option<F::Output> {
+    let Some(at) = handshake_deadline(driver) else {
+        return Some(future.await);
+    };
+    match tokio::time::timeout_at(at, future).await {
+        Ok(output) => Some(output),
+        Err(_elapsed) => {
+            driver.handle_timeout(Instant::now().into_std());
+            None
+        }
+    }
 }
 
 fn refused(status: u16, message: &str) -> Error {

@@ -102,8 +102,12 @@ pub struct ClientOptions {
     /// How many redirects to follow before failing with
     /// `Maximum redirects exceeded` (ws's `maxRedirects`, 10 by default).
     pub max_redirects: usize,
-    /// Give up if connecting takes longer: proxy, TLS, handshake and any
-    /// redirects together (ws's `handshakeTimeout`).
+    /// Give up if connecting takes longer: TCP connect, proxy, TLS,
+    /// handshake and any redirects together (ws's `handshakeTimeout`).
+    ///
+    /// 30 s by default ([`wsdriver::DEFAULT_HANDSHAKE_TIMEOUT`]), so that
+    /// a server that takes the connection and never answers cannot hold a
+    /// client for ever; `None` waits as long as it takes.
     pub handshake_timeout: Option<Duration>,
 }
 
@@ -123,7 +127,7 @@ impl Default for ClientOptions {
             use_env_proxy: false,
             follow_redirects: false,
             max_redirects: DEFAULT_MAX_REDIRECTS,
-            handshake_timeout: None,
+            handshake_timeout: Some(wsdriver::DEFAULT_HANDSHAKE_TIMEOUT),
         }
     }
 }
@@ -174,9 +178,8 @@ impl ClientOptions {
 /// when a proxy refuses ([`wsdriver::Error::Proxy`] with its status).
 ///
 /// Dropping the future abandons the attempt and closes whatever it had
-/// opened. Without [`ClientOptions::handshake_timeout`] nothing limits
-/// how long it takes: a server (or proxy) that accepts the connection and
-/// never answers holds it for ever.
+/// opened. [`ClientOptions::handshake_timeout`] (30 s by default) bounds
+/// the whole attempt: past it, [`Error::Timeout`].
 ///
 /// ```no_run
 /// use futures_util::StreamExt;

@@ -31,9 +31,6 @@ const SHUTDOWN_REASON: &str = "Server shutting down";
 /// Handshakes done but not yet taken by [`WebSocketServer::accept`];
 /// further ones wait.
 const QUEUE: usize = 32;
-/// How long a handshake may take by default (Node's `headersTimeout` is
-/// 60 s; a WebSocket handshake is one small request).
-const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 
 type VerifyFuture = Pin<Box<dyn Future<Output = Result<(), (u16, String)>> + Send>>;
 type Verify = Arc<dyn Fn(ClientInfo) -> VerifyFuture + Send + Sync>;
@@ -90,7 +87,6 @@ pub struct ServerBuilder {
     path: Option<String>,
     verify: Option<Verify>,
     tracking: bool,
-    handshake_timeout: Option<Duration>,
 }
 
 impl Default for ServerBuilder {
@@ -100,7 +96,6 @@ impl Default for ServerBuilder {
             path: None,
             verify: None,
             tracking: true,
-            handshake_timeout: Some(DEFAULT_HANDSHAKE_TIMEOUT),
         }
     }
 }
@@ -112,7 +107,6 @@ impl fmt::Debug for ServerBuilder {
             .field("path", &self.path)
             .field("verify_client", &self.verify.is_some())
             .field("client_tracking", &self.tracking)
-            .field("handshake_timeout", &self.handshake_timeout)
             .finish()
     }
 }
@@ -209,10 +203,15 @@ impl ServerBuilder {
     }
 
     /// How long a client may take to send its handshake (and the
-    /// [`verify_client`](Self::verify_client) check to answer) before the
-    /// connection is dropped; 30 s by default, `None` waits for ever.
+    /// [`verify_client`](Self::verify_client) check to answer); 30 s by
+    /// default, `None` waits for ever. The core's
+    /// [`Options::handshake_timeout`], so it is replaced by a later
+    /// [`options`](Self::options).
+    ///
+    /// A client that sent part of its request by then gets `408 Request
+    /// Timeout`; one that sent nothing is dropped.
     pub fn handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.handshake_timeout = timeout;
+        self.options.options = self.options.options.handshake_timeout(timeout);
         self
     }
 
@@ -234,7 +233,6 @@ impl ServerBuilder {
                 options: self.options,
                 path: self.path,
                 verify: self.verify,
-                handshake_timeout: self.handshake_timeout,
             },
             tracking: self.tracking,
             stop: CancellationToken::new(),
@@ -425,7 +423,6 @@ struct Settings {
     options: ServerOptions,
     path: Option<String>,
     verify: Option<Verify>,
-    handshake_timeout: Option<Duration>,
 }
 
 /// One tracked connection: the waker of the task reading it, for the
@@ -507,15 +504,8 @@ async fn connection(
     queue: mpsc::Sender<ServerSocket>,
 ) {
     let _ = stream.set_nodelay(true);
-    let settings = &shared.settings;
-    let handshake = async {
-        match settings.handshake_timeout {
-            Some(limit) => tokio::time::timeout(limit, handshake(stream, peer_addr, settings))
-                .await
-                .map_err(|_| Error::Timeout("the WebSocket handshake"))?,
-            None => handshake(stream, peer_addr, settings).await,
-        }
-    };
+    // The driver times the handshake (and answers 408 when it runs out).
+    let handshake = handshake(stream, peer_addr, &shared.settings);
     // Refusals were answered by the driver; there is no one to tell.
     let Some(Ok(socket)) = shared.stop.run_until_cancelled(handshake).await else {
         return;
@@ -558,8 +548,12 @@ async fn handshake(
             request: request.clone(),
             peer_addr,
         };
-        if let Err((status, body)) = verify(info).await {
-            return Err(accept::refuse(&mut stream, &mut driver, status, &body).await);
+        match accept::before_deadline(&mut driver, verify(info)).await {
+            Some(Ok(())) => {}
+            Some(Err((status, body))) => {
+                return Err(accept::refuse(&mut stream, &mut driver, status, &body).await)
+            }
+            None => return Err(accept::fail_timed_out(&mut stream, &mut driver).await),
         }
     }
     accept::open(stream, driver, options.config.clone()).await

@@ -399,6 +399,7 @@ mod axum_extract {
                 request: Request {
                     method: parts.method.clone(),
                     uri: parts.uri.clone(),
+                    version: parts.version,
                     headers: parts.headers.clone(),
                 },
                 on_upgrade: parts.extensions.remove::<OnUpgrade>(),

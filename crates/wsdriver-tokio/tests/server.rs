@@ -348,18 +348,46 @@ async fn drafts_only_when_allowed() {
 }
 
 #[tokio::test]
-async fn a_silent_client_is_dropped_after_the_handshake_timeout() {
+async fn a_slow_client_is_answered_408_after_the_handshake_timeout() {
     within(async {
         let server = WebSocketServer::builder()
-            .handshake_timeout(Some(Duration::from_millis(100)))
+            .handshake_timeout(Some(Duration::from_millis(300)))
             .bind("127.0.0.1:0")
             .await
             .unwrap();
+        let started = tokio::time::Instant::now();
         let mut stream = TcpStream::connect(server.local_addr()).await.unwrap();
         stream.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
         let mut rest = Vec::new();
         stream.read_to_end(&mut rest).await.unwrap();
-        assert!(rest.is_empty(), "{rest:?}");
+        assert!(started.elapsed() >= Duration::from_millis(300), "too early");
+        let rest = String::from_utf8(rest).unwrap();
+        assert!(
+            rest.starts_with("HTTP/1.1 408 Request Timeout\r\n"),
+            "{rest}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_slow_verify_client_is_answered_408_after_the_handshake_timeout() {
+    within(async {
+        let server = WebSocketServer::builder()
+            .handshake_timeout(Some(Duration::from_millis(300)))
+            .verify_client(|_| std::future::pending())
+            .bind("127.0.0.1:0")
+            .await
+            .unwrap();
+        let started = tokio::time::Instant::now();
+        let error = connect(&url(&server, "/"), ClientOptions::default())
+            .await
+            .unwrap_err();
+        assert!(started.elapsed() >= Duration::from_millis(300), "too early");
+        assert!(
+            matches!(error, Error::Status { status: 408, .. }),
+            "{error:?}"
+        );
     })
     .await;
 }

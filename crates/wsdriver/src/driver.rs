@@ -107,8 +107,9 @@ enum Phase {
     Done,
 }
 
-/// The close-handshake deadline. Arming it needs the time, which the driver
-/// does not know until the caller next asks for the deadline.
+/// The handshake deadline while connecting, the close-handshake deadline
+/// while closing. Arming it needs the time, which the driver does not know
+/// until the caller next asks for the deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Timer {
     Off,
@@ -172,7 +173,8 @@ pub struct Driver {
     queue: Vec<(Opcode, Bytes)>,
     pings: VecDeque<(PingId, Bytes)>,
     next_ping: u64,
-    close_timer: Timer,
+    /// The handshake timer while connecting, the close timer while closing.
+    timer: Timer,
 }
 
 impl fmt::Debug for Driver {
@@ -217,7 +219,7 @@ impl Driver {
             queue: Vec::new(),
             pings: VecDeque::new(),
             next_ping: 0,
-            close_timer: Timer::Off,
+            timer: Timer::Off,
         })
     }
 
@@ -238,7 +240,9 @@ impl Driver {
     /// connection's bytes, wait for [`Event::Connect`], look at
     /// [`request`](Self::request), then [`start`](Self::start).
     pub fn server(options: Options) -> Result<Self, Error> {
-        Self::new(Role::Server, Phase::ReadingRequest, options)
+        let mut driver = Self::new(Role::Server, Phase::ReadingRequest, options)?;
+        driver.arm_handshake_timer();
+        Ok(driver)
     }
 
     /// A server for a request something else parsed (hyper, axum, your own
@@ -247,6 +251,7 @@ impl Driver {
     pub fn http(request: &impl HttpRequest, options: Options) -> Result<Self, Error> {
         let mut driver = Self::new(Role::Server, Phase::AwaitingStart, options)?;
         driver.request = Some(Box::new(Request::from_any(request)));
+        driver.arm_handshake_timer();
         Ok(driver)
     }
 
@@ -386,6 +391,7 @@ impl Driver {
                 );
                 self.key = Some(key);
                 self.phase = Phase::ReadingResponse;
+                self.arm_handshake_timer();
                 true
             }
             Phase::AwaitingStart => {
@@ -471,6 +477,7 @@ impl Driver {
         );
         self.ready_state = ReadyState::Closed;
         self.phase = Phase::Done;
+        self.timer = Timer::Off;
         self.queue.clear();
         self.input = BytesMut::new();
         Ok(())
@@ -679,7 +686,7 @@ impl Driver {
             ReadyState::Open => {
                 self.write_close(code, reason);
                 self.ready_state = ReadyState::Closing;
-                self.close_timer = self
+                self.timer = self
                     .options
                     .close_timeout
                     .map_or(Timer::Off, Timer::Pending);
@@ -700,11 +707,11 @@ impl Driver {
     /// When [`handle_timeout`](Self::handle_timeout) is next due. Timers
     /// armed since the last call start counting at `now`.
     pub fn next_deadline(&mut self, now: Instant) -> Option<Instant> {
-        match self.close_timer {
+        match self.timer {
             Timer::Off => None,
             Timer::Pending(after) => {
                 let at = now + after;
-                self.close_timer = Timer::At(at);
+                self.timer = Timer::At(at);
                 Some(at)
             }
             Timer::At(at) => Some(at),
@@ -714,17 +721,52 @@ impl Driver {
     /// Whether a timer is running (or waits for `next_deadline` to start
     /// it), so a transport can skip reading the clock when none is.
     pub fn has_timer(&self) -> bool {
-        self.close_timer != Timer::Off
+        self.timer != Timer::Off
     }
 
     /// Runs timers due by `now`: a close handshake the peer never finished
-    /// ends with 1006.
+    /// ends with 1006; so does an opening handshake that took too long
+    /// (see [`Options::handshake_timeout`]).
     pub fn handle_timeout(&mut self, now: Instant) {
-        if let Timer::At(at) = self.close_timer {
-            if now >= at && self.ready_state == ReadyState::Closing {
-                self.finish(close::ABNORMAL, String::new(), false);
-            }
+        let Timer::At(at) = self.timer else { return };
+        if now < at {
+            return;
         }
+        match self.ready_state {
+            ReadyState::Connecting => self.handshake_timed_out(),
+            ReadyState::Closing => self.finish(close::ABNORMAL, String::new(), false),
+            ReadyState::Open | ReadyState::Closed => self.timer = Timer::Off,
+        }
+    }
+
+    fn arm_handshake_timer(&mut self) {
+        self.timer = self
+            .options
+            .handshake_timeout
+            .map_or(Timer::Off, Timer::Pending);
+    }
+
+    /// A server that has any of the request answers 408 (a client that
+    /// sent nothing gets nothing); either way the connection ends.
+    fn handshake_timed_out(&mut self) {
+        let started = !self.input.is_empty() || self.request.is_some();
+        let error = match (self.role, self.phase) {
+            (Role::Server, Phase::ReadingRequest | Phase::AwaitingStart) if started => {
+                let refusal = server::Refusal {
+                    status: 408,
+                    message: "Request Timeout: the WebSocket handshake took too long".into(),
+                };
+                refusal.write(self.output.buffer());
+                Error::BadRequest {
+                    status: refusal.status,
+                    message: refusal.message,
+                }
+            }
+            _ => Error::HandshakeTimeout,
+        };
+        let reason = error.to_string();
+        self.events.push_back(Event::Error(error));
+        self.finish(close::ABNORMAL, reason, false);
     }
 
     /// Whether there are bytes to write.
@@ -860,6 +902,7 @@ impl Driver {
     fn open(&mut self) {
         self.phase = Phase::Frames;
         self.ready_state = ReadyState::Open;
+        self.timer = Timer::Off;
         let rsv = self.extensions.iter().fold(0, |bits, e| bits | e.rsv());
         if let Framing::Hybi(receiver) = &mut self.framing {
             receiver.allow_rsv(rsv);
@@ -1071,7 +1114,7 @@ impl Driver {
         }
         self.ready_state = ReadyState::Closed;
         self.phase = Phase::Done;
-        self.close_timer = Timer::Off;
+        self.timer = Timer::Off;
         self.queue.clear();
         self.pings.clear();
         self.input = BytesMut::new();

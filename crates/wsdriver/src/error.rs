@@ -33,6 +33,11 @@ pub enum Error {
         /// Why; also the plain-text body of that response.
         message: String,
     },
+    /// The opening handshake took longer than
+    /// [`Options::handshake_timeout`](crate::Options::handshake_timeout).
+    /// (A server that had part of a request answered 408 and reports
+    /// [`Error::BadRequest`] instead.)
+    HandshakeTimeout,
     /// The peer broke the protocol; `code` was sent in our close frame.
     Protocol {
         /// The close code sent (RFC 6455 §7.4): 1002, 1007, 1009, ...
@@ -68,6 +73,7 @@ impl fmt::Display for Error {
             ),
             Error::Closed => f.write_str("The WebSocket is closing or closed"),
             Error::Unsupported(what) => write!(f, "Not supported by this protocol version: {what}"),
+            Error::HandshakeTimeout => f.write_str("Opening handshake has timed out"),
             Error::Handshake(msg) => write!(f, "Error during WebSocket handshake: {msg}"),
             Error::BadRequest { message, .. }
             | Error::Protocol { message, .. }

@@ -35,7 +35,10 @@ pub use error::Error;
 pub use event::{CloseEvent, Event, Message, PingId, Text};
 pub use extensions::{Extension, ExtensionError, ExtensionMessage, MessageKind, Params};
 pub use http::{is_secure_request, is_websocket, HttpRequest, Request};
-pub use options::{Options, DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_HANDSHAKE_SIZE, DEFAULT_MAX_LENGTH};
+pub use options::{
+    Options, DEFAULT_CLOSE_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_HANDSHAKE_SIZE,
+    DEFAULT_MAX_LENGTH,
+};
 pub use proxy::{Proxy, ProxyEvent};
 
 /// Re-exported so callers build requests and headers with the same types.

@@ -10,6 +10,9 @@ pub const DEFAULT_MAX_LENGTH: usize = (1 << 26) - 1;
 pub const DEFAULT_MAX_HANDSHAKE_SIZE: usize = 16 * 1024;
 /// How long to wait for the peer's close frame after sending ours (faye).
 pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the opening handshake may take (ws's client default; a server
+/// that waits longer for a request head feeds slowloris).
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Settings shared by every driver kind.
 ///
@@ -27,6 +30,7 @@ pub struct Options {
     pub(crate) require_masking: bool,
     pub(crate) max_handshake_size: usize,
     pub(crate) close_timeout: Option<Duration>,
+    pub(crate) handshake_timeout: Option<Duration>,
     pub(crate) allow_drafts: bool,
     pub(crate) client_version: u8,
 }
@@ -40,6 +44,7 @@ impl Default for Options {
             require_masking: true,
             max_handshake_size: DEFAULT_MAX_HANDSHAKE_SIZE,
             close_timeout: Some(DEFAULT_CLOSE_TIMEOUT),
+            handshake_timeout: Some(DEFAULT_HANDSHAKE_TIMEOUT),
             allow_drafts: false,
             client_version: 13,
         }
@@ -100,6 +105,21 @@ impl Options {
         self
     }
 
+    /// How long the opening handshake may take, 30 s by default; `None`
+    /// waits for ever.
+    ///
+    /// A server's clock starts when the driver is made (and first asked
+    /// for [`next_deadline`](crate::Driver::next_deadline)) and stops when
+    /// it opens: a client that sent part of its request by then is
+    /// answered `408 Request Timeout`, one that sent nothing is dropped;
+    /// either way the driver reports the error and closes with 1006. A
+    /// client's clock starts at [`start`](crate::Driver::start) and fails
+    /// the connection the same way if no acceptable answer came in time.
+    pub fn handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.handshake_timeout = timeout;
+        self
+    }
+
     /// Whether a server also accepts the legacy hixie-75 and hixie-76
     /// drafts (text only, no close codes). Off by default: such requests
     /// get `400 Unsupported WebSocket version`.
@@ -144,6 +164,11 @@ impl Options {
                 "close_timeout must be longer than zero (use None to wait for ever)".into(),
             ));
         }
+        if self.handshake_timeout == Some(Duration::ZERO) {
+            return Err(Error::InvalidOption(
+                "handshake_timeout must be longer than zero (use None to wait for ever)".into(),
+            ));
+        }
         Ok(())
     }
 }
@@ -164,6 +189,10 @@ mod tests {
         assert!(Options::default().protocols([""]).validate().is_err());
         assert!(Options::default()
             .close_timeout(Some(Duration::ZERO))
+            .validate()
+            .is_err());
+        assert!(Options::default()
+            .handshake_timeout(Some(Duration::ZERO))
             .validate()
             .is_err());
     }
