@@ -24,7 +24,10 @@ fi
 cargo test --workspace --all-features --doc
 
 step "release examples"
-cargo build --release --workspace --examples
+cargo build --release --workspace --examples --all-features
+
+step "out of file descriptors: the example servers keep serving"
+python3 tools/fd_check.py
 
 # Two Autobahn runs at a time (kosoku is single-threaded; the machine has
 # two cores), each into its own report folder; both must pass.

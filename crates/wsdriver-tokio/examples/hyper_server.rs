@@ -13,10 +13,11 @@ use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
+use std::time::Duration;
 use tokio::net::TcpListener;
-use wsdriver_tokio::{Options, ServerOptions};
+use wsdriver_tokio::{accept_tcp, Options, ServerOptions};
 
 async fn handle(mut request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     if request.uri().path() != "/ws" {
@@ -62,9 +63,14 @@ async fn main() -> std::io::Result<()> {
         listener.local_addr()?
     );
     loop {
-        let (stream, _) = listener.accept().await?;
+        // Survives running out of file descriptors (a `?` here would not).
+        let (stream, _) = accept_tcp(&listener, |e| eprintln!("accept failed: {e}")).await;
         tokio::spawn(async move {
             let connection = http1::Builder::new()
+                // hyper reads the request head: bound how long it may take
+                // (slowloris), as the driver does on its own paths.
+                .timer(TokioTimer::new())
+                .header_read_timeout(Duration::from_secs(30))
                 .serve_connection(TokioIo::new(stream), service_fn(handle))
                 // Without this hyper never hands the connection over.
                 .with_upgrades();

@@ -7,7 +7,7 @@
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpListener;
-use wsdriver_tokio::{accept, DeflateConfig, ServerOptions};
+use wsdriver_tokio::{accept, accept_tcp, DeflateConfig, ServerOptions};
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
@@ -29,8 +29,9 @@ async fn main() -> std::io::Result<()> {
         listener.local_addr()?
     );
     loop {
-        let (stream, _) = listener.accept().await?;
-        stream.set_nodelay(true)?;
+        // Survives running out of file descriptors (a `?` here would not).
+        let (stream, _) = accept_tcp(&listener, |e| eprintln!("accept failed: {e}")).await;
+        let _ = stream.set_nodelay(true);
         let options = options.clone();
         tokio::spawn(async move {
             let mut socket = match accept(stream, options).await {

@@ -153,6 +153,7 @@
 mod accept;
 mod connect;
 mod error;
+mod listener;
 mod proxy;
 mod server;
 mod split;
@@ -165,6 +166,7 @@ mod websocket;
 pub use accept::{accept, accept_with, ServerOptions};
 pub use connect::{connect, ClientOptions, DEFAULT_MAX_REDIRECTS};
 pub use error::Error;
+pub use listener::{accept_tcp, ACCEPT_BACKOFF};
 pub use proxy::{no_proxy_matches, ProxyOptions};
 pub use rustls;
 pub use server::{ClientInfo, ServerBuilder, ServerSocket, WebSocketServer};

@@ -469,31 +469,12 @@ async fn accept_loop(
     shared: Arc<Shared>,
     queue: mpsc::Sender<ServerSocket>,
 ) {
-    while let Some(accepted) = shared.stop.run_until_cancelled(listener.accept()).await {
-        match accepted {
-            Ok((stream, peer_addr)) => {
-                tokio::spawn(connection(stream, peer_addr, shared.clone(), queue.clone()));
-            }
-            // The client gave up before it was accepted.
-            Err(error) if is_connection_error(&error) => {}
-            // Out of file descriptors and the like: wait before trying
-            // again rather than spin, as hyper and axum do.
-            Err(_) => {
-                let pause = tokio::time::sleep(Duration::from_millis(100));
-                if shared.stop.run_until_cancelled(pause).await.is_none() {
-                    break;
-                }
-            }
-        }
+    // Out of file descriptors and the like: `accept_tcp` waits and tries
+    // again rather than spin or stop.
+    let next = || crate::listener::accept_tcp(&listener, |_| {});
+    while let Some((stream, peer_addr)) = shared.stop.run_until_cancelled(next()).await {
+        tokio::spawn(connection(stream, peer_addr, shared.clone(), queue.clone()));
     }
-}
-
-fn is_connection_error(error: &std::io::Error) -> bool {
-    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
-    matches!(
-        error.kind(),
-        ConnectionAborted | ConnectionRefused | ConnectionReset
-    )
 }
 
 /// One connection: the handshake, then the hand-off to `accept`.

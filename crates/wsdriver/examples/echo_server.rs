@@ -30,8 +30,8 @@ fn main() -> std::io::Result<()> {
     }
     let listener = TcpListener::bind(&addr)?;
     eprintln!("echo_server listening on ws://{}", listener.local_addr()?);
-    for stream in listener.incoming() {
-        let stream = stream?;
+    loop {
+        let stream = common::accept(&listener);
         let options = options.clone();
         std::thread::spawn(move || {
             if let Err(error) = serve(stream, options, deflate) {
@@ -39,7 +39,6 @@ fn main() -> std::io::Result<()> {
             }
         });
     }
-    Ok(())
 }
 
 fn serve(stream: TcpStream, options: Options, deflate: bool) -> std::io::Result<()> {

@@ -3,7 +3,7 @@
 //! written, and run the close timer with the socket's read timeout.
 
 use std::io::{ErrorKind, Read};
-use std::net::{Shutdown, TcpStream};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::time::Instant;
 use wsdriver::{Driver, Event, ReadyState};
 
@@ -39,6 +39,30 @@ pub fn run(
             }
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
             Err(_) => driver.transport_closed(),
+        }
+    }
+}
+
+/// The next connection on `listener`. An accept loop must not end when
+/// the process runs out of file descriptors (EMFILE), which any peer can
+/// cause by opening connections: errors of one connection are skipped,
+/// others logged and followed by a short pause, as hyper does.
+#[allow(dead_code)] // autobahn_client shares this module and accepts nothing
+pub fn accept(listener: &TcpListener) -> TcpStream {
+    loop {
+        match listener.accept() {
+            Ok((stream, _)) => return stream,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::ConnectionAborted
+                        | ErrorKind::ConnectionReset
+                        | ErrorKind::Interrupted
+                ) => {}
+            Err(e) => {
+                eprintln!("accept failed: {e}");
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
         }
     }
 }

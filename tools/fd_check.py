@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""The example servers survive running out of file descriptors.
+
+Each server runs in a child process whose RLIMIT_NOFILE is lowered to 64
+(setrlimit, before exec). This script opens 150 connections to it, waits
+until the server reports that accept failed (EMFILE), checks it is still
+running, lets the connections go, and then requires a WebSocket echo.
+
+usage: tools/fd_check.py  (run from the repository root, after
+`cargo build --release --workspace --examples --all-features`)
+"""
+import base64
+import os
+import resource
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+SERVERS = [
+    ("target/release/examples/tokio_echo_server", "/"),
+    ("target/release/examples/echo_server", "/"),
+    ("target/release/examples/hyper_server", "/ws"),
+]
+LIMIT = 64
+CONNECTIONS = 150
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def lower_limit():
+    resource.setrlimit(resource.RLIMIT_NOFILE, (LIMIT, LIMIT))
+
+
+def echo(port, path):
+    """One masked text frame out, the same text back."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        key = base64.b64encode(os.urandom(16)).decode()
+        s.sendall(
+            (
+                f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: echo\r\n\r\n"
+            ).encode()
+        )
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                raise AssertionError(f"closed during the handshake: {data!r}")
+            data += chunk
+        head, rest = data.split(b"\r\n\r\n", 1)
+        if not head.startswith(b"HTTP/1.1 101"):
+            raise AssertionError(f"no 101: {head!r}")
+        text = b"still here"
+        mask = os.urandom(4)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(text))
+        s.sendall(struct.pack("!BB", 0x81, 0x80 | len(text)) + mask + masked)
+        want = struct.pack("!BB", 0x81, len(text)) + text
+        while len(rest) < len(want):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            rest += chunk
+        if rest[: len(want)] != want:
+            raise AssertionError(f"bad echo: {rest!r}")
+
+
+def check(binary, path):
+    port = free_port()
+    server = subprocess.Popen(
+        [binary, f"127.0.0.1:{port}"],
+        preexec_fn=lower_limit,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = server.stderr.readline()  # "... listening on ..."
+        if "listening" not in line:
+            raise AssertionError(f"did not start: {line!r}")
+        os.set_blocking(server.stderr.fileno(), False)
+        held = [socket.create_connection(("127.0.0.1", port)) for _ in range(CONNECTIONS)]
+        log = ""
+        deadline = time.monotonic() + 10
+        while "accept failed" not in log and time.monotonic() < deadline:
+            time.sleep(0.05)
+            log += server.stderr.read() or ""
+        if "accept failed" not in log:
+            raise AssertionError(f"never ran out of descriptors: {log!r}")
+        if "Too many open files" not in log:
+            raise AssertionError(f"unexpected accept error: {log!r}")
+        time.sleep(0.3)
+        if server.poll() is not None:
+            raise AssertionError(f"exited with {server.returncode} when out of descriptors")
+        for s in held:
+            s.close()
+        time.sleep(0.3)
+        echo(port, path)
+        if server.poll() is not None:
+            raise AssertionError(f"exited with {server.returncode}")
+        print(f"ok   {binary}: out of descriptors at {LIMIT}, kept serving")
+    finally:
+        server.kill()
+        server.wait()
+
+
+def main():
+    failed = False
+    for binary, path in SERVERS:
+        try:
+            check(binary, path)
+        except Exception as error:  # report every server, then fail
+            failed = True
+            print(f"FAIL {binary}: {error}")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
