@@ -587,6 +587,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             if self.poll_timers(cx) {
                 continue;
             }
+            // A peer that floods pings and leaves our pongs unread is not
+            // read from until it reads them: the write that is pending
+            // wakes us. (Data does not pause reading: two peers that both
+            // stream would each wait for the other.)
+            if !self.driver.wants_read() && written.is_pending() {
+                return Poll::Pending;
+            }
             let buffer = self.driver.input_buffer();
             if buffer.capacity() - buffer.len() < READ_SIZE / 2 {
                 let wanted = self.driver.read_hint().clamp(READ_SIZE, 1 << 24);

@@ -4,7 +4,7 @@
 //! process opens more connections than the child has descriptors, then
 //! lets them go, and both servers must still answer a WebSocket client.
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;

@@ -230,3 +230,140 @@ async fn connect_with_no_timeout_waits_for_a_slow_server() {
     assert!(socket.is_ok(), "{socket:?}");
     assert!(started.elapsed() >= Duration::from_secs(600));
 }
+
+/// For tests on the real clock: fails instead of hanging.
+async fn in_real_time<F: std::future::Future>(future: F) -> F::Output {
+    tokio::time::timeout(Duration::from_secs(60), future)
+        .await
+        .expect("still waiting after a minute")
+}
+
+/// A client frame: FIN, `opcode`, masked with a fixed key.
+fn client_frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
+    assert!(payload.len() <= 125);
+    let key = [0x37, 0xfa, 0x21, 0x3d];
+    let mut frame = vec![0x80 | opcode, 0x80 | payload.len() as u8];
+    frame.extend_from_slice(&key);
+    frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+    frame
+}
+
+fn numbered(n: u32) -> Vec<u8> {
+    let mut payload = vec![b'.'; 125];
+    payload[..4].copy_from_slice(&n.to_be_bytes());
+    payload
+}
+
+/// A client that floods pings and reads nothing: the server stops reading
+/// from it (its writes stall) with no more than 60 pongs queued, and once
+/// the client reads, it gets the pong for its newest ping.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ping_flood_that_reads_nothing_costs_the_server_bounded_memory() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    const PINGS: u32 = 200_000; // 26 MB: more than loopback buffers hold
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (probe_tx, mut probe) =
+        tokio::sync::mpsc::channel::<tokio::sync::oneshot::Sender<usize>>(1);
+    let server = tokio::spawn(async move {
+        use futures_util::StreamExt;
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut socket = accept(stream, ServerOptions::default()).await.unwrap();
+        loop {
+            tokio::select! {
+                message = socket.next() => match message {
+                    Some(Ok(message)) => socket.send(message).await.unwrap(),
+                    _ => break,
+                },
+                Some(reply) = probe.recv() => {
+                    let _ = reply.send(socket.buffered_amount());
+                }
+            }
+        }
+    });
+    let buffered = || async {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        probe_tx.send(tx).await.unwrap();
+        rx.await.unwrap()
+    };
+
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(
+            b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        head.push(stream.read_u8().await.unwrap());
+    }
+    assert!(head.starts_with(b"HTTP/1.1 101 "));
+    let (mut reader, mut writer) = stream.into_split();
+
+    let flood: Vec<u8> = (0..PINGS)
+        .flat_map(|n| client_frame(0x9, &numbered(n)))
+        .collect();
+    let written = Arc::new(AtomicUsize::new(0));
+    let done_writing = Arc::new(AtomicBool::new(false));
+    let flooding = {
+        let (written, done_writing) = (written.clone(), done_writing.clone());
+        tokio::spawn(async move {
+            for chunk in flood.chunks(16 * 1024) {
+                writer.write_all(chunk).await.unwrap();
+                written.fetch_add(chunk.len(), Ordering::SeqCst);
+            }
+            done_writing.store(true, Ordering::SeqCst);
+            writer.write_all(&client_frame(0x1, b"done")).await.unwrap();
+            writer
+        })
+    };
+
+    // Wait for the writes to stall: the server stopped reading.
+    let mut last = usize::MAX;
+    let mut still = 0;
+    while still < 5 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(
+            !done_writing.load(Ordering::SeqCst),
+            "the server read every ping without our reading a pong"
+        );
+        let queued = buffered().await;
+        assert!(queued <= 60 * 127, "{queued} bytes queued by the server");
+        let now = written.load(Ordering::SeqCst);
+        still = if now == last { still + 1 } else { 0 };
+        last = now;
+    }
+
+    // Now read: every pong the server owes, ending with the newest ping's.
+    let mut bytes = Vec::new();
+    let mut frames = Vec::new();
+    let newest = numbered(PINGS - 1);
+    let mut seen_done = false;
+    let mut seen_newest = false;
+    let mut buf = vec![0u8; 64 * 1024];
+    while !(seen_done && seen_newest) {
+        let n = in_real_time(reader.read(&mut buf)).await.unwrap();
+        assert!(n > 0, "the server hung up");
+        bytes.extend_from_slice(&buf[..n]);
+        while bytes.len() >= 2 && bytes.len() >= 2 + (bytes[1] & 0x7f) as usize {
+            let len = (bytes[1] & 0x7f) as usize;
+            let frame: Vec<u8> = bytes.drain(..2 + len).collect();
+            match frame[0] {
+                0x8a => seen_newest = frame[2..] == newest[..],
+                0x81 => seen_done = &frame[2..] == b"done",
+                other => panic!("unexpected frame {other:#x}"),
+            }
+            frames.push(frame[0]);
+        }
+    }
+    let pongs = frames.iter().filter(|f| **f == 0x8a).count();
+    assert!(pongs < PINGS as usize, "{pongs} pongs: none coalesced");
+    // Hang up: the server's connection ends.
+    drop(flooding.await.unwrap());
+    drop(reader);
+    in_real_time(server).await.unwrap();
+}

@@ -14,6 +14,7 @@ use crate::http::{
     self, parse_request, parse_response, CustomHeaders, HeadError, HttpRequest, Request, Response,
 };
 use crate::hybi::frame::Opcode;
+use crate::hybi::pongs::AutoPongs;
 use crate::hybi::receiver::{Failure, Incoming, MaskRule, Receiver};
 use crate::hybi::sender::{close_payload, write_frame, Payload};
 use crate::options::Options;
@@ -173,6 +174,8 @@ pub struct Driver {
     queue: Vec<(Opcode, Bytes)>,
     pings: VecDeque<(PingId, Bytes)>,
     next_ping: u64,
+    /// Pongs owed to the peer, bounded.
+    pongs: AutoPongs,
     /// The handshake timer while connecting, the close timer while closing.
     timer: Timer,
 }
@@ -204,6 +207,7 @@ impl Driver {
             ready_state: ReadyState::Connecting,
             framing: Framing::Hybi(Receiver::new(mask_rule, options.max_length)),
             extensions: Vec::new(),
+            pongs: AutoPongs::new(options.max_queued_pongs),
             options,
             mask,
             version: None,
@@ -798,19 +802,34 @@ impl Driver {
     /// If `n` is more than [`buffered_amount`](Self::buffered_amount).
     pub fn advance_output(&mut self, n: usize) {
         self.output.advance(n);
+        self.pongs.release(&mut self.output, self.mask);
     }
 
     /// Writes all pending output to a blocking writer.
     pub fn write_output<W: Write + ?Sized>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.output.write_to(writer)
+        loop {
+            self.output.write_to(writer)?;
+            self.pongs.release(&mut self.output, self.mask);
+            if self.output.is_empty() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Whether to read more from the transport: `false` while the peer
+    /// leaves [`Options::max_queued_pongs`] of our pongs unread, so that a
+    /// transport stops reading from a peer that floods pings without
+    /// reading, until the output drains. (Input fed meanwhile is still
+    /// handled, with pongs coalesced, so memory stays bounded either way.)
+    pub fn wants_read(&self) -> bool {
+        !self.pongs.holding()
     }
 
     /// Takes all pending output as one buffer (handy in tests; transports
     /// should prefer [`output_slices`](Self::output_slices)).
     pub fn take_output(&mut self) -> Vec<u8> {
         let mut bytes = Vec::with_capacity(self.output.len());
-        self.output
-            .write_to(&mut bytes)
+        self.write_output(&mut bytes)
             .expect("writing to a Vec cannot fail");
         bytes
     }
@@ -1031,14 +1050,8 @@ impl Driver {
                 self.events.push_back(Event::Message(message));
             }
             Incoming::Ping(payload) => {
-                write_frame(
-                    &mut self.output,
-                    Opcode::Pong,
-                    true,
-                    0,
-                    Payload::Borrowed(&payload),
-                    self.mask,
-                );
+                self.pongs
+                    .answer(&mut self.output, payload.clone(), self.mask);
                 self.events.push_back(Event::Ping(payload));
             }
             Incoming::Pong(payload) => {
@@ -1117,6 +1130,7 @@ impl Driver {
         self.timer = Timer::Off;
         self.queue.clear();
         self.pings.clear();
+        self.pongs.clear();
         self.input = BytesMut::new();
         self.events.push_back(Event::Close(CloseEvent {
             code,

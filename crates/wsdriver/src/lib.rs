@@ -37,7 +37,7 @@ pub use extensions::{Extension, ExtensionError, ExtensionMessage, MessageKind, P
 pub use http::{is_secure_request, is_websocket, HttpRequest, Request};
 pub use options::{
     Options, DEFAULT_CLOSE_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_HANDSHAKE_SIZE,
-    DEFAULT_MAX_LENGTH,
+    DEFAULT_MAX_LENGTH, DEFAULT_MAX_QUEUED_PONGS,
 };
 pub use proxy::{Proxy, ProxyEvent};
 

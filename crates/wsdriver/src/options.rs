@@ -10,6 +10,9 @@ pub const DEFAULT_MAX_LENGTH: usize = (1 << 26) - 1;
 pub const DEFAULT_MAX_HANDSHAKE_SIZE: usize = 16 * 1024;
 /// How long to wait for the peer's close frame after sending ours (faye).
 pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How many automatic pongs may wait unwritten before further pings are
+/// answered by one pong for the newest (as ws bounds them, with 60).
+pub const DEFAULT_MAX_QUEUED_PONGS: usize = 60;
 /// How long the opening handshake may take (ws's client default; a server
 /// that waits longer for a request head feeds slowloris).
 pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -31,6 +34,7 @@ pub struct Options {
     pub(crate) max_handshake_size: usize,
     pub(crate) close_timeout: Option<Duration>,
     pub(crate) handshake_timeout: Option<Duration>,
+    pub(crate) max_queued_pongs: usize,
     pub(crate) allow_drafts: bool,
     pub(crate) client_version: u8,
 }
@@ -45,6 +49,7 @@ impl Default for Options {
             max_handshake_size: DEFAULT_MAX_HANDSHAKE_SIZE,
             close_timeout: Some(DEFAULT_CLOSE_TIMEOUT),
             handshake_timeout: Some(DEFAULT_HANDSHAKE_TIMEOUT),
+            max_queued_pongs: DEFAULT_MAX_QUEUED_PONGS,
             allow_drafts: false,
             client_version: 13,
         }
@@ -105,6 +110,9 @@ impl Options {
         self
     }
 
+    /// How many automatic pongs may wait unwritten before further pings are
+    /// answered by one pong for the newest (as ws bounds them, with 60).
+    pub const DEFAULT_MAX_QUEUED_PONGS: usize = 60;
     /// How long the opening handshake may take, 30 s by default; `None`
     /// waits for ever.
     ///
@@ -117,6 +125,21 @@ impl Options {
     /// the connection the same way if no acceptable answer came in time.
     pub fn handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.handshake_timeout = timeout;
+        self
+    }
+
+    /// How many automatic pongs may wait in the output, unwritten, before
+    /// the driver stops queueing more (60 by default; at least 1).
+    ///
+    /// A peer that floods pings and never reads would otherwise make us
+    /// queue a pong for each, without end. Past the limit, pings are still
+    /// reported, but answered by a single held-back pong carrying the
+    /// newest payload (RFC 6455 §5.5.3 allows answering only the most
+    /// recent ping), written once the output drains; meanwhile
+    /// [`Driver::wants_read`](crate::Driver::wants_read) is `false`, so
+    /// that a transport stops reading from such a peer.
+    pub fn max_queued_pongs(mut self, limit: usize) -> Self {
+        self.max_queued_pongs = limit;
         self
     }
 
@@ -162,6 +185,11 @@ impl Options {
         if self.close_timeout == Some(Duration::ZERO) {
             return Err(Error::InvalidOption(
                 "close_timeout must be longer than zero (use None to wait for ever)".into(),
+            ));
+        }
+        if self.max_queued_pongs == 0 {
+            return Err(Error::InvalidOption(
+                "max_queued_pongs must be at least 1".into(),
             ));
         }
         if self.handshake_timeout == Some(Duration::ZERO) {

@@ -24,6 +24,9 @@ pub(crate) struct Output {
     /// `(at, bytes)`: `bytes` go out after `buf[..at]` and before `buf[at..]`.
     chunks: VecDeque<(usize, Bytes)>,
     chunk_len: usize,
+    /// Bytes written since the start, so that a position in the output
+    /// (where a frame ends) can be told to have left.
+    written: u64,
 }
 
 impl Output {
@@ -33,6 +36,17 @@ impl Output {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Bytes written since the start.
+    pub fn written_total(&self) -> u64 {
+        self.written
+    }
+
+    /// Bytes queued since the start: where the last byte queued so far
+    /// ends, in the same count as [`written_total`](Self::written_total).
+    pub fn queued_total(&self) -> u64 {
+        self.written + self.len() as u64
     }
 
     /// Appends a copy of `data`.
@@ -94,6 +108,7 @@ impl Output {
     /// Marks `n` bytes as written.
     pub fn advance(&mut self, mut n: usize) {
         assert!(n <= self.len(), "advanced past the pending output");
+        self.written += n as u64;
         while n > 0 {
             match self.chunks.front_mut() {
                 Some((at, _)) if *at > self.pos => {

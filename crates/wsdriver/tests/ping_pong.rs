@@ -243,3 +243,78 @@ fn only_the_newest_pings_are_remembered() {
     );
     assert_ne!(first, newest);
 }
+
+/// A ping of 125 bytes whose payload says which ping it was.
+fn numbered_ping(n: u32) -> Frame {
+    let mut payload = vec![b'.'; 125];
+    payload[..4].copy_from_slice(&n.to_be_bytes());
+    Frame::ping(payload)
+}
+
+#[test]
+fn a_ping_flood_without_reading_queues_at_most_60_pongs_and_one_for_the_newest() {
+    assert_eq!(wsdriver::DEFAULT_MAX_QUEUED_PONGS, 60);
+    let mut server = open_server(Options::default());
+    let mut sent = 0u32;
+    for round in 0..1000u32 {
+        // The same bytes each round, renumbered: a million pings in all.
+        let frames: Vec<Frame> = (0..1000).map(|i| numbered_ping(round * 1000 + i)).collect();
+        server.parse(&self::frames(&frames));
+        let events = drain(&mut server);
+        assert_eq!(events.len(), 1000, "every ping is still reported");
+        sent += 1000;
+        assert!(
+            server.buffered_amount() <= 60 * 127,
+            "{} bytes queued after {sent} pings",
+            server.buffered_amount()
+        );
+        assert!(!server.wants_read(), "the peer reads nothing: stop reading");
+    }
+    // The peer reads at last: the 60 first pongs, then one for the newest.
+    let pongs = decode_frames(&server.take_output());
+    assert_eq!(pongs.len(), 61);
+    for (n, pong) in pongs.iter().enumerate() {
+        assert_eq!(pong.opcode, 0xa);
+        let expected = if n < 60 { n as u32 } else { sent - 1 };
+        assert_eq!(pong.payload, numbered_ping(expected).payload, "pong {n}");
+    }
+    assert!(server.wants_read());
+    assert!(!server.has_output());
+}
+
+#[test]
+fn pongs_that_left_make_room_for_new_ones_one_by_one() {
+    let mut server = open_server(Options::default().max_queued_pongs(2));
+    feed(
+        &mut server,
+        &frames(&[numbered_ping(0), numbered_ping(1), numbered_ping(2)]),
+    );
+    assert!(!server.wants_read());
+    assert_eq!(server.buffered_amount(), 2 * 127, "two queued, one held");
+    // Writing part of the first pong frees nothing; the whole of it lets
+    // the held one in.
+    server.advance_output(100);
+    assert!(!server.wants_read());
+    server.advance_output(27);
+    assert!(server.wants_read());
+    assert_eq!(server.buffered_amount(), 2 * 127);
+    let pongs = decode_frames(&server.take_output());
+    let numbers: Vec<u8> = pongs.iter().map(|p| p.payload[3]).collect();
+    assert_eq!(numbers, [1, 2]);
+}
+
+#[test]
+fn a_flood_read_slowly_still_answers_every_ping() {
+    // A peer that reads as we write gets every pong, in order.
+    let mut server = open_server(Options::default().max_queued_pongs(1));
+    for n in 0..500 {
+        feed(&mut server, &numbered_ping(n).encode());
+        let pongs = decode_frames(&server.take_output());
+        assert_eq!(pongs.len(), 1);
+        assert_eq!(pongs[0].payload, numbered_ping(n).payload);
+    }
+    assert!(matches!(
+        wsdriver::Driver::server(Options::default().max_queued_pongs(0)),
+        Err(Error::InvalidOption(_))
+    ));
+}

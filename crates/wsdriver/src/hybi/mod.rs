@@ -2,6 +2,7 @@
 
 pub mod frame;
 pub(crate) mod mask;
+pub(crate) mod pongs;
 pub(crate) mod receiver;
 pub(crate) mod sender;
 pub(crate) mod utf8;
