@@ -18,10 +18,13 @@ import subprocess
 import sys
 import time
 
+# (binary, WebSocket path, whether it logs accept errors: WebSocketServer
+# has no logging yet, so for it running out is inferred from the numbers)
 SERVERS = [
-    ("target/release/examples/tokio_echo_server", "/"),
-    ("target/release/examples/echo_server", "/"),
-    ("target/release/examples/hyper_server", "/ws"),
+    ("target/release/examples/tokio_echo_server", "/", True),
+    ("target/release/examples/echo_server", "/", True),
+    ("target/release/examples/hyper_server", "/ws", True),
+    ("target/release/examples/ws_server", "/", False),
 ]
 LIMIT = 64
 CONNECTIONS = 150
@@ -71,7 +74,14 @@ def echo(port, path):
             raise AssertionError(f"bad echo: {rest!r}")
 
 
-def check(binary, path):
+def read_available(fd):
+    try:
+        return os.read(fd, 65536).decode(errors="replace")
+    except BlockingIOError:
+        return ""
+
+
+def check(binary, path, logs):
     port = free_port()
     server = subprocess.Popen(
         [binary, f"127.0.0.1:{port}"],
@@ -83,16 +93,18 @@ def check(binary, path):
         line = server.stderr.readline()  # "... listening on ..."
         if "listening" not in line:
             raise AssertionError(f"did not start: {line!r}")
-        os.set_blocking(server.stderr.fileno(), False)
+        fd = server.stderr.fileno()
+        os.set_blocking(fd, False)
+        # More connections than the server has descriptors: it runs out.
         held = [socket.create_connection(("127.0.0.1", port)) for _ in range(CONNECTIONS)]
         log = ""
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + (10 if logs else 1)
         while "accept failed" not in log and time.monotonic() < deadline:
             time.sleep(0.05)
-            log += server.stderr.read() or ""
-        if "accept failed" not in log:
+            log += read_available(fd)
+        if logs and "accept failed" not in log:
             raise AssertionError(f"never ran out of descriptors: {log!r}")
-        if "Too many open files" not in log:
+        if logs and "Too many open files" not in log:
             raise AssertionError(f"unexpected accept error: {log!r}")
         time.sleep(0.3)
         if server.poll() is not None:
@@ -111,9 +123,9 @@ def check(binary, path):
 
 def main():
     failed = False
-    for binary, path in SERVERS:
+    for binary, path, logs in SERVERS:
         try:
-            check(binary, path)
+            check(binary, path, logs)
         except Exception as error:  # report every server, then fail
             failed = True
             print(f"FAIL {binary}: {error}")

@@ -67,11 +67,12 @@ pub type Rejection = (u16, String);
 /// or 426 with the versions it speaks, as [`Error::WebSocket`]). A peer
 /// that hangs up first gives an [`Error::Io`].
 ///
-/// There is no timeout: a client that never finishes its request holds
-/// the future for ever, so wrap it in `tokio::time::timeout`
-/// ([`WebSocketServer`](crate::WebSocketServer) does, 30 s by default).
-/// Run it in a task of its own per connection, so one slow client holds
-/// up no other.
+/// The handshake is timed by the driver
+/// ([`Options::handshake_timeout`](wsdriver::Options::handshake_timeout),
+/// 30 s by default): a client that sent part of its request by then gets
+/// `408 Request Timeout`, one that sent nothing is dropped, and the error
+/// comes back. Run it in a task of its own per connection, so one slow
+/// client holds up no other.
 ///
 /// ```
 /// use tokio::io::{AsyncReadExt, AsyncWriteExt};

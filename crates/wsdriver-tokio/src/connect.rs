@@ -31,7 +31,7 @@ pub const DEFAULT_MAX_REDIRECTS: usize = 10;
 ///
 /// The default: TLS verified against the platform's roots, no proxy
 /// (not even from the environment), no redirects followed, no
-/// compression, no timeout on connecting.
+/// compression, 30 s to connect.
 ///
 /// Build it with `..Default::default()`:
 ///

@@ -32,7 +32,10 @@
 //!
 //! - [`accept`] / [`accept_with`] (a synchronous check of the request) on
 //!   any stream you accepted: TCP, TLS, Unix, an in-memory pipe, with
-//!   [`ServerOptions`]. They have no timeout of their own.
+//!   [`ServerOptions`]. The driver times the handshake (30 s by
+//!   default, then `408 Request Timeout`).
+//! - [`accept_tcp`]: the next connection on a `TcpListener`, riding out
+//!   running out of file descriptors, for accept loops of your own.
 //! - [`WebSocketServer`]: a TCP listener that does the rest, as ws's
 //!   `WebSocketServer`: a task per handshake, a path filter, an async
 //!   [`verify_client`](ServerBuilder::verify_client), a 30 s handshake

@@ -488,11 +488,12 @@ async fn connection(
     // The driver times the handshake (and answers 408 when it runs out).
     let handshake = handshake(stream, peer_addr, &shared.settings);
     // Refusals were answered by the driver; there is no one to tell.
-    let Some(Ok(socket)) = shared.stop.run_until_cancelled(handshake).await else {
+    let Some(Ok((socket, request))) = shared.stop.run_until_cancelled(handshake).await else {
         return;
     };
     let socket = ServerSocket {
         socket,
+        request,
         peer_addr,
         tracker: shared.track(),
     };
@@ -510,12 +511,18 @@ async fn handshake(
     mut stream: TcpStream,
     peer_addr: SocketAddr,
     settings: &Settings,
-) -> Result<WebSocket<TcpStream>, Error> {
+) -> Result<(WebSocket<TcpStream>, Box<Request>), Error> {
     let options = &settings.options;
     let mut driver = accept::server_driver(options.options.clone(), options.deflate.clone())?;
     accept::read_request(&mut stream, &mut driver).await?;
-    let request = driver.request().expect("a connected server has a request");
-    if !is_websocket(request) {
+    // The socket keeps it: the driver lets go of it once open.
+    let request = Box::new(
+        driver
+            .request()
+            .expect("a connected server has a request")
+            .clone(),
+    );
+    if !is_websocket(&*request) {
         return Err(accept::refuse_plain_http(&mut stream, &mut driver).await);
     }
     if let Some(path) = &settings.path {
@@ -526,7 +533,7 @@ async fn handshake(
     }
     if let Some(verify) = &settings.verify {
         let info = ClientInfo {
-            request: request.clone(),
+            request: (*request).clone(),
             peer_addr,
         };
         match accept::before_deadline(&mut driver, verify(info)).await {
@@ -537,7 +544,8 @@ async fn handshake(
             None => return Err(accept::fail_timed_out(&mut stream, &mut driver).await),
         }
     }
-    accept::open(stream, driver, options.config.clone()).await
+    let socket = accept::open(stream, driver, options.config.clone()).await?;
+    Ok((socket, request))
 }
 
 /// A connection accepted by a [`WebSocketServer`]: a
@@ -571,6 +579,8 @@ async fn handshake(
 /// ```
 pub struct ServerSocket {
     socket: WebSocket<TcpStream>,
+    /// Kept here, since the driver lets go of it once open.
+    request: Box<Request>,
     peer_addr: SocketAddr,
     tracker: Option<Tracker>,
 }
@@ -614,10 +624,7 @@ impl ServerSocket {
     /// The handshake request the connection answered: target, headers
     /// (cookies, `Origin`...).
     pub fn request(&self) -> &Request {
-        self.socket
-            .driver()
-            .request()
-            .expect("a server driver keeps the request it answered")
+        &self.request
     }
 
     /// Sends a message, as [`WebSocket::send`]; fails with

@@ -286,7 +286,13 @@ impl Driver {
         self.url.as_ref()
     }
 
-    /// The request a server is answering.
+    /// The request a server is answering, from [`Event::Connect`] until
+    /// the connection opens.
+    ///
+    /// Read what you need of it (the target, a cookie, `Origin`) before
+    /// [`start`](Self::start), or clone it: an open connection does not
+    /// keep it, since a browser's request head often costs more memory
+    /// than everything else an idle connection holds.
     pub fn request(&self) -> Option<&Request> {
         self.request.as_deref()
     }
@@ -922,6 +928,10 @@ impl Driver {
         self.phase = Phase::Frames;
         self.ready_state = ReadyState::Open;
         self.timer = Timer::Off;
+        // Handshake state an open connection never reads again.
+        self.request = None;
+        self.key = None;
+        self.custom_headers = CustomHeaders::default();
         let rsv = self.extensions.iter().fold(0, |bits, e| bits | e.rsv());
         if let Framing::Hybi(receiver) = &mut self.framing {
             receiver.allow_rsv(rsv);

@@ -777,3 +777,21 @@ fn malformed_head_past_the_limit_is_refused_the_same_whatever_the_chunking() {
         refusal_events(431, "Request header fields too large")
     );
 }
+
+#[test]
+fn an_open_connection_lets_go_of_the_request() {
+    // Idle connections stay small: the head (often a browser's kilobyte of
+    // headers) is read at Connect and not kept once open.
+    let mut server = Driver::server(Options::default()).unwrap();
+    feed(&mut server, &request(&[("Cookie", "session=abc")]));
+    let request = server.request().expect("readable at Connect").clone();
+    assert_eq!(request.headers["cookie"], "session=abc");
+    assert!(server.start());
+    assert_eq!(drain(&mut server), [Event::Open]);
+    assert!(server.request().is_none());
+    assert_eq!(
+        server.url().map(|u| u.as_str()),
+        Some("ws://server.example.com/chat"),
+        "what the connection does keep"
+    );
+}
