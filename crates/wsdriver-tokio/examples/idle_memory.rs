@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use wsdriver_tokio::{accept, ServerOptions};
+use wsdriver_tokio::{accept, accept_tcp, ServerOptions};
 
 struct Counting;
 static CURRENT: AtomicUsize = AtomicUsize::new(0);
@@ -54,7 +54,7 @@ fn main() {
     let (opened_tx, opened_rx) = std::sync::mpsc::channel();
     runtime.spawn(async move {
         loop {
-            let (stream, _) = listener.accept().await.unwrap();
+            let (stream, _) = accept_tcp(&listener, |e| eprintln!("accept failed: {e}")).await;
             let opened = opened_tx.clone();
             tokio::spawn(async move {
                 let mut socket = accept(stream, ServerOptions::default()).await.unwrap();

@@ -622,7 +622,9 @@ impl ServerSocket {
     }
 
     /// The handshake request the connection answered: target, headers
-    /// (cookies, `Origin`...).
+    /// (cookies, `Origin`...). The socket keeps its own copy for this, so
+    /// a `ServerSocket` costs the request head's size more than a plain
+    /// [`WebSocket`] from [`accept`](crate::accept).
     pub fn request(&self) -> &Request {
         &self.request
     }

@@ -462,9 +462,12 @@ impl<S> WebSocket<S> {
 
     /// The driver underneath, for what this layer does not wrap.
     ///
-    /// Read-only: the request a server answered
-    /// ([`Driver::request`]), the response headers a client got
-    /// ([`Driver::headers`], `Sec-WebSocket-Extensions` among them).
+    /// Read-only: the response headers a client got
+    /// ([`Driver::headers`], `Sec-WebSocket-Extensions` among them), the
+    /// URL a server's request addressed ([`Driver::url`]). An open
+    /// connection no longer holds the request head: read what you need of
+    /// it in [`accept_with`](crate::accept_with)'s check, or use a
+    /// [`ServerSocket`](crate::ServerSocket), which keeps it.
     pub fn driver(&self) -> &Driver {
         &self.driver
     }

@@ -259,6 +259,17 @@ fn numbered(n: u32) -> Vec<u8> {
 /// the client reads, it gets the pong for its newest ping.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ping_flood_that_reads_nothing_costs_the_server_bounded_memory() {
+    ping_flood(false).await;
+}
+
+/// The same through split halves, where the reader waits on the writer's
+/// wake-ups.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ping_flood_on_split_halves_costs_the_server_bounded_memory() {
+    ping_flood(true).await;
+}
+
+async fn ping_flood(split: bool) {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::Arc;
     const PINGS: u32 = 200_000; // 26 MB: more than loopback buffers hold
@@ -271,6 +282,21 @@ async fn a_ping_flood_that_reads_nothing_costs_the_server_bounded_memory() {
         use futures_util::StreamExt;
         let (stream, _) = listener.accept().await.unwrap();
         let mut socket = accept(stream, ServerOptions::default()).await.unwrap();
+        if split {
+            let (mut read, mut write) = socket.split();
+            loop {
+                tokio::select! {
+                    message = read.next() => match message {
+                        Some(Ok(message)) => write.send(message).await.unwrap(),
+                        _ => break,
+                    },
+                    Some(reply) = probe.recv() => {
+                        let _ = reply.send(write.buffered_amount());
+                    }
+                }
+            }
+            return;
+        }
         loop {
             tokio::select! {
                 message = socket.next() => match message {

@@ -814,8 +814,11 @@ impl Driver {
     /// Writes all pending output to a blocking writer.
     pub fn write_output<W: Write + ?Sized>(&mut self, writer: &mut W) -> io::Result<()> {
         loop {
-            self.output.write_to(writer)?;
+            let written = self.output.write_to(writer);
+            // Whatever was written may make room for a held pong, even if
+            // the write then failed.
             self.pongs.release(&mut self.output, self.mask);
+            written?;
             if self.output.is_empty() {
                 return Ok(());
             }

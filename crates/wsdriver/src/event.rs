@@ -18,7 +18,10 @@ pub enum Event {
     /// A complete message from the peer.
     Message(Message),
     /// The peer pinged (the payload, at most 125 bytes); the pong is
-    /// already in the output, so write it.
+    /// already in the output, so write it. (Past
+    /// [`Options::max_queued_pongs`](crate::Options::max_queued_pongs)
+    /// unwritten pongs, it waits for the output to drain and answers only
+    /// the newest ping.)
     Ping(Bytes),
     /// The peer sent a pong. `ping` names the [`Driver::ping`](crate::Driver::ping)
     /// it answers, if its payload matched one still waiting.

@@ -110,9 +110,6 @@ impl Options {
         self
     }
 
-    /// How many automatic pongs may wait unwritten before further pings are
-    /// answered by one pong for the newest (as ws bounds them, with 60).
-    pub const DEFAULT_MAX_QUEUED_PONGS: usize = 60;
     /// How long the opening handshake may take, 30 s by default; `None`
     /// waits for ever.
     ///
@@ -123,6 +120,8 @@ impl Options {
     /// either way the driver reports the error and closes with 1006. A
     /// client's clock starts at [`start`](crate::Driver::start) and fails
     /// the connection the same way if no acceptable answer came in time.
+    /// (wsdriver-tokio's `connect` bounds the whole attempt, TCP and TLS
+    /// included, with its own `ClientOptions::handshake_timeout`.)
     pub fn handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.handshake_timeout = timeout;
         self

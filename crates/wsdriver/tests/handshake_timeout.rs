@@ -211,3 +211,25 @@ fn a_hixie_76_challenge_that_never_comes_times_out() {
     );
     assert!(!server.has_output(), "the 101 head went already: no 408");
 }
+
+#[test]
+fn the_close_timer_after_a_timed_handshake_is_the_close_timeout() {
+    let options = Options::default().close_timeout(Some(Duration::from_secs(5)));
+    let mut server = Driver::server(options).unwrap();
+    let start = Instant::now();
+    let handshake_deadline = server.next_deadline(start).unwrap();
+    feed(&mut server, &request(&[]));
+    server.start();
+    drain(&mut server);
+    assert_eq!(server.next_deadline(start), None);
+    let later = start + Duration::from_secs(40);
+    server.close(1000, "bye").unwrap();
+    let close_deadline = server.next_deadline(later).unwrap();
+    assert_eq!(close_deadline, later + Duration::from_secs(5));
+    // The handshake's deadline passing means nothing now.
+    server.handle_timeout(handshake_deadline);
+    assert_eq!(drain(&mut server), []);
+    assert_eq!(server.ready_state(), ReadyState::Closing);
+    server.handle_timeout(close_deadline);
+    assert_eq!(drain(&mut server), [close_event(1006, "", false)]);
+}

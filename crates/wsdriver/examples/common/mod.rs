@@ -1,6 +1,8 @@
 //! The loop every blocking example shares: read from a `TcpStream` into
 //! the driver, hand events to a callback, write what the driver wants
-//! written, and run the close timer with the socket's read timeout.
+//! written, and run the driver's timers (handshake, close) with the
+//! socket's read timeout. Writing blocks, so a peer that does not read
+//! stops this loop from reading too.
 
 use std::io::{ErrorKind, Read};
 use std::net::{Shutdown, TcpListener, TcpStream};

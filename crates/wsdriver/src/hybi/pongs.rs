@@ -35,6 +35,8 @@ impl AutoPongs {
     pub fn answer(&mut self, output: &mut Output, payload: Bytes, mask: bool) {
         self.retire(output);
         if self.unsent.len() < self.limit {
+            // A held pong for an older ping is superseded by this one.
+            self.held = None;
             self.write(output, &payload, mask);
         } else {
             self.held = Some(payload);
