@@ -166,7 +166,13 @@ fn context_takeover_makes_repeated_messages_cheaper_and_no_context_takeover_does
     let b = client.take_output();
     assert_eq!(a.len(), b.len(), "each message starts a fresh context");
     server2.parse(&[a, b].concat());
-    assert_eq!(drain(&mut server2).len(), 2);
+    assert_eq!(
+        drain(&mut server2),
+        [
+            Event::Message(Message::Binary(message.clone().into())),
+            Event::Message(Message::Binary(message.into()))
+        ]
+    );
 }
 
 #[test]
@@ -218,8 +224,55 @@ fn a_peer_limited_to_a_256_byte_window_gets_uncompressed_messages() {
     );
 }
 
+/// 2,000 pseudo-random bytes, ten times: a 15-bit window finds each
+/// repeat 2,000 bytes back, a 10-bit one (1,024 bytes) finds none, so the
+/// compressed size tells which window the sender used, and an inflater
+/// with a 10-bit window fails on a sender that used more.
+fn far_repeats() -> Vec<u8> {
+    let mut state = 0x2545_f491_u32;
+    let block: Vec<u8> = (0..2000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state as u8
+        })
+        .collect();
+    block.repeat(10)
+}
+
+/// Sends `data` twice from `from` to `to`; returns the two payload sizes on
+/// the wire after checking that `to` got exactly the two messages.
+fn send_twice(from: &mut Driver, to: &mut Driver, data: &[u8]) -> (usize, usize) {
+    from.binary(data).unwrap();
+    from.binary(data).unwrap();
+    let wire = from.take_output();
+    let sent = frames(&wire);
+    assert_eq!(sent.len(), 2);
+    assert!(sent.iter().all(|(rsv, _)| *rsv == 0b100), "compressed");
+    to.parse(&wire);
+    assert_eq!(
+        drain(to),
+        [
+            Event::Message(Message::Binary(data.to_vec().into())),
+            Event::Message(Message::Binary(data.to_vec().into()))
+        ]
+    );
+    (sent[0].1.len(), sent[1].1.len())
+}
+
 #[test]
-fn server_window_and_context_parameters_are_honoured_both_ways() {
+fn far_repeats_are_found_by_a_full_window_and_missed_by_a_10_bit_one() {
+    // The yardstick the two tests below rely on.
+    let (mut client, mut server, _) = pair(deflate(everything()), deflate(everything()));
+    let data = far_repeats();
+    let (first, second) = send_twice(&mut server, &mut client, &data);
+    assert!(first < data.len() / 4, "{first}");
+    assert!(second < first / 4, "context takeover: {second}");
+}
+
+#[test]
+fn server_window_and_context_parameters_bind_the_server() {
     let client_config = everything()
         .request_no_context_takeover(true)
         .request_max_window_bits(10);
@@ -228,14 +281,27 @@ fn server_window_and_context_parameters_are_honoured_both_ways() {
         response.contains("Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; server_max_window_bits=10\r\n"),
         "{response}"
     );
-    let data = compressible(50_000);
-    server.binary(&data).unwrap();
-    server.binary(&data).unwrap();
-    let wire = server.take_output();
-    let sent = frames(&wire);
-    assert_eq!(sent[0].1.len(), sent[1].1.len(), "no context takeover");
-    client.parse(&wire);
-    assert_eq!(drain(&mut client).len(), 2);
+    let data = far_repeats();
+    let (first, second) = send_twice(&mut server, &mut client, &data);
+    assert!(first > data.len() * 9 / 10, "a 10-bit window: {first}");
+    assert_eq!(first, second, "no context takeover");
+}
+
+#[test]
+fn client_window_and_context_parameters_bind_the_client() {
+    let server_config = everything()
+        .request_no_context_takeover(true)
+        .request_max_window_bits(10);
+    let (mut client, mut server, response) = pair(deflate(everything()), deflate(server_config));
+    assert!(
+        response.contains("client_no_context_takeover"),
+        "{response}"
+    );
+    assert!(response.contains("client_max_window_bits=10"), "{response}");
+    let data = far_repeats();
+    let (first, second) = send_twice(&mut client, &mut server, &data);
+    assert!(first > data.len() * 9 / 10, "a 10-bit window: {first}");
+    assert_eq!(first, second, "no context takeover");
 }
 
 #[test]
