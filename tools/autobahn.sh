@@ -26,6 +26,9 @@ shift
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 tools/peers.sh
+# The binaries under test are the release examples: build them first, so
+# that a stale build is never what passes.
+cargo build --quiet --release --workspace --examples --all-features
 kosoku=tools/.venv/bin/kosoku
 out=${AUTOBAHN_OUT:-tools/reports/$mode}
 mkdir -p "$out"

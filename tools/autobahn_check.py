@@ -66,7 +66,10 @@ def main() -> int:
     cases: dict[str, dict] = {}
     for agent in agents:
         for case_id, r in index.get(agent, {}).items():
-            if case_id not in cases or r.get("behavior") not in PASS:
+            # A failure anywhere wins over a pass: either field failing
+            # replaces what an earlier agent reported for the case.
+            failing = r.get("behavior") not in PASS or r.get("behaviorClose") not in PASS
+            if case_id not in cases or failing:
                 cases[case_id] = r
 
     allowed = glob(os.environ.get("ALLOW_RUNNER_FAULTS", "").replace(",", " ").split())

@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 tools/peers.sh
+# The binaries under test are the release examples: build them first, so
+# that a stale build is never what passes.
+cargo build --quiet --release --workspace --examples --all-features
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 target/release/examples/echo_server "127.0.0.1:$port" --allow-drafts >/dev/null 2>&1 &

@@ -8,6 +8,17 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
+# The same checks everywhere: settings the tools read from the environment
+# could skip Autobahn cases, narrow them or swap the binaries under test.
+for var in ALLOW_RUNNER_FAULTS AUTOBAHN_EXCLUDE EXPECT_CASES ECHO_SERVER ECHO_ARGS \
+  AUTOBAHN_CLIENT CLIENT_ARGS AUTOBAHN_OUT AUTOBAHN_PARALLEL AUTOBAHN_TIMEOUT \
+  READY_TIMEOUT CASE_TIMEOUT; do
+  if [[ -n "${!var+set}" ]]; then
+    echo "test-all.sh: ignoring $var from the environment" >&2
+    unset "$var"
+  fi
+done
+
 step "test peers"
 tools/peers.sh
 
@@ -22,6 +33,7 @@ else
   cargo test --workspace --all-features --no-fail-fast --lib --bins --tests --examples
 fi
 cargo test --workspace --all-features --doc
+python3 tools/test_autobahn_check.py
 
 step "release examples"
 cargo build --release --workspace --examples --all-features
