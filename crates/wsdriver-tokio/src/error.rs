@@ -66,10 +66,11 @@ pub enum Error {
     /// [`Pong`](crate::Pong) resolves to when the connection closes before
     /// the pong arrives.
     Closed,
-    /// A handshake took longer than allowed
-    /// ([`ClientOptions::handshake_timeout`](crate::ClientOptions::handshake_timeout),
-    /// [`ServerBuilder::handshake_timeout`](crate::ServerBuilder::handshake_timeout));
-    /// the text names what was waited for. An open connection does not
+    /// Connecting took longer than
+    /// [`ClientOptions::handshake_timeout`](crate::ClientOptions::handshake_timeout);
+    /// the text names what was waited for. (A server's handshake is timed
+    /// by the driver: [`wsdriver::Error::HandshakeTimeout`], or the `408`
+    /// it answered as [`wsdriver::Error::BadRequest`].) An open connection does not
     /// fail with this: an unanswered close or an idle timeout ends it with
     /// close code 1006 instead.
     Timeout(&'static str),

@@ -28,6 +28,52 @@ struct Seen {
     protocol: Option<String>,
     messages: usize,
     close_code: Option<u16>,
+    /// The first byte of the client's first frame (FIN, RSV1-3, opcode).
+    first_frame: Option<u8>,
+}
+
+/// A stream that keeps a copy of the first 4 KiB it reads.
+struct Recording {
+    inner: tokio::net::TcpStream,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+impl tokio::io::AsyncRead for Recording {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let result = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        let mut seen = self.seen.lock().unwrap();
+        let room = 4096usize.saturating_sub(seen.len());
+        let new = &buf.filled()[before..];
+        seen.extend_from_slice(&new[..new.len().min(room)]);
+        result
+    }
+}
+
+impl tokio::io::AsyncWrite for Recording {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
 }
 
 /// Serves one connection with `options`, echoing, and runs the node client
@@ -38,6 +84,11 @@ async fn run(lib: &str, options: ServerOptions, args: &[&str]) -> (serde_like::L
     let port = listener.local_addr().unwrap().port();
     let server = tokio::spawn(async move {
         let (stream, _) = listener.accept().await.unwrap();
+        let seen = std::sync::Arc::default();
+        let stream = Recording {
+            inner: stream,
+            seen: std::sync::Arc::clone(&seen),
+        };
         let mut socket = accept(stream, options).await.unwrap();
         let protocol = socket.protocol().map(str::to_owned);
         let mut messages = 0;
@@ -46,10 +97,13 @@ async fn run(lib: &str, options: ServerOptions, args: &[&str]) -> (serde_like::L
             messages += 1;
             socket.send(message).await.unwrap();
         }
+        let seen = seen.lock().unwrap();
+        let head = seen.windows(4).position(|w| w == b"\r\n\r\n");
         Seen {
             protocol,
             messages,
             close_code: socket.close_event().map(|c| c.code),
+            first_frame: head.and_then(|at| seen.get(at + 4).copied()),
         }
     });
     let script = root().join("tools/node/interop_client.js");
@@ -118,6 +172,7 @@ fn with_protocols() -> ServerOptions {
 async fn ws_client_plain() {
     let (line, seen) = run("ws", ServerOptions::default(), &["--close", "4000"]).await;
     assert_eq!((seen.messages, seen.close_code), (3, Some(4000)));
+    assert_eq!(seen.first_frame, Some(0x81), "uncompressed text");
     assert_eq!(line.field("closeCode"), "4000");
     assert_eq!(line.field("extensions"), "");
 }
@@ -126,6 +181,7 @@ async fn ws_client_plain() {
 async fn ws_client_deflate() {
     let (line, seen) = run("ws", deflating(), &["--deflate"]).await;
     assert_eq!((seen.messages, seen.close_code), (3, Some(1000)));
+    assert_eq!(seen.first_frame, Some(0xc1), "the client compressed");
     assert!(
         line.field("extensions").starts_with("permessage-deflate"),
         "{}",
@@ -156,7 +212,10 @@ async fn faye_client_plain() {
 #[tokio::test]
 async fn faye_client_deflate() {
     let (line, seen) = run("faye", deflating(), &["--deflate"]).await;
-    assert_eq!(seen.messages, 3);
+    assert_eq!((seen.messages, seen.close_code), (3, Some(1000)));
+    assert_eq!(line.field("closeCode"), "1000");
+    // FIN, RSV1 (compressed), text.
+    assert_eq!(seen.first_frame, Some(0xc1), "the client compressed");
     assert!(
         line.field("extensions").starts_with("permessage-deflate"),
         "{}",

@@ -370,6 +370,32 @@ async fn a_slow_client_is_answered_408_after_the_handshake_timeout() {
     .await;
 }
 
+#[tokio::test(start_paused = true)]
+async fn without_a_handshake_timeout_a_slow_client_is_kept() {
+    let server = WebSocketServer::builder()
+        .handshake_timeout(None)
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let mut stream = TcpStream::connect(server.local_addr()).await.unwrap();
+    stream.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+    let mut byte = [0u8; 1];
+    // An hour on the paused clock: no answer and no hang-up.
+    let waited = tokio::time::timeout(Duration::from_secs(3600), stream.read(&mut byte)).await;
+    assert!(waited.is_err(), "{waited:?}");
+    stream
+        .write_all(
+            b"Host: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let socket = tokio::time::timeout(Duration::from_secs(10), server.accept())
+        .await
+        .unwrap();
+    assert!(socket.is_some(), "the late handshake completed");
+}
+
 #[tokio::test]
 async fn a_slow_verify_client_is_answered_408_after_the_handshake_timeout() {
     within(async {

@@ -21,6 +21,17 @@ async fn pair_with(
     server: Config,
     options: Options,
 ) -> (WebSocket<DuplexStream>, WebSocket<DuplexStream>) {
+    pair_wrapped(capacity, client, server, options, |stream| stream).await
+}
+
+/// As [`pair_with`], the client's stream wrapped by `wrap` once open.
+async fn pair_wrapped<S: AsyncRead + AsyncWrite + Unpin>(
+    capacity: usize,
+    client: Config,
+    server: Config,
+    options: Options,
+    wrap: impl FnOnce(DuplexStream) -> S,
+) -> (WebSocket<S>, WebSocket<DuplexStream>) {
     let (a, b) = tokio::io::duplex(capacity);
     let server_options = ServerOptions {
         options: options.clone(),
@@ -40,7 +51,7 @@ async fn pair_with(
         );
         while driver.poll_event().is_some() {}
     }
-    let client = WebSocket::from_parts(a, driver, client);
+    let client = WebSocket::from_parts(wrap(a), driver, client);
     let server = timeout(LIMIT, server).await.unwrap().unwrap().unwrap();
     (client, server)
 }
@@ -121,7 +132,9 @@ async fn ping_resolves_when_the_matching_pong_is_read() {
     timeout(LIMIT, reader).await.unwrap().unwrap();
 }
 
-#[tokio::test]
+/// On tokio's paused clock, so the count is exact: pings at 20, 40, ...,
+/// 200 ms fall inside a 210 ms window.
+#[tokio::test(start_paused = true)]
 async fn keepalive_pings_are_sent_while_idle() {
     // The server end is a bare driver, so every ping can be counted.
     let (a, mut b) = tokio::io::duplex(1 << 16);
@@ -144,7 +157,7 @@ async fn keepalive_pings_are_sent_while_idle() {
         client
     });
     let mut pings = 0;
-    let deadline = tokio::time::Instant::now() + Duration::from_millis(200);
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(210);
     while let Ok(read) = tokio::time::timeout_at(deadline, b.read_buf(server.input_buffer())).await
     {
         assert!(read.unwrap() > 0);
@@ -155,17 +168,14 @@ async fn keepalive_pings_are_sent_while_idle() {
         }
         server.input_buffer().reserve(1024);
     }
-    assert!(
-        (5..=12).contains(&pings),
-        "{pings} pings in 200 ms at one per 20 ms"
-    );
-    // Each was answered by the server driver.
-    assert!(server.buffered_amount() >= 2 * pings);
+    assert_eq!(pings, 10, "one per 20 ms over 210 ms");
+    // Each was answered by the server driver: an empty pong is 2 bytes.
+    assert_eq!(server.buffered_amount(), 2 * pings);
     let client = idle.await.unwrap();
     assert_eq!(client.ready_state(), ReadyState::Open);
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn idle_timeout_ends_a_silent_connection_with_1006() {
     let idle = Config {
         idle_timeout: Some(Duration::from_millis(50)),
@@ -173,9 +183,42 @@ async fn idle_timeout_ends_a_silent_connection_with_1006() {
     };
     let (mut client, _server) =
         pair_with(1 << 16, idle, Config::default(), Options::default()).await;
+    let started = tokio::time::Instant::now();
     assert!(timeout(LIMIT, client.next()).await.unwrap().is_none());
+    assert_eq!(started.elapsed(), Duration::from_millis(50));
     let close = client.close_event().unwrap();
     assert_eq!((close.code, close.clean), (1006, false));
+}
+
+#[tokio::test(start_paused = true)]
+async fn traffic_more_often_than_the_idle_timeout_keeps_the_connection() {
+    let idle = Config {
+        idle_timeout: Some(Duration::from_millis(50)),
+        ..Config::default()
+    };
+    let (mut client, mut server) =
+        pair_with(1 << 16, idle, Config::default(), Options::default()).await;
+    let ticking = tokio::spawn(async move {
+        for n in 0..10 {
+            tokio::time::sleep(Duration::from_millis(40)).await;
+            server.send(format!("tick {n}")).await.unwrap();
+        }
+        server
+    });
+    // 400 ms in all, never 50 ms without a message.
+    for n in 0..10 {
+        let message = timeout(LIMIT, client.next()).await.unwrap();
+        assert_eq!(
+            message.unwrap().unwrap(),
+            Message::from(format!("tick {n}"))
+        );
+    }
+    let last = tokio::time::Instant::now();
+    let _server = ticking.await.unwrap();
+    // Then silence: 50 ms after the last message, it ends.
+    assert!(timeout(LIMIT, client.next()).await.unwrap().is_none());
+    assert_eq!(last.elapsed(), Duration::from_millis(50));
+    assert_eq!(client.close_event().map(|c| c.code), Some(1006));
 }
 
 #[tokio::test]
@@ -251,7 +294,13 @@ async fn sends_wait_while_the_peer_does_not_read() {
 async fn sending_after_close_is_an_error() {
     let (mut client, server) = pair().await;
     drop(server);
-    let _ = timeout(LIMIT, client.close(1000, "")).await.unwrap();
+    // The peer is gone: the close ends without its answer.
+    let close = timeout(LIMIT, client.close(1000, "")).await.unwrap();
+    match close {
+        Ok(close) => assert_eq!((close.code, close.clean), (1006, false)),
+        Err(error) => assert!(matches!(error, Error::Io { .. }), "{error:?}"),
+    }
+    assert_eq!(client.ready_state(), ReadyState::Closed);
     assert!(matches!(client.send("late").await, Err(Error::Closed)));
 }
 
@@ -285,6 +334,41 @@ async fn a_protocol_error_from_the_peer_is_reported_then_the_stream_ends() {
     );
 }
 
+/// A stream that counts how often it is polled.
+struct Counting {
+    inner: DuplexStream,
+    polls: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl AsyncRead for Counting {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        self.polls.fetch_add(1, Ordering::SeqCst);
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Counting {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        self.polls.fetch_add(1, Ordering::SeqCst);
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        self.polls.fetch_add(1, Ordering::SeqCst);
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
 #[tokio::test]
 async fn zero_limits_do_not_spin() {
     let zero = Config {
@@ -292,8 +376,19 @@ async fn zero_limits_do_not_spin() {
         max_buffered: 0,
         ..Config::default()
     };
-    let (mut client, mut server) =
-        pair_with(1 << 16, zero, Config::default(), Options::default()).await;
+    let polls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = polls.clone();
+    let (mut client, mut server) = pair_wrapped(
+        1 << 16,
+        zero,
+        Config::default(),
+        Options::default(),
+        |inner| Counting {
+            inner,
+            polls: counted,
+        },
+    )
+    .await;
     let echo = tokio::spawn(async move {
         while let Some(Ok(message)) = server.next().await {
             server.send(message).await.unwrap();
@@ -307,6 +402,13 @@ async fn zero_limits_do_not_spin() {
         .await
         .expect("a zero ping interval does not spin");
     assert_eq!(reply.unwrap().unwrap(), Message::from("one"));
+    // Idle for 200 ms: a task that keeps waking itself would poll the
+    // stream thousands of times; a quiet one polls it once or twice.
+    let before = polls.load(Ordering::SeqCst);
+    let idle = timeout(Duration::from_millis(200), client.next()).await;
+    assert!(idle.is_err(), "nothing was sent: {idle:?}");
+    let idle_polls = polls.load(Ordering::SeqCst) - before;
+    assert!(idle_polls <= 3, "{idle_polls} polls of an idle stream");
     timeout(LIMIT, client.close(1000, ""))
         .await
         .unwrap()

@@ -203,8 +203,8 @@ fn bad_urls_are_refused() {
     assert!(Proxy::new(TARGET, "https://proxy.example.com").is_ok());
 }
 
-/// The rustdoc example on `Proxy`, step for step (doctests are not run in
-/// this crate's test loop).
+/// The rustdoc example on `Proxy`, step for step, with each step's
+/// result checked (the doctest only shows them).
 #[test]
 fn doc_example_dance() -> Result<(), Error> {
     let mut driver = Driver::client("ws://example.com/chat", Options::default())?;
