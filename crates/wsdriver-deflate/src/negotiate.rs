@@ -261,6 +261,20 @@ mod tests {
             activate(&limited, &Params::new()).unwrap().send_window_bits,
             10
         );
+        for bits in [9u8, 10] {
+            let response = params(&format!("; client_max_window_bits={bits}"));
+            let session = activate(&limited, &response).unwrap();
+            assert_eq!(session.send_window_bits, bits, "up to the offered 10");
+        }
+
+        // Our own no_context_takeover holds whether or not the server
+        // repeats it.
+        let forgetful = DeflateConfig::default().no_context_takeover(true);
+        assert!(
+            activate(&forgetful, &Params::new())
+                .unwrap()
+                .send_no_context_takeover
+        );
     }
 
     #[test]

@@ -422,6 +422,20 @@ fn invalid_utf8_in_binary_messages_is_fine() {
 }
 
 #[test]
+fn invalid_utf8_in_the_continuations_of_a_binary_message_is_fine() {
+    let mut server = open_server(Options::default());
+    let input = frames(&[
+        Frame::binary(b"\x01").fin(false),
+        Frame::cont(b"\xff\xfe").fin(false),
+        Frame::cont(b"\xc0"),
+    ]);
+    assert_eq!(
+        feed(&mut server, &input),
+        [binary_event(b"\x01\xff\xfe\xc0")]
+    );
+}
+
+#[test]
 fn rfc6455_8_1_invalid_utf8_fails_fast_before_the_frame_ends() {
     // 40 bytes; the first 20 already hold a byte no UTF-8 can contain.
     let mut payload = b"hello \xf4\x90 world".to_vec();

@@ -350,3 +350,15 @@ fn a_held_pong_is_superseded_when_room_comes_back_another_way() {
     let numbers: Vec<u8> = pongs.iter().map(|p| p.payload[3]).collect();
     assert_eq!(numbers, [1, 2], "in the order of their pings");
 }
+
+#[test]
+fn closing_drops_a_held_pong() {
+    let mut server = open_server(Options::default().max_queued_pongs(1));
+    feed(&mut server, &frames(&[numbered_ping(0), numbered_ping(1)]));
+    assert!(!server.wants_read());
+    server.transport_closed();
+    drain(&mut server);
+    assert!(server.wants_read(), "nothing is owed to a closed peer");
+    let pongs = decode_frames(&server.take_output());
+    assert_eq!(pongs.len(), 1, "the held pong was not sent after the end");
+}

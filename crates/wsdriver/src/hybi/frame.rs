@@ -183,6 +183,20 @@ impl FrameHeader {
 mod tests {
     use super::*;
 
+    #[test]
+    fn an_unknown_opcode_encodes_in_its_four_bits_only() {
+        let header = FrameHeader {
+            fin: false,
+            rsv: 0b010,
+            opcode: Err(0xfb),
+            mask: None,
+            payload_len: 0,
+        };
+        let mut out = [0; MAX_HEADER_LEN];
+        assert_eq!(header.encode(&mut out), 2);
+        assert_eq!(out[..2], [0b0010_1011, 0]);
+    }
+
     fn header(opcode: Opcode, len: u64, mask: Option<[u8; 4]>) -> FrameHeader {
         FrameHeader {
             fin: true,

@@ -84,7 +84,7 @@ impl AutoPongs {
         while self.unsent.front().is_some_and(|end| *end <= written) {
             self.unsent.pop_front();
         }
-        if self.unsent.is_empty() && self.unsent.capacity() > 0 && self.held.is_none() {
+        if self.unsent.is_empty() && self.held.is_none() {
             // An idle connection keeps no buffer for a past burst of pings.
             self.unsent = VecDeque::new();
         }

@@ -118,6 +118,18 @@ mod tests {
     }
 
     #[test]
+    fn a_code_point_split_across_pieces_is_checked_when_it_completes() {
+        let mut v = Utf8Validator::default();
+        assert_eq!(v.feed(b"ok\xe2\x82"), Ok(()));
+        // 'A' cannot continue a three-byte sequence.
+        assert_eq!(v.feed(b"A and more"), Err(InvalidUtf8));
+        let mut v = Utf8Validator::default();
+        assert_eq!(v.feed(b"ok\xe2\x82"), Ok(()));
+        assert_eq!(v.feed(b"\xac and more"), Ok(()), "the euro sign");
+        assert_eq!(v.finish(), Ok(()));
+    }
+
+    #[test]
     fn unfinished_code_point_at_the_end_is_an_error() {
         let mut v = Utf8Validator::default();
         assert_eq!(v.feed(b"ok\xe2\x82"), Ok(()));
