@@ -25,6 +25,7 @@ tools/peers.sh
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --all-features -- -D warnings
+cargo clippy --workspace --all-targets -- -D warnings # as a plain `cargo test` builds
 
 step "unit, golden-vector and property tests"
 if cargo nextest --version >/dev/null 2>&1; then

@@ -9,6 +9,7 @@
 //!
 //! A missing peer fails the tests (it never skips them): run
 //! `tools/peers.sh` first.
+#![cfg(feature = "interop")]
 
 use std::fmt;
 use std::io::{ErrorKind, Read, Write};

@@ -3,8 +3,11 @@
 //! installed by `tools/peers.sh`), and against our own server on a Unix
 //! socket. TLS certificates come from a throwaway CA made with rcgen.
 //!
-//! A missing Node or `ws` fails the tests (it never skips them): run
-//! `tools/peers.sh` first.
+//! The tests with Node peers are compiled with the `interop` feature
+//! only (the README's test command turns it on); then a missing Node or
+//! `ws` fails them (it never skips them): run `tools/peers.sh` first.
+// Without `interop`, the Node helpers below have no users.
+#![cfg_attr(not(feature = "interop"), allow(dead_code, unused_imports))]
 
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -42,6 +45,7 @@ async fn timed<F: Future<Output = ()>>(body: F) {
 
 // ------------------------------------------------------------ plain ws
 
+#[cfg(feature = "interop")]
 #[tokio::test]
 async fn echo_text_binary_and_16_mib() {
     timed(async {
@@ -83,6 +87,7 @@ async fn echo_text_binary_and_16_mib() {
     .await;
 }
 
+#[cfg(feature = "interop")]
 #[tokio::test]
 async fn subprotocol_is_agreed() {
     timed(async {
@@ -105,6 +110,7 @@ async fn subprotocol_is_agreed() {
     .await;
 }
 
+#[cfg(feature = "interop")]
 #[tokio::test]
 async fn protocol_version_8_and_origin() {
     timed(async {
@@ -143,6 +149,7 @@ async fn protocol_version_8_and_origin() {
     .await;
 }
 
+#[cfg(feature = "interop")]
 #[tokio::test]
 async fn not_found_is_a_status_error() {
     timed(async {
@@ -210,6 +217,7 @@ async fn handshake_timeout_gives_up() {
 
 // ------------------------------------------------------------------ TLS
 
+#[cfg(feature = "interop")]
 #[tokio::test]
 async fn wss_with_an_extra_ca() {
     timed(async {
@@ -227,6 +235,7 @@ async fn wss_with_an_extra_ca() {
     .await;
 }
 
+#[cfg(feature = "interop")]
 #[tokio::test]
 async fn wss_fails_without_the_ca() {
     timed(async {
@@ -247,6 +256,7 @@ async fn wss_fails_without_the_ca() {
     .await;
 }
 
+#[cfg(feature = "interop")]
 #[tokio::test]
 async fn danger_accept_invalid_certs_connects() {
     timed(async {
@@ -263,6 +273,7 @@ async fn danger_accept_invalid_certs_connects() {
     .await;
 }
 
+#[cfg(feature = "interop")]
 #[tokio::test]
 async fn a_whole_rustls_config_wins() {
     timed(async {
@@ -294,6 +305,7 @@ async fn a_whole_rustls_config_wins() {
     .await;
 }
 
+#[cfg(feature = "interop")]
 #[tokio::test]
 async fn client_certificate_is_shown() {
     timed(async {
@@ -338,6 +350,7 @@ fn pem_helpers() {
 
 // --------------------------------------------------------------- proxies
 
+#[cfg(feature = "interop")]
 #[tokio::test]
 async fn proxy_with_basic_auth_to_ws() {
     timed(async {
@@ -374,6 +387,7 @@ async fn proxy_with_basic_auth_to_ws() {
     .await;
 }
 
+#[cfg(feature = "interop")]
 #[tokio::test]
 async fn proxy_refuses_wrong_or_missing_credentials() {
     timed(async {
@@ -412,6 +426,7 @@ async fn proxy_refuses_wrong_or_missing_credentials() {
     .await;
 }
 
+#[cfg(feature = "interop")]
 #[tokio::test]
 async fn proxy_without_auth_to_wss() {
     timed(async {
@@ -447,6 +462,7 @@ async fn proxy_without_auth_to_wss() {
     .await;
 }
 
+#[cfg(feature = "interop")]
 #[tokio::test]
 async fn https_proxy_has_its_own_tls() {
     timed(async {
@@ -523,6 +539,7 @@ async fn unreachable_proxy_is_a_network_error() {
 /// other threads may read it is unsound, so the test runs itself again as
 /// a child process with the variables set: the child connects, the parent
 /// checks what the proxy saw.
+#[cfg(feature = "interop")]
 #[tokio::test]
 async fn use_env_proxy_reads_the_environment() {
     if let Ok(urls) = std::env::var("WSDRIVER_TEST_ENV_PROXY_CHILD") {
@@ -737,6 +754,7 @@ async fn ws_unix_socket() {
 
 // ------------------------------------------------------------ redirects
 
+#[cfg(feature = "interop")]
 #[tokio::test]
 async fn redirects_are_followed_when_asked() {
     timed(async {
@@ -806,6 +824,7 @@ async fn redirects_are_followed_when_asked() {
     .await;
 }
 
+#[cfg(feature = "interop")]
 #[tokio::test]
 async fn redirects_keep_credentials_on_the_same_host_only() {
     timed(async {
@@ -1024,6 +1043,7 @@ impl Drop for TempDir {
 /// A Node script from tools/node, killed when dropped. It prints
 /// `listening PORT` first; later stdout lines are read with
 /// [`next_line`](Self::next_line). Its stderr is kept for failure messages.
+#[cfg(feature = "interop")]
 struct NodePeer {
     port: u16,
     lines: Lines<BufReader<ChildStdout>>,
@@ -1032,6 +1052,7 @@ struct NodePeer {
     _dir: Option<TempDir>,
 }
 
+#[cfg(feature = "interop")]
 impl NodePeer {
     async fn ws_server(args: &[&str]) -> NodePeer {
         NodePeer::spawn("ws_server.js", args, None).await
@@ -1122,6 +1143,7 @@ impl NodePeer {
 
 /// The path of a script in tools/node, after checking that `ws` is
 /// installed there.
+#[cfg(feature = "interop")]
 fn node_script(name: &str) -> PathBuf {
     let node = Path::new(WORKSPACE).join("tools/node");
     let manifest = node.join("node_modules/ws/package.json");
