@@ -2,8 +2,8 @@
 //! the core parses the request; this only moves bytes.
 
 use crate::error::Error;
+pub(crate) use crate::io::write_all;
 use crate::websocket::{Config, WebSocket};
-use std::future::poll_fn;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
 use wsdriver::{is_websocket, Driver, Event, Options, Request};
@@ -369,20 +369,4 @@ fn refused(status: u16, message: &str) -> Error {
         headers: Box::default(),
         message: message.to_owned(),
     }
-}
-
-pub(crate) async fn write_all<S: AsyncWrite + Unpin>(
-    stream: &mut S,
-    driver: &mut Driver,
-) -> Result<(), Error> {
-    while driver.has_output() {
-        let chunk = driver.output_chunk();
-        let written = stream.write(chunk).await?;
-        if written == 0 {
-            return Err(std::io::Error::from(std::io::ErrorKind::WriteZero).into());
-        }
-        driver.advance_output(written);
-    }
-    poll_fn(|cx| std::pin::Pin::new(&mut *stream).poll_flush(cx)).await?;
-    Ok(())
 }

@@ -3,11 +3,11 @@
 //! redirects when asked. The proxy exchange and the handshake are the
 //! core's; this moves bytes and picks where to connect.
 
-use crate::accept::write_all;
 use crate::error::Error;
+use crate::io::write_all;
 use crate::proxy::{open_tunnel, ProxyOptions};
 use crate::stream::{MaybeTlsStream, PrefixedStream};
-use crate::tls::{ClientCert, TlsOptions};
+use crate::tls::{bare_host, tls_handshake, ClientCert, TlsOptions};
 use crate::websocket::{Config, WebSocket};
 use rustls::pki_types::CertificateDer;
 use std::borrow::Cow;
@@ -15,9 +15,7 @@ use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
-use tokio_rustls::client::TlsStream;
 use url::Url;
 use wsdriver::{Driver, Event, Options};
 use wsdriver_deflate::{DeflateConfig, PerMessageDeflate};
@@ -432,31 +430,6 @@ async fn connect_unix(_url: &str, _path: &std::path::Path) -> Result<MaybeTlsStr
     Err(Error::Config(
         "ws+unix: URLs need Unix domain sockets".into(),
     ))
-}
-
-/// The TLS handshake with `host` over `stream`.
-pub(crate) async fn tls_handshake<S>(
-    tls: &TlsOptions,
-    host: &str,
-    stream: S,
-) -> Result<TlsStream<S>, Error>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    let config = tls.client_config()?;
-    let name = rustls::pki_types::ServerName::try_from(host.to_owned())
-        .map_err(|e| Error::Config(format!("{host} is not a valid TLS server name: {e}")))?;
-    let connector = tokio_rustls::TlsConnector::from(config);
-    Ok(connector.connect(name, stream).await?)
-}
-
-/// The URL's host without IPv6 brackets, to connect to or name in TLS.
-pub(crate) fn bare_host(url: &Url) -> String {
-    url.host_str()
-        .unwrap_or_default()
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_owned()
 }
 
 fn network(url: &str, error: Error) -> Error {

@@ -156,6 +156,7 @@
 mod accept;
 mod connect;
 mod error;
+mod io;
 mod listener;
 mod proxy;
 mod server;

@@ -249,7 +249,7 @@ pub(crate) async fn open_tunnel(
         proxy.set_header(name, value)?;
     }
     let proxy_url = proxy.proxy_url().clone();
-    let host = crate::connect::bare_host(&proxy_url);
+    let host = crate::tls::bare_host(&proxy_url);
     let port = proxy_url.port_or_known_default().unwrap_or(80);
     let failed = |e: io::Error| {
         Error::network(
@@ -262,7 +262,7 @@ pub(crate) async fn open_tunnel(
         .map_err(failed)?;
     tcp.set_nodelay(true).map_err(failed)?;
     let mut stream = if proxy_url.scheme() == "https" {
-        let tls = crate::connect::tls_handshake(&options.tls, &host, tcp)
+        let tls = crate::tls::tls_handshake(&options.tls, &host, tcp)
             .await
             .map_err(|e| match e {
                 Error::Io { source, .. } => failed(source),

@@ -9,6 +9,9 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use std::fmt;
 use std::sync::{Arc, OnceLock};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_rustls::client::TlsStream;
+use url::Url;
 
 /// How to speak TLS to one peer (a `wss:` server, or an `https:` proxy).
 ///
@@ -293,4 +296,29 @@ impl ServerCertVerifier for AcceptAnyCert {
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
     }
+}
+
+/// The TLS handshake with `host` over `stream`.
+pub(crate) async fn tls_handshake<S>(
+    tls: &TlsOptions,
+    host: &str,
+    stream: S,
+) -> Result<TlsStream<S>, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let config = tls.client_config()?;
+    let name = rustls::pki_types::ServerName::try_from(host.to_owned())
+        .map_err(|e| Error::Config(format!("{host} is not a valid TLS server name: {e}")))?;
+    let connector = tokio_rustls::TlsConnector::from(config);
+    Ok(connector.connect(name, stream).await?)
+}
+
+/// The URL's host without IPv6 brackets, to connect to or name in TLS.
+pub(crate) fn bare_host(url: &Url) -> String {
+    url.host_str()
+        .unwrap_or_default()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned()
 }

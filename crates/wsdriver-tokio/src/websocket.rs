@@ -351,59 +351,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         self.driver.transport_closed();
         let _ = self.stream.shutdown().await;
     }
-
-    /// Splits into halves that can be used from different tasks.
-    ///
-    /// The [`ReadHalf`](crate::ReadHalf) is the `Stream`, the
-    /// [`WriteHalf`](crate::WriteHalf) the `Sink` with `send`, `ping` and
-    /// `close`. They share the connection behind a mutex held for one poll
-    /// at a time, never across an `.await`. Keep the read half read: it is
-    /// what answers pings, resolves [`Pong`]s and finishes a close the
-    /// write half started.
-    ///
-    /// ```
-    /// use futures_util::StreamExt;
-    ///
-    /// # use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
-    /// # use wsdriver_tokio::{accept, Config, Options, ReadyState, ServerOptions, WebSocket};
-    /// # type Pair = (WebSocket<DuplexStream>, WebSocket<DuplexStream>);
-    /// # async fn pair() -> Result<Pair, Box<dyn std::error::Error>> {
-    /// #     let (mut client_io, server_io) = tokio::io::duplex(4096);
-    /// #     let server = tokio::spawn(accept(server_io, ServerOptions::default()));
-    /// #     let mut driver = wsdriver::Driver::client("ws://localhost/", Options::default())?;
-    /// #     driver.start();
-    /// #     client_io.write_all(&driver.take_output()).await?;
-    /// #     while driver.ready_state() != ReadyState::Open {
-    /// #         driver.input_buffer().reserve(1024);
-    /// #         if client_io.read_buf(driver.input_buffer()).await? == 0 {
-    /// #             return Err("the server hung up".into());
-    /// #         }
-    /// #         while driver.poll_event().is_some() {}
-    /// #     }
-    /// #     let client = WebSocket::from_parts(client_io, driver, Config::default());
-    /// #     Ok((client, server.await??))
-    /// # }
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let (client, mut server) = pair().await?;
-    /// tokio::spawn(async move { while server.next().await.is_some() {} });
-    ///
-    /// let (mut read, mut write) = client.split();
-    /// let reader = tokio::spawn(async move {
-    ///     while let Some(Ok(message)) = read.next().await {
-    ///         println!("{message:?}");
-    ///     }
-    ///     read.close_event()
-    /// });
-    /// write.ping(b"rtt").await?.await?;
-    /// write.close(1000, "done").await?;
-    /// let closed = reader.await?.expect("closed");
-    /// assert_eq!((closed.code, closed.clean), (1000, true));
-    /// # Ok(()) }
-    /// ```
-    pub fn split(self) -> (crate::split::ReadHalf<S>, crate::split::WriteHalf<S>) {
-        crate::split::split(self)
-    }
 }
 
 impl<S> WebSocket<S> {

@@ -540,7 +540,7 @@ impl Driver {
                                 }
                                 HeadError::Malformed(message) => (400, message),
                             };
-                            let refusal = server::Refusal {
+                            let refusal = http::Refusal {
                                 status,
                                 message: message.clone(),
                             };
@@ -762,7 +762,7 @@ impl Driver {
         let started = !self.input.is_empty() || self.request.is_some();
         let error = match (self.role, self.phase) {
             (Role::Server, Phase::ReadingRequest | Phase::AwaitingStart) if started => {
-                let refusal = server::Refusal {
+                let refusal = http::Refusal {
                     status: 408,
                     message: "Request Timeout: the WebSocket handshake took too long".into(),
                 };

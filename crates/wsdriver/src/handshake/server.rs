@@ -4,6 +4,7 @@
 use super::key::{accept_key, is_valid_key};
 use crate::extensions::negotiation::{self, Registry};
 use crate::hixie::handshake::{self as hixie, draft_of, Draft};
+use crate::http::Refusal;
 use crate::http::{
     has_token, header_is, joined, list_values, write_response, CustomHeaders, HttpRequest,
 };
@@ -27,46 +28,6 @@ pub(crate) struct Settings<'a> {
     /// The URL the request addressed (the drafts echo it).
     pub location: &'a str,
     pub custom: &'a CustomHeaders,
-}
-
-/// A refused handshake: the status and the plain-text reason sent back.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Refusal {
-    pub status: u16,
-    pub message: String,
-}
-
-impl Refusal {
-    fn new(status: u16, message: impl Into<String>) -> Self {
-        Refusal {
-            status,
-            message: message.into(),
-        }
-    }
-
-    /// Writes the refusal as a complete HTTP response that closes the
-    /// connection.
-    pub fn write(&self, out: &mut Vec<u8>) {
-        let length = self.message.len().to_string();
-        let mut headers: Vec<(&str, &[u8])> = vec![
-            ("Content-Type", b"text/plain"),
-            ("Content-Length", length.as_bytes()),
-            ("Connection", b"close"),
-        ];
-        match self.status {
-            405 => headers.push(("Allow", b"GET")),
-            426 => headers.push(("Sec-WebSocket-Version", b"13, 8")),
-            _ => {}
-        }
-        write_response(
-            out,
-            self.status,
-            None,
-            &headers,
-            &CustomHeaders::default(),
-            self.message.as_bytes(),
-        );
-    }
 }
 
 /// Checks a request and, if it is acceptable, writes the `101` (for

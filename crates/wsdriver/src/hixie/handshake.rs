@@ -2,8 +2,7 @@
 //! hixie-76 adds a challenge: two keys whose digits divided by their
 //! spaces, with the 8 bytes after the request head, are hashed with MD5.
 
-use crate::handshake::server::Refusal;
-use crate::http::{write_response, CustomHeaders, HttpRequest};
+use crate::http::{write_response, CustomHeaders, HttpRequest, Refusal};
 use md5::{Digest, Md5};
 
 /// Which draft a request speaks, if it is not hybi.

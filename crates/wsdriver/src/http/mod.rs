@@ -2,10 +2,12 @@
 //! reads, and the header rules the handshake relies on.
 
 mod head;
+mod refusal;
 
 pub(crate) use head::{
     parse_request, parse_response, write_header, write_response, HeadError, Response,
 };
+pub(crate) use refusal::Refusal;
 
 use http::{HeaderMap, Method, Uri};
 
