@@ -1,7 +1,7 @@
 //! Bounded inflation: a message inflates into a buffer that is never
 //! allowed to grow past `max_length`, so a decompression bomb costs at most
-//! `max_length` bytes before it is refused with 1009 (the seed inflates
-//! without limit).
+//! `max_length` bytes before it is refused with 1009 (Node's permessage-deflate
+//! inflates without limit).
 
 use flate2::{Decompress, FlushDecompress, Status};
 use wsdriver::ExtensionError;

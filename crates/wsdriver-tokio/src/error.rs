@@ -1,4 +1,4 @@
-//! Errors of the async layer, in the seed's words where it has them.
+//! Errors of the async layer, in faye-websocket's words where it has them.
 
 use std::fmt;
 use std::io;

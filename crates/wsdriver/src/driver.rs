@@ -68,7 +68,7 @@ pub enum Version {
 }
 
 impl Version {
-    /// The seed's name: `hybi-13`, `hybi-8`.
+    /// The name Node's websocket-driver gives it: `hybi-13`, `hybi-8`.
     pub fn as_str(self) -> &'static str {
         match self {
             Version::Hybi13 => "hybi-13",
@@ -496,7 +496,7 @@ impl Driver {
     /// Feeds bytes received from the transport. They are read as
     /// [`poll_event`](Self::poll_event) asks for the next event, so each
     /// event is handled before the bytes after it are looked at (as with
-    /// the seed's synchronous callbacks): call `poll_event` until it
+    /// websocket-driver's synchronous callbacks): call `poll_event` until it
     /// returns `None` after every `parse`.
     pub fn parse(&mut self, data: &[u8]) {
         if self.phase != Phase::Done {

@@ -51,7 +51,7 @@ pub enum Error {
         /// The proxy's HTTP status; `None` if it closed or sent no valid
         /// response head.
         status: Option<u16>,
-        /// The seed's `Can't establish a connection to the server at …`,
+        /// websocket-driver's `Can't establish a connection to the server at …`,
         /// with the reason when one is known.
         message: String,
     },

@@ -76,7 +76,7 @@ impl Options {
     }
 
     /// Subprotocols as one comma-separated string (`"chat, superchat"`),
-    /// the seed's other form.
+    /// the form Node's websocket-driver also takes.
     pub fn protocols_list(self, list: &str) -> Self {
         self.protocols(list.split(',').map(str::trim).filter(|p| !p.is_empty()))
     }
