@@ -162,6 +162,7 @@ mod proxy;
 mod server;
 mod split;
 mod stream;
+mod sync;
 mod tls;
 #[cfg(feature = "hyper")]
 mod upgrade;

@@ -6,6 +6,7 @@
 
 use crate::accept::{self, ServerOptions};
 use crate::error::Error;
+use crate::sync::lock;
 use crate::websocket::{Config, WebSocket};
 use futures_core::Stream;
 use futures_sink::Sink;
@@ -16,7 +17,7 @@ use std::net::SocketAddr;
 use std::ops::{Deref, DerefMut};
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::task::{ready, Context, Poll, Waker};
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
@@ -456,10 +457,6 @@ impl Shared {
             }
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Accepts connections until the server stops; each handshake runs in a

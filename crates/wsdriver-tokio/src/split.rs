@@ -3,6 +3,7 @@
 //! across an `.await`.
 
 use crate::error::Error;
+use crate::sync::lock;
 use crate::websocket::{Pong, WebSocket};
 use futures_core::Stream;
 use futures_sink::Sink;
@@ -28,7 +29,7 @@ impl Wake for Wakers {
 
     fn wake_by_ref(self: &Arc<Self>) {
         for slot in [&self.reader, &self.writer] {
-            if let Some(waker) = slot.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            if let Some(waker) = lock(slot).take() {
                 waker.wake();
             }
         }
@@ -47,8 +48,8 @@ impl<S> Shared<S> {
         } else {
             &self.wakers.writer
         };
-        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
-        self.socket.lock().unwrap_or_else(|e| e.into_inner())
+        *lock(slot) = Some(cx.waker().clone());
+        lock(&self.socket)
     }
 }
 
@@ -159,7 +160,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WriteHalf<S> {
     }
 
     fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
-        let mut socket = self.shared.socket.lock().unwrap_or_else(|e| e.into_inner());
+        let mut socket = lock(&self.shared.socket);
         Ok(socket.driver_mut().send(item)?)
     }
 
@@ -181,10 +182,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WriteHalf<S> {
     /// the peer); dropped while waiting for room, the message is not sent.
     pub async fn send(&mut self, message: impl Into<Message>) -> Result<(), Error> {
         poll_fn(|cx| self.shared.lock(cx, false).poll_ready_inner(cx)).await?;
-        self.shared
-            .socket
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        lock(&self.shared.socket)
             .driver_mut()
             .send(message.into())?;
         poll_fn(|cx| self.shared.lock(cx, false).poll_write_output(cx)).await
@@ -195,12 +193,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WriteHalf<S> {
     ///
     /// At most 125 bytes of `payload`, as [`WebSocket::ping`].
     pub async fn ping(&mut self, payload: &[u8]) -> Result<Pong, Error> {
-        let pong = self
-            .shared
-            .socket
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .register_ping(payload)?;
+        let pong = lock(&self.shared.socket).register_ping(payload)?;
         poll_fn(|cx| self.shared.lock(cx, false).poll_write_output(cx)).await?;
         Ok(pong)
     }
@@ -212,12 +205,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WriteHalf<S> {
     /// [`WebSocket::close`]. Returns once the close frame is written,
     /// without waiting for the answer: that is the read half's to read.
     pub async fn close(&mut self, code: u16, reason: &str) -> Result<(), Error> {
-        self.shared
-            .socket
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .driver_mut()
-            .close(code, reason)?;
+        lock(&self.shared.socket).driver_mut().close(code, reason)?;
         poll_fn(|cx| self.shared.lock(cx, false).poll_write_output(cx)).await
     }
 
@@ -226,11 +214,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WriteHalf<S> {
     /// As [`WebSocket::buffered_amount`]: queued by either half (the read
     /// half queues pongs and close echoes) and not yet taken by the stream.
     pub fn buffered_amount(&self) -> usize {
-        self.shared
-            .socket
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .buffered_amount()
+        lock(&self.shared.socket).buffered_amount()
     }
 }
 
@@ -239,12 +223,7 @@ impl<S> ReadHalf<S> {
     ///
     /// As [`WebSocket::close_event`], cloned out of the shared connection.
     pub fn close_event(&self) -> Option<CloseEvent> {
-        self.shared
-            .socket
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .close_event()
-            .cloned()
+        lock(&self.shared.socket).close_event().cloned()
     }
 
     /// Whether `other` is the write half of the same connection.
