@@ -98,15 +98,6 @@ impl Extension for Tag {
     fn rsv(&self) -> u8 {
         RSV3
     }
-    fn offers(&mut self) -> Vec<Params> {
-        vec![Params::new()]
-    }
-    fn activate(&mut self, _: &Params) -> Result<(), String> {
-        Ok(())
-    }
-    fn accept(&mut self, _: &[Params]) -> Option<Params> {
-        Some(Params::new())
-    }
     fn outgoing(&mut self, message: &mut ExtensionMessage) -> Result<(), ExtensionError> {
         let mut tagged = message.payload.to_vec();
         tagged.push(b'!');
@@ -270,21 +261,6 @@ fn server_accepts_only_one_extension_per_rsv_bit() {
         }
         fn rsv(&self) -> u8 {
             RSV2
-        }
-        fn offers(&mut self) -> Vec<Params> {
-            vec![Params::new()]
-        }
-        fn activate(&mut self, _: &Params) -> Result<(), String> {
-            Ok(())
-        }
-        fn accept(&mut self, _: &[Params]) -> Option<Params> {
-            Some(Params::new())
-        }
-        fn outgoing(&mut self, _: &mut ExtensionMessage) -> Result<(), ExtensionError> {
-            Ok(())
-        }
-        fn incoming(&mut self, _: &mut ExtensionMessage, _: usize) -> Result<(), ExtensionError> {
-            Ok(())
         }
     }
     let (_, _, _, response) = pair(
@@ -601,21 +577,6 @@ impl Extension for Garble {
     fn name(&self) -> &str {
         "x-garble"
     }
-    fn rsv(&self) -> u8 {
-        0
-    }
-    fn offers(&mut self) -> Vec<Params> {
-        vec![Params::new()]
-    }
-    fn activate(&mut self, _: &Params) -> Result<(), String> {
-        Ok(())
-    }
-    fn accept(&mut self, _: &[Params]) -> Option<Params> {
-        Some(Params::new())
-    }
-    fn outgoing(&mut self, _: &mut ExtensionMessage) -> Result<(), ExtensionError> {
-        Ok(())
-    }
     fn incoming(&mut self, message: &mut ExtensionMessage, _: usize) -> Result<(), ExtensionError> {
         message.payload = Bytes::from_static(b"\xff\xfe");
         Ok(())
@@ -636,5 +597,50 @@ fn text_an_extension_rewrote_is_checked_again() {
             ]
         ),
         "{events:?}"
+    );
+}
+
+/// Only a name: every other method keeps its default.
+struct Minimal;
+
+impl Extension for Minimal {
+    fn name(&self) -> &str {
+        "x-minimal"
+    }
+}
+
+#[test]
+fn an_extension_with_only_a_name_negotiates_without_parameters_and_passes_messages() {
+    let (mut client, mut server, request, response) =
+        pair(vec![with(|| Minimal)], vec![with(|| Minimal)]);
+    assert!(
+        request.contains("\r\nSec-WebSocket-Extensions: x-minimal\r\n"),
+        "{request}"
+    );
+    assert!(
+        response.contains("\r\nSec-WebSocket-Extensions: x-minimal\r\n"),
+        "{response}"
+    );
+    client.text("untouched").unwrap();
+    let wire = client.take_output();
+    assert_eq!(wire[0], 0x81, "no RSV bit");
+    assert_eq!(feed(&mut server, &wire), [text_event("untouched")]);
+}
+
+#[test]
+fn the_default_negotiation_refuses_parameters_both_ways() {
+    // A server declines an offer with parameters...
+    let mut server = Minimal;
+    assert_eq!(server.accept(&[Params::new().value("level", "9")]), None);
+    assert_eq!(
+        server.accept(&[Params::new().value("level", "9"), Params::new()]),
+        Some(Params::new())
+    );
+    // ...and a client refuses an answer with them.
+    let mut client = Minimal;
+    assert_eq!(client.activate(&Params::new()), Ok(()));
+    assert_eq!(
+        client.activate(&Params::new().flag("fast")),
+        Err("x-minimal takes no parameters".to_owned())
     );
 }

@@ -161,7 +161,7 @@ impl std::error::Error for ExtensionError {}
 /// ```
 /// use wsdriver::extensions::RSV2;
 /// use wsdriver::{Bytes, Driver, Event, Extension, ExtensionError, ExtensionMessage};
-/// use wsdriver::{Message, MessageKind, Options, Params};
+/// use wsdriver::{Message, MessageKind, Options};
 ///
 /// struct Reverse;
 ///
@@ -172,13 +172,8 @@ impl std::error::Error for ExtensionError {}
 /// impl Extension for Reverse {
 ///     fn name(&self) -> &str { "x-reverse" }
 ///     fn rsv(&self) -> u8 { RSV2 }
-///     fn offers(&mut self) -> Vec<Params> { vec![Params::new()] }
-///     fn activate(&mut self, params: &Params) -> Result<(), String> {
-///         if params.is_empty() { Ok(()) } else { Err("x-reverse takes no parameters".into()) }
-///     }
-///     fn accept(&mut self, offers: &[Params]) -> Option<Params> {
-///         offers.iter().any(Params::is_empty).then(Params::new)
-///     }
+///     // offers, activate and accept keep their defaults: one offer
+///     // without parameters, accepted as such.
 ///     fn outgoing(&mut self, message: &mut ExtensionMessage) -> Result<(), ExtensionError> {
 ///         if message.kind == MessageKind::Binary {
 ///             message.payload = reversed(&message.payload);
@@ -221,34 +216,57 @@ pub trait Extension: Send {
     fn name(&self) -> &str;
 
     /// The RSV bits it uses (`RSV1 | RSV2 | RSV3` or a subset). Two active
-    /// extensions cannot share a bit.
-    fn rsv(&self) -> u8;
+    /// extensions cannot share a bit. By default none.
+    fn rsv(&self) -> u8 {
+        0
+    }
 
     /// Client: the offers to send, most preferred first (several are sent
-    /// when the extension can work with different parameter sets).
-    fn offers(&mut self) -> Vec<Params>;
+    /// when the extension can work with different parameter sets). By
+    /// default one offer without parameters.
+    fn offers(&mut self) -> Vec<Params> {
+        vec![Params::new()]
+    }
 
     /// Client: the server accepted with `params`; check them and start.
     /// `Err` explains why they are unacceptable and fails the handshake.
-    fn activate(&mut self, params: &Params) -> Result<(), String>;
+    /// By default only an answer without parameters is acceptable.
+    fn activate(&mut self, params: &Params) -> Result<(), String> {
+        if params.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{} takes no parameters", self.name()))
+        }
+    }
 
     /// Server: the client's offers for this extension, in its order.
     /// Return the response parameters to accept one, or `None` to decline.
-    fn accept(&mut self, offers: &[Params]) -> Option<Params>;
+    /// By default the first offer without parameters is accepted.
+    fn accept(&mut self, offers: &[Params]) -> Option<Params> {
+        offers.iter().any(Params::is_empty).then(Params::new)
+    }
 
     /// Transforms an outgoing message, in registration order; set this
-    /// extension's bits in `message.rsv` when the payload was changed.
-    fn outgoing(&mut self, message: &mut ExtensionMessage) -> Result<(), ExtensionError>;
+    /// extension's bits in `message.rsv` when the payload was changed. By
+    /// default the message passes unchanged.
+    fn outgoing(&mut self, message: &mut ExtensionMessage) -> Result<(), ExtensionError> {
+        let _ = message;
+        Ok(())
+    }
 
     /// Transforms an incoming message, in reverse registration order; act
     /// only when this extension's bits are set in `message.rsv`, and clear
     /// them. Whatever it produces must stay within `max_length` bytes:
-    /// return [`ExtensionError::too_large`] instead of producing more.
+    /// return [`ExtensionError::too_large`] instead of producing more. By
+    /// default the message passes unchanged.
     fn incoming(
         &mut self,
         message: &mut ExtensionMessage,
         max_length: usize,
-    ) -> Result<(), ExtensionError>;
+    ) -> Result<(), ExtensionError> {
+        let _ = (message, max_length);
+        Ok(())
+    }
 
     /// The connection closed; release what the extension holds.
     fn close(&mut self) {}
