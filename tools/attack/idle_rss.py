@@ -11,32 +11,16 @@ machine allows 20,000 descriptors a process)
 """
 import os
 import socket
-import subprocess
 import sys
 import time
 
-REQUEST = (
-    b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-)
-
-
-def rss(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmRSS")
+from common import REQUEST, read_101, rss, start_server
 
 
 def main():
     binary = sys.argv[1]
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 9000
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([binary, f"127.0.0.1:{port}"], stderr=subprocess.PIPE)
-    server.stderr.readline()
+    server, port = start_server(binary)
     try:
         time.sleep(0.3)
         before = rss(server.pid)
@@ -46,10 +30,7 @@ def main():
             c.sendall(REQUEST)
             clients.append(c)
         for c in clients:
-            data = b""
-            while b"\r\n\r\n" not in data:
-                data += c.recv(512)
-            assert data.startswith(b"HTTP/1.1 101"), data
+            read_101(c)
         time.sleep(1)
         idle = rss(server.pid)
         print(f"{os.path.basename(binary)}: {count} idle connections, "

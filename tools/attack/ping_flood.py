@@ -11,30 +11,22 @@ usage: tools/attack/ping_flood.py SERVER [N]   (N defaults to 1,000,000)
 import os
 import socket
 import struct
-import subprocess
 import sys
 import time
 
-from idle_rss import REQUEST, rss
+from common import REQUEST, read_101, rss, start_server
 
 
 def main():
     binary = sys.argv[1]
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([binary, f"127.0.0.1:{port}"], stderr=subprocess.PIPE)
-    server.stderr.readline()
+    server, port = start_server(binary)
     try:
         time.sleep(0.3)
         before = rss(server.pid)
         c = socket.create_connection(("127.0.0.1", port))
         c.sendall(REQUEST)
-        data = b""
-        while b"\r\n\r\n" not in data:
-            data += c.recv(512)
-        assert data.startswith(b"HTTP/1.1 101"), data
+        read_101(c)
         key = os.urandom(4)
         payload = b"p" * 125
         frame = struct.pack("!BB", 0x89, 0x80 | 125) + key + bytes(

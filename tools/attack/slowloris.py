@@ -5,9 +5,10 @@ Prints when and how the server ends the connection (status line, or none).
 usage: tools/attack/slowloris.py SERVER [MAX_SECONDS]
 """
 import socket
-import subprocess
 import sys
 import time
+
+from common import start_server
 
 HEAD = b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
 
@@ -15,11 +16,7 @@ HEAD = b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
 def main():
     binary = sys.argv[1]
     limit = float(sys.argv[2]) if len(sys.argv) > 2 else 120
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([binary, f"127.0.0.1:{port}"], stderr=subprocess.PIPE)
-    server.stderr.readline()
+    server, port = start_server(binary)
     try:
         c = socket.create_connection(("127.0.0.1", port))
         started = time.monotonic()

@@ -319,19 +319,13 @@ where
     let deadline = handshake_deadline(driver);
     driver.input_buffer().reserve(4096);
     let read = tokio_util::io::read_buf(stream, driver.input_buffer());
-    let read = match deadline {
-        Some(at) => match tokio::time::timeout_at(at, read).await {
-            Ok(read) => read?,
-            // The driver answers (408 if it has part of the request) and
-            // reports the error, which the caller's loop picks up.
-            Err(_elapsed) => {
-                driver.handle_timeout(Instant::now().into_std());
-                return Ok(());
-            }
-        },
-        None => read.await?,
+    let Some(read) = until(deadline, read).await else {
+        // The driver answers (408 if it has part of the request) and
+        // reports the error, which the caller's loop picks up.
+        driver.handle_timeout(Instant::now().into_std());
+        return Ok(());
     };
-    if read == 0 {
+    if read? == 0 {
         return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof).into());
     }
     Ok(())
@@ -351,15 +345,18 @@ pub(crate) async fn before_deadline<F: std::future::Future>(
     driver: &mut Driver,
     future: F,
 ) -> Option<F::Output> {
-    let Some(at) = handshake_deadline(driver) else {
-        return Some(future.await);
-    };
-    match tokio::time::timeout_at(at, future).await {
-        Ok(output) => Some(output),
-        Err(_elapsed) => {
-            driver.handle_timeout(Instant::now().into_std());
-            None
-        }
+    let output = until(handshake_deadline(driver), future).await;
+    if output.is_none() {
+        driver.handle_timeout(Instant::now().into_std());
+    }
+    output
+}
+
+/// `future`'s output, or `None` if `deadline` passed first.
+async fn until<F: std::future::Future>(deadline: Option<Instant>, future: F) -> Option<F::Output> {
+    match deadline {
+        Some(at) => tokio::time::timeout_at(at, future).await.ok(),
+        None => Some(future.await),
     }
 }
 

@@ -444,12 +444,7 @@ impl Driver {
                         true
                     }
                     Err(refusal) => {
-                        refusal.write(self.output.buffer());
-                        self.events.push_back(Event::Error(Error::BadRequest {
-                            status: refusal.status,
-                            message: refusal.message.clone(),
-                        }));
-                        self.finish(close::PROTOCOL_ERROR, refusal.message, false);
+                        self.refuse(refusal, close::PROTOCOL_ERROR);
                         false
                     }
                 }
@@ -540,16 +535,7 @@ impl Driver {
                                 }
                                 HeadError::Malformed(message) => (400, message),
                             };
-                            let refusal = http::Refusal {
-                                status,
-                                message: message.clone(),
-                            };
-                            refusal.write(self.output.buffer());
-                            self.events.push_back(Event::Error(Error::BadRequest {
-                                status,
-                                message: message.clone(),
-                            }));
-                            self.finish(close::PROTOCOL_ERROR, message, false);
+                            self.refuse(http::Refusal::new(status, message), close::PROTOCOL_ERROR);
                             return;
                         }
                     }
@@ -760,23 +746,29 @@ impl Driver {
     /// sent nothing gets nothing); either way the connection ends.
     fn handshake_timed_out(&mut self) {
         let started = !self.input.is_empty() || self.request.is_some();
-        let error = match (self.role, self.phase) {
+        match (self.role, self.phase) {
             (Role::Server, Phase::ReadingRequest | Phase::AwaitingStart) if started => {
-                let refusal = http::Refusal {
-                    status: 408,
-                    message: "Request Timeout: the WebSocket handshake took too long".into(),
-                };
-                refusal.write(self.output.buffer());
-                Error::BadRequest {
-                    status: refusal.status,
-                    message: refusal.message,
-                }
+                let message = "Request Timeout: the WebSocket handshake took too long";
+                self.refuse(http::Refusal::new(408, message), close::ABNORMAL);
             }
-            _ => Error::HandshakeTimeout,
-        };
-        let reason = error.to_string();
-        self.events.push_back(Event::Error(error));
-        self.finish(close::ABNORMAL, reason, false);
+            _ => {
+                let error = Error::HandshakeTimeout;
+                let reason = error.to_string();
+                self.events.push_back(Event::Error(error));
+                self.finish(close::ABNORMAL, reason, false);
+            }
+        }
+    }
+
+    /// A server's refusal: the response goes out, `Error` then `Close`
+    /// (with `code`) are reported, and the connection is over.
+    fn refuse(&mut self, refusal: http::Refusal, code: u16) {
+        refusal.write(self.output.buffer());
+        self.events.push_back(Event::Error(Error::BadRequest {
+            status: refusal.status,
+            message: refusal.message.clone(),
+        }));
+        self.finish(code, refusal.message, false);
     }
 
     /// Whether there are bytes to write.
