@@ -18,6 +18,7 @@
 #![warn(missing_docs)]
 
 pub mod close;
+mod connection;
 mod driver;
 mod error;
 mod event;
@@ -26,15 +27,19 @@ pub mod handshake;
 mod hixie;
 mod http;
 pub mod hybi;
+mod kinds;
 mod options;
 mod output;
 pub mod proxy;
+mod timer;
 
-pub use driver::{Driver, ReadyState, Role, Version, MAX_PENDING_PINGS};
+pub use connection::{Connection, MAX_PENDING_PINGS};
+pub use driver::Driver;
 pub use error::Error;
 pub use event::{CloseEvent, Event, Message, PingId, Text};
 pub use extensions::{Extension, ExtensionError, ExtensionMessage, MessageKind, Params};
-pub use http::{is_secure_request, is_websocket, HttpRequest, Request};
+pub use http::{is_secure_request, is_websocket, HttpRequest, Request, ResponseHead};
+pub use kinds::{ReadyState, Role, Version};
 pub use options::{
     Options, DEFAULT_CLOSE_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_HANDSHAKE_SIZE,
     DEFAULT_MAX_LENGTH, DEFAULT_MAX_QUEUED_PONGS,

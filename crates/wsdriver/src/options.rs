@@ -36,6 +36,8 @@ pub struct Options {
     pub(crate) handshake_timeout: Option<Duration>,
     pub(crate) max_queued_pongs: usize,
     pub(crate) allow_drafts: bool,
+    pub(crate) ping_interval: Option<Duration>,
+    pub(crate) idle_timeout: Option<Duration>,
     pub(crate) client_version: u8,
 }
 
@@ -51,6 +53,8 @@ impl Default for Options {
             handshake_timeout: Some(DEFAULT_HANDSHAKE_TIMEOUT),
             max_queued_pongs: DEFAULT_MAX_QUEUED_PONGS,
             allow_drafts: false,
+            ping_interval: None,
+            idle_timeout: None,
             client_version: 13,
         }
     }
@@ -142,6 +146,23 @@ impl Options {
         self
     }
 
+    /// Sends a ping this often while the connection is open (keepalive):
+    /// it keeps NAT and proxy mappings alive, and with an
+    /// [`idle_timeout`](Self::idle_timeout) longer than the interval, a
+    /// peer that stopped answering is noticed. Off by default.
+    pub fn ping_interval(mut self, every: Option<Duration>) -> Self {
+        self.ping_interval = every;
+        self
+    }
+
+    /// Ends the connection with 1006 when nothing at all has come from the
+    /// peer for this long (pongs to our keepalive pings count). Off by
+    /// default.
+    pub fn idle_timeout(mut self, after: Option<Duration>) -> Self {
+        self.idle_timeout = after;
+        self
+    }
+
     /// Whether a server also accepts the legacy hixie-75 and hixie-76
     /// drafts (text only, no close codes). Off by default: such requests
     /// get `400 Unsupported WebSocket version`.
@@ -189,6 +210,12 @@ impl Options {
         if self.max_queued_pongs == 0 {
             return Err(Error::InvalidOption(
                 "max_queued_pongs must be at least 1".into(),
+            ));
+        }
+        if self.ping_interval == Some(Duration::ZERO) || self.idle_timeout == Some(Duration::ZERO) {
+            return Err(Error::InvalidOption(
+                "ping_interval and idle_timeout must be longer than zero (use None for none)"
+                    .into(),
             ));
         }
         if self.handshake_timeout == Some(Duration::ZERO) {

@@ -2,7 +2,9 @@
 //! what a client asks and checks.
 
 pub(crate) mod client;
+pub(crate) mod client_handshake;
 pub(crate) mod key;
 pub(crate) mod server;
+pub(crate) mod server_handshake;
 
 pub use key::accept_key;

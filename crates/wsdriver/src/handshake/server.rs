@@ -4,9 +4,8 @@
 use super::key::{accept_key, is_valid_key};
 use crate::extensions::negotiation::{self, Registry};
 use crate::hixie::handshake::{self as hixie, draft_of, Draft};
-use crate::http::Refusal;
 use crate::http::{
-    has_token, header_is, joined, list_values, write_response, CustomHeaders, HttpRequest,
+    has_token, header_is, joined, list_values, CustomHeaders, HttpRequest, Refusal, ResponseHead,
 };
 use crate::Version;
 use http::Method;
@@ -30,14 +29,13 @@ pub(crate) struct Settings<'a> {
     pub custom: &'a CustomHeaders,
 }
 
-/// Checks a request and, if it is acceptable, writes the `101` (for
-/// hixie-76, its head: the challenge answer follows).
+/// Checks a request and, if it is acceptable, answers `101` (for
+/// hixie-76, its head: the challenge answer follows once the body is in).
 pub(crate) fn accept(
     request: &impl HttpRequest,
     settings: &Settings<'_>,
     extensions: &mut Registry,
-    out: &mut Vec<u8>,
-) -> Result<Accepted, Refusal> {
+) -> Result<(Accepted, ResponseHead), Refusal> {
     let (protocols, custom) = (settings.protocols, settings.custom);
     let headers = request.headers();
     if request.method() != Method::GET {
@@ -71,23 +69,23 @@ pub(crate) fn accept(
             Draft::Hixie76 => "sec-websocket-protocol",
         };
         let protocol = select_protocol(headers, header, protocols);
-        let challenge = hixie::accept(
+        let (challenge, head) = hixie::accept(
             draft,
             request,
             settings.location,
             protocol.as_deref(),
             custom,
-            out,
         )?;
         let version = match draft {
             Draft::Hixie75 => Version::Hixie75,
             Draft::Hixie76 => Version::Hixie76,
         };
-        return Ok(Accepted {
+        let accepted = Accepted {
             version,
             protocol,
             challenge,
-        });
+        };
+        return Ok((accepted, head));
     }
     let Some(version) = single(headers, "sec-websocket-version") else {
         return Err(Refusal::new(
@@ -133,24 +131,23 @@ pub(crate) fn accept(
     let extensions = negotiation::server_accept(extensions, offered.as_deref())
         .map_err(|message| Refusal::new(400, message))?;
 
-    let accept = accept_key(key);
-    let mut fixed: Vec<(&str, &[u8])> = vec![
-        ("Upgrade", b"websocket"),
-        ("Connection", b"Upgrade"),
-        ("Sec-WebSocket-Accept", accept.as_bytes()),
-    ];
+    let mut head = ResponseHead::new(101, Some("Switching Protocols"));
+    head.push("Upgrade", "websocket");
+    head.push("Connection", "Upgrade");
+    head.push("Sec-WebSocket-Accept", &accept_key(key));
     if let Some(protocol) = &protocol {
-        fixed.push(("Sec-WebSocket-Protocol", protocol.as_bytes()));
+        head.push("Sec-WebSocket-Protocol", protocol);
     }
     if let Some(extensions) = &extensions {
-        fixed.push(("Sec-WebSocket-Extensions", extensions.as_bytes()));
+        head.push("Sec-WebSocket-Extensions", extensions);
     }
-    write_response(out, 101, Some("Switching Protocols"), &fixed, custom, b"");
-    Ok(Accepted {
+    head.extend(custom);
+    let accepted = Accepted {
         version,
         protocol,
         challenge: None,
-    })
+    };
+    Ok((accepted, head))
 }
 
 /// A header that may appear only once: `None` when absent, `Some(None)`

@@ -2,7 +2,7 @@
 //! hixie-76 adds a challenge: two keys whose digits divided by their
 //! spaces, with the 8 bytes after the request head, are hashed with MD5.
 
-use crate::http::{write_response, CustomHeaders, HttpRequest, Refusal};
+use crate::http::{CustomHeaders, HttpRequest, Refusal, ResponseHead};
 use md5::{Digest, Md5};
 
 /// Which draft a request speaks, if it is not hybi.
@@ -30,48 +30,53 @@ pub(crate) fn draft_of(request: &impl HttpRequest) -> Option<Draft> {
 /// The hixie-76 body length: the challenge's last 8 bytes.
 pub(crate) const BODY_LEN: usize = 8;
 
-/// Writes the response head; for hixie-76 returns the two key numbers the
-/// challenge answer needs once the body has arrived.
+/// The response head, and for hixie-76 the two key numbers the challenge
+/// answer needs once the body has arrived.
 pub(crate) fn accept(
     draft: Draft,
     request: &impl HttpRequest,
     location: &str,
     protocol: Option<&str>,
     custom: &CustomHeaders,
-    out: &mut Vec<u8>,
-) -> Result<Option<[u32; 2]>, Refusal> {
+) -> Result<(Option<[u32; 2]>, ResponseHead), Refusal> {
     let headers = request.headers();
     let origin = headers
         .get("origin")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let mut fixed: Vec<(&str, &[u8])> = vec![("Upgrade", b"WebSocket"), ("Connection", b"Upgrade")];
-    let (status, keys) = match draft {
+    let (head, keys) = match draft {
         Draft::Hixie75 => {
-            fixed.push(("WebSocket-Origin", origin.as_bytes()));
-            fixed.push(("WebSocket-Location", location.as_bytes()));
-            ("Web Socket Protocol Handshake", None)
+            let mut head = ResponseHead::new(101, Some("Web Socket Protocol Handshake"));
+            head.push("Upgrade", "WebSocket");
+            head.push("Connection", "Upgrade");
+            head.push("WebSocket-Origin", origin);
+            head.push("WebSocket-Location", location);
+            (head, None)
         }
         Draft::Hixie76 => {
             let keys = [
                 key_number(request, "Sec-WebSocket-Key1")?,
                 key_number(request, "Sec-WebSocket-Key2")?,
             ];
-            fixed.push(("Sec-WebSocket-Origin", origin.as_bytes()));
-            fixed.push(("Sec-WebSocket-Location", location.as_bytes()));
-            ("WebSocket Protocol Handshake", Some(keys))
+            let mut head = ResponseHead::new(101, Some("WebSocket Protocol Handshake"));
+            head.push("Upgrade", "WebSocket");
+            head.push("Connection", "Upgrade");
+            head.push("Sec-WebSocket-Origin", origin);
+            head.push("Sec-WebSocket-Location", location);
+            (head, Some(keys))
         }
     };
+    let mut head = head;
     if let Some(protocol) = protocol {
         let name = if draft == Draft::Hixie75 {
             "WebSocket-Protocol"
         } else {
             "Sec-WebSocket-Protocol"
         };
-        fixed.push((name, protocol.as_bytes()));
+        head.push(name, protocol);
     }
-    write_response(out, 101, Some(status), &fixed, custom, b"");
-    Ok(keys)
+    head.extend(custom);
+    Ok((keys, head))
 }
 
 /// The digits of a key, as a number, divided by its spaces.

@@ -111,34 +111,6 @@ fn header_map(parsed: &[httparse::Header<'_>]) -> Result<HeaderMap, HeadError> {
     Ok(map)
 }
 
-/// Writes a response head (and body, if any) in HTTP/1.1 form. `reason`
-/// overrides the canonical reason phrase (the hixie drafts need their own).
-pub(crate) fn write_response(
-    out: &mut Vec<u8>,
-    status: u16,
-    reason: Option<&str>,
-    headers: &[(&str, &[u8])],
-    extra: &super::CustomHeaders,
-    body: &[u8],
-) {
-    let reason = reason
-        .or_else(|| {
-            StatusCode::from_u16(status)
-                .ok()
-                .and_then(|s| s.canonical_reason())
-        })
-        .unwrap_or("");
-    out.extend_from_slice(format!("HTTP/1.1 {status} {reason}\r\n").as_bytes());
-    for (name, value) in headers {
-        write_header(out, name.as_bytes(), value);
-    }
-    for (name, value) in extra.iter() {
-        write_header(out, name.as_bytes(), value.as_bytes());
-    }
-    out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(body);
-}
-
 pub(crate) fn write_header(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
     out.extend_from_slice(name);
     out.extend_from_slice(b": ");

@@ -3,11 +3,11 @@
 
 mod head;
 mod refusal;
+mod response;
 
-pub(crate) use head::{
-    parse_request, parse_response, write_header, write_response, HeadError, Response,
-};
+pub(crate) use head::{parse_request, parse_response, write_header, HeadError, Response};
 pub(crate) use refusal::Refusal;
+pub use response::ResponseHead;
 
 use http::{HeaderMap, Method, Uri};
 

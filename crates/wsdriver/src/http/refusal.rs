@@ -1,8 +1,8 @@
 //! A server's refusal of a handshake: the status and the plain-text
-//! reason, written as a complete response that closes the connection.
+//! reason, answered as a complete response that closes the connection.
 //! Shared by the RFC 6455 and the draft handshakes.
 
-use super::{write_response, CustomHeaders};
+use super::ResponseHead;
 
 /// A refused handshake: the status and the plain-text reason sent back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,27 +19,15 @@ impl Refusal {
         }
     }
 
-    /// Writes the refusal as a complete HTTP response that closes the
-    /// connection.
-    pub fn write(&self, out: &mut Vec<u8>) {
-        let length = self.message.len().to_string();
-        let mut headers: Vec<(&str, &[u8])> = vec![
-            ("Content-Type", b"text/plain"),
-            ("Content-Length", length.as_bytes()),
-            ("Connection", b"close"),
-        ];
+    /// The answer: the reason as plain text, plus what the status asks for
+    /// (`Allow` on 405, the versions we speak on 426).
+    pub fn head(&self) -> ResponseHead {
+        let mut head = ResponseHead::plain(self.status, &self.message);
         match self.status {
-            405 => headers.push(("Allow", b"GET")),
-            426 => headers.push(("Sec-WebSocket-Version", b"13, 8")),
+            405 => head.push("Allow", "GET"),
+            426 => head.push("Sec-WebSocket-Version", "13, 8"),
             _ => {}
         }
-        write_response(
-            out,
-            self.status,
-            None,
-            &headers,
-            &CustomHeaders::default(),
-            self.message.as_bytes(),
-        );
+        head
     }
 }

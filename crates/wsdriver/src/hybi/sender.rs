@@ -14,7 +14,15 @@ pub(crate) enum Payload<'a> {
 }
 
 impl Payload<'_> {
-    fn as_slice(&self) -> &[u8] {
+    /// The payload as owned bytes: a copy only when it was lent.
+    pub(crate) fn into_bytes(self) -> Bytes {
+        match self {
+            Payload::Borrowed(slice) => Bytes::copy_from_slice(slice),
+            Payload::Owned(bytes) => bytes,
+        }
+    }
+
+    pub(crate) fn as_slice(&self) -> &[u8] {
         match self {
             Payload::Borrowed(slice) => slice,
             Payload::Owned(bytes) => bytes,

@@ -1,0 +1,169 @@
+//! What the peer sends: frames become events, messages pass back through
+//! the extensions, pings are answered, closes echoed, and protocol errors
+//! fail the connection.
+
+use super::Connection;
+use crate::close::{self, truncate_reason};
+use crate::error::Error;
+use crate::event::{CloseEvent, Event, Message, Text};
+use crate::extensions::{ExtensionError, ExtensionMessage, MessageKind};
+use crate::hybi::frame::Opcode;
+use crate::hybi::receiver::{Failure, Incoming};
+use crate::{ReadyState, Role};
+use bytes::{Bytes, BytesMut};
+
+impl Connection {
+    /// Reads input until it yields an event or runs out.
+    pub(super) fn process(&mut self) {
+        while self.events.is_empty() {
+            if self.state == ReadyState::Closed {
+                self.input = BytesMut::new();
+                return;
+            }
+            match self.framing.read(&mut self.input) {
+                Ok(Some(incoming)) => self.handle(incoming),
+                Ok(None) => return,
+                Err(failure) => self.fail(failure),
+            }
+        }
+    }
+
+    fn handle(&mut self, incoming: Incoming) {
+        match incoming {
+            Incoming::Message {
+                opcode,
+                rsv,
+                payload,
+            } => {
+                if self.state != ReadyState::Open {
+                    return; // RFC 6455 §1.4: data after our close is dropped
+                }
+                let message = if self.extensions.is_empty() {
+                    match opcode {
+                        Opcode::Text => Message::Text(Text::from_validated(payload)),
+                        _ => Message::Binary(payload),
+                    }
+                } else {
+                    match self.receive_message(opcode, rsv, payload) {
+                        Ok(message) => message,
+                        Err(failure) => return self.fail(failure),
+                    }
+                };
+                self.events.push_back(Event::Message(message));
+            }
+            Incoming::Ping(payload) => {
+                self.pongs
+                    .answer(&mut self.output, payload.clone(), self.mask);
+                self.events.push_back(Event::Ping(payload));
+            }
+            Incoming::Pong(payload) => {
+                let ping = match self.pings.iter().position(|(_, p)| *p == payload) {
+                    // Pings answered out of order are still answered.
+                    Some(index) => self.pings.remove(index).map(|(id, _)| id),
+                    None => None,
+                };
+                self.events.push_back(Event::Pong { payload, ping });
+            }
+            Incoming::Close(frame) => {
+                let (code, reason) = frame.clone().unwrap_or((close::NO_STATUS, String::new()));
+                if self.state == ReadyState::Open {
+                    let echo = frame.map(|(code, _)| code);
+                    self.framing
+                        .write_close(&mut self.output, echo, "", self.mask);
+                }
+                self.finish(code, reason, true);
+            }
+        }
+    }
+
+    /// Undoes the extensions' transforms (in reverse order), then checks
+    /// what the receiver could not: text that arrived transformed.
+    fn receive_message(
+        &mut self,
+        opcode: Opcode,
+        rsv: u8,
+        payload: Bytes,
+    ) -> Result<Message, Failure> {
+        let kind = if opcode == Opcode::Text {
+            MessageKind::Text
+        } else {
+            MessageKind::Binary
+        };
+        // The receiver checked the text only if no RSV bit was set; any
+        // extension that changed the bytes makes that check moot.
+        let checked = (rsv == 0).then(|| payload.clone());
+        let mut message = ExtensionMessage { kind, rsv, payload };
+        let max_length = self.max_length;
+        for index in (0..self.extensions.len()).rev() {
+            if let Err(error) = self.extensions[index].incoming(&mut message, max_length) {
+                return Err(self.extension_failure(error));
+            }
+        }
+        if message.payload.len() > max_length {
+            return Err(Failure {
+                code: close::TOO_LARGE,
+                message: "WebSocket message too large".into(),
+            });
+        }
+        Ok(match kind {
+            MessageKind::Text if checked.is_some_and(|c| same_bytes(&c, &message.payload)) => {
+                Message::Text(Text::from_validated(message.payload))
+            }
+            MessageKind::Text => {
+                Message::Text(Text::try_from_bytes(message.payload).map_err(|_| Failure {
+                    code: close::INVALID_PAYLOAD,
+                    message: "Could not decode a text frame as UTF-8".into(),
+                })?)
+            }
+            MessageKind::Binary => Message::Binary(message.payload),
+        })
+    }
+
+    pub(super) fn extension_failure(&self, error: ExtensionError) -> Failure {
+        let default = match self.role {
+            Role::Client => close::EXTENSION_ERROR,
+            Role::Server => close::UNEXPECTED_CONDITION,
+        };
+        Failure {
+            code: error.code.unwrap_or(default),
+            message: error.message,
+        }
+    }
+
+    /// The peer broke the protocol: close with the failure's code without
+    /// waiting for an answer (RFC 6455 §7.1.7).
+    pub(super) fn fail(&mut self, failure: Failure) {
+        if self.state == ReadyState::Open {
+            let reason = truncate_reason(&failure.message);
+            self.framing
+                .write_close(&mut self.output, Some(failure.code), reason, self.mask);
+        }
+        self.events.push_back(Event::Error(Error::Protocol {
+            code: failure.code,
+            message: failure.message.clone(),
+        }));
+        self.finish(failure.code, failure.message, false);
+    }
+
+    /// Enters `Closed` and reports it; everything half-read goes.
+    pub(super) fn finish(&mut self, code: u16, reason: String, clean: bool) {
+        for extension in &mut self.extensions {
+            extension.close();
+        }
+        self.state = ReadyState::Closed;
+        self.timers.stop();
+        self.pings.clear();
+        self.pongs.clear();
+        self.input = BytesMut::new();
+        self.events.push_back(Event::Close(CloseEvent {
+            code,
+            reason,
+            clean,
+        }));
+    }
+}
+
+/// Whether two `Bytes` are the very same bytes (not merely equal).
+fn same_bytes(a: &Bytes, b: &Bytes) -> bool {
+    a.as_ptr() == b.as_ptr() && a.len() == b.len()
+}

@@ -1,0 +1,136 @@
+//! An open connection's timers: the close handshake's deadline, keepalive
+//! pings and the idle timeout. They live here, in the core, so that every
+//! transport (tokio, a thread per connection, a test on a simulated clock)
+//! gets them alike.
+
+use super::Connection;
+use crate::close;
+use crate::options::Options;
+use crate::timer::Timer;
+use crate::ReadyState;
+use std::time::{Duration, Instant};
+
+#[derive(Debug)]
+pub(crate) struct Timers {
+    close_timeout: Option<Duration>,
+    ping_interval: Option<Duration>,
+    idle_timeout: Option<Duration>,
+    close: Timer,
+    ping: Timer,
+    idle: Timer,
+}
+
+impl Timers {
+    pub fn new(options: &Options, now: Option<Instant>) -> Self {
+        Timers {
+            close_timeout: options.close_timeout,
+            ping_interval: options.ping_interval,
+            idle_timeout: options.idle_timeout,
+            close: Timer::Off,
+            ping: Timer::start(options.ping_interval, now),
+            idle: Timer::start(options.idle_timeout, now),
+        }
+    }
+
+    pub fn received(&mut self, now: Instant) {
+        self.settle(now);
+        if self.idle.is_running() {
+            self.idle = Timer::start(self.idle_timeout, Some(now));
+        }
+    }
+
+    /// Input arrived at an unknown time: the idle timeout starts over at the
+    /// next known time.
+    pub fn received_untimed(&mut self) {
+        if self.idle.is_running() {
+            self.idle = Timer::start(self.idle_timeout, None);
+        }
+    }
+
+    pub fn start_close(&mut self, now: Option<Instant>) {
+        self.close = Timer::start(self.close_timeout, now);
+    }
+
+    pub fn settle(&mut self, now: Instant) {
+        self.close.settle(now);
+        self.ping.settle(now);
+        self.idle.settle(now);
+    }
+
+    pub fn stop(&mut self) {
+        self.close = Timer::Off;
+        self.ping = Timer::Off;
+        self.idle = Timer::Off;
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.close.is_running() || self.ping.is_running() || self.idle.is_running()
+    }
+
+    pub fn next(&self) -> Option<Instant> {
+        [self.close, self.ping, self.idle]
+            .into_iter()
+            .filter_map(Timer::deadline)
+            .min()
+    }
+}
+
+impl Connection {
+    /// When [`handle_timeout`](Self::handle_timeout) is next due; `None`
+    /// when no timer runs. Changes nothing.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.next()
+    }
+
+    /// Runs the timers due by `now`: a close handshake the peer never
+    /// finished ends with 1006, and so does a connection the peer left idle
+    /// for [`Options::idle_timeout`]; a keepalive ping goes out every
+    /// [`Options::ping_interval`].
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.timers.settle(now);
+        if self.state == ReadyState::Closed {
+            return;
+        }
+        if self.timers.close.is_due(now) || self.timers.idle.is_due(now) {
+            self.finish(close::ABNORMAL, String::new(), false);
+            return;
+        }
+        if self.timers.ping.is_due(now) {
+            if self.state == ReadyState::Open {
+                // Cannot fail: the payload is empty and the connection open.
+                let _ = self.ping(b"");
+            }
+            let at = self.timers.ping.deadline().unwrap_or(now).max(now);
+            self.timers.ping = Timer::start(self.timers.ping_interval, Some(at));
+        }
+    }
+
+    /// Sets (or with `None`, stops) the keepalive ping interval, counting
+    /// from `now`.
+    pub fn set_ping_interval(&mut self, every: Option<std::time::Duration>, now: Instant) {
+        self.timers.ping_interval = every.filter(|d| !d.is_zero());
+        if self.state == ReadyState::Open {
+            self.timers.ping = Timer::start(self.timers.ping_interval, Some(now));
+        }
+    }
+
+    /// Sets (or with `None`, stops) the idle timeout, counting from `now`.
+    pub fn set_idle_timeout(&mut self, after: Option<std::time::Duration>, now: Instant) {
+        self.timers.idle_timeout = after;
+        if self.state != ReadyState::Closed {
+            self.timers.idle = Timer::start(after, Some(now));
+        }
+    }
+
+    /// Whether a timer runs (or waits for the time to start), so that a
+    /// transport can skip reading the clock when none does.
+    pub fn has_timer(&self) -> bool {
+        self.timers.is_running()
+    }
+
+    /// Starts pending timers at `now` (for [`Driver`](crate::Driver), whose
+    /// calls carry no time).
+    pub(crate) fn settle_timers(&mut self, now: Instant) {
+        self.timers.settle(now);
+    }
+}
