@@ -176,10 +176,8 @@ pub struct WebSocket<S> {
     error: Option<wsdriver::Error>,
     /// `None` has been returned by the stream.
     finished: bool,
-    /// The driver's close deadline, or keepalive/idle timers.
+    /// Sleeps until the driver's next deadline (close, keepalive, idle).
     timer: Option<Pin<Box<Sleep>>>,
-    next_ping: Option<Instant>,
-    idle_deadline: Option<Instant>,
     /// Set once split: writes wake both halves, since either may be the one
     /// waiting for the stream to take more bytes.
     pub(crate) write_waker: Option<std::task::Waker>,
@@ -245,14 +243,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         if driver.input_buffer().is_empty() {
             *driver.input_buffer() = bytes::BytesMut::new();
         }
-        let now = Instant::now();
+        let now = Instant::now().into_std();
+        if config.ping_interval.is_some() {
+            driver.set_ping_interval(config.ping_interval, now);
+        }
+        if config.idle_timeout.is_some() {
+            driver.set_idle_timeout(config.idle_timeout, now);
+        }
         WebSocket {
             stream,
-            next_ping: config
-                .ping_interval
-                .filter(|every| !every.is_zero())
-                .map(|every| now + every),
-            idle_deadline: config.idle_timeout.map(|after| now + after),
             driver,
             config,
             pongs: Vec::new(),
@@ -502,11 +501,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         loop {
             while let Some(event) = self.driver.poll_event() {
                 match event {
-                    Event::Message(message) => {
-                        self.idle_deadline =
-                            self.config.idle_timeout.map(|after| Instant::now() + after);
-                        return Poll::Ready(Some(Ok(message)));
-                    }
+                    Event::Message(message) => return Poll::Ready(Some(Ok(message))),
                     Event::Pong { ping: Some(id), .. } => {
                         if let Some(index) = self.pongs.iter().position(|(p, _)| *p == id) {
                             let _ = self.pongs.swap_remove(index).1.send(());
@@ -556,8 +551,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             ) {
                 Poll::Ready(Ok(0)) => self.driver.transport_closed(),
                 Poll::Ready(Ok(_)) => {
-                    self.idle_deadline =
-                        self.config.idle_timeout.map(|after| Instant::now() + after);
+                    // Only a running timer (idle, keepalive) needs the time.
+                    if self.driver.has_timer() {
+                        self.driver.received(Instant::now().into_std());
+                    }
                 }
                 Poll::Ready(Err(error)) => {
                     self.lost();
@@ -585,46 +582,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// something new to say). Arms the sleep for the next one otherwise.
     fn poll_timers(&mut self, cx: &mut Context<'_>) -> bool {
         // Most connections run no timer: skip the clock.
-        if !self.driver.has_timer() && self.next_ping.is_none() && self.idle_deadline.is_none() {
+        if !self.driver.has_timer() {
             self.timer = None;
             return false;
         }
         let now = Instant::now();
-        let close_deadline = self
+        match self
             .driver
             .next_deadline(now.into_std())
-            .map(Instant::from_std);
-        let mut fired = false;
-        if close_deadline.is_some_and(|at| at <= now) {
-            self.driver.handle_timeout(now.into_std());
-            fired = true;
-        }
-        if self.idle_deadline.is_some_and(|at| at <= now)
-            && self.driver.ready_state() != ReadyState::Closed
+            .map(Instant::from_std)
         {
-            self.idle_deadline = None;
-            self.driver.transport_closed();
-            fired = true;
-        }
-        if let Some(at) = self.next_ping.filter(|at| *at <= now) {
-            if self.driver.ready_state() == ReadyState::Open {
-                let _ = self.driver.ping(b"");
+            Some(at) if at <= now => {
+                self.driver.handle_timeout(now.into_std());
+                true
             }
-            self.next_ping = self
-                .config
-                .ping_interval
-                .filter(|every| !every.is_zero())
-                .map(|every| at.max(now) + every);
-            fired = true;
-        }
-        if fired {
-            return true;
-        }
-        let next = [close_deadline, self.idle_deadline, self.next_ping]
-            .into_iter()
-            .flatten()
-            .min();
-        match next {
             Some(at) => {
                 let timer = self
                     .timer
@@ -635,10 +606,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                 if timer.as_mut().poll(cx).is_ready() {
                     return self.poll_timers(cx);
                 }
+                false
             }
-            None => self.timer = None,
+            None => {
+                self.timer = None;
+                false
+            }
         }
-        false
     }
 }
 

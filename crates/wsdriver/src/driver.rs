@@ -27,9 +27,12 @@ use bytes::{Bytes, BytesMut};
 use std::collections::VecDeque;
 use std::fmt;
 use std::io::{self, IoSlice, Write};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use url::Url;
 
+// The open connection is kept inline (it is what lives long); the
+// handshakes, which are short-lived and larger, are boxed.
+#[allow(clippy::large_enum_variant)]
 enum Stage {
     Server(Box<ServerHandshake>),
     Client(Box<ClientHandshake>),
@@ -597,16 +600,39 @@ impl Driver {
         self.handshake_failed(failed);
     }
 
+    /// Sets (or with `None`, stops) the keepalive ping interval, counting
+    /// from `now` (from the open, while connecting).
+    pub fn set_ping_interval(&mut self, every: Option<Duration>, now: Instant) {
+        let every = every.filter(|d| !d.is_zero());
+        match &mut self.stage {
+            Stage::Open(connection) => connection.set_ping_interval(every, now),
+            Stage::Server(handshake) => handshake.options_mut().ping_interval = every,
+            Stage::Client(handshake) => handshake.options_mut().ping_interval = every,
+            Stage::Moving => {}
+        }
+    }
+
+    /// Sets (or with `None`, stops) the idle timeout, counting from `now`
+    /// (from the open, while connecting).
+    pub fn set_idle_timeout(&mut self, after: Option<Duration>, now: Instant) {
+        match &mut self.stage {
+            Stage::Open(connection) => connection.set_idle_timeout(after, now),
+            Stage::Server(handshake) => handshake.options_mut().idle_timeout = after,
+            Stage::Client(handshake) => handshake.options_mut().idle_timeout = after,
+            Stage::Moving => {}
+        }
+    }
+
     /// The open connection, for callers that no longer need the driver's
     /// websocket-driver shape (its events up to `Open` must have been
     /// taken). Gives the driver back if it is not open.
     ///
     /// # Errors
     /// The driver itself, while connecting or with events still queued.
-    pub fn into_connection(self) -> Result<Connection, Driver> {
+    pub fn into_connection(self) -> Result<Connection, Box<Driver>> {
         match self.stage {
             Stage::Open(connection) if self.events.is_empty() => Ok(connection),
-            _ => Err(self),
+            _ => Err(Box::new(self)),
         }
     }
 
@@ -617,15 +643,11 @@ impl Driver {
         let opened = match stage {
             Stage::Server(handshake) => {
                 self.url = handshake.url().cloned();
-                handshake
-                    .into_connection(None)
-                    .map_err(|h| Stage::Server(Box::new(h)))
+                handshake.into_connection(None).map_err(Stage::Server)
             }
             Stage::Client(mut handshake) => {
                 self.response = handshake.take_response();
-                handshake
-                    .into_connection(None)
-                    .map_err(|h| Stage::Client(Box::new(h)))
+                handshake.into_connection(None).map_err(Stage::Client)
             }
             other => Err(other),
         };

@@ -24,10 +24,10 @@ impl Timers {
     pub fn new(options: &Options, now: Option<Instant>) -> Self {
         Timers {
             close_timeout: options.close_timeout,
-            ping_interval: options.ping_interval,
+            ping_interval: options.ping_interval.filter(|d| !d.is_zero()),
             idle_timeout: options.idle_timeout,
             close: Timer::Off,
-            ping: Timer::start(options.ping_interval, now),
+            ping: Timer::start(options.ping_interval.filter(|d| !d.is_zero()), now),
             idle: Timer::start(options.idle_timeout, now),
         }
     }

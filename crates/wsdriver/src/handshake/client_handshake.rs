@@ -85,6 +85,10 @@ impl ClientHandshake {
         self.phase == Phase::Idle
     }
 
+    pub fn options_mut(&mut self) -> &mut Options {
+        &mut self.options
+    }
+
     pub fn set_header(&mut self, name: &str, value: &str) -> Result<(), Error> {
         self.custom_headers.append(name, value)
     }
@@ -198,19 +202,20 @@ impl ClientHandshake {
     }
 
     /// The open connection, with the bytes read past the response.
-    pub fn into_connection(self, now: Option<Instant>) -> Result<Connection, Self> {
+    pub fn into_connection(self: Box<Self>, now: Option<Instant>) -> Result<Connection, Box<Self>> {
         if self.phase != Phase::Open {
             return Err(self);
         }
+        let this = *self;
         let agreed = Agreed {
             role: Role::Client,
-            version: self.version,
-            protocol: self.protocol,
-            extensions: self.extensions,
-            input: self.input,
-            output: self.output,
+            version: this.version,
+            protocol: this.protocol,
+            extensions: this.extensions,
+            input: this.input,
+            output: this.output,
         };
-        Ok(Connection::open(agreed, &self.options, now))
+        Ok(Connection::open(agreed, &this.options, now))
     }
 
     fn finish(&mut self) {

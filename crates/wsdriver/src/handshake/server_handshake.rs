@@ -127,6 +127,10 @@ impl ServerHandshake {
         matches!(self.phase, Phase::ReadingRequest | Phase::AwaitingAnswer)
     }
 
+    pub fn options_mut(&mut self) -> &mut Options {
+        &mut self.options
+    }
+
     pub fn set_header(&mut self, name: &str, value: &str) -> Result<(), Error> {
         self.custom_headers.append(name, value)
     }
@@ -276,19 +280,20 @@ impl ServerHandshake {
 
     /// The open connection, with the bytes read past the handshake and the
     /// output not yet written.
-    pub fn into_connection(self, now: Option<Instant>) -> Result<Connection, Self> {
+    pub fn into_connection(self: Box<Self>, now: Option<Instant>) -> Result<Connection, Box<Self>> {
         if self.phase != Phase::Open {
             return Err(self);
         }
+        let this = *self;
         let agreed = Agreed {
             role: Role::Server,
-            version: self.version.expect("an open handshake has a version"),
-            protocol: self.protocol,
-            extensions: self.extensions,
-            input: self.input,
-            output: self.output,
+            version: this.version.expect("an open handshake has a version"),
+            protocol: this.protocol,
+            extensions: this.extensions,
+            input: this.input,
+            output: this.output,
         };
-        Ok(Connection::open(agreed, &self.options, now))
+        Ok(Connection::open(agreed, &this.options, now))
     }
 
     fn refuse(&mut self, refusal: Refusal) -> ServerEvent {
