@@ -163,6 +163,7 @@ impl Driver {
     }
 
     /// Where the connection is, as the WebSocket API's `readyState`.
+    #[inline]
     pub fn ready_state(&self) -> ReadyState {
         match &self.stage {
             Stage::Open(connection) => connection.ready_state(),
@@ -367,6 +368,7 @@ impl Driver {
     /// event is handled before the bytes after it are looked at (as with
     /// websocket-driver's synchronous callbacks): call `poll_event` until it
     /// returns `None` after every `parse`.
+    #[inline]
     pub fn parse(&mut self, data: &[u8]) {
         match &mut self.stage {
             Stage::Open(connection) => connection.parse(data),
@@ -377,6 +379,7 @@ impl Driver {
 
     /// The buffer [`parse`](Self::parse) appends to, for callers that read
     /// straight into it (no copy, no zero-filling).
+    #[inline]
     pub fn input_buffer(&mut self) -> &mut BytesMut {
         match &mut self.stage {
             Stage::Server(handshake) => handshake.input_buffer(),
@@ -388,6 +391,7 @@ impl Driver {
 
     /// Says that bytes from the peer arrived at `now` (after reading into
     /// [`input_buffer`](Self::input_buffer)): the idle timeout starts over.
+    #[inline]
     pub fn received(&mut self, now: Instant) {
         match &mut self.stage {
             Stage::Open(connection) => connection.received(now),
@@ -399,6 +403,7 @@ impl Driver {
 
     /// How many more bytes would complete the frame in progress; a hint
     /// for sizing reads.
+    #[inline]
     pub fn read_hint(&self) -> usize {
         match &self.stage {
             Stage::Open(connection) => connection.read_hint(),
@@ -407,7 +412,17 @@ impl Driver {
     }
 
     /// The next thing that happened, reading more of the input if needed.
+    #[inline]
     pub fn poll_event(&mut self) -> Option<Event> {
+        if let (Stage::Open(connection), true) = (&mut self.stage, self.events.is_empty()) {
+            return connection.poll_event();
+        }
+        self.poll_handshake_event()
+    }
+
+    /// `poll_event` while the handshake's events are being taken.
+    #[inline(never)]
+    fn poll_handshake_event(&mut self) -> Option<Event> {
         loop {
             if let Some(event) = self.events.pop_front() {
                 return Some(event);
@@ -432,6 +447,7 @@ impl Driver {
     ///
     /// # Errors
     /// [`Error::Closed`] once closing; an extension's failure.
+    #[inline]
     pub fn text(&mut self, text: &str) -> Result<(), Error> {
         self.send_frame(Opcode::Text, Payload::Borrowed(text.as_bytes()))
     }
@@ -440,6 +456,7 @@ impl Driver {
     ///
     /// # Errors
     /// As [`text`](Self::text); [`Error::Unsupported`] on the hixie drafts.
+    #[inline]
     pub fn binary(&mut self, data: &[u8]) -> Result<(), Error> {
         self.send_frame(Opcode::Binary, Payload::Borrowed(data))
     }
@@ -449,6 +466,7 @@ impl Driver {
     ///
     /// # Errors
     /// As [`binary`](Self::binary).
+    #[inline]
     pub fn send(&mut self, message: Message) -> Result<(), Error> {
         match message {
             Message::Text(text) => self.send_frame(Opcode::Text, Payload::Owned(text.into_bytes())),
@@ -551,6 +569,7 @@ impl Driver {
 
     /// When [`handle_timeout`](Self::handle_timeout) is next due. Timers
     /// armed since the last call that told the time start counting at `now`.
+    #[inline]
     pub fn next_deadline(&mut self, now: Instant) -> Option<Instant> {
         match &mut self.stage {
             Stage::Open(connection) => {
@@ -571,6 +590,7 @@ impl Driver {
 
     /// Whether a timer is running (or waits for `next_deadline` to start
     /// it), so a transport can skip reading the clock when none is.
+    #[inline]
     pub fn has_timer(&self) -> bool {
         match &self.stage {
             Stage::Open(connection) => connection.has_timer(),
@@ -584,6 +604,7 @@ impl Driver {
     /// ends with 1006; so does an opening handshake that took too long
     /// (see [`Options::handshake_timeout`]) and a connection left idle
     /// (see [`Options::idle_timeout`]); keepalive pings go out.
+    #[inline]
     pub fn handle_timeout(&mut self, now: Instant) {
         let failed = match &mut self.stage {
             Stage::Open(connection) => return connection.handle_timeout(now),
@@ -702,6 +723,7 @@ impl Driver {
         }));
     }
 
+    #[inline]
     fn output(&self) -> &Output {
         match &self.stage {
             Stage::Server(handshake) => handshake.output_ref(),
@@ -712,11 +734,13 @@ impl Driver {
     }
 
     /// Whether there are bytes to write.
+    #[inline]
     pub fn has_output(&self) -> bool {
         !self.output().is_empty()
     }
 
     /// Bytes waiting to be written.
+    #[inline]
     pub fn buffered_amount(&self) -> usize {
         self.output().len()
     }
@@ -724,6 +748,7 @@ impl Driver {
     /// Fills `dst` with the bytes to write, in order, for a vectored write;
     /// returns how many slices it filled. Follow with
     /// [`advance_output`](Self::advance_output).
+    #[inline]
     pub fn output_slices<'a>(&'a self, dst: &mut [IoSlice<'a>]) -> usize {
         self.output().slices(dst)
     }
@@ -738,6 +763,7 @@ impl Driver {
     ///
     /// # Panics
     /// If `n` is more than [`buffered_amount`](Self::buffered_amount).
+    #[inline]
     pub fn advance_output(&mut self, n: usize) {
         match &mut self.stage {
             Stage::Server(handshake) => handshake.output().advance(n),
@@ -765,6 +791,7 @@ impl Driver {
     /// transport stops reading from a peer that floods pings without
     /// reading, until the output drains. (Input fed meanwhile is still
     /// handled, with pongs coalesced, so memory stays bounded either way.)
+    #[inline]
     pub fn wants_read(&self) -> bool {
         match &self.stage {
             Stage::Open(connection) => connection.wants_read(),

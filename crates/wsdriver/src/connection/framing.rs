@@ -36,6 +36,7 @@ impl Framing {
 
     /// The next complete frame or message. A draft's text frame reads as a
     /// text message, and its closing frame as a normal close.
+    #[inline]
     pub fn read(&mut self, input: &mut BytesMut) -> Result<Option<Incoming>, Failure> {
         match self {
             Framing::Rfc6455(receiver) => receiver.next(input),
@@ -67,6 +68,7 @@ impl Framing {
     }
 
     /// Checks, before anything is queued, that this framing can carry it.
+    #[inline]
     pub fn check(&self, opcode: Opcode) -> Result<(), Error> {
         match (self, opcode) {
             (Framing::Rfc6455(_), _) | (Framing::Draft { .. }, Opcode::Text) => Ok(()),
@@ -78,6 +80,7 @@ impl Framing {
     }
 
     /// Writes one whole frame; on the drafts only text (see [`check`](Self::check)).
+    #[inline]
     pub fn write(
         &self,
         out: &mut Output,

@@ -14,6 +14,7 @@ use bytes::{Bytes, BytesMut};
 
 impl Connection {
     /// Reads input until it yields an event or runs out.
+    #[inline]
     pub(super) fn process(&mut self) {
         while self.events.is_empty() {
             if self.state == ReadyState::Closed {

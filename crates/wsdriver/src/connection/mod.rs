@@ -151,6 +151,7 @@ impl Connection {
     /// [`poll_event`](Self::poll_event) asks for the next event, so each
     /// event is handled before the bytes after it are looked at. Follow
     /// with [`received`](Self::received) when you know the time.
+    #[inline]
     pub fn parse(&mut self, data: &[u8]) {
         if self.state != ReadyState::Closed {
             self.input.extend_from_slice(data);
@@ -160,23 +161,27 @@ impl Connection {
 
     /// The buffer [`parse`](Self::parse) appends to, for callers that read
     /// straight into it (no copy, no zero-filling).
+    #[inline]
     pub fn input_buffer(&mut self) -> &mut BytesMut {
         &mut self.input
     }
 
     /// Says that bytes from the peer arrived at `now`: the idle timeout
     /// starts over, and timers the messages in them start count from `now`.
+    #[inline]
     pub fn received(&mut self, now: Instant) {
         self.timers.received(now);
     }
 
     /// How many more bytes would complete the frame in progress; a hint
     /// for sizing reads.
+    #[inline]
     pub fn read_hint(&self) -> usize {
         self.framing.wanted(self.input.len())
     }
 
     /// The next thing that happened, reading more of the input if needed.
+    #[inline]
     pub fn poll_event(&mut self) -> Option<Event> {
         if self.events.is_empty() {
             self.process();
@@ -193,11 +198,13 @@ impl Connection {
     }
 
     /// Whether there are bytes to write.
+    #[inline]
     pub fn has_output(&self) -> bool {
         !self.output.is_empty()
     }
 
     /// Bytes waiting to be written.
+    #[inline]
     pub fn buffered_amount(&self) -> usize {
         self.output.len()
     }
@@ -205,6 +212,7 @@ impl Connection {
     /// Fills `dst` with the bytes to write, in order, for a vectored write;
     /// returns how many slices it filled. Follow with
     /// [`advance_output`](Self::advance_output).
+    #[inline]
     pub fn output_slices<'a>(&'a self, dst: &mut [IoSlice<'a>]) -> usize {
         self.output.slices(dst)
     }
@@ -219,6 +227,7 @@ impl Connection {
     ///
     /// # Panics
     /// If `n` is more than [`buffered_amount`](Self::buffered_amount).
+    #[inline]
     pub fn advance_output(&mut self, n: usize) {
         self.output.advance(n);
         self.pongs.release(&mut self.output, self.mask);
@@ -249,6 +258,7 @@ impl Connection {
         bytes
     }
 
+    #[inline]
     pub(crate) fn output_ref(&self) -> &Output {
         &self.output
     }
@@ -263,6 +273,7 @@ impl Connection {
     /// leaves [`Options::max_queued_pongs`] of our pongs unread, so that a
     /// transport stops reading from a peer that floods pings without
     /// reading, until the output drains.
+    #[inline]
     pub fn wants_read(&self) -> bool {
         !self.pongs.holding()
     }

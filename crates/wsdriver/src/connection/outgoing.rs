@@ -39,6 +39,7 @@ impl Connection {
     ///
     /// # Errors
     /// As [`binary`](Self::binary).
+    #[inline]
     pub fn send(&mut self, message: Message) -> Result<(), Error> {
         match message {
             Message::Text(text) => self.send_frame(Opcode::Text, Payload::Owned(text.into_bytes())),
@@ -130,6 +131,7 @@ impl Connection {
         id
     }
 
+    #[inline]
     pub(crate) fn send_frame(&mut self, opcode: Opcode, payload: Payload<'_>) -> Result<(), Error> {
         self.framing.check(opcode)?;
         match self.state {

@@ -78,6 +78,7 @@ impl Timers {
 impl Connection {
     /// When [`handle_timeout`](Self::handle_timeout) is next due; `None`
     /// when no timer runs. Changes nothing.
+    #[inline]
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.timers.next()
     }
@@ -124,6 +125,7 @@ impl Connection {
 
     /// Whether a timer runs (or waits for the time to start), so that a
     /// transport can skip reading the clock when none does.
+    #[inline]
     pub fn has_timer(&self) -> bool {
         self.timers.is_running()
     }

@@ -103,6 +103,7 @@ impl Receiver {
     }
 
     /// Takes the next complete message or control frame from `input`.
+    #[inline]
     pub fn next(&mut self, input: &mut BytesMut) -> Result<Option<Incoming>, Failure> {
         loop {
             let (header, done) = match self.frame {
