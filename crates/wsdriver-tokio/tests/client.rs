@@ -22,10 +22,12 @@ use rcgen::{
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
+use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::AsyncReadExt;
+use tokio::process::Command;
 use wsdriver_tokio::rustls::pki_types::CertificateDer;
 use wsdriver_tokio::{
     certs_from_pem, connect, no_proxy_matches, ClientCert, ClientOptions, Error, MaybeTlsStream,
@@ -35,9 +37,8 @@ use wsdriver_tokio::{
 #[cfg(feature = "interop")]
 use {
     std::path::Path,
-    std::process::Stdio,
     tokio::io::{AsyncBufReadExt, BufReader, Lines},
-    tokio::process::{Child, ChildStdout, Command},
+    tokio::process::{Child, ChildStdout},
 };
 
 #[cfg(feature = "interop")]
@@ -599,8 +600,9 @@ async fn unreachable_proxy_is_a_network_error() {
 /// `use_env_proxy` end to end. Changing the environment of a process whose
 /// other threads may read it is unsound, so the test runs itself again as
 /// a child process with the variables set: the child connects, the parent
-/// checks what the proxy saw.
-#[cfg(feature = "interop")]
+/// checks what the proxy saw. Only against the Rust peers: what is tested
+/// is which connections the client sends to the proxy, and the proxy's
+/// log shows that whoever wrote the proxy.
 #[tokio::test]
 async fn use_env_proxy_reads_the_environment() {
     if let Ok(urls) = std::env::var("WSDRIVER_TEST_ENV_PROXY_CHILD") {
@@ -616,8 +618,8 @@ async fn use_env_proxy_reads_the_environment() {
         return;
     }
     timed(async {
-        let server = NodePeers::ws_server(&[]).await;
-        let mut proxy = NodePeers::proxy(None, None).await;
+        let server = RustPeers::ws_server(&[]).await;
+        let mut proxy = RustPeers::proxy(None, None).await;
         let direct = format!("ws://localhost:{}/", server.port());
         let proxied = format!("ws://127.0.0.1:{}/", server.port());
         let mut child = Command::new(std::env::current_exe().unwrap());
