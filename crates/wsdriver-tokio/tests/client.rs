@@ -1,13 +1,17 @@
-//! The client over real sockets: against npm `ws` servers and a Node
-//! `CONNECT` proxy (tools/node/ws_server.js, tools/node/connect_proxy.js,
-//! installed by `tools/peers.sh`), and against our own server on a Unix
-//! socket. TLS certificates come from a throwaway CA made with rcgen.
+//! The client over real sockets: against WebSocket servers and `CONNECT`
+//! proxies, plain and TLS, and against our own server on a Unix socket.
+//! TLS certificates come from a throwaway CA made with rcgen.
 //!
-//! The tests with Node peers are compiled with the `interop` feature
-//! only (the README's test command turns it on); then a missing Node or
-//! `ws` fails them (it never skips them): run `tools/peers.sh` first.
-// Without `interop`, the Node helpers below have no users.
-#![cfg_attr(not(feature = "interop"), allow(dead_code, unused_imports))]
+//! The tests that need peers are written once, generic over [`Peers`],
+//! and run against in-process Rust peers (tests/peers) on every `cargo
+//! test`, so the wss and proxy paths never depend on Node being there.
+//! With the `interop` feature (the README's test command turns it on) the
+//! same tests also run as `node_peers::*` against npm `ws` and a Node
+//! proxy (tools/node/ws_server.js, tools/node/connect_proxy.js, installed
+//! by `tools/peers.sh`): what the Rust peers show, real peers confirm.
+//! Then a missing Node or `ws` fails them (it never skips them).
+
+mod peers;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -17,19 +21,27 @@ use rcgen::{
 };
 use std::collections::HashMap;
 use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdout, Command};
+use tokio::io::AsyncReadExt;
+use tokio::process::Command;
 use wsdriver_tokio::rustls::pki_types::CertificateDer;
 use wsdriver_tokio::{
     certs_from_pem, connect, no_proxy_matches, ClientCert, ClientOptions, Error, MaybeTlsStream,
     Message, Options, PrefixedStream, ProxyOptions, ServerOptions, TlsOptions, Version, WebSocket,
 };
+// What only the Node peers use.
+#[cfg(feature = "interop")]
+use {
+    std::path::Path,
+    tokio::io::{AsyncBufReadExt, BufReader, Lines},
+    tokio::process::{Child, ChildStdout},
+};
 
+#[cfg(feature = "interop")]
 const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 /// No test may take longer than this, whatever hangs.
 const TEST_TIMEOUT: Duration = Duration::from_secs(90);
@@ -43,134 +55,231 @@ async fn timed<F: Future<Output = ()>>(body: F) {
         .expect("the test timed out");
 }
 
+// ---------------------------------------------------------------- peers
+
+/// The peers a test body starts, so that one body runs against either
+/// kind: Rust peers always, Node peers with `interop`.
+trait Peers {
+    type Server: Peer;
+    type Proxy: ProxyPeer;
+    /// A ws echo server with ws_server.js's routes and `?info`; it picks
+    /// the first subprotocol the client offers that is in `protocols`.
+    async fn ws_server(protocols: &[&str]) -> Self::Server;
+    /// The same over TLS, with a certificate from the server CA for the
+    /// local names; with `client_ca`, it requires a client certificate
+    /// from the client CA.
+    async fn tls_ws_server(pki: &Pki, client_ca: bool) -> Self::Server;
+    /// A CONNECT proxy, wanting Basic `auth` (`user:password`) if given;
+    /// an https one, with a certificate from the proxy CA, with `tls`.
+    async fn proxy(auth: Option<&str>, tls: Option<&Pki>) -> Self::Proxy;
+}
+
+trait Peer {
+    fn port(&self) -> u16;
+}
+
+trait ProxyPeer: Peer {
+    /// The JSON line (`{url, headers}`) the proxy logged for the next
+    /// CONNECT request, refused or not.
+    async fn next_line(&mut self) -> String;
+}
+
+/// Declares each generic body as a test in `rust_peers` and, with
+/// `interop`, in `node_peers`: every assertion is made against the Rust
+/// peers, and the Node ones keep them honest.
+macro_rules! peer_tests {
+    ($($name:ident),* $(,)?) => {
+        mod rust_peers {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::timed(super::$name::<super::RustPeers>()).await;
+                }
+            )*
+        }
+
+        #[cfg(feature = "interop")]
+        mod node_peers {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::timed(super::$name::<super::NodePeers>()).await;
+                }
+            )*
+        }
+    };
+}
+
+peer_tests! {
+    echo_text_binary_and_16_mib,
+    subprotocol_is_agreed,
+    protocol_version_8_and_origin,
+    not_found_is_a_status_error,
+    wss_with_an_extra_ca,
+    wss_fails_without_the_ca,
+    danger_accept_invalid_certs_connects,
+    a_whole_rustls_config_wins,
+    client_certificate_is_shown,
+    proxy_with_basic_auth_to_ws,
+    proxy_refuses_wrong_or_missing_credentials,
+    proxy_without_auth_to_wss,
+    https_proxy_has_its_own_tls,
+    redirects_are_followed_when_asked,
+    redirects_keep_credentials_on_the_same_host_only,
+}
+
+/// The in-process peers of tests/peers.
+struct RustPeers;
+
+impl Peers for RustPeers {
+    type Server = peers::Listening;
+    type Proxy = peers::Proxy;
+
+    async fn ws_server(protocols: &[&str]) -> peers::Listening {
+        peers::ws_server(protocols, None).await
+    }
+
+    async fn tls_ws_server(pki: &Pki, client_ca: bool) -> peers::Listening {
+        let (cert, key) = pki.server_ca.issue("wsdriver test server", &LOCAL_NAMES);
+        let client_ca = client_ca.then(|| pki.client_ca.der());
+        peers::ws_server(&[], Some(peers::tls_config(&cert, &key, client_ca))).await
+    }
+
+    async fn proxy(auth: Option<&str>, tls: Option<&Pki>) -> peers::Proxy {
+        let tls = tls.map(|pki| {
+            let (cert, key) = pki.proxy_ca.issue("wsdriver test proxy", &LOCAL_NAMES);
+            peers::tls_config(&cert, &key, None)
+        });
+        peers::connect_proxy(auth, tls).await
+    }
+}
+
+impl Peer for peers::Listening {
+    fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+impl Peer for peers::Proxy {
+    fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+impl ProxyPeer for peers::Proxy {
+    async fn next_line(&mut self) -> String {
+        peers::Proxy::next_line(self).await
+    }
+}
+
 // ------------------------------------------------------------ plain ws
 
-#[cfg(feature = "interop")]
-#[tokio::test]
-async fn echo_text_binary_and_16_mib() {
-    timed(async {
-        let server = NodePeer::ws_server(&[]).await;
-        let url = format!("ws://127.0.0.1:{}/echo", server.port);
-        let mut ws = connect(&url, ClientOptions::default()).await.unwrap();
-        assert!(matches!(ws.get_ref(), MaybeTlsStream::Plain(_)));
-        assert_eq!(ws.url(), Some(url.as_str()));
+async fn echo_text_binary_and_16_mib<P: Peers>() {
+    let server = P::ws_server(&[]).await;
+    let url = format!("ws://127.0.0.1:{}/echo", server.port());
+    let mut ws = connect(&url, ClientOptions::default()).await.unwrap();
+    assert!(matches!(ws.get_ref(), MaybeTlsStream::Plain(_)));
+    assert_eq!(ws.url(), Some(url.as_str()));
 
-        let big_text: String = "héllo wörld ✓ ".repeat(80_000); // ~1.4 MB, multi-byte
-        let mut big_binary = vec![0u8; 16 * 1024 * 1024];
-        let mut x = 0x1234_5678u32;
-        for byte in &mut big_binary {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            *byte = x as u8;
-        }
-        let messages = [
-            Message::from("hello"),
-            Message::from(vec![0u8, 1, 2, 255]),
-            Message::from(""),
-            Message::from(big_text),
-            Message::from(big_binary),
-        ];
-        for message in &messages {
-            ws.send(message.clone()).await.unwrap();
-            let echoed = next_message(&mut ws).await;
-            // Same type, same bytes (compared without printing 16 MiB).
-            assert_eq!(
-                std::mem::discriminant(&echoed),
-                std::mem::discriminant(message)
-            );
-            assert!(echoed.as_bytes() == message.as_bytes(), "payload differs");
-        }
-        let close = ws.close(1000, "done").await.unwrap();
-        assert_eq!((close.code, close.clean), (1000, true));
-    })
-    .await;
-}
-
-#[cfg(feature = "interop")]
-#[tokio::test]
-async fn subprotocol_is_agreed() {
-    timed(async {
-        let server = NodePeer::ws_server(&["--protocols", "chat,superchat"]).await;
-        let url = format!("ws://127.0.0.1:{}/?info", server.port);
-        let options = ClientOptions {
-            options: Options::default().protocols(["nope", "superchat"]),
-            ..Default::default()
-        };
-        let mut ws = connect(&url, options).await.unwrap();
-        assert_eq!(ws.protocol(), Some("superchat"));
-        let info = next_text(&mut ws).await;
-        assert!(info.contains(r#""protocol":"superchat""#), "{info}");
-        assert!(
-            info.contains(r#""sec-websocket-protocol":"nope, superchat""#),
-            "{info}"
-        );
-        echo_once(&mut ws).await;
-    })
-    .await;
-}
-
-#[cfg(feature = "interop")]
-#[tokio::test]
-async fn protocol_version_8_and_origin() {
-    timed(async {
-        let server = NodePeer::ws_server(&[]).await;
-        let url = format!("ws://127.0.0.1:{}/?info", server.port);
-
-        // Draft 8 names the header Sec-WebSocket-Origin; ws accepts 8.
-        let options = ClientOptions {
-            options: Options::default().protocol_version(8),
-            origin: Some("http://example.test".into()),
-            headers: vec![("Origin".into(), "http://ignored.test".into())],
-            ..Default::default()
-        };
-        let mut ws = connect(&url, options).await.unwrap();
-        assert_eq!(ws.version(), Some(Version::Hybi8));
-        let info = next_text(&mut ws).await;
-        assert!(info.contains(r#""sec-websocket-version":"8""#), "{info}");
-        assert!(
-            info.contains(r#""sec-websocket-origin":"http://example.test""#),
-            "{info}"
-        );
-        assert!(!info.contains(r#""origin":"#), "{info}");
-        echo_once(&mut ws).await;
-
-        let options = ClientOptions {
-            origin: Some("http://example.test".into()),
-            ..Default::default()
-        };
-        let mut ws = connect(&url, options).await.unwrap();
-        assert_eq!(ws.version(), Some(Version::Hybi13));
-        let info = next_text(&mut ws).await;
-        assert!(info.contains(r#""sec-websocket-version":"13""#), "{info}");
-        assert!(info.contains(r#""origin":"http://example.test""#), "{info}");
-        assert!(!info.contains("sec-websocket-origin"), "{info}");
-    })
-    .await;
-}
-
-#[cfg(feature = "interop")]
-#[tokio::test]
-async fn not_found_is_a_status_error() {
-    timed(async {
-        let server = NodePeer::ws_server(&[]).await;
-        let url = format!("ws://127.0.0.1:{}/status/404", server.port);
-        let error = connect(&url, ClientOptions::default()).await.unwrap_err();
+    let big_text: String = "héllo wörld ✓ ".repeat(80_000); // ~1.4 MB, multi-byte
+    let mut big_binary = vec![0u8; 16 * 1024 * 1024];
+    let mut x = 0x1234_5678u32;
+    for byte in &mut big_binary {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        *byte = x as u8;
+    }
+    let messages = [
+        Message::from("hello"),
+        Message::from(vec![0u8, 1, 2, 255]),
+        Message::from(""),
+        Message::from(big_text),
+        Message::from(big_binary),
+    ];
+    for message in &messages {
+        ws.send(message.clone()).await.unwrap();
+        let echoed = next_message(&mut ws).await;
+        // Same type, same bytes (compared without printing 16 MiB).
         assert_eq!(
-            error.to_string(),
-            "Error during WebSocket handshake: Unexpected response code: 404"
+            std::mem::discriminant(&echoed),
+            std::mem::discriminant(message)
         );
-        match error {
-            Error::Status {
-                status, headers, ..
-            } => {
-                assert_eq!(status, 404);
-                assert_eq!(headers["content-type"], "text/plain");
-            }
-            other => panic!("expected Error::Status, got {other:?}"),
+        assert!(echoed.as_bytes() == message.as_bytes(), "payload differs");
+    }
+    let close = ws.close(1000, "done").await.unwrap();
+    assert_eq!((close.code, close.clean), (1000, true));
+}
+
+async fn subprotocol_is_agreed<P: Peers>() {
+    let server = P::ws_server(&["chat", "superchat"]).await;
+    let url = format!("ws://127.0.0.1:{}/?info", server.port());
+    let options = ClientOptions {
+        options: Options::default().protocols(["nope", "superchat"]),
+        ..Default::default()
+    };
+    let mut ws = connect(&url, options).await.unwrap();
+    assert_eq!(ws.protocol(), Some("superchat"));
+    let info = next_text(&mut ws).await;
+    assert!(info.contains(r#""protocol":"superchat""#), "{info}");
+    assert!(
+        info.contains(r#""sec-websocket-protocol":"nope, superchat""#),
+        "{info}"
+    );
+    echo_once(&mut ws).await;
+}
+
+async fn protocol_version_8_and_origin<P: Peers>() {
+    let server = P::ws_server(&[]).await;
+    let url = format!("ws://127.0.0.1:{}/?info", server.port());
+
+    // Draft 8 names the header Sec-WebSocket-Origin; both servers take 8.
+    let options = ClientOptions {
+        options: Options::default().protocol_version(8),
+        origin: Some("http://example.test".into()),
+        headers: vec![("Origin".into(), "http://ignored.test".into())],
+        ..Default::default()
+    };
+    let mut ws = connect(&url, options).await.unwrap();
+    assert_eq!(ws.version(), Some(Version::Hybi8));
+    let info = next_text(&mut ws).await;
+    assert!(info.contains(r#""sec-websocket-version":"8""#), "{info}");
+    assert!(
+        info.contains(r#""sec-websocket-origin":"http://example.test""#),
+        "{info}"
+    );
+    assert!(!info.contains(r#""origin":"#), "{info}");
+    echo_once(&mut ws).await;
+
+    let options = ClientOptions {
+        origin: Some("http://example.test".into()),
+        ..Default::default()
+    };
+    let mut ws = connect(&url, options).await.unwrap();
+    assert_eq!(ws.version(), Some(Version::Hybi13));
+    let info = next_text(&mut ws).await;
+    assert!(info.contains(r#""sec-websocket-version":"13""#), "{info}");
+    assert!(info.contains(r#""origin":"http://example.test""#), "{info}");
+    assert!(!info.contains("sec-websocket-origin"), "{info}");
+}
+
+async fn not_found_is_a_status_error<P: Peers>() {
+    let server = P::ws_server(&[]).await;
+    let url = format!("ws://127.0.0.1:{}/status/404", server.port());
+    let error = connect(&url, ClientOptions::default()).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "Error during WebSocket handshake: Unexpected response code: 404"
+    );
+    match error {
+        Error::Status {
+            status, headers, ..
+        } => {
+            assert_eq!(status, 404);
+            assert_eq!(headers["content-type"], "text/plain");
         }
-    })
-    .await;
+        other => panic!("expected Error::Status, got {other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -217,123 +326,96 @@ async fn handshake_timeout_gives_up() {
 
 // ------------------------------------------------------------------ TLS
 
-#[cfg(feature = "interop")]
-#[tokio::test]
-async fn wss_with_an_extra_ca() {
-    timed(async {
-        let pki = Pki::new();
-        let server = NodePeer::tls_ws_server(&pki, &[]).await;
-        for host in ["127.0.0.1", "localhost"] {
-            let url = format!("wss://{host}:{}/", server.port);
-            let mut options = ClientOptions::default();
-            options.add_ca_pem(pki.server_ca.pem.as_bytes()).unwrap();
-            let mut ws = connect(&url, options).await.unwrap();
-            assert!(matches!(ws.get_ref(), MaybeTlsStream::Tls(_)));
-            echo_once(&mut ws).await;
-        }
-    })
-    .await;
-}
-
-#[cfg(feature = "interop")]
-#[tokio::test]
-async fn wss_fails_without_the_ca() {
-    timed(async {
-        let pki = Pki::new();
-        let server = NodePeer::tls_ws_server(&pki, &[]).await;
-        let url = format!("wss://127.0.0.1:{}/", server.port);
-        let error = connect(&url, ClientOptions::default()).await.unwrap_err();
-        let message = error.to_string();
-        assert!(message.starts_with("Network error: wss://"), "{message}");
-        assert!(message.contains("invalid peer certificate"), "{message}");
-
-        // Another CA does not help either.
-        let mut options = ClientOptions::default();
-        options.add_ca_pem(pki.proxy_ca.pem.as_bytes()).unwrap();
-        let error = connect(&url, options).await.unwrap_err();
-        assert!(error.to_string().starts_with("Network error: wss://"));
-    })
-    .await;
-}
-
-#[cfg(feature = "interop")]
-#[tokio::test]
-async fn danger_accept_invalid_certs_connects() {
-    timed(async {
-        let pki = Pki::new();
-        let server = NodePeer::tls_ws_server(&pki, &[]).await;
-        let url = format!("wss://127.0.0.1:{}/", server.port);
-        let options = ClientOptions {
-            danger_accept_invalid_certs: true,
-            ..Default::default()
-        };
-        let mut ws = connect(&url, options).await.unwrap();
-        echo_once(&mut ws).await;
-    })
-    .await;
-}
-
-#[cfg(feature = "interop")]
-#[tokio::test]
-async fn a_whole_rustls_config_wins() {
-    timed(async {
-        let pki = Pki::new();
-        let server = NodePeer::tls_ws_server(&pki, &[]).await;
-        let url = format!("wss://127.0.0.1:{}/", server.port);
-
-        // Only the test CA, no platform roots.
-        let only_ours = TlsOptions {
-            config: Some(rustls_config(&[pki.server_ca.der()])),
-            ..Default::default()
-        };
-        let options = ClientOptions {
-            tls: only_ours.client_config().ok(),
-            ..Default::default()
-        };
-        let mut ws = connect(&url, options).await.unwrap();
-        echo_once(&mut ws).await;
-
-        // A config that trusts another CA: the danger flag is ignored.
-        let options = ClientOptions {
-            tls: Some(rustls_config(&[pki.proxy_ca.der()])),
-            danger_accept_invalid_certs: true,
-            ..Default::default()
-        };
-        let error = connect(&url, options).await.unwrap_err();
-        assert!(error.to_string().contains("invalid peer certificate"));
-    })
-    .await;
-}
-
-#[cfg(feature = "interop")]
-#[tokio::test]
-async fn client_certificate_is_shown() {
-    timed(async {
-        let pki = Pki::new();
-        let dir = TempDir::new();
-        let client_ca = dir.write("client-ca.pem", &pki.client_ca.pem);
-        let server = NodePeer::tls_ws_server(&pki, &["--client-ca", &client_ca]).await;
-        let url = format!("wss://127.0.0.1:{}/?info", server.port);
-
+async fn wss_with_an_extra_ca<P: Peers>() {
+    let pki = Pki::new();
+    let server = P::tls_ws_server(&pki, false).await;
+    for host in ["127.0.0.1", "localhost"] {
+        let url = format!("wss://{host}:{}/", server.port());
         let mut options = ClientOptions::default();
         options.add_ca_pem(pki.server_ca.pem.as_bytes()).unwrap();
-        let (cert, key) = pki.client_ca.issue("wsdriver test client", &[]);
-        options.client_cert = Some(ClientCert::from_pem(cert.as_bytes(), key.as_bytes()).unwrap());
-        let mut ws = connect(&url, options.clone()).await.unwrap();
-        let info = next_text(&mut ws).await;
-        assert!(
-            info.contains(r#""clientCert":"wsdriver test client""#),
-            "{info}"
-        );
+        let mut ws = connect(&url, options).await.unwrap();
+        assert!(matches!(ws.get_ref(), MaybeTlsStream::Tls(_)));
         echo_once(&mut ws).await;
+    }
+}
 
-        // Without it the server ends the TLS session.
-        options.client_cert = None;
-        let error = connect(&url, options).await.unwrap_err();
-        let message = error.to_string();
-        assert!(message.starts_with("Network error: wss://"), "{message}");
-    })
-    .await;
+async fn wss_fails_without_the_ca<P: Peers>() {
+    let pki = Pki::new();
+    let server = P::tls_ws_server(&pki, false).await;
+    let url = format!("wss://127.0.0.1:{}/", server.port());
+    let error = connect(&url, ClientOptions::default()).await.unwrap_err();
+    let message = error.to_string();
+    assert!(message.starts_with("Network error: wss://"), "{message}");
+    assert!(message.contains("invalid peer certificate"), "{message}");
+
+    // Another CA does not help either.
+    let mut options = ClientOptions::default();
+    options.add_ca_pem(pki.proxy_ca.pem.as_bytes()).unwrap();
+    let error = connect(&url, options).await.unwrap_err();
+    assert!(error.to_string().starts_with("Network error: wss://"));
+}
+
+async fn danger_accept_invalid_certs_connects<P: Peers>() {
+    let pki = Pki::new();
+    let server = P::tls_ws_server(&pki, false).await;
+    let url = format!("wss://127.0.0.1:{}/", server.port());
+    let options = ClientOptions {
+        danger_accept_invalid_certs: true,
+        ..Default::default()
+    };
+    let mut ws = connect(&url, options).await.unwrap();
+    echo_once(&mut ws).await;
+}
+
+async fn a_whole_rustls_config_wins<P: Peers>() {
+    let pki = Pki::new();
+    let server = P::tls_ws_server(&pki, false).await;
+    let url = format!("wss://127.0.0.1:{}/", server.port());
+
+    // Only the test CA, no platform roots.
+    let only_ours = TlsOptions {
+        config: Some(rustls_config(&[pki.server_ca.der()])),
+        ..Default::default()
+    };
+    let options = ClientOptions {
+        tls: only_ours.client_config().ok(),
+        ..Default::default()
+    };
+    let mut ws = connect(&url, options).await.unwrap();
+    echo_once(&mut ws).await;
+
+    // A config that trusts another CA: the danger flag is ignored.
+    let options = ClientOptions {
+        tls: Some(rustls_config(&[pki.proxy_ca.der()])),
+        danger_accept_invalid_certs: true,
+        ..Default::default()
+    };
+    let error = connect(&url, options).await.unwrap_err();
+    assert!(error.to_string().contains("invalid peer certificate"));
+}
+
+async fn client_certificate_is_shown<P: Peers>() {
+    let pki = Pki::new();
+    let server = P::tls_ws_server(&pki, true).await;
+    let url = format!("wss://127.0.0.1:{}/?info", server.port());
+
+    let mut options = ClientOptions::default();
+    options.add_ca_pem(pki.server_ca.pem.as_bytes()).unwrap();
+    let (cert, key) = pki.client_ca.issue("wsdriver test client", &[]);
+    options.client_cert = Some(ClientCert::from_pem(cert.as_bytes(), key.as_bytes()).unwrap());
+    let mut ws = connect(&url, options.clone()).await.unwrap();
+    let info = next_text(&mut ws).await;
+    assert!(
+        info.contains(r#""clientCert":"wsdriver test client""#),
+        "{info}"
+    );
+    echo_once(&mut ws).await;
+
+    // Without it the server ends the TLS session.
+    options.client_cert = None;
+    let error = connect(&url, options).await.unwrap_err();
+    let message = error.to_string();
+    assert!(message.starts_with("Network error: wss://"), "{message}");
 }
 
 #[test]
@@ -350,169 +432,149 @@ fn pem_helpers() {
 
 // --------------------------------------------------------------- proxies
 
-#[cfg(feature = "interop")]
-#[tokio::test]
-async fn proxy_with_basic_auth_to_ws() {
-    timed(async {
-        let server = NodePeer::ws_server(&[]).await;
-        let mut proxy = NodePeer::proxy(&["--auth", "user:p@ss"], None).await;
-        let url = format!("ws://127.0.0.1:{}/?info", server.port);
+async fn proxy_with_basic_auth_to_ws<P: Peers>() {
+    let server = P::ws_server(&[]).await;
+    let mut proxy = P::proxy(Some("user:p@ss"), None).await;
+    let url = format!("ws://127.0.0.1:{}/?info", server.port());
+    let options = ClientOptions {
+        proxy: Some(ProxyOptions {
+            origin: format!("http://user:p%40ss@127.0.0.1:{}", proxy.port()),
+            headers: vec![("User-Agent".into(), "wsdriver-test".into())],
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let mut ws = connect(&url, options).await.unwrap();
+    assert!(matches!(ws.get_ref(), MaybeTlsStream::Plain(_)));
+    let info = next_text(&mut ws).await;
+    // The proxy's credentials stay with the proxy.
+    assert!(!info.contains("authorization"), "{info}");
+    echo_once(&mut ws).await;
+
+    let seen = proxy.next_line().await;
+    assert!(
+        seen.contains(&format!(r#""url":"127.0.0.1:{}""#, server.port())),
+        "{seen}"
+    );
+    // base64("user:p@ss")
+    assert!(
+        seen.contains(r#""proxy-authorization":"Basic dXNlcjpwQHNz""#),
+        "{seen}"
+    );
+    assert!(seen.contains(r#""user-agent":"wsdriver-test""#), "{seen}");
+}
+
+async fn proxy_refuses_wrong_or_missing_credentials<P: Peers>() {
+    let server = P::ws_server(&[]).await;
+    let mut proxy = P::proxy(Some("user:p@ss"), None).await;
+    let url = format!("ws://127.0.0.1:{}/", server.port());
+    for origin in [
+        format!("http://user:wrong@127.0.0.1:{}", proxy.port()),
+        format!("http://127.0.0.1:{}", proxy.port()),
+    ] {
         let options = ClientOptions {
-            proxy: Some(ProxyOptions {
-                origin: format!("http://user:p%40ss@127.0.0.1:{}", proxy.port),
-                headers: vec![("User-Agent".into(), "wsdriver-test".into())],
-                ..Default::default()
-            }),
+            proxy: Some(ProxyOptions::new(origin)),
             ..Default::default()
         };
-        let mut ws = connect(&url, options).await.unwrap();
-        assert!(matches!(ws.get_ref(), MaybeTlsStream::Plain(_)));
-        let info = next_text(&mut ws).await;
-        // The proxy's credentials stay with the proxy.
-        assert!(!info.contains("authorization"), "{info}");
-        echo_once(&mut ws).await;
-
-        let seen = proxy.next_line().await;
-        assert!(
-            seen.contains(&format!(r#""url":"127.0.0.1:{}""#, server.port)),
-            "{seen}"
-        );
-        // base64("user:p@ss")
-        assert!(
-            seen.contains(r#""proxy-authorization":"Basic dXNlcjpwQHNz""#),
-            "{seen}"
-        );
-        assert!(seen.contains(r#""user-agent":"wsdriver-test""#), "{seen}");
-    })
-    .await;
-}
-
-#[cfg(feature = "interop")]
-#[tokio::test]
-async fn proxy_refuses_wrong_or_missing_credentials() {
-    timed(async {
-        let server = NodePeer::ws_server(&[]).await;
-        let mut proxy = NodePeer::proxy(&["--auth", "user:p@ss"], None).await;
-        let url = format!("ws://127.0.0.1:{}/", server.port);
-        for origin in [
-            format!("http://user:wrong@127.0.0.1:{}", proxy.port),
-            format!("http://127.0.0.1:{}", proxy.port),
-        ] {
-            let options = ClientOptions {
-                proxy: Some(ProxyOptions::new(origin)),
-                ..Default::default()
-            };
-            let error = connect(&url, options).await.unwrap_err();
-            assert_eq!(
-                error.to_string(),
-                format!("Can't establish a connection to the server at {url}")
-            );
-            match error {
-                Error::WebSocket(wsdriver::Error::Proxy { status, .. }) => {
-                    assert_eq!(status, Some(407))
-                }
-                other => panic!("expected a proxy error, got {other:?}"),
-            }
-        }
-        let wrong = proxy.next_line().await;
-        // base64("user:wrong")
-        assert!(
-            wrong.contains(r#""proxy-authorization":"Basic dXNlcjp3cm9uZw==""#),
-            "{wrong}"
-        );
-        let missing = proxy.next_line().await;
-        assert!(!missing.contains("proxy-authorization"), "{missing}");
-    })
-    .await;
-}
-
-#[cfg(feature = "interop")]
-#[tokio::test]
-async fn proxy_without_auth_to_wss() {
-    timed(async {
-        let pki = Pki::new();
-        let server = NodePeer::tls_ws_server(&pki, &[]).await;
-        let mut proxy = NodePeer::proxy(&[], None).await;
-        let url = format!("wss://localhost:{}/", server.port);
-        let mut options = ClientOptions {
-            proxy: Some(ProxyOptions::new(format!(
-                "http://127.0.0.1:{}",
-                proxy.port
-            ))),
-            ..Default::default()
-        };
-        options.add_ca_pem(pki.server_ca.pem.as_bytes()).unwrap();
-        let mut ws = connect(&url, options.clone()).await.unwrap();
-        assert!(matches!(ws.get_ref(), MaybeTlsStream::TlsTunnel(_)));
-        echo_once(&mut ws).await;
-        let seen = proxy.next_line().await;
-        assert!(
-            seen.contains(&format!(r#""url":"localhost:{}""#, server.port)),
-            "{seen}"
-        );
-        assert!(!seen.contains("proxy-authorization"), "{seen}");
-
-        // The server's certificate is still checked inside the tunnel.
-        options.ca_certs.clear();
         let error = connect(&url, options).await.unwrap_err();
-        let message = error.to_string();
-        assert!(message.starts_with("Network error: wss://"), "{message}");
-        assert!(message.contains("invalid peer certificate"), "{message}");
-    })
-    .await;
+        assert_eq!(
+            error.to_string(),
+            format!("Can't establish a connection to the server at {url}")
+        );
+        match error {
+            Error::WebSocket(wsdriver::Error::Proxy { status, .. }) => {
+                assert_eq!(status, Some(407))
+            }
+            other => panic!("expected a proxy error, got {other:?}"),
+        }
+    }
+    let wrong = proxy.next_line().await;
+    // base64("user:wrong")
+    assert!(
+        wrong.contains(r#""proxy-authorization":"Basic dXNlcjp3cm9uZw==""#),
+        "{wrong}"
+    );
+    let missing = proxy.next_line().await;
+    assert!(!missing.contains("proxy-authorization"), "{missing}");
 }
 
-#[cfg(feature = "interop")]
-#[tokio::test]
-async fn https_proxy_has_its_own_tls() {
-    timed(async {
-        let pki = Pki::new();
-        let server = NodePeer::tls_ws_server(&pki, &[]).await;
-        let plain_server = NodePeer::ws_server(&[]).await;
-        let proxy = NodePeer::proxy(&[], Some(&pki)).await;
-        let https_proxy = |ca: &Pem| {
-            let mut tls = TlsOptions::default();
-            tls.add_ca_pem(ca.pem.as_bytes()).unwrap();
-            Some(ProxyOptions {
-                origin: format!("https://localhost:{}", proxy.port),
-                tls,
-                ..Default::default()
-            })
-        };
+async fn proxy_without_auth_to_wss<P: Peers>() {
+    let pki = Pki::new();
+    let server = P::tls_ws_server(&pki, false).await;
+    let mut proxy = P::proxy(None, None).await;
+    let url = format!("wss://localhost:{}/", server.port());
+    let mut options = ClientOptions {
+        proxy: Some(ProxyOptions::new(format!(
+            "http://127.0.0.1:{}",
+            proxy.port()
+        ))),
+        ..Default::default()
+    };
+    options.add_ca_pem(pki.server_ca.pem.as_bytes()).unwrap();
+    let mut ws = connect(&url, options.clone()).await.unwrap();
+    assert!(matches!(ws.get_ref(), MaybeTlsStream::TlsTunnel(_)));
+    echo_once(&mut ws).await;
+    let seen = proxy.next_line().await;
+    assert!(
+        seen.contains(&format!(r#""url":"localhost:{}""#, server.port())),
+        "{seen}"
+    );
+    assert!(!seen.contains("proxy-authorization"), "{seen}");
 
-        // TLS to the proxy (its CA), then TLS to the server (another CA).
-        let mut options = ClientOptions {
-            proxy: https_proxy(&pki.proxy_ca),
+    // The server's certificate is still checked inside the tunnel.
+    options.ca_certs.clear();
+    let error = connect(&url, options).await.unwrap_err();
+    let message = error.to_string();
+    assert!(message.starts_with("Network error: wss://"), "{message}");
+    assert!(message.contains("invalid peer certificate"), "{message}");
+}
+
+async fn https_proxy_has_its_own_tls<P: Peers>() {
+    let pki = Pki::new();
+    let server = P::tls_ws_server(&pki, false).await;
+    let plain_server = P::ws_server(&[]).await;
+    let proxy = P::proxy(None, Some(&pki)).await;
+    let https_proxy = |ca: &Pem| {
+        let mut tls = TlsOptions::default();
+        tls.add_ca_pem(ca.pem.as_bytes()).unwrap();
+        Some(ProxyOptions {
+            origin: format!("https://localhost:{}", proxy.port()),
+            tls,
             ..Default::default()
-        };
-        options.add_ca_pem(pki.server_ca.pem.as_bytes()).unwrap();
-        let wss = format!("wss://127.0.0.1:{}/", server.port);
-        let mut ws = connect(&wss, options.clone()).await.unwrap();
-        match ws.get_ref() {
-            MaybeTlsStream::TlsTunnel(tls) => {
-                assert!(matches!(tls.get_ref().0.get_ref(), MaybeTlsStream::Tls(_)))
-            }
-            other => panic!("expected TLS in a TLS tunnel, got {other:?}"),
+        })
+    };
+
+    // TLS to the proxy (its CA), then TLS to the server (another CA).
+    let mut options = ClientOptions {
+        proxy: https_proxy(&pki.proxy_ca),
+        ..Default::default()
+    };
+    options.add_ca_pem(pki.server_ca.pem.as_bytes()).unwrap();
+    let wss = format!("wss://127.0.0.1:{}/", server.port());
+    let mut ws = connect(&wss, options.clone()).await.unwrap();
+    match ws.get_ref() {
+        MaybeTlsStream::TlsTunnel(tls) => {
+            assert!(matches!(tls.get_ref().0.get_ref(), MaybeTlsStream::Tls(_)))
         }
-        echo_once(&mut ws).await;
+        other => panic!("expected TLS in a TLS tunnel, got {other:?}"),
+    }
+    echo_once(&mut ws).await;
 
-        // ws: through the https proxy: the connection is the proxy's TLS.
-        let ws_url = format!("ws://127.0.0.1:{}/", plain_server.port);
-        let mut ws = connect(&ws_url, options.clone()).await.unwrap();
-        assert!(matches!(ws.get_ref(), MaybeTlsStream::Tls(_)));
-        echo_once(&mut ws).await;
+    // ws: through the https proxy: the connection is the proxy's TLS.
+    let ws_url = format!("ws://127.0.0.1:{}/", plain_server.port());
+    let mut ws = connect(&ws_url, options.clone()).await.unwrap();
+    assert!(matches!(ws.get_ref(), MaybeTlsStream::Tls(_)));
+    echo_once(&mut ws).await;
 
-        // The server's CA does not vouch for the proxy.
-        options.proxy = https_proxy(&pki.server_ca);
-        let error = connect(&wss, options).await.unwrap_err();
-        let message = error.to_string();
-        assert!(
-            message.starts_with(&format!("Network error: {wss}: proxy localhost:")),
-            "{message}"
-        );
-        assert!(message.contains("invalid peer certificate"), "{message}");
-    })
-    .await;
+    // The server's CA does not vouch for the proxy.
+    options.proxy = https_proxy(&pki.server_ca);
+    let error = connect(&wss, options).await.unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.starts_with(&format!("Network error: {wss}: proxy localhost:")),
+        "{message}"
+    );
+    assert!(message.contains("invalid peer certificate"), "{message}");
 }
 
 #[tokio::test]
@@ -538,8 +600,9 @@ async fn unreachable_proxy_is_a_network_error() {
 /// `use_env_proxy` end to end. Changing the environment of a process whose
 /// other threads may read it is unsound, so the test runs itself again as
 /// a child process with the variables set: the child connects, the parent
-/// checks what the proxy saw.
-#[cfg(feature = "interop")]
+/// checks what the proxy saw. Only against the Rust peers: what is tested
+/// is which connections the client sends to the proxy, and the proxy's
+/// log shows that whoever wrote the proxy.
 #[tokio::test]
 async fn use_env_proxy_reads_the_environment() {
     if let Ok(urls) = std::env::var("WSDRIVER_TEST_ENV_PROXY_CHILD") {
@@ -555,10 +618,10 @@ async fn use_env_proxy_reads_the_environment() {
         return;
     }
     timed(async {
-        let server = NodePeer::ws_server(&[]).await;
-        let mut proxy = NodePeer::proxy(&[], None).await;
-        let direct = format!("ws://localhost:{}/", server.port);
-        let proxied = format!("ws://127.0.0.1:{}/", server.port);
+        let server = RustPeers::ws_server(&[]).await;
+        let mut proxy = RustPeers::proxy(None, None).await;
+        let direct = format!("ws://localhost:{}/", server.port());
+        let proxied = format!("ws://127.0.0.1:{}/", server.port());
         let mut child = Command::new(std::env::current_exe().unwrap());
         child
             .args(["--exact", "use_env_proxy_reads_the_environment"])
@@ -573,7 +636,7 @@ async fn use_env_proxy_reads_the_environment() {
             child.env_remove(name).env_remove(name.to_ascii_uppercase());
         }
         child
-            .env("http_proxy", format!("127.0.0.1:{}", proxy.port))
+            .env("http_proxy", format!("127.0.0.1:{}", proxy.port()))
             .env("https_proxy", "http://127.0.0.1:1")
             .env("NO_PROXY", "example.com, localhost");
         let output = tokio::time::timeout(READ_TIMEOUT, child.output())
@@ -589,7 +652,7 @@ async fn use_env_proxy_reads_the_environment() {
         // Only the second connection went through the proxy.
         let seen = proxy.next_line().await;
         assert!(
-            seen.contains(&format!(r#""url":"127.0.0.1:{}""#, server.port)),
+            seen.contains(&format!(r#""url":"127.0.0.1:{}""#, server.port())),
             "{seen}"
         );
     })
@@ -754,122 +817,112 @@ async fn ws_unix_socket() {
 
 // ------------------------------------------------------------ redirects
 
-#[cfg(feature = "interop")]
-#[tokio::test]
-async fn redirects_are_followed_when_asked() {
-    timed(async {
-        let server = NodePeer::ws_server(&[]).await;
-        let base = format!("ws://127.0.0.1:{}", server.port);
-        let follow = ClientOptions {
-            follow_redirects: true,
-            ..Default::default()
-        };
+async fn redirects_are_followed_when_asked<P: Peers>() {
+    let server = P::ws_server(&[]).await;
+    let base = format!("ws://127.0.0.1:{}", server.port());
+    let follow = ClientOptions {
+        follow_redirects: true,
+        ..Default::default()
+    };
 
-        // Three relative hops (./2, ./1, ./0), each code once.
-        for code in [301, 302, 303, 307, 308] {
-            let url = format!("{base}/redirect/3?info&code={code}");
-            let mut ws = connect(&url, follow.clone()).await.unwrap();
-            let info = next_text(&mut ws).await;
-            assert!(
-                info.contains(&format!(r#""url":"/redirect/0?info&code={code}""#)),
-                "{info}"
-            );
-            assert_eq!(
-                ws.url(),
-                Some(format!("{base}/redirect/0?info&code={code}").as_str())
-            );
-            echo_once(&mut ws).await;
-        }
-
-        // Off by default: the redirect is the error, Location readable.
-        let url = format!("{base}/redirect/1");
-        let error = connect(&url, ClientOptions::default()).await.unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            "Error during WebSocket handshake: Unexpected response code: 302"
-        );
-        match &error {
-            Error::Status {
-                status, headers, ..
-            } => {
-                assert_eq!(*status, 302);
-                assert_eq!(headers["location"], "./0");
-            }
-            other => panic!("expected Error::Status, got {other:?}"),
-        }
-
-        // Too many.
-        let limited = ClientOptions {
-            max_redirects: 2,
-            ..follow.clone()
-        };
-        let error = connect(&format!("{base}/redirect/3"), limited.clone())
-            .await
-            .unwrap_err();
-        assert_eq!(error.to_string(), "Maximum redirects exceeded");
-        assert!(matches!(error, Error::Status { status: 302, .. }));
-        assert!(connect(&format!("{base}/redirect/2"), limited)
-            .await
-            .is_ok());
-        let error = connect(&format!("{base}/loop"), follow.clone())
-            .await
-            .unwrap_err();
-        assert_eq!(error.to_string(), "Maximum redirects exceeded");
-
-        // A redirect to a 404 ends in that 404.
-        let to_404 = format!("{base}/to?url=%2Fstatus%2F404");
-        let error = connect(&to_404, follow).await.unwrap_err();
-        assert!(matches!(error, Error::Status { status: 404, .. }));
-    })
-    .await;
-}
-
-#[cfg(feature = "interop")]
-#[tokio::test]
-async fn redirects_keep_credentials_on_the_same_host_only() {
-    timed(async {
-        let server = NodePeer::ws_server(&[]).await;
-        let port = server.port;
-        let options = ClientOptions {
-            follow_redirects: true,
-            headers: vec![
-                ("Cookie".into(), "session=1".into()),
-                ("X-Kept".into(), "yes".into()),
-            ],
-            ..Default::default()
-        };
-        // Same host: userinfo and cookie go along.
-        let url = format!("ws://user:pw@127.0.0.1:{port}/redirect/1?info");
-        let mut ws = connect(&url, options.clone()).await.unwrap();
+    // Three relative hops (./2, ./1, ./0), each code once.
+    for code in [301, 302, 303, 307, 308] {
+        let url = format!("{base}/redirect/3?info&code={code}");
+        let mut ws = connect(&url, follow.clone()).await.unwrap();
         let info = next_text(&mut ws).await;
-        // base64("user:pw")
         assert!(
-            info.contains(r#""authorization":"Basic dXNlcjpwdw==""#),
+            info.contains(&format!(r#""url":"/redirect/0?info&code={code}""#)),
             "{info}"
         );
-        assert!(info.contains(r#""cookie":"session=1""#), "{info}");
-
-        // Another host (localhost is not 127.0.0.1), written as http:.
-        let elsewhere = format!("http://localhost:{port}/final?info");
-        let url = format!(
-            "ws://user:pw@127.0.0.1:{port}/to?url={}",
-            elsewhere
-                .replace(':', "%3A")
-                .replace('/', "%2F")
-                .replace('?', "%3F")
-        );
-        let mut ws = connect(&url, options).await.unwrap();
         assert_eq!(
             ws.url(),
-            Some(format!("ws://localhost:{port}/final?info").as_str())
+            Some(format!("{base}/redirect/0?info&code={code}").as_str())
         );
-        let info = next_text(&mut ws).await;
-        assert!(info.contains(r#""url":"/final?info""#), "{info}");
-        assert!(!info.contains("authorization"), "{info}");
-        assert!(!info.contains("cookie"), "{info}");
-        assert!(info.contains(r#""x-kept":"yes""#), "{info}");
-    })
-    .await;
+        echo_once(&mut ws).await;
+    }
+
+    // Off by default: the redirect is the error, Location readable.
+    let url = format!("{base}/redirect/1");
+    let error = connect(&url, ClientOptions::default()).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "Error during WebSocket handshake: Unexpected response code: 302"
+    );
+    match &error {
+        Error::Status {
+            status, headers, ..
+        } => {
+            assert_eq!(*status, 302);
+            assert_eq!(headers["location"], "./0");
+        }
+        other => panic!("expected Error::Status, got {other:?}"),
+    }
+
+    // Too many.
+    let limited = ClientOptions {
+        max_redirects: 2,
+        ..follow.clone()
+    };
+    let error = connect(&format!("{base}/redirect/3"), limited.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(error.to_string(), "Maximum redirects exceeded");
+    assert!(matches!(error, Error::Status { status: 302, .. }));
+    assert!(connect(&format!("{base}/redirect/2"), limited)
+        .await
+        .is_ok());
+    let error = connect(&format!("{base}/loop"), follow.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(error.to_string(), "Maximum redirects exceeded");
+
+    // A redirect to a 404 ends in that 404.
+    let to_404 = format!("{base}/to?url=%2Fstatus%2F404");
+    let error = connect(&to_404, follow).await.unwrap_err();
+    assert!(matches!(error, Error::Status { status: 404, .. }));
+}
+
+async fn redirects_keep_credentials_on_the_same_host_only<P: Peers>() {
+    let server = P::ws_server(&[]).await;
+    let port = server.port();
+    let options = ClientOptions {
+        follow_redirects: true,
+        headers: vec![
+            ("Cookie".into(), "session=1".into()),
+            ("X-Kept".into(), "yes".into()),
+        ],
+        ..Default::default()
+    };
+    // Same host: userinfo and cookie go along.
+    let url = format!("ws://user:pw@127.0.0.1:{port}/redirect/1?info");
+    let mut ws = connect(&url, options.clone()).await.unwrap();
+    let info = next_text(&mut ws).await;
+    // base64("user:pw")
+    assert!(
+        info.contains(r#""authorization":"Basic dXNlcjpwdw==""#),
+        "{info}"
+    );
+    assert!(info.contains(r#""cookie":"session=1""#), "{info}");
+
+    // Another host (localhost is not 127.0.0.1), written as http:.
+    let elsewhere = format!("http://localhost:{port}/final?info");
+    let url = format!(
+        "ws://user:pw@127.0.0.1:{port}/to?url={}",
+        elsewhere
+            .replace(':', "%3A")
+            .replace('/', "%2F")
+            .replace('?', "%3F")
+    );
+    let mut ws = connect(&url, options).await.unwrap();
+    assert_eq!(
+        ws.url(),
+        Some(format!("ws://localhost:{port}/final?info").as_str())
+    );
+    let info = next_text(&mut ws).await;
+    assert!(info.contains(r#""url":"/final?info""#), "{info}");
+    assert!(!info.contains("authorization"), "{info}");
+    assert!(!info.contains("cookie"), "{info}");
+    assert!(info.contains(r#""x-kept":"yes""#), "{info}");
 }
 
 // -------------------------------------------------------------- streams
@@ -1027,6 +1080,7 @@ impl TempDir {
         TempDir { path }
     }
 
+    #[cfg(feature = "interop")]
     fn write(&self, name: &str, contents: &str) -> String {
         let path = self.path.join(name);
         std::fs::write(&path, contents).unwrap();
@@ -1037,6 +1091,69 @@ impl TempDir {
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// npm `ws` and the Node proxy, as tools/node/ws_server.js and
+/// tools/node/connect_proxy.js.
+#[cfg(feature = "interop")]
+struct NodePeers;
+
+#[cfg(feature = "interop")]
+impl Peers for NodePeers {
+    type Server = NodePeer;
+    type Proxy = NodePeer;
+
+    async fn ws_server(protocols: &[&str]) -> NodePeer {
+        let list = protocols.join(",");
+        let args: &[&str] = match protocols {
+            [] => &[],
+            _ => &["--protocols", &list],
+        };
+        NodePeer::spawn("ws_server.js", args, None).await
+    }
+
+    async fn tls_ws_server(pki: &Pki, client_ca: bool) -> NodePeer {
+        let dir = TempDir::new();
+        let (cert, key) = pki.server_ca.issue("wsdriver test server", &LOCAL_NAMES);
+        let cert = dir.write("server.pem", &cert);
+        let key = dir.write("server.key", &key);
+        let client_ca_pem = dir.write("client-ca.pem", &pki.client_ca.pem);
+        let mut args = vec!["--cert", &cert, "--key", &key];
+        if client_ca {
+            args.extend(["--client-ca", &client_ca_pem]);
+        }
+        NodePeer::spawn("ws_server.js", &args, Some(dir)).await
+    }
+
+    async fn proxy(auth: Option<&str>, tls: Option<&Pki>) -> NodePeer {
+        let mut args = Vec::new();
+        if let Some(auth) = auth {
+            args.extend(["--auth", auth]);
+        }
+        let Some(pki) = tls else {
+            return NodePeer::spawn("connect_proxy.js", &args, None).await;
+        };
+        let dir = TempDir::new();
+        let (cert, key) = pki.proxy_ca.issue("wsdriver test proxy", &LOCAL_NAMES);
+        let cert = dir.write("proxy.pem", &cert);
+        let key = dir.write("proxy.key", &key);
+        args.extend(["--cert", &cert, "--key", &key]);
+        NodePeer::spawn("connect_proxy.js", &args, Some(dir)).await
+    }
+}
+
+#[cfg(feature = "interop")]
+impl Peer for NodePeer {
+    fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+#[cfg(feature = "interop")]
+impl ProxyPeer for NodePeer {
+    async fn next_line(&mut self) -> String {
+        NodePeer::next_line(self).await
     }
 }
 
@@ -1054,37 +1171,6 @@ struct NodePeer {
 
 #[cfg(feature = "interop")]
 impl NodePeer {
-    async fn ws_server(args: &[&str]) -> NodePeer {
-        NodePeer::spawn("ws_server.js", args, None).await
-    }
-
-    /// A wss server with a certificate from the server CA for the local
-    /// names.
-    async fn tls_ws_server(pki: &Pki, args: &[&str]) -> NodePeer {
-        let dir = TempDir::new();
-        let (cert, key) = pki.server_ca.issue("wsdriver test server", &LOCAL_NAMES);
-        let cert = dir.write("server.pem", &cert);
-        let key = dir.write("server.key", &key);
-        let mut all = vec!["--cert", &cert, "--key", &key];
-        all.extend_from_slice(args);
-        NodePeer::spawn("ws_server.js", &all, Some(dir)).await
-    }
-
-    /// A CONNECT proxy; an https one, with a certificate from the proxy
-    /// CA, when `tls` is given.
-    async fn proxy(args: &[&str], tls: Option<&Pki>) -> NodePeer {
-        let Some(pki) = tls else {
-            return NodePeer::spawn("connect_proxy.js", args, None).await;
-        };
-        let dir = TempDir::new();
-        let (cert, key) = pki.proxy_ca.issue("wsdriver test proxy", &LOCAL_NAMES);
-        let cert = dir.write("proxy.pem", &cert);
-        let key = dir.write("proxy.key", &key);
-        let mut all = vec!["--cert", &cert, "--key", &key];
-        all.extend_from_slice(args);
-        NodePeer::spawn("connect_proxy.js", &all, Some(dir)).await
-    }
-
     async fn spawn(script: &str, args: &[&str], dir: Option<TempDir>) -> NodePeer {
         let script = node_script(script);
         let mut child = Command::new("node")
