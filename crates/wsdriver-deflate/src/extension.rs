@@ -91,7 +91,7 @@ impl Extension for PerMessageDeflate {
         self.configs.iter().map(negotiate::offer).collect()
     }
 
-    fn activate(&mut self, params: &Params) -> Result<(), String> {
+    fn activate(&mut self, params: &Params) -> Result<(), ExtensionError> {
         let mut first_error = None;
         for config in &self.configs {
             match negotiate::activate(config, params) {
@@ -105,7 +105,7 @@ impl Extension for PerMessageDeflate {
                 }
             }
         }
-        Err(first_error.unwrap_or_default())
+        Err(ExtensionError::new(first_error.unwrap_or_default()))
     }
 
     fn accept(&mut self, offers: &[Params]) -> Option<Params> {

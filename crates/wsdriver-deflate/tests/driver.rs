@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use flate2::{Compress, Compression, FlushCompress};
 use wsdriver::hybi::frame::FrameHeader;
-use wsdriver::{Driver, Error, Event, Message, Options};
+use wsdriver::{CloseCode, Driver, Error, Event, Message, Options};
 use wsdriver_deflate::{DeflateConfig, PerMessageDeflate};
 
 fn drain(driver: &mut Driver) -> Vec<Event> {
@@ -312,11 +312,11 @@ fn without_a_matching_offer_nothing_is_negotiated_and_rsv1_is_refused() {
     let events = drain(&mut server);
     assert!(
         matches!(
-            &events[..],
-            [
-                Event::Error(Error::Protocol { code: 1002, .. }),
-                Event::Close(_)
-            ]
+            only_failure(&events),
+            Some(Error::Protocol {
+                code: CloseCode::PROTOCOL_ERROR,
+                ..
+            })
         ),
         "{events:?}"
     );
@@ -344,11 +344,11 @@ fn text_that_inflates_to_invalid_utf8_fails_with_1007() {
     let events = drain(&mut server);
     assert!(
         matches!(
-            &events[..],
-            [
-                Event::Error(Error::Protocol { code: 1007, .. }),
-                Event::Close(_)
-            ]
+            only_failure(&events),
+            Some(Error::Protocol {
+                code: CloseCode::INVALID_PAYLOAD,
+                ..
+            })
         ),
         "{events:?}"
     );
@@ -361,11 +361,11 @@ fn corrupt_compressed_data_fails_with_1011_on_a_server_and_1010_on_a_client() {
     let events = drain(&mut server);
     assert!(
         matches!(
-            &events[..],
-            [
-                Event::Error(Error::Protocol { code: 1011, .. }),
-                Event::Close(_)
-            ]
+            only_failure(&events),
+            Some(Error::Protocol {
+                code: CloseCode::UNEXPECTED_CONDITION,
+                ..
+            })
         ),
         "{events:?}"
     );
@@ -373,11 +373,11 @@ fn corrupt_compressed_data_fails_with_1011_on_a_server_and_1010_on_a_client() {
     let events = drain(&mut client);
     assert!(
         matches!(
-            &events[..],
-            [
-                Event::Error(Error::Protocol { code: 1010, .. }),
-                Event::Close(_)
-            ]
+            only_failure(&events),
+            Some(Error::Protocol {
+                code: CloseCode::EXTENSION_ERROR,
+                ..
+            })
         ),
         "{events:?}"
     );
@@ -426,10 +426,11 @@ fn client_refuses_a_response_that_breaks_rfc7692() {
             .as_bytes(),
         );
         match &drain(&mut client)[..] {
-            [Event::Error(error), Event::Close(close)] => {
+            [Event::Close(close)] => {
+                let error = close.error.as_deref().expect("the failure");
                 assert!(error.to_string().ends_with(reason), "{error}");
                 assert!(error.to_string().starts_with("Error during WebSocket handshake: Server sent unacceptable extension parameters: permessage-deflate"), "{error}");
-                assert_eq!(close.code, 1002);
+                assert_eq!(close.code.as_u16(), 1002);
             }
             other => panic!("{header}: {other:?}"),
         }
@@ -442,4 +443,13 @@ fn bad_options_are_errors() {
     assert!(PerMessageDeflate::new(DeflateConfig::default().mem_level(0)).is_err());
     assert!(PerMessageDeflate::new(DeflateConfig::default().max_window_bits(7)).is_err());
     assert!(PerMessageDeflate::new(DeflateConfig::default().request_max_window_bits(16)).is_err());
+}
+
+/// The error of a failure that is all of `events`: one `Close` that a
+/// failure ended; `None` for anything else.
+fn only_failure(events: &[Event]) -> Option<&Error> {
+    match events {
+        [Event::Close(close)] if !close.clean => close.error.as_deref(),
+        _ => None,
+    }
 }

@@ -387,8 +387,12 @@ fn spawn_echo_server() -> (SocketAddr, JoinHandle<Result<ServerReport, String>>)
                 Ok(()) => report.echoed += 1,
                 Err(e) => report.errors.push(format!("echo failed: {e}")),
             },
-            Event::Error(e) => report.errors.push(e.to_string()),
-            Event::Close(close) => report.close = Some(close),
+            Event::Close(close) => {
+                if let Some(e) = &close.error {
+                    report.errors.push(e.to_string());
+                }
+                report.close = Some(close);
+            }
             _ => {}
         })?;
         Ok(report)
@@ -456,8 +460,12 @@ fn run_our_client(url: &str, addr: SocketAddr) -> Result<ClientReport, String> {
                 report.failures.push(e);
             }
         }
-        Event::Error(e) => report.failures.push(e.to_string()),
-        Event::Close(close) => report.close = Some(close),
+        Event::Close(close) => {
+            if let Some(e) = &close.error {
+                report.failures.push(e.to_string());
+            }
+            report.close = Some(close);
+        }
         _ => {}
     })?;
     Ok(report)

@@ -205,7 +205,7 @@ where
         while let Some(event) = driver.poll_event() {
             match event {
                 Event::Connect => return Ok(()),
-                Event::Error(error) => return Err(fail(stream, driver, error).await),
+                Event::Close(close) => return Err(fail(stream, driver, close.into_error()).await),
                 _ => {}
             }
         }
@@ -270,7 +270,9 @@ where
                     write_all(&mut stream, &mut driver).await?;
                     return Ok(WebSocket::from_parts(stream, driver, config));
                 }
-                Event::Error(error) => return Err(fail(&mut stream, &mut driver, error).await),
+                Event::Close(close) => {
+                    return Err(fail(&mut stream, &mut driver, close.into_error()).await)
+                }
                 _ => {}
             }
         }
@@ -286,7 +288,7 @@ where
 {
     let error = std::iter::from_fn(|| driver.poll_event())
         .find_map(|event| match event {
-            Event::Error(error) => Some(error),
+            Event::Close(close) => close.error.map(|error| *error),
             _ => None,
         })
         .unwrap_or(wsdriver::Error::HandshakeTimeout);

@@ -323,7 +323,8 @@ async fn attempt(
                     let socket = WebSocket::from_parts(stream, driver, options.config.clone());
                     return Ok(Outcome::Open(Box::new(socket)));
                 }
-                Event::Error(error) => {
+                Event::Close(close) => {
+                    let error = close.into_error();
                     let status = driver.status_code().filter(|status| *status != 101);
                     let Some(status) = status else {
                         return Err(error.into());
@@ -433,10 +434,7 @@ async fn connect_unix(_url: &str, _path: &std::path::Path) -> Result<MaybeTlsStr
 }
 
 fn network(url: &str, error: Error) -> Error {
-    match error {
-        Error::Io { source, .. } => Error::network(url, source),
-        other => other,
-    }
+    error.at(url)
 }
 
 /// Where one attempt connects.

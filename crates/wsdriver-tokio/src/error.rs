@@ -36,10 +36,24 @@ pub enum Error {
         /// [`connect`](crate::connect) or as a redirect's `Location` wrote
         /// it. `None` on servers and once a connection is open.
         url: Option<String>,
-        /// The cause. TLS failures (an untrusted certificate...) arrive
-        /// here too, as the I/O error tokio-rustls makes of them; a peer
-        /// that hangs up during a handshake is `UnexpectedEof`.
+        /// The cause; a peer that hangs up during a handshake (TLS
+        /// included) is `UnexpectedEof`. What rustls refused is
+        /// [`Tls`](Error::Tls) instead.
         source: io::Error,
+    },
+    /// The TLS handshake failed: a certificate that is not trusted, has the
+    /// wrong name or has expired, a server that asked for a client
+    /// certificate we do not have, no protocol version or cipher in
+    /// common. Kept apart from [`Io`](Self::Io) because retrying will not
+    /// help; `Display` is the same (`Network error: <url>: <cause>`).
+    Tls {
+        /// The URL a client was connecting to (as in [`Io`](Self::Io)).
+        url: Option<String>,
+        /// `host:port` of the HTTPS proxy, when it was the proxy's own TLS
+        /// that failed.
+        proxy: Option<String>,
+        /// What rustls said.
+        source: rustls::Error,
     },
     /// The driver refused something: a protocol error from the peer, a bad
     /// close code from the caller, a failed handshake.
@@ -83,16 +97,42 @@ pub enum Error {
 impl Error {
     /// The URL is shown without its password: errors end up in logs.
     pub(crate) fn network(url: &str, source: io::Error) -> Self {
-        let shown = match url::Url::parse(url) {
-            Ok(mut parsed) if parsed.password().is_some() => {
-                let _ = parsed.set_password(None);
-                parsed.to_string()
-            }
-            _ => url.to_owned(),
-        };
         Error::Io {
-            url: Some(shown),
+            url: Some(shown_url(url)),
             source,
+        }
+    }
+}
+
+impl Error {
+    /// tokio-rustls reports TLS failures as I/O errors around a
+    /// `rustls::Error`: take that out, so callers can tell them apart.
+    pub(crate) fn from_tls_io(error: io::Error) -> Self {
+        let tls = error
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            .cloned();
+        match tls {
+            Some(source) => Error::Tls {
+                url: None,
+                proxy: None,
+                source,
+            },
+            None => error.into(),
+        }
+    }
+
+    /// Names the URL a client was connecting to in a transport or TLS
+    /// error (without its password); other errors are left as they are.
+    pub(crate) fn at(self, url: &str) -> Self {
+        match self {
+            Error::Io { source, .. } => Error::network(url, source),
+            Error::Tls { proxy, source, .. } => Error::Tls {
+                url: Some(shown_url(url)),
+                proxy,
+                source,
+            },
+            other => other,
         }
     }
 }
@@ -105,6 +145,16 @@ impl fmt::Display for Error {
                 source,
             } => write!(f, "Network error: {url}: {source}"),
             Error::Io { url: None, source } => write!(f, "Network error: {source}"),
+            Error::Tls { url, proxy, source } => {
+                f.write_str("Network error: ")?;
+                if let Some(url) = url {
+                    write!(f, "{url}: ")?;
+                }
+                if let Some(proxy) = proxy {
+                    write!(f, "proxy {proxy}: ")?;
+                }
+                write!(f, "{source}")
+            }
             Error::WebSocket(error) => fmt::Display::fmt(error, f),
             Error::Status { message, .. } => f.write_str(message),
             Error::Closed => f.write_str("The WebSocket is closed"),
@@ -118,9 +168,21 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Io { source, .. } => Some(source),
+            Error::Tls { source, .. } => Some(source),
             Error::WebSocket(error) => Some(error),
             _ => None,
         }
+    }
+}
+
+/// The URL without its password: errors end up in logs.
+fn shown_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(None);
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
     }
 }
 

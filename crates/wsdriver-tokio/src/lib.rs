@@ -112,7 +112,7 @@
 //! let closed = client.close(1000, "bye").await?;
 //! assert!(closed.clean);
 //! let seen_by_server = server.await??.expect("closed");
-//! assert_eq!((seen_by_server.code, seen_by_server.reason.as_str()), (1000, "bye"));
+//! assert_eq!((seen_by_server.code.as_u16(), seen_by_server.reason.as_str()), (1000, "bye"));
 //! # Ok(()) }
 //! ```
 //!
@@ -183,5 +183,5 @@ pub use upgrade::WebSocketUpgrade;
 #[cfg(feature = "hyper")]
 pub use upgrade::{upgrade, Refused, UpgradedWebSocket, Upgrading};
 pub use websocket::{Config, Pong, WebSocket};
-pub use wsdriver::{CloseEvent, Message, Options, ReadyState, Text, Version};
+pub use wsdriver::{CloseCode, CloseEvent, Message, Options, ReadyState, Text, Version};
 pub use wsdriver_deflate::DeflateConfig;

@@ -266,6 +266,12 @@ pub(crate) async fn open_tunnel(
             .await
             .map_err(|e| match e {
                 Error::Io { source, .. } => failed(source),
+                Error::Tls { source, .. } => Error::Tls {
+                    url: None,
+                    proxy: Some(format!("{host}:{port}")),
+                    source,
+                }
+                .at(url),
                 other => other,
             })?;
         MaybeTlsStream::Tls(tls)

@@ -121,7 +121,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// write.ping(b"rtt").await?.await?;
     /// write.close(1000, "done").await?;
     /// let closed = reader.await?.expect("closed");
-    /// assert_eq!((closed.code, closed.clean), (1000, true));
+    /// assert_eq!((closed.code, closed.clean), (wsdriver_tokio::CloseCode::NORMAL, true));
     /// # Ok(()) }
     /// ```
     pub fn split(self) -> (ReadHalf<S>, WriteHalf<S>) {

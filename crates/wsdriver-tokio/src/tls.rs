@@ -311,7 +311,10 @@ where
     let name = rustls::pki_types::ServerName::try_from(host.to_owned())
         .map_err(|e| Error::Config(format!("{host} is not a valid TLS server name: {e}")))?;
     let connector = tokio_rustls::TlsConnector::from(config);
-    Ok(connector.connect(name, stream).await?)
+    connector
+        .connect(name, stream)
+        .await
+        .map_err(Error::from_tls_io)
 }
 
 /// The URL's host without IPv6 brackets, to connect to or name in TLS.

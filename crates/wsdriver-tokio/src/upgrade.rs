@@ -93,7 +93,7 @@ fn handshake(
         let output = driver.take_output();
         let error = std::iter::from_fn(|| driver.poll_event())
             .find_map(|event| match event {
-                Event::Error(error) => Some(Error::from(error)),
+                Event::Close(close) => close.error.map(|error| Error::from(*error)),
                 _ => None,
             })
             .unwrap_or(Error::Closed);

@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep};
-use wsdriver::{close, CloseEvent, Driver, Event, Message, PingId, ReadyState, Version};
+use wsdriver::{CloseCode, CloseEvent, Driver, Event, Message, PingId, ReadyState, Version};
 
 /// Bytes asked of the stream per read when no frame says how many it
 /// needs: small, so idle connections stay small; large frames size their
@@ -323,7 +323,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// Cancellation: dropped midway, the close frame has been queued and
     /// the connection is closing; the next read goes on with the
     /// handshake.
-    pub async fn close(&mut self, code: u16, reason: &str) -> Result<CloseEvent, Error> {
+    pub async fn close(
+        &mut self,
+        code: impl Into<CloseCode>,
+        reason: &str,
+    ) -> Result<CloseEvent, Error> {
         self.driver.close(code, reason)?;
         while let Some(result) = poll_fn(|cx| self.poll_next_inner(cx)).await {
             if let Err(error) = result {
@@ -332,11 +336,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                 }
             }
         }
-        Ok(self.close_event.clone().unwrap_or(CloseEvent {
-            code: close::ABNORMAL,
-            reason: String::new(),
-            clean: false,
-        }))
+        Ok(self
+            .close_event
+            .clone()
+            .unwrap_or_else(|| CloseEvent::new(CloseCode::ABNORMAL, "", false)))
     }
 
     /// Drops the connection without a close handshake.
@@ -507,8 +510,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                             let _ = self.pongs.swap_remove(index).1.send(());
                         }
                     }
-                    Event::Close(event) => self.close_event = Some(event),
-                    Event::Error(error) => self.error = Some(error),
+                    Event::Close(event) => {
+                        // A failure is returned as the stream's last item.
+                        self.error = event.error.as_deref().cloned();
+                        self.close_event = Some(event);
+                    }
                     _ => {}
                 }
             }
@@ -665,7 +671,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocket<S> {
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
         if this.driver.ready_state() == ReadyState::Open {
-            this.driver.close(close::NORMAL, "")?;
+            this.driver.close(CloseCode::NORMAL, "")?;
         }
         this.poll_write_output(cx)
     }

@@ -208,7 +208,7 @@ async fn echo_text_binary_and_16_mib<P: Peers>() {
         assert!(echoed.as_bytes() == message.as_bytes(), "payload differs");
     }
     let close = ws.close(1000, "done").await.unwrap();
-    assert_eq!((close.code, close.clean), (1000, true));
+    assert_eq!((close.code.as_u16(), close.clean), (1000, true));
 }
 
 async fn subprotocol_is_agreed<P: Peers>() {
@@ -347,12 +347,28 @@ async fn wss_fails_without_the_ca<P: Peers>() {
     let message = error.to_string();
     assert!(message.starts_with("Network error: wss://"), "{message}");
     assert!(message.contains("invalid peer certificate"), "{message}");
+    // A TLS refusal is told apart from a transport failure.
+    assert!(
+        matches!(
+            &error,
+            wsdriver_tokio::Error::Tls {
+                url: Some(_),
+                proxy: None,
+                source: wsdriver_tokio::rustls::Error::InvalidCertificate(_)
+            }
+        ),
+        "{error:?}"
+    );
 
     // Another CA does not help either.
     let mut options = ClientOptions::default();
     options.add_ca_pem(pki.proxy_ca.pem.as_bytes()).unwrap();
     let error = connect(&url, options).await.unwrap_err();
     assert!(error.to_string().starts_with("Network error: wss://"));
+    assert!(
+        matches!(error, wsdriver_tokio::Error::Tls { .. }),
+        "{error:?}"
+    );
 }
 
 async fn danger_accept_invalid_certs_connects<P: Peers>() {
@@ -575,6 +591,10 @@ async fn https_proxy_has_its_own_tls<P: Peers>() {
         "{message}"
     );
     assert!(message.contains("invalid peer certificate"), "{message}");
+    assert!(
+        matches!(&error, wsdriver_tokio::Error::Tls { proxy: Some(_), .. }),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
@@ -975,7 +995,7 @@ async fn echo_once(ws: &mut WebSocket<MaybeTlsStream>) {
         .await
         .expect("no close in time")
         .unwrap();
-    assert_eq!((close.code, close.clean), (1000, true));
+    assert_eq!((close.code.as_u16(), close.clean), (1000, true));
 }
 
 /// A port nobody listens on (bound, then freed).

@@ -103,7 +103,7 @@ async fn run(lib: &str, options: ServerOptions, args: &[&str]) -> (serde_like::L
         Seen {
             protocol,
             messages,
-            close_code: socket.close_event().map(|c| c.code),
+            close_code: socket.close_event().map(|c| c.code.as_u16()),
             first_frame: head.and_then(|at| seen.get(at + 4).copied()),
         }
     });
@@ -253,7 +253,7 @@ async fn sink_and_stream_halves_echo_from_two_tasks() {
         }
         drop(tx);
         writer.await.unwrap();
-        (count, read.close_event().map(|c| c.code))
+        (count, read.close_event().map(|c| c.code.as_u16()))
     });
     let output = tokio::process::Command::new("node")
         .arg(root().join("tools/node/interop_client.js"))

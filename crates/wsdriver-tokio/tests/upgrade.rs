@@ -144,7 +144,7 @@ async fn hyper_upgrade_echoes() {
             other => panic!("{other:?}"),
         }
         let event = socket.close(1000, "done").await.unwrap();
-        assert_eq!((event.code, event.clean), (1000, true));
+        assert_eq!((event.code.as_u16(), event.clean), (1000, true));
     })
     .await;
 }

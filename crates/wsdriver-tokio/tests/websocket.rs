@@ -100,14 +100,14 @@ async fn messages_both_ways_including_one_larger_than_the_pipe() {
         .unwrap()
         .unwrap();
     assert_eq!(
-        (close.code, close.reason.as_str(), close.clean),
+        (close.code.as_u16(), close.reason.as_str(), close.clean),
         (4000, "", true)
     );
     let server = timeout(LIMIT, echo).await.unwrap().unwrap();
     assert_eq!(
         server
             .close_event()
-            .map(|c| (c.code, c.reason.clone(), c.clean)),
+            .map(|c| (c.code.as_u16(), c.reason.clone(), c.clean)),
         Some((4000, "done".into(), true))
     );
     assert_eq!(server.ready_state(), ReadyState::Closed);
@@ -187,7 +187,7 @@ async fn idle_timeout_ends_a_silent_connection_with_1006() {
     assert!(timeout(LIMIT, client.next()).await.unwrap().is_none());
     assert_eq!(started.elapsed(), Duration::from_millis(50));
     let close = client.close_event().unwrap();
-    assert_eq!((close.code, close.clean), (1006, false));
+    assert_eq!((close.code.as_u16(), close.clean), (1006, false));
 }
 
 #[tokio::test(start_paused = true)]
@@ -218,7 +218,7 @@ async fn traffic_more_often_than_the_idle_timeout_keeps_the_connection() {
     // Then silence: 50 ms after the last message, it ends.
     assert!(timeout(LIMIT, client.next()).await.unwrap().is_none());
     assert_eq!(last.elapsed(), Duration::from_millis(50));
-    assert_eq!(client.close_event().map(|c| c.code), Some(1006));
+    assert_eq!(client.close_event().map(|c| c.code.as_u16()), Some(1006));
 }
 
 #[tokio::test]
@@ -230,7 +230,7 @@ async fn close_timeout_reports_1006_when_the_peer_never_answers() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((close.code, close.clean), (1006, false));
+    assert_eq!((close.code.as_u16(), close.clean), (1006, false));
 }
 
 #[tokio::test]
@@ -239,7 +239,7 @@ async fn terminate_drops_without_a_handshake() {
     client.terminate().await;
     assert!(timeout(LIMIT, server.next()).await.unwrap().is_none());
     assert_eq!(
-        server.close_event().map(|c| (c.code, c.clean)),
+        server.close_event().map(|c| (c.code.as_u16(), c.clean)),
         Some((1006, false))
     );
 }
@@ -297,7 +297,7 @@ async fn sending_after_close_is_an_error() {
     // The peer is gone: the close ends without its answer.
     let close = timeout(LIMIT, client.close(1000, "")).await.unwrap();
     match close {
-        Ok(close) => assert_eq!((close.code, close.clean), (1006, false)),
+        Ok(close) => assert_eq!((close.code.as_u16(), close.clean), (1006, false)),
         Err(error) => assert!(matches!(error, Error::Io { .. }), "{error:?}"),
     }
     assert_eq!(client.ready_state(), ReadyState::Closed);
@@ -493,7 +493,7 @@ async fn an_io_error_ends_with_1006_and_fails_waiting_pongs() {
     ));
     assert!(timeout(LIMIT, client.next()).await.unwrap().is_none());
     assert_eq!(
-        client.close_event().map(|c| (c.code, c.clean)),
+        client.close_event().map(|c| (c.code.as_u16(), c.clean)),
         Some((1006, false))
     );
     assert!(matches!(

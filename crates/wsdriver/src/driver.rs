@@ -9,7 +9,8 @@
 //! object for the whole life of the connection, messages queued before
 //! open, `Connect`/`Open`/`Close` events, and calls that take no time.
 
-use crate::close::{self, MAX_REASON_LEN};
+use crate::close::CloseCode;
+use crate::close::MAX_REASON_LEN;
 use crate::connection::Connection;
 use crate::error::Error;
 use crate::event::{CloseEvent, Event, Message, PingId};
@@ -526,8 +527,9 @@ impl Driver {
     /// # Errors
     /// [`Error::InvalidCloseCode`] for a code the application may not send,
     /// [`Error::ControlPayloadTooLong`] for a longer reason.
-    pub fn close(&mut self, code: u16, reason: &str) -> Result<(), Error> {
-        if !close::is_valid_local(code) {
+    pub fn close(&mut self, code: impl Into<CloseCode>, reason: &str) -> Result<(), Error> {
+        let code = code.into();
+        if !code.is_valid_local() {
             return Err(Error::InvalidCloseCode(code));
         }
         self.start_close(code, reason)
@@ -540,10 +542,10 @@ impl Driver {
     /// # Errors
     /// [`Error::ControlPayloadTooLong`] for a reason over 123 bytes.
     pub fn going_away(&mut self, reason: &str) -> Result<(), Error> {
-        self.start_close(close::GOING_AWAY, reason)
+        self.start_close(CloseCode::GOING_AWAY, reason)
     }
 
-    fn start_close(&mut self, code: u16, reason: &str) -> Result<(), Error> {
+    fn start_close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
         if reason.len() > MAX_REASON_LEN {
             return Err(Error::ControlPayloadTooLong(reason.len() + 2));
         }
@@ -551,7 +553,7 @@ impl Driver {
             Stage::Open(connection) => connection.start_close(None, code, reason),
             _ if self.ended => Ok(()),
             _ => {
-                self.end_handshake(code, reason.to_owned());
+                self.end_handshake(code, reason.to_owned(), None);
                 Ok(())
             }
         }
@@ -563,7 +565,7 @@ impl Driver {
         match &mut self.stage {
             Stage::Open(connection) => connection.transport_closed(),
             _ if self.ended => {}
-            _ => self.end_handshake(close::ABNORMAL, String::new()),
+            _ => self.end_handshake(CloseCode::ABNORMAL, String::new(), None),
         }
     }
 
@@ -688,7 +690,7 @@ impl Driver {
                     }
                 }
                 // Queued before the version was known: say what was dropped.
-                Err(error @ Error::Unsupported(_)) => self.events.push_back(Event::Error(error)),
+                Err(error @ Error::Unsupported(_)) => self.events.push_back(Event::Unsent(error)),
                 Err(_) => break,
             }
         }
@@ -703,12 +705,11 @@ impl Driver {
     fn handshake_failed(&mut self, error: Error) {
         let code = failure_code(&error);
         let reason = error.to_string();
-        self.events.push_back(Event::Error(error));
-        self.end_handshake(code, reason);
+        self.end_handshake(code, reason, Some(error));
     }
 
     /// A handshake that will not open: `Close`, and nothing more.
-    fn end_handshake(&mut self, code: u16, reason: String) {
+    fn end_handshake(&mut self, code: CloseCode, reason: String, error: Option<Error>) {
         match &mut self.stage {
             Stage::Server(handshake) => handshake.transport_closed(),
             Stage::Client(handshake) => handshake.transport_closed(),
@@ -716,11 +717,11 @@ impl Driver {
         }
         self.ended = true;
         self.queue.clear();
-        self.events.push_back(Event::Close(CloseEvent {
-            code,
-            reason,
-            clean: false,
-        }));
+        let event = match error {
+            Some(error) => CloseEvent::failed(code, reason, error),
+            None => CloseEvent::new(code, reason, false),
+        };
+        self.events.push_back(Event::Close(event));
     }
 
     #[inline]

@@ -1,9 +1,11 @@
 //! Errors: from the caller's misuse (returned) and from the peer or the
-//! handshake (returned, and reported as [`Event::Error`](crate::Event::Error)).
+//! handshake (in the [`CloseEvent`](crate::CloseEvent) that ends the
+//! connection).
 
+use crate::close::CloseCode;
 use std::fmt;
 
-/// Why a driver call failed, or (in [`Event::Error`](crate::Event::Error))
+/// Why a driver call failed, or (in a [`CloseEvent`](crate::CloseEvent))
 /// why the connection did. Non-exhaustive: match with a wildcard arm.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -15,7 +17,7 @@ pub enum Error {
     /// A header name or value is not valid HTTP, or was set too late.
     InvalidHeader(String),
     /// `close` was given a code an application may not send.
-    InvalidCloseCode(u16),
+    InvalidCloseCode(CloseCode),
     /// A close reason or ping/pong payload is longer than a control frame
     /// allows.
     ControlPayloadTooLong(usize),
@@ -24,7 +26,7 @@ pub enum Error {
     /// The driver does not support the operation in its protocol version.
     Unsupported(&'static str),
     /// The server's handshake response was not acceptable.
-    Handshake(String),
+    Handshake(HandshakeError),
     /// The client's request was not acceptable; `status` was the answer.
     BadRequest {
         /// The HTTP status sent back: 400, 405, 426 (version), 431 (head
@@ -41,7 +43,7 @@ pub enum Error {
     /// The peer broke the protocol; `code` was sent in our close frame.
     Protocol {
         /// The close code sent (RFC 6455 §7.4): 1002, 1007, 1009, ...
-        code: u16,
+        code: CloseCode,
         /// What went wrong; its first 123 bytes were the close reason.
         message: String,
     },
@@ -74,7 +76,7 @@ impl fmt::Display for Error {
             Error::Closed => f.write_str("The WebSocket is closing or closed"),
             Error::Unsupported(what) => write!(f, "Not supported by this protocol version: {what}"),
             Error::HandshakeTimeout => f.write_str("Opening handshake has timed out"),
-            Error::Handshake(msg) => write!(f, "Error during WebSocket handshake: {msg}"),
+            Error::Handshake(error) => write!(f, "Error during WebSocket handshake: {error}"),
             Error::BadRequest { message, .. }
             | Error::Protocol { message, .. }
             | Error::Proxy { message, .. } => {
@@ -84,4 +86,68 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Handshake(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// Why a client refused the server's handshake answer; `Display` has
+/// websocket-driver's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HandshakeError {
+    /// The answer was not `101` (a client gets the status and headers from
+    /// [`Driver::status_code`](crate::Driver::status_code) and
+    /// [`Driver::headers`](crate::Driver::headers)).
+    UnexpectedStatus(u16),
+    /// No `Upgrade` header.
+    MissingUpgrade,
+    /// `Upgrade` is not `websocket`.
+    InvalidUpgrade,
+    /// No `Connection` header.
+    MissingConnection,
+    /// `Connection` does not hold `Upgrade`.
+    InvalidConnection,
+    /// `Sec-WebSocket-Accept` does not answer our key.
+    AcceptMismatch,
+    /// The server picked a subprotocol we did not offer.
+    ProtocolMismatch,
+    /// The server's `Sec-WebSocket-Extensions` cannot be accepted: an
+    /// extension we did not offer, one named twice, RSV bits claimed twice,
+    /// parameters an extension refused, or a header that does not parse.
+    Extensions(String),
+    /// The response head passed `max_handshake_size`.
+    TooLarge,
+    /// The response is not HTTP/1.1.
+    Malformed(String),
+}
+
+impl fmt::Display for HandshakeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HandshakeError::UnexpectedStatus(status) => {
+                write!(f, "Unexpected response code: {status}")
+            }
+            HandshakeError::MissingUpgrade => f.write_str("'Upgrade' header is missing"),
+            HandshakeError::InvalidUpgrade => {
+                f.write_str("'Upgrade' header value is not 'WebSocket'")
+            }
+            HandshakeError::MissingConnection => f.write_str("'Connection' header is missing"),
+            HandshakeError::InvalidConnection => {
+                f.write_str("'Connection' header value is not 'Upgrade'")
+            }
+            HandshakeError::AcceptMismatch => f.write_str("Sec-WebSocket-Accept mismatch"),
+            HandshakeError::ProtocolMismatch => f.write_str("Sec-WebSocket-Protocol mismatch"),
+            HandshakeError::TooLarge => f.write_str("Response header fields too large"),
+            HandshakeError::Extensions(message) | HandshakeError::Malformed(message) => {
+                f.write_str(message)
+            }
+        }
+    }
+}
+
+impl std::error::Error for HandshakeError {}

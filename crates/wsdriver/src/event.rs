@@ -1,5 +1,6 @@
 //! What the driver tells its caller.
 
+use crate::close::CloseCode;
 use crate::error::Error;
 use bytes::Bytes;
 use std::fmt;
@@ -32,14 +33,15 @@ pub enum Event {
         /// unsolicited pong.
         ping: Option<PingId>,
     },
-    /// The peer broke the protocol or the handshake failed; a `Close`
-    /// follows. The exception is [`Error::Unsupported`]: a binary message,
-    /// ping or pong queued before a hixie handshake was dropped, and the
-    /// connection goes on.
-    Error(Error),
+    /// Something the caller queued before the handshake finished could not
+    /// be sent, and was dropped: a binary message, ping or pong queued
+    /// before a hixie handshake ([`Error::Unsupported`]). The connection
+    /// goes on. (What ends a connection is in its [`CloseEvent`].)
+    Unsent(Error),
     /// The connection is closed; nothing more will be sent or received.
     /// Write what output remains (a close frame or an HTTP refusal), then
-    /// end the transport.
+    /// end the transport. When a failure ended it (the peer broke the
+    /// protocol, the handshake failed or timed out), the event says which.
     Close(CloseEvent),
 }
 
@@ -53,12 +55,45 @@ pub struct PingId(pub(crate) u64);
 pub struct CloseEvent {
     /// The close code: the peer's, ours on a protocol error, 1005 when the
     /// peer's close frame had none, 1006 when there was no close handshake.
-    pub code: u16,
+    pub code: CloseCode,
     /// The close frame's reason (at most 123 bytes of UTF-8), or why the
     /// driver failed the connection; empty for 1005 and 1006.
     pub reason: String,
     /// Whether both sides completed the close handshake.
     pub clean: bool,
+    /// The failure that ended the connection: the peer's protocol error
+    /// ([`Error::Protocol`], whose code we sent), a refused or failed
+    /// handshake, a timeout. `None` for a close either side asked for and
+    /// for a transport that just ended. Boxed: events stay small.
+    pub error: Option<Box<Error>>,
+}
+
+impl CloseEvent {
+    /// A close without a failure.
+    pub fn new(code: impl Into<CloseCode>, reason: impl Into<String>, clean: bool) -> Self {
+        CloseEvent {
+            code: code.into(),
+            reason: reason.into(),
+            clean,
+            error: None,
+        }
+    }
+
+    /// The failure that ended the connection; [`Error::Closed`] for a
+    /// close that was not a failure.
+    pub fn into_error(self) -> Error {
+        self.error.map_or(Error::Closed, |error| *error)
+    }
+
+    /// A close caused by `error`.
+    pub(crate) fn failed(code: CloseCode, reason: String, error: Error) -> Self {
+        CloseEvent {
+            code,
+            reason,
+            clean: false,
+            error: Some(Box::new(error)),
+        }
+    }
 }
 
 /// A whole WebSocket message: fragments joined, extensions undone, at most

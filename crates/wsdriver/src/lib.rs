@@ -33,9 +33,10 @@ mod output;
 pub mod proxy;
 mod timer;
 
+pub use close::CloseCode;
 pub use connection::{Connection, MAX_PENDING_PINGS};
 pub use driver::Driver;
-pub use error::Error;
+pub use error::{Error, HandshakeError};
 pub use event::{CloseEvent, Event, Message, PingId, Text};
 pub use extensions::{Extension, ExtensionError, ExtensionMessage, MessageKind, Params};
 pub use http::{is_secure_request, is_websocket, HttpRequest, Request, ResponseHead};

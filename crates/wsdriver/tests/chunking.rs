@@ -6,7 +6,6 @@ mod common;
 
 use common::*;
 use proptest::prelude::*;
-use wsdriver::close::is_valid_received;
 use wsdriver::{CloseEvent, Driver, Error, Event, Message, Options, ReadyState};
 
 /// `cases` cases; a failing case is saved next to this file
@@ -393,7 +392,7 @@ fn check_invariants(peer: Peer, max_length: usize, run: &Run) -> Result<(), Test
         ReadyState::Open => {
             prop_assert!(closes.is_empty(), "{:?}", run.events);
             prop_assert!(
-                !run.events.iter().any(|e| matches!(e, Event::Error(_))),
+                !run.events.iter().any(|e| matches!(e, Event::Unsent(_))),
                 "{:?}",
                 run.events
             );
@@ -401,17 +400,20 @@ fn check_invariants(peer: Peer, max_length: usize, run: &Run) -> Result<(), Test
         ReadyState::Closed => {
             prop_assert_eq!(closes.len(), 1, "{:?}", run.events);
             prop_assert_eq!(closes[0], run.events.len() - 1, "Close is the last event");
-            let Event::Close(CloseEvent { code, clean, .. }) = &run.events[closes[0]] else {
+            let Event::Close(CloseEvent {
+                code, clean, error, ..
+            }) = &run.events[closes[0]]
+            else {
                 unreachable!()
             };
             if *clean {
-                prop_assert!(*code == 1005 || is_valid_received(*code), "code {}", code);
+                prop_assert!(*code == 1005 || code.is_valid_received(), "code {}", code);
+                prop_assert!(error.is_none());
             } else {
-                prop_assert!(matches!(code, 1002 | 1007 | 1009), "code {}", code);
-                let n = run.events.len();
+                prop_assert!(matches!(code.as_u16(), 1002 | 1007 | 1009), "code {}", code);
                 let is_matching_error = matches!(
-                    &run.events[n - 2],
-                    Event::Error(Error::Protocol { code: c, .. }) if c == code
+                    error.as_deref(),
+                    Some(Error::Protocol { code: c, .. }) if c == code
                 );
                 prop_assert!(is_matching_error, "{:?}", run.events);
             }
@@ -590,9 +592,12 @@ fn check_server_head_run(run: &Run) -> Result<(), TestCaseError> {
                         .output
                         .starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
                 }
-                [Event::Error(Error::BadRequest { status, .. }), Event::Close(close)] => {
+                [Event::Close(close)] => {
+                    let Some(Error::BadRequest { status, .. }) = close.error.as_deref() else {
+                        panic!("{close:?}")
+                    };
                     prop_assert!(matches!(status, 400 | 405 | 426));
-                    prop_assert_eq!(close.code, 1002);
+                    prop_assert_eq!(close.code.as_u16(), 1002);
                     prop_assert!(!close.clean);
                     prop_assert_eq!(run.state, ReadyState::Closed);
                     let status_line = format!("HTTP/1.1 {status} ");
@@ -601,17 +606,14 @@ fn check_server_head_run(run: &Run) -> Result<(), TestCaseError> {
                 other => prop_assert!(false, "after start: {:?}", other),
             }
         }
-        Some(Event::Error(Error::BadRequest { status, .. })) => {
+        Some(Event::Close(close)) => {
+            let Some(Error::BadRequest { status, .. }) = close.error.as_deref() else {
+                panic!("{close:?}")
+            };
             prop_assert!(matches!(status, 400 | 431));
-            let closed = matches!(
-                &events[1..],
-                [Event::Close(CloseEvent {
-                    code: 1002,
-                    clean: false,
-                    ..
-                })]
-            );
-            prop_assert!(closed, "{:?}", events);
+            prop_assert_eq!(events.len(), 1, "{:?}", events);
+            prop_assert_eq!(close.code, wsdriver::CloseCode::PROTOCOL_ERROR);
+            prop_assert!(!close.clean);
             prop_assert_eq!(run.state, ReadyState::Closed);
             let status_line = format!("HTTP/1.1 {status} ");
             prop_assert!(run.output.starts_with(status_line.as_bytes()));
@@ -646,8 +648,9 @@ fn check_client_head_run(
 ) -> Result<(), TestCaseError> {
     match events.as_slice() {
         [] => prop_assert_eq!(*state, ReadyState::Connecting),
-        [Event::Error(Error::Handshake(_)), Event::Close(close)] => {
-            prop_assert_eq!(close.code, 1002);
+        [Event::Close(close)] => {
+            prop_assert!(matches!(close.error.as_deref(), Some(Error::Handshake(_))));
+            prop_assert_eq!(close.code.as_u16(), 1002);
             prop_assert!(close
                 .reason
                 .starts_with("Error during WebSocket handshake: "));

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use wsdriver::{Driver, Error, Event, Options, ReadyState, Version};
+use wsdriver::{Driver, Error, Event, HandshakeError, Options, ReadyState, Version};
 
 /// Starts a client and returns it with its request as text.
 fn started(url: &str, options: Options) -> (Driver, String) {
@@ -43,13 +43,19 @@ fn response(status_line: &str, headers: &[(&str, &str)]) -> Vec<u8> {
 fn assert_handshake_fails(client: &mut Driver, response: &[u8], message: &str) {
     client.text("queued").unwrap();
     let events = feed(client, response);
-    let error = Error::Handshake(message.to_owned());
     let display = format!("Error during WebSocket handshake: {message}");
-    assert_eq!(error.to_string(), display);
-    assert_eq!(
-        events,
-        [Event::Error(error), close_event(1002, &display, false)]
-    );
+    match &events[..] {
+        [Event::Close(close)] => {
+            assert_eq!(
+                (close.code.as_u16(), close.reason.as_str(), close.clean),
+                (1002, display.as_str(), false)
+            );
+            let error = close.error.as_deref().expect("the failure");
+            assert!(matches!(error, Error::Handshake(_)), "{error:?}");
+            assert_eq!(error.to_string(), display);
+        }
+        other => panic!("{other:?}"),
+    }
     assert_eq!(client.ready_state(), ReadyState::Closed);
     assert!(!client.has_output(), "a failed handshake sends nothing");
     assert_eq!(client.protocol(), None);
@@ -407,21 +413,19 @@ fn oversized_response_head_fails() {
 fn malformed_response_head_fails() {
     let (mut client, _) = started("ws://example.com/", Options::default());
     let events = feed(&mut client, b"SSH-2.0-OpenSSH_9.0\r\n\r\n");
-    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events.len(), 1, "{events:?}");
     match &events[0] {
-        Event::Error(Error::Handshake(message)) => {
-            assert!(message.starts_with("Invalid HTTP response"), "{message}")
+        Event::Close(close) => {
+            assert_eq!((close.code.as_u16(), close.clean), (1002, false));
+            match close.error.as_deref() {
+                Some(Error::Handshake(HandshakeError::Malformed(message))) => {
+                    assert!(message.starts_with("Invalid HTTP response"), "{message}")
+                }
+                other => panic!("{other:?}"),
+            }
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(
-        &events[1],
-        Event::Close(wsdriver::CloseEvent {
-            code: 1002,
-            clean: false,
-            ..
-        })
-    ));
     assert_eq!(client.ready_state(), ReadyState::Closed);
 }
 
@@ -560,8 +564,12 @@ fn malformed_response_past_the_limit_fails_the_same_whatever_the_chunking() {
     assert_eq!(cut_events, whole_events);
     let message = "Response header fields too large";
     assert_eq!(
-        whole_events[0],
-        Event::Error(Error::Handshake(message.to_owned()))
+        whole_events,
+        [failure_event(
+            1002,
+            &format!("Error during WebSocket handshake: {message}"),
+            Error::Handshake(HandshakeError::TooLarge)
+        )]
     );
 }
 

@@ -140,7 +140,7 @@ fn close_refuses_codes_an_application_may_not_send() {
     ] {
         assert_eq!(
             server.close(code, ""),
-            Err(Error::InvalidCloseCode(code)),
+            Err(Error::InvalidCloseCode(code.into())),
             "{code}"
         );
     }
@@ -423,7 +423,10 @@ fn close_before_open_closes_at_once() {
 #[test]
 fn close_before_open_still_checks_its_arguments() {
     let mut client = Driver::client("ws://example.com/", Options::default()).unwrap();
-    assert_eq!(client.close(1006, ""), Err(Error::InvalidCloseCode(1006)));
+    assert_eq!(
+        client.close(1006, ""),
+        Err(Error::InvalidCloseCode(1006.into()))
+    );
     assert_eq!(client.ready_state(), ReadyState::Connecting);
     assert_eq!(drain(&mut client), []);
 }

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use wsdriver::extensions::{RSV1, RSV2, RSV3};
 use wsdriver::{
-    Driver, Error, Event, Extension, ExtensionError, ExtensionMessage, Message, Options, Params,
-    ReadyState,
+    CloseCode, Driver, Error, Event, Extension, ExtensionError, ExtensionMessage, Message, Options,
+    Params, ReadyState,
 };
 
 #[derive(Default, Clone)]
@@ -49,7 +49,7 @@ impl Extension for Reverse {
     fn offers(&mut self) -> Vec<Params> {
         self.offers.clone()
     }
-    fn activate(&mut self, params: &Params) -> Result<(), String> {
+    fn activate(&mut self, params: &Params) -> Result<(), ExtensionError> {
         match params.get("mode") {
             Some(Some("reverse")) => Ok(()),
             _ => Err("mode must be reverse".into()),
@@ -231,11 +231,11 @@ fn server_declines_what_the_client_did_not_offer_and_rsv_stays_forbidden() {
     let events = feed(&mut server, &frame.encode());
     assert!(
         matches!(
-            &events[..],
-            [
-                Event::Error(Error::Protocol { code: 1002, .. }),
-                Event::Close(_)
-            ]
+            only_failure(&events),
+            Some(Error::Protocol {
+                code: CloseCode::PROTOCOL_ERROR,
+                ..
+            })
         ),
         "{events:?}"
     );
@@ -290,12 +290,13 @@ fn client_with_response(extensions: Vec<AddExtension>, header: &str) -> Vec<Even
 
 fn assert_handshake_error(events: &[Event], message: &str) {
     match events {
-        [Event::Error(error), Event::Close(close)] => {
+        [Event::Close(close)] => {
+            let error = close.error.as_deref().expect("the failure");
             assert_eq!(
                 error.to_string(),
                 format!("Error during WebSocket handshake: {message}")
             );
-            assert_eq!(close.code, 1002);
+            assert_eq!(close.code.as_u16(), 1002);
         }
         other => panic!("expected a handshake failure, got {other:?}"),
     }
@@ -337,7 +338,7 @@ fn client_rejects_two_extensions_on_one_rsv_bit() {
         fn offers(&mut self) -> Vec<Params> {
             self.0.offers()
         }
-        fn activate(&mut self, p: &Params) -> Result<(), String> {
+        fn activate(&mut self, p: &Params) -> Result<(), ExtensionError> {
             self.0.activate(p)
         }
         fn accept(&mut self, o: &[Params]) -> Option<Params> {
@@ -399,11 +400,8 @@ fn server_refuses_a_malformed_extensions_header_with_400() {
     );
     let events = drain(&mut server);
     assert!(matches!(
-        &events[..],
-        [
-            Event::Error(Error::BadRequest { status: 400, .. }),
-            Event::Close(_)
-        ]
+        only_failure(&events),
+        Some(Error::BadRequest { status: 400, .. })
     ));
 }
 
@@ -437,11 +435,11 @@ fn rsv_bits_on_continuation_and_control_frames_fail_even_when_claimed() {
     let events = feed(&mut server, &frames(&[first, second]));
     assert!(
         matches!(
-            &events[..],
-            [
-                Event::Error(Error::Protocol { code: 1002, .. }),
-                Event::Close(_)
-            ]
+            only_failure(&events),
+            Some(Error::Protocol {
+                code: CloseCode::PROTOCOL_ERROR,
+                ..
+            })
         ),
         "{events:?}"
     );
@@ -452,11 +450,11 @@ fn rsv_bits_on_continuation_and_control_frames_fail_even_when_claimed() {
     let events = feed(&mut server, &ping.encode());
     assert!(
         matches!(
-            &events[..],
-            [
-                Event::Error(Error::Protocol { code: 1002, .. }),
-                Event::Close(_)
-            ]
+            only_failure(&events),
+            Some(Error::Protocol {
+                code: CloseCode::PROTOCOL_ERROR,
+                ..
+            })
         ),
         "{events:?}"
     );
@@ -481,12 +479,15 @@ fn extension_failure_closes_with_1011_on_a_server_and_1010_on_a_client() {
     client.text("fail").unwrap(); // reversed on the wire: "liaf"
     let events = feed(&mut server, &client.take_output());
     match &events[..] {
-        [Event::Error(Error::Protocol { code, message }), Event::Close(close)] => {
+        [Event::Close(close)] => {
+            let Some(Error::Protocol { code, message }) = close.error.as_deref() else {
+                panic!("{close:?}")
+            };
             assert_eq!(
-                (*code, message.as_str()),
+                (code.as_u16(), message.as_str()),
                 (1011, "x-reverse cannot take this")
             );
-            assert_eq!((close.code, close.clean), (1011, false));
+            assert_eq!((close.code.as_u16(), close.clean), (1011, false));
         }
         other => panic!("{other:?}"),
     }
@@ -501,11 +502,11 @@ fn extension_failure_closes_with_1011_on_a_server_and_1010_on_a_client() {
     let events = feed(&mut client, &server.take_output());
     assert!(
         matches!(
-            &events[..],
-            [
-                Event::Error(Error::Protocol { code: 1010, .. }),
-                Event::Close(_)
-            ]
+            only_failure(&events),
+            Some(Error::Protocol {
+                code: CloseCode::EXTENSION_ERROR,
+                ..
+            })
         ),
         "{events:?}"
     );
@@ -590,11 +591,11 @@ fn text_an_extension_rewrote_is_checked_again() {
     let events = feed(&mut server, &client.take_output());
     assert!(
         matches!(
-            &events[..],
-            [
-                Event::Error(Error::Protocol { code: 1007, .. }),
-                Event::Close(_)
-            ]
+            only_failure(&events),
+            Some(Error::Protocol {
+                code: CloseCode::INVALID_PAYLOAD,
+                ..
+            })
         ),
         "{events:?}"
     );
@@ -641,6 +642,6 @@ fn the_default_negotiation_refuses_parameters_both_ways() {
     assert_eq!(client.activate(&Params::new()), Ok(()));
     assert_eq!(
         client.activate(&Params::new().flag("fast")),
-        Err("x-minimal takes no parameters".to_owned())
+        Err("x-minimal takes no parameters".into())
     );
 }

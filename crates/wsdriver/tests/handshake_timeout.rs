@@ -52,13 +52,14 @@ fn a_server_with_part_of_a_request_answers_408_when_time_runs_out() {
     server.handle_timeout(deadline);
     assert_eq!(
         drain(&mut server),
-        [
-            Event::Error(Error::BadRequest {
+        [failure_event(
+            1006,
+            TIMEOUT_MESSAGE,
+            Error::BadRequest {
                 status: 408,
                 message: TIMEOUT_MESSAGE.into()
-            }),
-            close_event(1006, TIMEOUT_MESSAGE, false),
-        ]
+            }
+        ),]
     );
     assert_eq!(
         String::from_utf8(server.take_output()).unwrap(),
@@ -79,10 +80,11 @@ fn a_server_that_got_nothing_ends_without_an_answer() {
     server.handle_timeout(deadline + Duration::from_secs(1));
     assert_eq!(
         drain(&mut server),
-        [
-            Event::Error(Error::HandshakeTimeout),
-            close_event(1006, "Opening handshake has timed out", false),
-        ]
+        [failure_event(
+            1006,
+            "Opening handshake has timed out",
+            Error::HandshakeTimeout
+        ),]
     );
     assert!(!server.has_output());
 }
@@ -96,11 +98,8 @@ fn a_server_holding_a_request_it_has_not_started_answers_408() {
     assert_eq!(feed(&mut server, &request(&[])), [Event::Connect]);
     server.handle_timeout(deadline);
     assert!(matches!(
-        drain(&mut server)[..],
-        [
-            Event::Error(Error::BadRequest { status: 408, .. }),
-            Event::Close(_)
-        ]
+        only_failure(&drain(&mut server)),
+        Some(Error::BadRequest { status: 408, .. })
     ));
     assert_eq!(
         String::from_utf8(server.take_output()).unwrap(),
@@ -162,10 +161,11 @@ fn a_client_whose_answer_never_comes_fails_with_1006() {
     client.handle_timeout(deadline);
     assert_eq!(
         drain(&mut client),
-        [
-            Event::Error(Error::HandshakeTimeout),
-            close_event(1006, "Opening handshake has timed out", false),
-        ]
+        [failure_event(
+            1006,
+            "Opening handshake has timed out",
+            Error::HandshakeTimeout
+        ),]
     );
     assert!(!client.has_output(), "a client has nothing to answer");
     assert_eq!(client.ready_state(), ReadyState::Closed);
@@ -204,10 +204,11 @@ fn a_hixie_76_challenge_that_never_comes_times_out() {
     server.handle_timeout(deadline);
     assert_eq!(
         drain(&mut server),
-        [
-            Event::Error(Error::HandshakeTimeout),
-            close_event(1006, "Opening handshake has timed out", false),
-        ]
+        [failure_event(
+            1006,
+            "Opening handshake has timed out",
+            Error::HandshakeTimeout
+        ),]
     );
     assert!(!server.has_output(), "the 101 head went already: no 408");
 }

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use wsdriver::{Driver, Error, Event, Options, ReadyState, Version};
+use wsdriver::{CloseCode, Driver, Error, Event, Options, ReadyState, Version};
 
 const KEY1: &str = "4 @1  46546xW%0l 1 5";
 const KEY2: &str = "12998 5 Y3 1  .P00";
@@ -123,7 +123,7 @@ fn drafts_are_refused_unless_allowed() {
         );
         let events = drain(&mut server);
         assert!(
-            matches!(&events[..], [Event::Error(Error::BadRequest { status: 400, .. }), Event::Close(c)] if c.code == 1002)
+            matches!(&events[..], [Event::Close(c)] if matches!(c.error.as_deref(), Some(Error::BadRequest { status: 400, .. })) && c.code == 1002)
         );
     }
 }
@@ -229,7 +229,7 @@ fn frames_queued_before_the_version_was_known_are_reported_if_unsupported() {
     assert!(
         matches!(
             &events[..],
-            [Event::Error(Error::Unsupported(_)), Event::Open]
+            [Event::Unsent(Error::Unsupported(_)), Event::Open]
         ),
         "{events:?}"
     );
@@ -273,7 +273,7 @@ fn hixie_text_longer_than_max_length_fails() {
     server.take_output();
     let events = feed(&mut server, b"\x00123456789");
     assert!(
-        matches!(&events[..], [Event::Error(Error::Protocol { code: 1009, .. }), Event::Close(c)] if c.code == 1009),
+        matches!(&events[..], [Event::Close(c)] if matches!(c.error.as_deref(), Some(Error::Protocol { code: CloseCode::TOO_LARGE, .. })) && c.code == 1009),
         "{events:?}"
     );
     assert_eq!(server.take_output(), b"\xff\x00");

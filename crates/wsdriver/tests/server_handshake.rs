@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use wsdriver::http_types::{self, Method};
-use wsdriver::{CloseEvent, Driver, Error, Event, Options, ReadyState, Version};
+use wsdriver::{CloseCode, CloseEvent, Driver, Error, Event, Options, ReadyState, Version};
 
 /// The exact refusal a server writes: plain text, closing the connection.
 fn refusal(status_line: &str, extra: &[(&str, &str)], body: &str) -> Vec<u8> {
@@ -24,13 +24,14 @@ fn refusal(status_line: &str, extra: &[(&str, &str)], body: &str) -> Vec<u8> {
 
 /// The events every refusal reports: the error, then close 1002.
 fn refusal_events(status: u16, message: &str) -> Vec<Event> {
-    vec![
-        Event::Error(Error::BadRequest {
+    vec![failure_event(
+        1002,
+        message,
+        Error::BadRequest {
             status,
             message: message.to_owned(),
-        }),
-        close_event(1002, message, false),
-    ]
+        },
+    )]
 }
 
 /// A raw server reads `input` (a complete head), calls `start`, and must
@@ -736,19 +737,15 @@ fn every_refusal_reports_error_then_close_1002() {
     feed(&mut server, &head("PUT / HTTP/1.1", &upgrade_headers()));
     server.start();
     let events = drain(&mut server);
-    assert!(matches!(
-        &events[0],
-        Event::Error(Error::BadRequest { status: 405, .. })
-    ));
-    assert!(matches!(
-        &events[1],
-        Event::Close(CloseEvent {
-            code: 1002,
+    match &events[..] {
+        [Event::Close(CloseEvent {
+            code: CloseCode::PROTOCOL_ERROR,
             clean: false,
+            error: Some(error),
             ..
-        })
-    ));
-    assert_eq!(events.len(), 2);
+        })] => assert!(matches!(**error, Error::BadRequest { status: 405, .. })),
+        other => panic!("{other:?}"),
+    }
 }
 
 /// A head that passes the size limit and is malformed only after it.

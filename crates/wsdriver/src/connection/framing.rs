@@ -2,7 +2,7 @@
 //! or the hixie drafts' sentinel framing. The connection above speaks in
 //! messages, pings and closes; only this file knows which family it is.
 
-use crate::close;
+use crate::close::CloseCode;
 use crate::error::Error;
 use crate::hixie::framing as hixie;
 use crate::hybi::frame::Opcode;
@@ -47,7 +47,9 @@ impl Framing {
                         rsv: 0,
                         payload,
                     },
-                    hixie::Incoming::Close => Incoming::Close(Some((close::NORMAL, String::new()))),
+                    hixie::Incoming::Close => {
+                        Incoming::Close(Some((CloseCode::NORMAL, String::new())))
+                    }
                 }))
             }
         }
@@ -97,7 +99,7 @@ impl Framing {
 
     /// Writes a close: a close frame with `code` and `reason` (or an empty
     /// one when `code` is `None`), `FF 00` on hixie-76, nothing on hixie-75.
-    pub fn write_close(&self, out: &mut Output, code: Option<u16>, reason: &str, mask: bool) {
+    pub fn write_close(&self, out: &mut Output, code: Option<CloseCode>, reason: &str, mask: bool) {
         match self {
             Framing::Rfc6455(_) => {
                 let payload = code.map(|code| close_payload(code, reason));

@@ -3,7 +3,8 @@
 //! fail the connection.
 
 use super::Connection;
-use crate::close::{self, truncate_reason};
+use crate::close::truncate_reason;
+use crate::close::CloseCode;
 use crate::error::Error;
 use crate::event::{CloseEvent, Event, Message, Text};
 use crate::extensions::{ExtensionError, ExtensionMessage, MessageKind};
@@ -66,7 +67,9 @@ impl Connection {
                 self.events.push_back(Event::Pong { payload, ping });
             }
             Incoming::Close(frame) => {
-                let (code, reason) = frame.clone().unwrap_or((close::NO_STATUS, String::new()));
+                let (code, reason) = frame
+                    .clone()
+                    .unwrap_or((CloseCode::NO_STATUS, String::new()));
                 if self.state == ReadyState::Open {
                     let echo = frame.map(|(code, _)| code);
                     self.framing
@@ -102,7 +105,7 @@ impl Connection {
         }
         if message.payload.len() > max_length {
             return Err(Failure {
-                code: close::TOO_LARGE,
+                code: CloseCode::TOO_LARGE,
                 message: "WebSocket message too large".into(),
             });
         }
@@ -112,7 +115,7 @@ impl Connection {
             }
             MessageKind::Text => {
                 Message::Text(Text::try_from_bytes(message.payload).map_err(|_| Failure {
-                    code: close::INVALID_PAYLOAD,
+                    code: CloseCode::INVALID_PAYLOAD,
                     message: "Could not decode a text frame as UTF-8".into(),
                 })?)
             }
@@ -122,8 +125,8 @@ impl Connection {
 
     pub(super) fn extension_failure(&self, error: ExtensionError) -> Failure {
         let default = match self.role {
-            Role::Client => close::EXTENSION_ERROR,
-            Role::Server => close::UNEXPECTED_CONDITION,
+            Role::Client => CloseCode::EXTENSION_ERROR,
+            Role::Server => CloseCode::UNEXPECTED_CONDITION,
         };
         Failure {
             code: error.code.unwrap_or(default),
@@ -139,15 +142,19 @@ impl Connection {
             self.framing
                 .write_close(&mut self.output, Some(failure.code), reason, self.mask);
         }
-        self.events.push_back(Event::Error(Error::Protocol {
+        let error = Error::Protocol {
             code: failure.code,
             message: failure.message.clone(),
-        }));
-        self.finish(failure.code, failure.message, false);
+        };
+        self.close_with(CloseEvent::failed(failure.code, failure.message, error));
     }
 
     /// Enters `Closed` and reports it; everything half-read goes.
-    pub(super) fn finish(&mut self, code: u16, reason: String, clean: bool) {
+    pub(super) fn finish(&mut self, code: CloseCode, reason: String, clean: bool) {
+        self.close_with(CloseEvent::new(code, reason, clean));
+    }
+
+    fn close_with(&mut self, event: CloseEvent) {
         for extension in &mut self.extensions {
             extension.close();
         }
@@ -156,11 +163,7 @@ impl Connection {
         self.pings.clear();
         self.pongs.clear();
         self.input = BytesMut::new();
-        self.events.push_back(Event::Close(CloseEvent {
-            code,
-            reason,
-            clean,
-        }));
+        self.events.push_back(Event::Close(event));
     }
 }
 

@@ -12,7 +12,7 @@ pub use outgoing::MAX_PENDING_PINGS;
 
 pub(crate) use framing::Framing;
 
-use crate::close;
+use crate::close::CloseCode;
 use crate::event::{Event, PingId};
 use crate::extensions::negotiation::Registry;
 use crate::hybi::pongs::AutoPongs;
@@ -193,7 +193,7 @@ impl Connection {
     /// handshake finished, this reports `Close` with 1006.
     pub fn transport_closed(&mut self) {
         if self.state != ReadyState::Closed {
-            self.finish(close::ABNORMAL, String::new(), false);
+            self.finish(CloseCode::ABNORMAL, String::new(), false);
         }
     }
 

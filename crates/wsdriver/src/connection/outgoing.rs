@@ -2,7 +2,8 @@
 //! their pongs can be matched, and the close handshake.
 
 use super::Connection;
-use crate::close::{self, MAX_REASON_LEN};
+use crate::close::CloseCode;
+use crate::close::MAX_REASON_LEN;
 use crate::error::Error;
 use crate::event::{Message, PingId};
 use crate::extensions::{ExtensionMessage, MessageKind};
@@ -77,8 +78,14 @@ impl Connection {
     /// # Errors
     /// [`Error::InvalidCloseCode`] for a code the application may not send,
     /// [`Error::ControlPayloadTooLong`] for a longer reason.
-    pub fn close(&mut self, now: Instant, code: u16, reason: &str) -> Result<(), Error> {
-        if !close::is_valid_local(code) {
+    pub fn close(
+        &mut self,
+        now: Instant,
+        code: impl Into<CloseCode>,
+        reason: &str,
+    ) -> Result<(), Error> {
+        let code = code.into();
+        if !code.is_valid_local() {
             return Err(Error::InvalidCloseCode(code));
         }
         self.start_close(Some(now), code, reason)
@@ -90,7 +97,7 @@ impl Connection {
     /// # Errors
     /// [`Error::ControlPayloadTooLong`] for a reason over 123 bytes.
     pub fn going_away(&mut self, now: Instant, reason: &str) -> Result<(), Error> {
-        self.start_close(Some(now), close::GOING_AWAY, reason)
+        self.start_close(Some(now), CloseCode::GOING_AWAY, reason)
     }
 
     /// The close handshake; `now` is `None` when the caller gave no time
@@ -98,7 +105,7 @@ impl Connection {
     pub(crate) fn start_close(
         &mut self,
         now: Option<Instant>,
-        code: u16,
+        code: CloseCode,
         reason: &str,
     ) -> Result<(), Error> {
         if reason.len() > MAX_REASON_LEN {

@@ -4,7 +4,7 @@
 //! gets them alike.
 
 use super::Connection;
-use crate::close;
+use crate::close::CloseCode;
 use crate::options::Options;
 use crate::timer::Timer;
 use crate::ReadyState;
@@ -93,7 +93,7 @@ impl Connection {
             return;
         }
         if self.timers.close.is_due(now) || self.timers.idle.is_due(now) {
-            self.finish(close::ABNORMAL, String::new(), false);
+            self.finish(CloseCode::ABNORMAL, String::new(), false);
             return;
         }
         if self.timers.ping.is_due(now) {

@@ -11,6 +11,7 @@
 pub mod header;
 pub(crate) mod negotiation;
 
+use crate::close::CloseCode;
 pub use crate::hybi::frame::{RSV1, RSV2, RSV3};
 use bytes::Bytes;
 use std::fmt;
@@ -111,7 +112,7 @@ pub struct ExtensionMessage {
 pub struct ExtensionError {
     /// The close code to fail with (RFC 6455 §7.4); `None` for the
     /// default, 1010 on a client and 1011 on a server.
-    pub code: Option<u16>,
+    pub code: Option<CloseCode>,
     /// Why; sent as the close reason (its first 123 bytes) and reported in
     /// [`Error::Protocol`](crate::Error::Protocol).
     pub message: String,
@@ -130,9 +131,23 @@ impl ExtensionError {
     /// The message would exceed `max_length` (close 1009).
     pub fn too_large(message: impl Into<String>) -> Self {
         ExtensionError {
-            code: Some(crate::close::TOO_LARGE),
+            code: Some(CloseCode::TOO_LARGE),
             message: message.into(),
         }
+    }
+}
+
+/// A message alone: the default close code.
+impl From<String> for ExtensionError {
+    fn from(message: String) -> Self {
+        ExtensionError::new(message)
+    }
+}
+
+/// A message alone: the default close code.
+impl From<&str> for ExtensionError {
+    fn from(message: &str) -> Self {
+        ExtensionError::new(message)
     }
 }
 
@@ -229,13 +244,20 @@ pub trait Extension: Send {
     }
 
     /// Client: the server accepted with `params`; check them and start.
-    /// `Err` explains why they are unacceptable and fails the handshake.
+    /// `Err` explains why they are unacceptable and fails the handshake
+    /// (its code is not used: no connection is open yet).
     /// By default only an answer without parameters is acceptable.
-    fn activate(&mut self, params: &Params) -> Result<(), String> {
+    ///
+    /// # Errors
+    /// Parameters this extension cannot work with.
+    fn activate(&mut self, params: &Params) -> Result<(), ExtensionError> {
         if params.is_empty() {
             Ok(())
         } else {
-            Err(format!("{} takes no parameters", self.name()))
+            Err(ExtensionError::new(format!(
+                "{} takes no parameters",
+                self.name()
+            )))
         }
     }
 

@@ -58,6 +58,7 @@ pub(crate) fn client_activate(
             ));
         }
         extension.activate(params).map_err(|reason| {
+            let reason = reason.message;
             format!(
                 "Server sent unacceptable extension parameters: {}: {reason}",
                 header::serialize([(name.as_str(), params)])

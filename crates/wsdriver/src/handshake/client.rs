@@ -2,7 +2,7 @@
 //! the server's answer.
 
 use super::key::accept_key;
-use crate::error::Error;
+use crate::error::{Error, HandshakeError};
 use crate::http::{has_token, header_is, write_header, CustomHeaders, Response};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -100,44 +100,41 @@ pub(crate) fn write_request(
 }
 
 /// Checks the server's answer; returns the agreed subprotocol, or the
-/// reason the handshake failed (in websocket-driver's words).
+/// reason the handshake failed.
 pub(crate) fn validate(
     response: &Response,
     key: &str,
     protocols: &[String],
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, HandshakeError> {
     let headers = &response.headers;
     if response.status != 101 {
-        return Err(format!(
-            "Unexpected response code: {}",
-            response.status.as_u16()
-        ));
+        return Err(HandshakeError::UnexpectedStatus(response.status.as_u16()));
     }
     if !headers.contains_key("upgrade") {
-        return Err("'Upgrade' header is missing".into());
+        return Err(HandshakeError::MissingUpgrade);
     }
     if !header_is(headers, "upgrade", "websocket") {
-        return Err("'Upgrade' header value is not 'WebSocket'".into());
+        return Err(HandshakeError::InvalidUpgrade);
     }
     if !headers.contains_key("connection") {
-        return Err("'Connection' header is missing".into());
+        return Err(HandshakeError::MissingConnection);
     }
     if !has_token(headers, "connection", "upgrade") {
-        return Err("'Connection' header value is not 'Upgrade'".into());
+        return Err(HandshakeError::InvalidConnection);
     }
     let expected = accept_key(key.as_bytes());
     let accept = headers
         .get("sec-websocket-accept")
         .map(|v| v.as_bytes().trim_ascii());
     if accept != Some(expected.as_bytes()) {
-        return Err("Sec-WebSocket-Accept mismatch".into());
+        return Err(HandshakeError::AcceptMismatch);
     }
     let protocol = match headers.get("sec-websocket-protocol") {
         None => None,
         Some(value) => {
             let value = value.to_str().unwrap_or("").trim();
             if !protocols.iter().any(|p| p == value) {
-                return Err("Sec-WebSocket-Protocol mismatch".into());
+                return Err(HandshakeError::ProtocolMismatch);
             }
             Some(value.to_owned())
         }

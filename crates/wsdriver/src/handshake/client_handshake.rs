@@ -4,7 +4,7 @@
 
 use super::client;
 use crate::connection::{Agreed, Connection};
-use crate::error::Error;
+use crate::error::{Error, HandshakeError};
 use crate::extensions::negotiation::{self, Registry};
 use crate::extensions::Extension;
 use crate::http::{self, parse_response, CustomHeaders, HeadError, Response};
@@ -146,9 +146,9 @@ impl ClientHandshake {
         if self.phase != Phase::ReadingResponse {
             return None;
         }
-        let failed = |this: &mut Self, message: String| {
+        let failed = |this: &mut Self, error: HandshakeError| {
             this.finish();
-            Some(ClientEvent::Failed(Error::Handshake(message)))
+            Some(ClientEvent::Failed(Error::Handshake(error)))
         };
         match parse_response(&self.input, self.options.max_handshake_size) {
             Ok(None) => None,
@@ -157,7 +157,8 @@ impl ClientHandshake {
                 let result = client::validate(&response, &self.key, &self.options.protocols)
                     .and_then(|protocol| {
                         let accepted = http::joined(&response.headers, "sec-websocket-extensions");
-                        negotiation::client_activate(&mut self.extensions, accepted.as_deref())?;
+                        negotiation::client_activate(&mut self.extensions, accepted.as_deref())
+                            .map_err(HandshakeError::Extensions)?;
                         Ok(protocol)
                     });
                 self.response = Some(Box::new(response));
@@ -171,8 +172,8 @@ impl ClientHandshake {
                     Err(message) => failed(self, message),
                 }
             }
-            Err(HeadError::TooLarge) => failed(self, "Response header fields too large".into()),
-            Err(HeadError::Malformed(message)) => failed(self, message),
+            Err(HeadError::TooLarge) => failed(self, HandshakeError::TooLarge),
+            Err(HeadError::Malformed(message)) => failed(self, HandshakeError::Malformed(message)),
         }
     }
 

@@ -4,7 +4,7 @@
 //! bytes read past the handshake to a [`Connection`].
 
 use super::server::{self, Settings};
-use crate::close;
+use crate::close::CloseCode;
 use crate::connection::{Agreed, Connection};
 use crate::error::Error;
 use crate::extensions::negotiation::Registry;
@@ -313,10 +313,10 @@ impl ServerHandshake {
 }
 
 /// The close code a failed server handshake reports.
-pub(crate) fn failure_code(error: &Error) -> u16 {
+pub(crate) fn failure_code(error: &Error) -> CloseCode {
     match error {
-        Error::HandshakeTimeout | Error::BadRequest { status: 408, .. } => close::ABNORMAL,
-        _ => close::PROTOCOL_ERROR,
+        Error::HandshakeTimeout | Error::BadRequest { status: 408, .. } => CloseCode::ABNORMAL,
+        _ => CloseCode::PROTOCOL_ERROR,
     }
 }
 

@@ -2,7 +2,7 @@
 //! set starts a length-prefixed frame (7-bit length groups) that carries
 //! nothing we understand and is skipped; on hixie-76 `FF 00` closes.
 
-use crate::close;
+use crate::close::CloseCode;
 use crate::hybi::receiver::Failure;
 use bytes::{Bytes, BytesMut};
 
@@ -111,7 +111,7 @@ impl Receiver {
                     }
                     if simdutf8::basic::from_utf8(&payload).is_err() {
                         return Err(Failure {
-                            code: close::INVALID_PAYLOAD,
+                            code: CloseCode::INVALID_PAYLOAD,
                             message: "Could not decode a text frame as UTF-8".into(),
                         });
                     }
@@ -124,7 +124,7 @@ impl Receiver {
 
 fn too_long() -> Failure {
     Failure {
-        code: close::TOO_LARGE,
+        code: CloseCode::TOO_LARGE,
         message: "WebSocket frame length too large".into(),
     }
 }
@@ -201,17 +201,17 @@ mod tests {
         let mut r = Receiver::new(true, 4);
         assert_eq!(
             all(&mut r, b"\x00abcde").unwrap_err().code,
-            close::TOO_LARGE
+            CloseCode::TOO_LARGE
         );
         let mut r = Receiver::new(true, 4);
         assert_eq!(
             all(&mut r, b"\x00abcde\xff").unwrap_err().code,
-            close::TOO_LARGE
+            CloseCode::TOO_LARGE
         );
         let mut r = Receiver::new(true, 100);
         assert_eq!(
             all(&mut r, b"\x80\x81\x00").unwrap_err().code,
-            close::TOO_LARGE
+            CloseCode::TOO_LARGE
         );
     }
 
@@ -220,7 +220,7 @@ mod tests {
         let mut r = Receiver::new(true, 100);
         assert_eq!(
             all(&mut r, b"\x00\xc3\x28\xff").unwrap_err().code,
-            close::INVALID_PAYLOAD
+            CloseCode::INVALID_PAYLOAD
         );
     }
 

@@ -9,7 +9,7 @@
 use super::frame::{DecodeError, FrameHeader, Opcode};
 use super::mask::apply_mask;
 use super::utf8::Utf8Validator;
-use crate::close;
+use crate::close::CloseCode;
 use bytes::{Bytes, BytesMut};
 
 /// What a complete frame or message amounts to.
@@ -24,18 +24,18 @@ pub(crate) enum Incoming {
     Ping(Bytes),
     Pong(Bytes),
     /// A close frame: its code and reason, or `None` when it had neither.
-    Close(Option<(u16, String)>),
+    Close(Option<(CloseCode, String)>),
 }
 
 /// The peer broke the protocol: close with `code`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Failure {
-    pub code: u16,
+    pub code: CloseCode,
     pub message: String,
 }
 
 impl Failure {
-    fn new(code: u16, message: impl Into<String>) -> Self {
+    fn new(code: CloseCode, message: impl Into<String>) -> Self {
         Failure {
             code,
             message: message.into(),
@@ -117,7 +117,7 @@ impl Receiver {
                     Err(DecodeError::Incomplete) => return Ok(None),
                     Err(DecodeError::LengthTooLarge) => {
                         return Err(Failure::new(
-                            close::PROTOCOL_ERROR,
+                            CloseCode::PROTOCOL_ERROR,
                             "Invalid frame length: the top bit is set",
                         ))
                     }
@@ -181,7 +181,7 @@ impl Receiver {
         let claimed = if data_first { self.allowed_rsv } else { 0 };
         if header.rsv & !claimed != 0 {
             return Err(Failure::new(
-                close::PROTOCOL_ERROR,
+                CloseCode::PROTOCOL_ERROR,
                 format!(
                     "One or more reserved bits are on: reserved1 = {}, reserved2 = {}, reserved3 = {}",
                     header.rsv >> 2,
@@ -192,14 +192,14 @@ impl Receiver {
         }
         let opcode = header.opcode.map_err(|bits| {
             Failure::new(
-                close::PROTOCOL_ERROR,
+                CloseCode::PROTOCOL_ERROR,
                 format!("Unrecognized frame opcode: {bits}"),
             )
         })?;
         if opcode.is_control() {
             if !header.fin {
                 return Err(Failure::new(
-                    close::PROTOCOL_ERROR,
+                    CloseCode::PROTOCOL_ERROR,
                     format!(
                         "Received fragmented control frame: opcode = {}",
                         opcode.bits()
@@ -208,7 +208,7 @@ impl Receiver {
             }
             if header.payload_len > 125 {
                 return Err(Failure::new(
-                    close::PROTOCOL_ERROR,
+                    CloseCode::PROTOCOL_ERROR,
                     format!(
                         "Received control frame having too long payload: {}",
                         header.payload_len
@@ -217,24 +217,27 @@ impl Receiver {
             }
         } else if opcode == Opcode::Continuation && self.fragments.is_none() {
             return Err(Failure::new(
-                close::PROTOCOL_ERROR,
+                CloseCode::PROTOCOL_ERROR,
                 "Received unexpected continuation frame",
             ));
         } else if opcode != Opcode::Continuation && self.fragments.is_some() {
             return Err(Failure::new(
-                close::PROTOCOL_ERROR,
+                CloseCode::PROTOCOL_ERROR,
                 "Received new data frame but previous continuous frame is unfinished",
             ));
         }
         match (self.mask_rule, header.mask.is_some()) {
             (MaskRule::Required, false) => {
                 return Err(Failure::new(
-                    close::PROTOCOL_ERROR,
+                    CloseCode::PROTOCOL_ERROR,
                     "Received unmasked frame",
                 ))
             }
             (MaskRule::Forbidden, true) => {
-                return Err(Failure::new(close::PROTOCOL_ERROR, "Received masked frame"))
+                return Err(Failure::new(
+                    CloseCode::PROTOCOL_ERROR,
+                    "Received masked frame",
+                ))
             }
             _ => {}
         }
@@ -242,7 +245,7 @@ impl Receiver {
             let buffered = self.fragments.as_ref().map_or(0, |f| f.payload.len());
             if header.payload_len > (self.max_length - buffered) as u64 {
                 return Err(Failure::new(
-                    close::TOO_LARGE,
+                    CloseCode::TOO_LARGE,
                     "WebSocket frame length too large",
                 ));
             }
@@ -290,7 +293,7 @@ impl Receiver {
 
 fn invalid_utf8() -> Failure {
     Failure::new(
-        close::INVALID_PAYLOAD,
+        CloseCode::INVALID_PAYLOAD,
         "Could not decode a text frame as UTF-8",
     )
 }
@@ -303,24 +306,24 @@ fn control(opcode: Opcode, payload: Bytes) -> Result<Incoming, Failure> {
     })
 }
 
-fn parse_close(payload: &[u8]) -> Result<Option<(u16, String)>, Failure> {
+fn parse_close(payload: &[u8]) -> Result<Option<(CloseCode, String)>, Failure> {
     match payload {
         [] => Ok(None),
         [_] => Err(Failure::new(
-            close::PROTOCOL_ERROR,
+            CloseCode::PROTOCOL_ERROR,
             "Received close frame with a one-byte payload",
         )),
         [hi, lo, reason @ ..] => {
-            let code = u16::from_be_bytes([*hi, *lo]);
-            if !close::is_valid_received(code) {
+            let code = CloseCode::new(u16::from_be_bytes([*hi, *lo]));
+            if !code.is_valid_received() {
                 return Err(Failure::new(
-                    close::PROTOCOL_ERROR,
+                    CloseCode::PROTOCOL_ERROR,
                     format!("Received close frame with an invalid close code: {code}"),
                 ));
             }
             let reason = simdutf8::basic::from_utf8(reason).map_err(|_| {
                 Failure::new(
-                    close::INVALID_PAYLOAD,
+                    CloseCode::INVALID_PAYLOAD,
                     "Received close frame with a reason that is not UTF-8",
                 )
             })?;

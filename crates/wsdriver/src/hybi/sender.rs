@@ -3,6 +3,7 @@
 
 use super::frame::{FrameHeader, Opcode, MAX_HEADER_LEN};
 use super::mask::apply_mask;
+use crate::close::CloseCode;
 use crate::output::Output;
 use bytes::Bytes;
 
@@ -69,9 +70,9 @@ pub(crate) fn write_frame(
 }
 
 /// The payload of a close frame: the code, then the reason.
-pub(crate) fn close_payload(code: u16, reason: &str) -> Vec<u8> {
+pub(crate) fn close_payload(code: CloseCode, reason: &str) -> Vec<u8> {
     let mut payload = Vec::with_capacity(2 + reason.len());
-    payload.extend_from_slice(&code.to_be_bytes());
+    payload.extend_from_slice(&code.as_u16().to_be_bytes());
     payload.extend_from_slice(reason.as_bytes());
     payload
 }

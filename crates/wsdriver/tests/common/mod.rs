@@ -348,8 +348,8 @@ pub fn server_close_frame(code: u16, reason: &str) -> Vec<u8> {
 
 /// Checks everything a protocol failure must do: the driver sent exactly
 /// one close frame with `code` and `message` (when it was open), reported
-/// `Error::Protocol` then `Close { code, clean: false }` as its last two
-/// events, is `Closed`, and ignores any later input.
+/// `Close { code, clean: false }` carrying `Error::Protocol` as its last
+/// event, is `Closed`, and ignores any later input.
 pub fn assert_protocol_failure(
     driver: &mut Driver,
     events: &[Event],
@@ -357,23 +357,14 @@ pub fn assert_protocol_failure(
     message: &str,
     sent_close: bool,
 ) {
-    let n = events.len();
-    assert!(n >= 2, "expected Error and Close, got {events:?}");
+    let error = Error::Protocol {
+        code: code.into(),
+        message: message.to_owned(),
+    };
     assert_eq!(
-        events[n - 2],
-        Event::Error(Error::Protocol {
-            code,
-            message: message.to_owned(),
-        }),
+        events.last(),
+        Some(&failure_event(code, message, error)),
         "events: {events:?}"
-    );
-    assert_eq!(
-        events[n - 1],
-        Event::Close(CloseEvent {
-            code,
-            reason: message.to_owned(),
-            clean: false,
-        })
     );
     assert_eq!(driver.ready_state(), ReadyState::Closed);
     let output = decode_frames(&driver.take_output());
@@ -404,7 +395,7 @@ pub fn assert_protocol_failure(
 pub fn server_fails_with(input: &[u8], code: u16, message: &str) {
     let mut server = open_server(Options::default());
     let events = feed(&mut server, input);
-    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events.len(), 1, "{events:?}");
     assert_protocol_failure(&mut server, &events, code, message, true);
 }
 
@@ -414,7 +405,7 @@ pub fn client_fails_with(input: &[u8], code: u16, message: &str) {
     let mut client = open_client("ws://example.com/", Options::default());
     client.parse(input);
     let events = drain(&mut client);
-    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events.len(), 1, "{events:?}");
     let output = client.take_output();
     let sent = decode_frames(&output);
     assert_eq!(sent.len(), 1);
@@ -442,11 +433,27 @@ pub fn binary_event(data: &[u8]) -> Event {
 }
 
 pub fn close_event(code: u16, reason: &str, clean: bool) -> Event {
-    Event::Close(CloseEvent {
-        code,
-        reason: reason.to_owned(),
-        clean,
-    })
+    Event::Close(CloseEvent::new(code, reason, clean))
+}
+
+/// The error of a failure that is all of `events`: one `Close` that a
+/// failure ended; `None` for anything else.
+pub fn only_failure(events: &[Event]) -> Option<&Error> {
+    match events {
+        [Event::Close(CloseEvent {
+            error: Some(error),
+            clean: false,
+            ..
+        })] => Some(error),
+        _ => None,
+    }
+}
+
+/// The `Close` of a connection that `error` ended.
+pub fn failure_event(code: u16, reason: &str, error: Error) -> Event {
+    let mut close = CloseEvent::new(code, reason, false);
+    close.error = Some(Box::new(error));
+    Event::Close(close)
 }
 
 /// Decodes standard, padded base64; `None` if `text` is not that.
