@@ -10,7 +10,7 @@ use std::io;
 use std::net::IpAddr;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use wsdriver::{Driver, ProxyEvent};
+use wsdriver::{Driver, Machine, ProxyEvent};
 
 /// An HTTP proxy to open the connection through, with `CONNECT`
 /// (faye-websocket's `proxy: {origin, headers, tls}`).
@@ -304,7 +304,7 @@ async fn write_proxy_output<S: AsyncRead + AsyncWrite + Unpin>(
     proxy: &mut wsdriver::Proxy,
 ) -> io::Result<()> {
     while proxy.has_output() {
-        let written = stream.write(proxy.output_chunk()).await?;
+        let written = stream.write(proxy.output().first_slice()).await?;
         if written == 0 {
             return Err(io::ErrorKind::WriteZero.into());
         }

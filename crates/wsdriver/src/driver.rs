@@ -16,10 +16,13 @@ use crate::error::Error;
 use crate::event::{CloseEvent, Event, Message, PingId};
 use crate::extensions::Extension;
 use crate::handshake::client_handshake::{ClientEvent, ClientHandshake};
-use crate::handshake::server_handshake::{failure_code, ServerEvent, ServerHandshake};
+use crate::handshake::server_handshake::{
+    check_extension, failure_code, ServerEvent, ServerHandshake,
+};
 use crate::http::{HttpRequest, Request, Response};
 use crate::hybi::frame::Opcode;
 use crate::hybi::sender::Payload;
+use crate::machine::Machine;
 use crate::options::Options;
 use crate::output::Output;
 use crate::{ReadyState, Role, Version};
@@ -134,7 +137,7 @@ impl Driver {
     /// An invalid option.
     pub fn server(options: Options) -> Result<Self, Error> {
         options.validate()?;
-        let handshake = ServerHandshake::new(options, None);
+        let handshake = ServerHandshake::new_at(options, None);
         Ok(Self::new(
             Role::Server,
             Stage::Server(Box::new(handshake)),
@@ -150,7 +153,7 @@ impl Driver {
     /// An invalid option.
     pub fn http(request: &impl HttpRequest, options: Options) -> Result<Self, Error> {
         options.validate()?;
-        let handshake = ServerHandshake::for_request(request, options, None);
+        let handshake = ServerHandshake::for_request_at(request, options, None);
         Ok(Self::new(
             Role::Server,
             Stage::Server(Box::new(handshake)),
@@ -300,18 +303,13 @@ impl Driver {
     /// A handshake already sent, or an extension that claims bits other
     /// than RSV1-RSV3.
     pub fn add_extension(&mut self, extension: impl Extension + 'static) -> Result<(), Error> {
-        if extension.rsv() & !0b111 != 0 {
-            return Err(Error::InvalidOption(format!(
-                "extension {} claims bits that are not RSV1-RSV3",
-                extension.name()
-            )));
-        }
+        check_extension(&extension)?;
         match &mut self.stage {
             Stage::Client(handshake) if handshake.is_idle() => {
-                handshake.add_extension(Box::new(extension));
+                handshake.add_boxed_extension(Box::new(extension));
             }
             Stage::Server(handshake) if handshake.is_unanswered() => {
-                handshake.add_extension(Box::new(extension));
+                handshake.add_boxed_extension(Box::new(extension));
             }
             _ => {
                 return Err(Error::InvalidOption(format!(
@@ -329,13 +327,13 @@ impl Driver {
     /// returns `false`.
     pub fn start(&mut self) -> bool {
         match &mut self.stage {
-            Stage::Client(handshake) => handshake.start(None),
+            Stage::Client(handshake) => handshake.start_at(None),
             Stage::Server(handshake) if handshake.request().is_some() && !self.ended => {
-                let accepted = handshake.accept(true).is_ok();
+                let accepted = handshake.accept().is_ok();
                 // An accepted RFC 6455 handshake is open at once, as is a
                 // hixie-76 one whose challenge is already in; a refusal is
                 // reported at once.
-                match handshake.poll() {
+                match handshake.poll_event() {
                     Some(ServerEvent::Open) => self.open(),
                     Some(ServerEvent::Failed(error)) => self.handshake_failed(error),
                     _ => {}
@@ -430,12 +428,12 @@ impl Driver {
             }
             match &mut self.stage {
                 Stage::Open(connection) => return connection.poll_event(),
-                Stage::Server(handshake) => match handshake.poll()? {
+                Stage::Server(handshake) => match handshake.poll_event()? {
                     ServerEvent::Request => self.events.push_back(Event::Connect),
                     ServerEvent::Open => self.open(),
                     ServerEvent::Failed(error) => self.handshake_failed(error),
                 },
-                Stage::Client(handshake) => match handshake.poll()? {
+                Stage::Client(handshake) => match handshake.poll_event()? {
                     ClientEvent::Open => self.open(),
                     ClientEvent::Failed(error) => self.handshake_failed(error),
                 },
@@ -608,19 +606,23 @@ impl Driver {
     /// (see [`Options::idle_timeout`]); keepalive pings go out.
     #[inline]
     pub fn handle_timeout(&mut self, now: Instant) {
-        let failed = match &mut self.stage {
-            Stage::Open(connection) => return connection.handle_timeout(now),
-            Stage::Server(handshake) => match handshake.handle_timeout(now) {
-                Some(ServerEvent::Failed(error)) => error,
-                _ => return,
-            },
-            Stage::Client(handshake) => match handshake.handle_timeout(now) {
-                Some(ClientEvent::Failed(error)) => error,
-                _ => return,
-            },
-            Stage::Moving => return,
-        };
-        self.handshake_failed(failed);
+        match &mut self.stage {
+            Stage::Open(connection) => connection.handle_timeout(now),
+            // A failure is reported at once, as the other calls do.
+            Stage::Server(handshake) => {
+                handshake.handle_timeout(now);
+                if let Some(ServerEvent::Failed(error)) = handshake.poll_event() {
+                    self.handshake_failed(error);
+                }
+            }
+            Stage::Client(handshake) => {
+                handshake.handle_timeout(now);
+                if let Some(ClientEvent::Failed(error)) = handshake.poll_event() {
+                    self.handshake_failed(error);
+                }
+            }
+            Stage::Moving => {}
+        }
     }
 
     /// Sets (or with `None`, stops) the keepalive ping interval, counting
@@ -666,11 +668,15 @@ impl Driver {
         let opened = match stage {
             Stage::Server(handshake) => {
                 self.url = handshake.url().cloned();
-                handshake.into_connection(None).map_err(Stage::Server)
+                handshake
+                    .open_at(None)
+                    .map_err(|h| Stage::Server(Box::new(h)))
             }
             Stage::Client(mut handshake) => {
                 self.response = handshake.take_response();
-                handshake.into_connection(None).map_err(Stage::Client)
+                handshake
+                    .open_at(None)
+                    .map_err(|h| Stage::Client(Box::new(h)))
             }
             other => Err(other),
         };
@@ -727,9 +733,9 @@ impl Driver {
     #[inline]
     fn output(&self) -> &Output {
         match &self.stage {
-            Stage::Server(handshake) => handshake.output_ref(),
-            Stage::Client(handshake) => handshake.output_ref(),
-            Stage::Open(connection) => connection.output_ref(),
+            Stage::Server(handshake) => handshake.output(),
+            Stage::Client(handshake) => handshake.output(),
+            Stage::Open(connection) => connection.output(),
             Stage::Moving => unreachable!("between stages"),
         }
     }
@@ -767,8 +773,8 @@ impl Driver {
     #[inline]
     pub fn advance_output(&mut self, n: usize) {
         match &mut self.stage {
-            Stage::Server(handshake) => handshake.output().advance(n),
-            Stage::Client(handshake) => handshake.output().advance(n),
+            Stage::Server(handshake) => handshake.advance_output(n),
+            Stage::Client(handshake) => handshake.advance_output(n),
             Stage::Open(connection) => connection.advance_output(n),
             Stage::Moving => unreachable!("between stages"),
         }
@@ -780,8 +786,8 @@ impl Driver {
     /// The writer's error; what it did not take stays queued.
     pub fn write_output<W: Write + ?Sized>(&mut self, writer: &mut W) -> io::Result<()> {
         match &mut self.stage {
-            Stage::Server(handshake) => handshake.output().write_to(writer),
-            Stage::Client(handshake) => handshake.output().write_to(writer),
+            Stage::Server(handshake) => handshake.output_mut().write_to(writer),
+            Stage::Client(handshake) => handshake.output_mut().write_to(writer),
             Stage::Open(connection) => connection.write_output(writer),
             Stage::Moving => unreachable!("between stages"),
         }

@@ -10,7 +10,7 @@ pub enum Role {
     /// frame from the server fails the connection with 1002.
     Client,
     /// Answers the request and does not mask; an unmasked frame fails the
-    /// connection with 1002 unless [`Options::require_masking`] is off.
+    /// connection with 1002 unless [`Options::require_masking`](crate::Options::require_masking) is off.
     Server,
 }
 

@@ -16,8 +16,13 @@ const ZERO_COPY_MIN: usize = 1024;
 /// that sent one big message does not hold its memory while idle.
 const KEEP_CAPACITY: usize = 16 * 1024;
 
+/// Bytes a machine wants written, in order: a copied buffer with large
+/// payloads queued by reference between its runs, so that a frame header
+/// and its payload leave in one vectored write. Read it with
+/// [`slices`](Self::slices); tell the machine what was written
+/// ([`Machine::advance_output`](crate::Machine::advance_output)).
 #[derive(Debug, Default)]
-pub(crate) struct Output {
+pub struct Output {
     buf: Vec<u8>,
     /// Bytes of `buf` already written.
     pos: usize,
@@ -30,37 +35,41 @@ pub(crate) struct Output {
 }
 
 impl Output {
+    /// How many bytes wait to be written.
+    #[inline]
     pub fn len(&self) -> usize {
         self.buf.len() - self.pos + self.chunk_len
     }
 
+    /// Whether nothing waits to be written.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Bytes written since the start.
-    pub fn written_total(&self) -> u64 {
+    pub(crate) fn written_total(&self) -> u64 {
         self.written
     }
 
     /// Bytes queued since the start: where the last byte queued so far
     /// ends, in the same count as [`written_total`](Self::written_total).
-    pub fn queued_total(&self) -> u64 {
+    pub(crate) fn queued_total(&self) -> u64 {
         self.written + self.len() as u64
     }
 
     /// Appends a copy of `data`.
-    pub fn extend(&mut self, data: &[u8]) {
+    pub(crate) fn extend(&mut self, data: &[u8]) {
         self.buf.extend_from_slice(data);
     }
 
     /// Gives direct access for writers that build bytes in place (masking).
-    pub fn buffer(&mut self) -> &mut Vec<u8> {
+    pub(crate) fn buffer(&mut self) -> &mut Vec<u8> {
         &mut self.buf
     }
 
     /// Appends `data`, by reference when it is large enough to be worth it.
-    pub fn push(&mut self, data: Bytes) {
+    pub(crate) fn push(&mut self, data: Bytes) {
         if data.len() < ZERO_COPY_MIN {
             self.buf.extend_from_slice(&data);
         } else {
@@ -106,7 +115,7 @@ impl Output {
     }
 
     /// Marks `n` bytes as written.
-    pub fn advance(&mut self, mut n: usize) {
+    pub(crate) fn advance(&mut self, mut n: usize) {
         assert!(n <= self.len(), "advanced past the pending output");
         self.written += n as u64;
         while n > 0 {
@@ -142,7 +151,7 @@ impl Output {
     }
 
     /// Writes everything pending to `w`, vectored.
-    pub fn write_to<W: Write + ?Sized>(&mut self, w: &mut W) -> io::Result<()> {
+    pub(crate) fn write_to<W: Write + ?Sized>(&mut self, w: &mut W) -> io::Result<()> {
         while !self.is_empty() {
             let mut slices = [IoSlice::new(&[]); 16];
             let count = self.slices(&mut slices);

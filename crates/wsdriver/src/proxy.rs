@@ -5,12 +5,13 @@
 use crate::error::Error;
 use crate::handshake::client::{basic_auth, parse_url};
 use crate::http::{parse_response, write_header, CustomHeaders, HeadError, Response};
+use crate::machine::Machine;
 use crate::options::DEFAULT_MAX_HANDSHAKE_SIZE;
 use crate::output::Output;
 use ::http::HeaderMap;
 use bytes::BytesMut;
 use std::fmt;
-use std::io::{self, IoSlice, Write};
+use std::time::Instant;
 use url::Url;
 
 /// The longest response head a proxy may send (16 KiB, the same bound as
@@ -50,23 +51,19 @@ enum Phase {
 /// Connect the transport to the proxy (TLS first for an `https:` proxy
 /// URL), call [`start`](Self::start) and write the output, feed what the
 /// proxy sends to [`parse`](Self::parse) and call
-/// [`poll_event`](Self::poll_event) until it returns an event. On
+/// [`poll_event`](Machine::poll_event) until it returns an event. On
 /// [`ProxyEvent::Connect`] the same transport is now a tunnel to the
 /// target: for a `wss:` target run the TLS handshake over it; then give the
 /// [`Driver`](crate::Driver) whatever [`take_remaining`](Self::take_remaining)
 /// returns (or, for `wss:`, give it to TLS), call
 /// [`Driver::start`](crate::Driver::start) and carry on with the driver.
 ///
-/// The output side has the same methods as the driver's
-/// ([`has_output`](Self::has_output), [`output_slices`](Self::output_slices),
-/// [`output_chunk`](Self::output_chunk), [`advance_output`](Self::advance_output),
-/// [`write_output`](Self::write_output), [`take_output`](Self::take_output)),
-/// so the loop that drains a driver into a socket drains a proxy too, and
-/// the `CONNECT` request leaves through the same code as the frames after
-/// it.
+/// It is a [`Machine`], like the handshakes and the connection, so the
+/// loop that drives those drives a proxy too, and the `CONNECT` request
+/// leaves through the same code as the frames after it.
 ///
 /// ```
-/// use wsdriver::{Driver, Options, Proxy, ProxyEvent};
+/// use wsdriver::{Driver, Machine, Options, Proxy, ProxyEvent};
 ///
 /// # fn main() -> Result<(), wsdriver::Error> {
 /// let mut driver = Driver::client("ws://example.com/chat", Options::default())?;
@@ -221,24 +218,6 @@ impl Proxy {
         }
     }
 
-    /// The proxy's answer, once its head is complete: `Some` exactly once,
-    /// then `None`. Before [`start`](Self::start), always `None`.
-    pub fn poll_event(&mut self) -> Option<ProxyEvent> {
-        if self.phase == Phase::Reading {
-            self.read_response();
-        }
-        self.event.take()
-    }
-
-    /// Tells the proxy the transport has ended. Before the proxy's answer
-    /// was complete this is an error, reported by
-    /// [`poll_event`](Self::poll_event).
-    pub fn transport_closed(&mut self) {
-        if matches!(self.phase, Phase::Idle | Phase::Reading) && self.event.is_none() {
-            self.fail(Some("the proxy closed the connection".into()));
-        }
-    }
-
     /// The status of the proxy's answer, once read (also on an error).
     pub fn status_code(&self) -> Option<u16> {
         self.response.as_ref().map(|r| r.status.as_u16())
@@ -274,51 +253,6 @@ impl Proxy {
             Phase::Connected => std::mem::take(&mut self.input),
             _ => BytesMut::new(),
         }
-    }
-
-    /// Whether there are bytes to write.
-    pub fn has_output(&self) -> bool {
-        !self.output.is_empty()
-    }
-
-    /// Bytes waiting to be written.
-    pub fn buffered_amount(&self) -> usize {
-        self.output.len()
-    }
-
-    /// Fills `dst` with the bytes to write, in order, for a vectored write;
-    /// returns how many slices it filled. Follow with
-    /// [`advance_output`](Self::advance_output).
-    pub fn output_slices<'a>(&'a self, dst: &mut [IoSlice<'a>]) -> usize {
-        self.output.slices(dst)
-    }
-
-    /// The first contiguous run of bytes to write, for transports without
-    /// vectored writes.
-    pub fn output_chunk(&self) -> &[u8] {
-        self.output.first_slice()
-    }
-
-    /// Marks `n` bytes of output as written.
-    ///
-    /// # Panics
-    /// If `n` is more than [`buffered_amount`](Self::buffered_amount).
-    pub fn advance_output(&mut self, n: usize) {
-        self.output.advance(n);
-    }
-
-    /// Writes all pending output to a blocking writer.
-    pub fn write_output<W: Write + ?Sized>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.output.write_to(writer)
-    }
-
-    /// Takes all pending output as one buffer.
-    pub fn take_output(&mut self) -> Vec<u8> {
-        let mut bytes = Vec::with_capacity(self.output.len());
-        self.output
-            .write_to(&mut bytes)
-            .expect("writing to a Vec cannot fail");
-        bytes
     }
 
     fn read_response(&mut self) {
@@ -363,6 +297,51 @@ impl Proxy {
             message,
         }));
     }
+}
+
+impl Machine for Proxy {
+    type Event = ProxyEvent;
+
+    /// The proxy's answer, once its head is complete: `Some` exactly once,
+    /// then `None`. Before [`start`](Proxy::start), always `None`.
+    fn poll_event(&mut self) -> Option<ProxyEvent> {
+        if self.phase == Phase::Reading {
+            self.read_response();
+        }
+        self.event.take()
+    }
+
+    /// Bytes fed after [`ProxyEvent::Connect`] are kept for
+    /// [`take_remaining`](Proxy::take_remaining).
+    fn input_buffer(&mut self) -> &mut BytesMut {
+        &mut self.input
+    }
+
+    /// The proxy runs no timer of its own: the caller bounds the whole
+    /// connection attempt.
+    fn received(&mut self, _now: Instant) {}
+
+    /// Before the proxy's answer was complete this is an error, reported
+    /// by [`poll_event`](Machine::poll_event).
+    fn transport_closed(&mut self) {
+        if matches!(self.phase, Phase::Idle | Phase::Reading) && self.event.is_none() {
+            self.fail(Some("the proxy closed the connection".into()));
+        }
+    }
+
+    fn output(&self) -> &Output {
+        &self.output
+    }
+
+    fn advance_output(&mut self, n: usize) {
+        self.output.advance(n);
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        None
+    }
+
+    fn handle_timeout(&mut self, _now: Instant) {}
 }
 
 /// Parses and checks an `http:`/`https:` proxy URL.

@@ -5,7 +5,9 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
-use wsdriver::{CloseEvent, Driver, Error, Event, Message, Options, Proxy, ProxyEvent, ReadyState};
+use wsdriver::{
+    CloseEvent, Driver, Error, Event, Machine, Message, Options, Proxy, ProxyEvent, ReadyState,
+};
 
 const TARGET: &str = "ws://example.com/chat";
 const PROXY: &str = "http://proxy.example.com:3128";
@@ -171,9 +173,9 @@ fn output_api_matches_the_driver() {
     let n = p.output_slices(&mut slices);
     let joined: Vec<u8> = slices[..n].iter().flat_map(|s| s.iter().copied()).collect();
     assert_eq!(joined, expected.as_bytes());
-    assert_eq!(p.output_chunk(), expected.as_bytes());
+    assert_eq!(p.output().first_slice(), expected.as_bytes());
     p.advance_output(8);
-    assert_eq!(p.output_chunk(), &expected.as_bytes()[8..]);
+    assert_eq!(p.output().first_slice(), &expected.as_bytes()[8..]);
     let mut sink = Vec::new();
     p.write_output(&mut sink).unwrap();
     assert_eq!(sink, &expected.as_bytes()[8..]);

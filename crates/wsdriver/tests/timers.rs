@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use std::time::{Duration, Instant};
-use wsdriver::{Connection, Driver, Event, Message, Options, ReadyState};
+use wsdriver::{Connection, Driver, Event, Machine, Message, Options, ReadyState};
 
 const SECOND: Duration = Duration::from_secs(1);
 

@@ -17,27 +17,29 @@ use crate::event::{Event, PingId};
 use crate::extensions::negotiation::Registry;
 use crate::hybi::pongs::AutoPongs;
 use crate::hybi::receiver::MaskRule;
+use crate::machine::Machine;
 use crate::options::Options;
 use crate::output::Output;
 use crate::{ReadyState, Role, Version};
 use bytes::{Bytes, BytesMut};
 use std::collections::VecDeque;
 use std::fmt;
-use std::io::{self, IoSlice, Write};
 use std::time::Instant;
 use timers::Timers;
 
 /// An open WebSocket connection, client or server, without I/O.
 ///
-/// Made by a handshake ([`Driver`](crate::Driver) uses one inside, and
-/// [`Driver::into_connection`](crate::Driver::into_connection) hands it
-/// over). Bytes from the transport go into [`input_buffer`](Self::input_buffer)
-/// (or [`parse`](Self::parse)), followed by [`received`](Self::received)
-/// with the time they came; events come out of [`poll_event`](Self::poll_event),
-/// bytes to send out of [`output_slices`](Self::output_slices). The
-/// connection owns every timer (close handshake, keepalive pings, idle
-/// timeout): calls that start one take `now`, [`poll_timeout`](Self::poll_timeout)
-/// says when [`handle_timeout`](Self::handle_timeout) is next due.
+/// Made by a handshake ([`ServerHandshake::into_connection`](crate::ServerHandshake::into_connection),
+/// [`ClientHandshake::into_connection`](crate::ClientHandshake::into_connection),
+/// or [`Driver::into_connection`](crate::Driver::into_connection) once a
+/// driver is open). It is a [`Machine`]: bytes from the transport go into
+/// [`input_buffer`](Machine::input_buffer), followed by
+/// [`received`](Machine::received) with the time they came; events come
+/// out of [`poll_event`](Machine::poll_event), bytes to send out of
+/// [`output`](Machine::output). The connection owns every timer (close
+/// handshake, keepalive pings, idle timeout): calls that start one take
+/// `now`, and [`poll_timeout`](Machine::poll_timeout) says when
+/// [`handle_timeout`](Machine::handle_timeout) is next due.
 pub struct Connection {
     role: Role,
     state: ReadyState,
@@ -147,10 +149,11 @@ impl Connection {
         self.protocol.as_deref()
     }
 
-    /// Feeds bytes received from the transport. They are read as
-    /// [`poll_event`](Self::poll_event) asks for the next event, so each
-    /// event is handled before the bytes after it are looked at. Follow
-    /// with [`received`](Self::received) when you know the time.
+    /// Feeds bytes received from the transport, at a time the caller does
+    /// not know (the idle timeout starts over at the next call that tells
+    /// the time). They are read as [`poll_event`](Machine::poll_event)
+    /// asks for the next event, so each event is handled before the bytes
+    /// after it are looked at.
     #[inline]
     pub fn parse(&mut self, data: &[u8]) {
         if self.state != ReadyState::Closed {
@@ -159,122 +162,73 @@ impl Connection {
         }
     }
 
-    /// The buffer [`parse`](Self::parse) appends to, for callers that read
-    /// straight into it (no copy, no zero-filling).
-    #[inline]
-    pub fn input_buffer(&mut self) -> &mut BytesMut {
-        &mut self.input
+    /// Ping ids handed out before the connection opened (by a driver that
+    /// queued pings) are not handed out again.
+    pub(crate) fn skip_ping_ids(&mut self, count: u64) {
+        self.next_ping = self.next_ping.max(count);
     }
+}
 
-    /// Says that bytes from the peer arrived at `now`: the idle timeout
-    /// starts over, and timers the messages in them start count from `now`.
-    #[inline]
-    pub fn received(&mut self, now: Instant) {
-        self.timers.received(now);
-    }
+impl Machine for Connection {
+    type Event = Event;
 
-    /// How many more bytes would complete the frame in progress; a hint
-    /// for sizing reads.
     #[inline]
-    pub fn read_hint(&self) -> usize {
-        self.framing.wanted(self.input.len())
-    }
-
-    /// The next thing that happened, reading more of the input if needed.
-    #[inline]
-    pub fn poll_event(&mut self) -> Option<Event> {
+    fn poll_event(&mut self) -> Option<Event> {
         if self.events.is_empty() {
             self.process();
         }
         self.events.pop_front()
     }
 
-    /// Tells the connection the transport has ended. Unless the close
-    /// handshake finished, this reports `Close` with 1006.
-    pub fn transport_closed(&mut self) {
+    #[inline]
+    fn input_buffer(&mut self) -> &mut BytesMut {
+        &mut self.input
+    }
+
+    /// The idle timeout starts over, and timers that messages in these
+    /// bytes start count from `now`.
+    #[inline]
+    fn received(&mut self, now: Instant) {
+        self.timers.received(now);
+    }
+
+    /// Unless the close handshake finished, this reports `Close` with 1006.
+    fn transport_closed(&mut self) {
         if self.state != ReadyState::Closed {
             self.finish(CloseCode::ABNORMAL, String::new(), false);
         }
     }
 
-    /// Whether there are bytes to write.
     #[inline]
-    pub fn has_output(&self) -> bool {
-        !self.output.is_empty()
+    fn output(&self) -> &Output {
+        &self.output
     }
 
-    /// Bytes waiting to be written.
     #[inline]
-    pub fn buffered_amount(&self) -> usize {
-        self.output.len()
-    }
-
-    /// Fills `dst` with the bytes to write, in order, for a vectored write;
-    /// returns how many slices it filled. Follow with
-    /// [`advance_output`](Self::advance_output).
-    #[inline]
-    pub fn output_slices<'a>(&'a self, dst: &mut [IoSlice<'a>]) -> usize {
-        self.output.slices(dst)
-    }
-
-    /// The first contiguous run of bytes to write, for transports without
-    /// vectored writes.
-    pub fn output_chunk(&self) -> &[u8] {
-        self.output.first_slice()
-    }
-
-    /// Marks `n` bytes of output as written.
-    ///
-    /// # Panics
-    /// If `n` is more than [`buffered_amount`](Self::buffered_amount).
-    #[inline]
-    pub fn advance_output(&mut self, n: usize) {
+    fn advance_output(&mut self, n: usize) {
         self.output.advance(n);
         self.pongs.release(&mut self.output, self.mask);
     }
 
-    /// Writes all pending output to a blocking writer.
-    ///
-    /// # Errors
-    /// The writer's error; what it did not take stays queued.
-    pub fn write_output<W: Write + ?Sized>(&mut self, writer: &mut W) -> io::Result<()> {
-        loop {
-            let written = self.output.write_to(writer);
-            // Whatever was written may make room for a held pong, even if
-            // the write then failed.
-            self.pongs.release(&mut self.output, self.mask);
-            written?;
-            if self.output.is_empty() {
-                return Ok(());
-            }
-        }
-    }
-
-    /// Takes all pending output as one buffer (handy in tests).
-    pub fn take_output(&mut self) -> Vec<u8> {
-        let mut bytes = Vec::with_capacity(self.output.len());
-        self.write_output(&mut bytes)
-            .expect("writing to a Vec cannot fail");
-        bytes
-    }
-
     #[inline]
-    pub(crate) fn output_ref(&self) -> &Output {
-        &self.output
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.next()
     }
 
-    /// Ping ids handed out before the connection opened (by a driver that
-    /// queued pings) are not handed out again.
-    pub(crate) fn skip_ping_ids(&mut self, count: u64) {
-        self.next_ping = self.next_ping.max(count);
+    fn handle_timeout(&mut self, now: Instant) {
+        self.run_timers(now);
     }
 
-    /// Whether to read more from the transport: `false` while the peer
-    /// leaves [`Options::max_queued_pongs`] of our pongs unread, so that a
-    /// transport stops reading from a peer that floods pings without
-    /// reading, until the output drains.
+    /// `false` while the peer leaves [`Options::max_queued_pongs`] of our
+    /// pongs unread, so that a transport stops reading from a peer that
+    /// floods pings without reading, until the output drains.
     #[inline]
-    pub fn wants_read(&self) -> bool {
+    fn wants_read(&self) -> bool {
         !self.pongs.holding()
+    }
+
+    #[inline]
+    fn read_hint(&self) -> usize {
+        self.framing.wanted(self.input.len())
     }
 }

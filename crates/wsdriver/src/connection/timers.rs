@@ -76,18 +76,11 @@ impl Timers {
 }
 
 impl Connection {
-    /// When [`handle_timeout`](Self::handle_timeout) is next due; `None`
-    /// when no timer runs. Changes nothing.
-    #[inline]
-    pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.next()
-    }
-
-    /// Runs the timers due by `now`: a close handshake the peer never
-    /// finished ends with 1006, and so does a connection the peer left idle
-    /// for [`Options::idle_timeout`]; a keepalive ping goes out every
+    /// The timers due by `now`: a close handshake the peer never finished
+    /// ends with 1006, and so does a connection the peer left idle for
+    /// [`Options::idle_timeout`]; a keepalive ping goes out every
     /// [`Options::ping_interval`].
-    pub fn handle_timeout(&mut self, now: Instant) {
+    pub(super) fn run_timers(&mut self, now: Instant) {
         self.timers.settle(now);
         if self.state == ReadyState::Closed {
             return;

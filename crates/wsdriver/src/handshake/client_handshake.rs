@@ -7,12 +7,16 @@ use crate::connection::{Agreed, Connection};
 use crate::error::{Error, HandshakeError};
 use crate::extensions::negotiation::{self, Registry};
 use crate::extensions::Extension;
+use crate::handshake::server_handshake::check_extension;
 use crate::http::{self, parse_response, CustomHeaders, HeadError, Response};
+use crate::machine::Machine;
 use crate::options::Options;
 use crate::output::Output;
 use crate::timer::Timer;
 use crate::{Role, Version};
+use ::http::HeaderMap;
 use bytes::BytesMut;
+use std::fmt;
 use std::time::Instant;
 use url::Url;
 
@@ -30,12 +34,43 @@ enum Phase {
 
 /// What a [`ClientHandshake`] has to say.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum ClientEvent {
+#[non_exhaustive]
+pub enum ClientEvent {
+    /// The server agreed: make the [`Connection`] with
+    /// [`into_connection`](ClientHandshake::into_connection).
     Open,
+    /// The server's answer was not acceptable ([`Error::Handshake`]; its
+    /// status and headers stay readable), or it took too long
+    /// ([`Error::HandshakeTimeout`]). End the transport.
     Failed(Error),
 }
 
-pub(crate) struct ClientHandshake {
+/// A client's side of the opening handshake, without I/O: the request,
+/// then every check on the server's answer.
+///
+/// A [`Machine`]: [`start`](Self::start) writes the request; drive it
+/// until [`ClientEvent::Open`], then turn it into a [`Connection`], which
+/// keeps any frames that came with the answer.
+///
+/// ```
+/// use wsdriver::{ClientEvent, ClientHandshake, Machine, Options, ServerEvent, ServerHandshake};
+/// use std::time::Instant;
+///
+/// let now = Instant::now();
+/// let mut client = ClientHandshake::new("ws://example.com/chat", Options::default()).unwrap();
+/// client.start(now);
+/// let mut server = ServerHandshake::new(Options::default(), now).unwrap();
+/// server.input_buffer().extend_from_slice(&client.take_output());
+/// assert_eq!(server.poll_event(), Some(ServerEvent::Request));
+/// server.accept().unwrap();
+/// client.input_buffer().extend_from_slice(&server.take_output());
+/// client.received(now);
+/// assert_eq!(client.poll_event(), Some(ClientEvent::Open));
+/// assert_eq!(client.status_code(), Some(101));
+/// let connection = client.into_connection(now).unwrap();
+/// assert_eq!(connection.ready_state(), wsdriver::ReadyState::Open);
+/// ```
+pub struct ClientHandshake {
     phase: Phase,
     options: Options,
     url: Url,
@@ -48,10 +83,27 @@ pub(crate) struct ClientHandshake {
     timer: Timer,
     response: Option<Box<Response>>,
     protocol: Option<String>,
+    event: Option<ClientEvent>,
+}
+
+impl fmt::Debug for ClientHandshake {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientHandshake")
+            .field("url", &self.url.as_str())
+            .field("phase", &self.phase)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ClientHandshake {
+    /// A client for a `ws:` or `wss:` URL. Userinfo in the URL becomes a
+    /// Basic `Authorization` header. [`start`](Self::start) it once the
+    /// transport (and TLS, for `wss:`) is up.
+    ///
+    /// # Errors
+    /// An invalid URL or option.
     pub fn new(url: &str, options: Options) -> Result<Self, Error> {
+        options.validate()?;
         let url = client::parse_url(url)?;
         let version = match options.client_version {
             8 => Version::Hybi8,
@@ -70,56 +122,98 @@ impl ClientHandshake {
             timer: Timer::Off,
             response: None,
             protocol: None,
+            event: None,
         })
     }
 
+    /// The URL the request goes to.
     pub fn url(&self) -> &Url {
         &self.url
     }
 
+    /// The version the request asks for (13, or 8 when the options say).
     pub fn version(&self) -> Version {
         self.version
     }
 
-    pub fn is_idle(&self) -> bool {
+    /// The subprotocol the server picked, once it agreed.
+    pub fn protocol(&self) -> Option<&str> {
+        self.protocol.as_deref()
+    }
+
+    /// The status of the server's answer, once read (also when refused).
+    pub fn status_code(&self) -> Option<u16> {
+        self.response.as_ref().map(|r| r.status.as_u16())
+    }
+
+    /// The headers of the server's answer, once read (also when refused).
+    pub fn headers(&self) -> Option<&HeaderMap> {
+        self.response.as_ref().map(|r| &r.headers)
+    }
+
+    pub(crate) fn is_idle(&self) -> bool {
         self.phase == Phase::Idle
     }
 
-    pub fn options_mut(&mut self) -> &mut Options {
+    pub(crate) fn options_mut(&mut self) -> &mut Options {
         &mut self.options
     }
 
-    pub fn set_header(&mut self, name: &str, value: &str) -> Result<(), Error> {
-        self.custom_headers.append(name, value)
-    }
-
-    pub fn add_extension(&mut self, extension: Box<dyn Extension>) {
-        self.extensions.push(extension);
-    }
-
-    pub fn input_buffer(&mut self) -> &mut BytesMut {
-        &mut self.input
-    }
-
-    pub fn output(&mut self) -> &mut Output {
+    pub(crate) fn output_mut(&mut self) -> &mut Output {
         &mut self.output
     }
 
-    pub fn output_ref(&self) -> &Output {
-        &self.output
-    }
-
-    /// The server's answer, once read (kept even when it was refused).
-    pub fn response(&self) -> Option<&Response> {
+    pub(crate) fn response(&self) -> Option<&Response> {
         self.response.as_deref()
     }
 
-    pub fn take_response(&mut self) -> Option<Box<Response>> {
+    pub(crate) fn take_response(&mut self) -> Option<Box<Response>> {
         self.response.take()
     }
 
-    /// Writes the request and starts the handshake timer.
-    pub fn start(&mut self, now: Option<Instant>) -> bool {
+    /// Adds a header to the request; before [`start`](Self::start).
+    ///
+    /// # Errors
+    /// A name or value that is not valid HTTP, or a request already sent.
+    pub fn set_header(&mut self, name: &str, value: &str) -> Result<(), Error> {
+        if !self.is_idle() {
+            return Err(Error::InvalidHeader(format!(
+                "{name}: headers cannot be set after the handshake has started"
+            )));
+        }
+        self.custom_headers.append(name, value)
+    }
+
+    /// Registers an extension to offer; before [`start`](Self::start).
+    /// Extensions transform outgoing messages in the order they were
+    /// added, incoming in reverse.
+    ///
+    /// # Errors
+    /// An extension that claims bits other than RSV1-RSV3, or a request
+    /// already sent.
+    pub fn add_extension(&mut self, extension: impl Extension + 'static) -> Result<(), Error> {
+        check_extension(&extension)?;
+        if !self.is_idle() {
+            return Err(Error::InvalidOption(format!(
+                "extension {} added after the handshake started",
+                extension.name()
+            )));
+        }
+        self.extensions.push(Box::new(extension));
+        Ok(())
+    }
+
+    pub(crate) fn add_boxed_extension(&mut self, extension: Box<dyn Extension>) {
+        self.extensions.push(extension);
+    }
+
+    /// Writes the request; the handshake timeout counts from `now`.
+    /// Returns `false` if it was already sent.
+    pub fn start(&mut self, now: Instant) -> bool {
+        self.start_at(Some(now))
+    }
+
+    pub(crate) fn start_at(&mut self, now: Option<Instant>) -> bool {
         if self.phase != Phase::Idle {
             return false;
         }
@@ -142,7 +236,10 @@ impl ClientHandshake {
     }
 
     /// Reads the response head, if it is all in, and checks it.
-    pub fn poll(&mut self) -> Option<ClientEvent> {
+    fn poll(&mut self) -> Option<ClientEvent> {
+        if let Some(event) = self.event.take() {
+            return Some(event);
+        }
         if self.phase != Phase::ReadingResponse {
             return None;
         }
@@ -177,37 +274,31 @@ impl ClientHandshake {
         }
     }
 
-    pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timer.deadline()
-    }
-
-    pub fn settle_timer(&mut self, now: Instant) {
+    pub(crate) fn settle_timer(&mut self, now: Instant) {
         self.timer.settle(now);
     }
 
-    pub fn has_timer(&self) -> bool {
+    pub(crate) fn has_timer(&self) -> bool {
         self.timer.is_running()
     }
 
-    pub fn handle_timeout(&mut self, now: Instant) -> Option<ClientEvent> {
-        self.timer.settle(now);
-        if !self.timer.is_due(now) || self.phase != Phase::ReadingResponse {
-            return None;
-        }
-        self.finish();
-        Some(ClientEvent::Failed(Error::HandshakeTimeout))
+    /// The open connection, with the bytes read past the response; its
+    /// timers start at `now`. Gives the handshake back until
+    /// [`ClientEvent::Open`].
+    ///
+    /// # Errors
+    /// The handshake itself, when it is not open.
+    #[allow(clippy::result_large_err)] // the error is the handshake itself
+    pub fn into_connection(self, now: Instant) -> Result<Connection, Self> {
+        self.open_at(Some(now))
     }
 
-    pub fn transport_closed(&mut self) {
-        self.finish();
-    }
-
-    /// The open connection, with the bytes read past the response.
-    pub fn into_connection(self: Box<Self>, now: Option<Instant>) -> Result<Connection, Box<Self>> {
+    #[allow(clippy::result_large_err)]
+    pub(crate) fn open_at(self, now: Option<Instant>) -> Result<Connection, Self> {
         if self.phase != Phase::Open {
             return Err(self);
         }
-        let this = *self;
+        let this = self;
         let agreed = Agreed {
             role: Role::Client,
             version: this.version,
@@ -223,5 +314,51 @@ impl ClientHandshake {
         self.phase = Phase::Done;
         self.timer = Timer::Off;
         self.input = BytesMut::new();
+    }
+}
+
+impl Machine for ClientHandshake {
+    type Event = ClientEvent;
+
+    fn poll_event(&mut self) -> Option<ClientEvent> {
+        self.poll()
+    }
+
+    fn input_buffer(&mut self) -> &mut BytesMut {
+        &mut self.input
+    }
+
+    fn received(&mut self, now: Instant) {
+        self.timer.settle(now);
+    }
+
+    /// The handshake is over without a connection (no event follows:
+    /// the transport's end is the caller's news).
+    fn transport_closed(&mut self) {
+        if self.phase != Phase::Open {
+            self.finish();
+        }
+    }
+
+    fn output(&self) -> &Output {
+        &self.output
+    }
+
+    fn advance_output(&mut self, n: usize) {
+        self.output.advance(n);
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.timer.deadline()
+    }
+
+    /// Past the handshake timeout, [`ClientEvent::Failed`] with
+    /// [`Error::HandshakeTimeout`] follows.
+    fn handle_timeout(&mut self, now: Instant) {
+        self.timer.settle(now);
+        if self.timer.is_due(now) && self.phase == Phase::ReadingResponse {
+            self.finish();
+            self.event = Some(ClientEvent::Failed(Error::HandshakeTimeout));
+        }
     }
 }

@@ -13,11 +13,13 @@ use crate::hixie::handshake::{challenge_answer, BODY_LEN};
 use crate::http::{
     self, parse_request, CustomHeaders, HeadError, HttpRequest, Refusal, Request, ResponseHead,
 };
+use crate::machine::Machine;
 use crate::options::Options;
 use crate::output::Output;
 use crate::timer::Timer;
 use crate::{Role, Version};
 use bytes::BytesMut;
+use std::fmt;
 use std::time::Instant;
 use url::Url;
 
@@ -38,16 +40,54 @@ enum Phase {
 
 /// What a [`ServerHandshake`] has to say.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum ServerEvent {
-    /// The request head is in: look at it, then accept or refuse.
+#[non_exhaustive]
+pub enum ServerEvent {
+    /// The request head is in: look at [`request`](ServerHandshake::request),
+    /// then [`accept`](ServerHandshake::accept) or
+    /// [`reject`](ServerHandshake::reject).
     Request,
-    /// The handshake is complete: make the connection.
+    /// The handshake is complete: write the output (the `101`), then make
+    /// the [`Connection`] with [`into_connection`](ServerHandshake::into_connection).
     Open,
-    /// The handshake failed: any answer (a refusal, 408) is in the output.
+    /// The handshake failed (a bad request, [`Error::BadRequest`]; or a
+    /// timeout, [`Error::HandshakeTimeout`]): write the output (the
+    /// refusal, if any), then end the transport.
     Failed(Error),
 }
 
-pub(crate) struct ServerHandshake {
+/// A server's side of the opening handshake, without I/O.
+///
+/// Made for a raw stream ([`new`](Self::new): it reads the request head
+/// itself) or for a request an HTTP layer already parsed
+/// ([`for_request`](Self::for_request)). It is a [`Machine`]: drive it
+/// until [`ServerEvent::Request`], look at the request, accept or refuse,
+/// drive it until [`ServerEvent::Open`] (at once, unless a hixie-76
+/// client still owes its challenge bytes), then turn it into a
+/// [`Connection`], which keeps the bytes read past the handshake and the
+/// output not yet written. Only the [`Connection`] lives on, so an open
+/// connection holds nothing of the request.
+///
+/// ```
+/// use wsdriver::{Machine, Options, ServerEvent, ServerHandshake};
+/// use std::time::Instant;
+///
+/// let now = Instant::now();
+/// let mut handshake = ServerHandshake::new(Options::default(), now).unwrap();
+/// handshake.input_buffer().extend_from_slice(
+///     b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
+///       Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+///       Sec-WebSocket-Version: 13\r\n\r\n",
+/// );
+/// handshake.received(now);
+/// assert_eq!(handshake.poll_event(), Some(ServerEvent::Request));
+/// assert_eq!(handshake.request().unwrap().uri.path(), "/chat");
+/// handshake.accept().unwrap();
+/// assert_eq!(handshake.poll_event(), Some(ServerEvent::Open));
+/// assert!(handshake.take_output().starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
+/// let connection = handshake.into_connection(now).unwrap();
+/// assert_eq!(connection.ready_state(), wsdriver::ReadyState::Open);
+/// ```
+pub struct ServerHandshake {
     phase: Phase,
     options: Options,
     request: Option<Box<Request>>,
@@ -62,9 +102,44 @@ pub(crate) struct ServerHandshake {
     event: Option<ServerEvent>,
 }
 
+impl fmt::Debug for ServerHandshake {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerHandshake")
+            .field("phase", &self.phase)
+            .field("version", &self.version)
+            .field("protocol", &self.protocol)
+            .finish_non_exhaustive()
+    }
+}
+
 impl ServerHandshake {
-    /// A server that reads the request head from the connection's bytes.
-    pub fn new(options: Options, now: Option<Instant>) -> Self {
+    /// A server that reads the request head from the connection's bytes;
+    /// the handshake timeout counts from `now`.
+    ///
+    /// # Errors
+    /// An invalid option.
+    pub fn new(options: Options, now: Instant) -> Result<Self, Error> {
+        options.validate()?;
+        Ok(Self::new_at(options, Some(now)))
+    }
+
+    /// A server for a request an HTTP layer (hyper, axum, your own code)
+    /// already parsed; the handshake timeout counts from `now`. Give it the
+    /// bytes read after the head, if any, through
+    /// [`input_buffer`](Machine::input_buffer).
+    ///
+    /// # Errors
+    /// An invalid option.
+    pub fn for_request(
+        request: &impl HttpRequest,
+        options: Options,
+        now: Instant,
+    ) -> Result<Self, Error> {
+        options.validate()?;
+        Ok(Self::for_request_at(request, options, Some(now)))
+    }
+
+    pub(crate) fn new_at(options: Options, now: Option<Instant>) -> Self {
         ServerHandshake {
             phase: Phase::ReadingRequest,
             timer: Timer::start(options.handshake_timeout, now),
@@ -81,66 +156,90 @@ impl ServerHandshake {
         }
     }
 
-    /// A server for a request something else parsed.
-    pub fn for_request(request: &impl HttpRequest, options: Options, now: Option<Instant>) -> Self {
-        let mut handshake = ServerHandshake::new(options, now);
+    pub(crate) fn for_request_at(
+        request: &impl HttpRequest,
+        options: Options,
+        now: Option<Instant>,
+    ) -> Self {
+        let mut handshake = ServerHandshake::new_at(options, now);
         handshake.request = Some(Box::new(Request::from_any(request)));
         handshake.phase = Phase::AwaitingAnswer;
         handshake
     }
 
+    /// The request being answered, once its head is in.
     pub fn request(&self) -> Option<&Request> {
         self.request.as_deref()
     }
 
+    /// The protocol version, once the request is accepted.
     pub fn version(&self) -> Option<Version> {
         self.version
     }
 
+    /// The subprotocol picked, once the request is accepted.
     pub fn protocol(&self) -> Option<&str> {
         self.protocol.as_deref()
     }
 
+    /// The URL the request addressed (`wss:` when proxy headers say TLS),
+    /// once the request is accepted.
     pub fn url(&self) -> Option<&Url> {
         self.url.as_ref()
     }
 
-    /// Bytes past the request head not yet read.
+    /// Bytes past the request head not yet read: a request body, or the
+    /// first frames.
     pub fn body(&self) -> &[u8] {
         &self.input
     }
 
-    pub fn input_buffer(&mut self) -> &mut BytesMut {
-        &mut self.input
-    }
-
-    pub fn output(&mut self) -> &mut Output {
-        &mut self.output
-    }
-
-    pub fn output_ref(&self) -> &Output {
-        &self.output
-    }
-
     /// Whether headers and extensions may still be added.
-    pub fn is_unanswered(&self) -> bool {
+    pub(crate) fn is_unanswered(&self) -> bool {
         matches!(self.phase, Phase::ReadingRequest | Phase::AwaitingAnswer)
     }
 
-    pub fn options_mut(&mut self) -> &mut Options {
+    pub(crate) fn options_mut(&mut self) -> &mut Options {
         &mut self.options
     }
 
+    pub(crate) fn output_mut(&mut self) -> &mut Output {
+        &mut self.output
+    }
+
+    /// Adds a header to the answer (the `101`, or a refusal of your own).
+    ///
+    /// # Errors
+    /// A name or value that is not valid HTTP.
     pub fn set_header(&mut self, name: &str, value: &str) -> Result<(), Error> {
         self.custom_headers.append(name, value)
     }
 
-    pub fn add_extension(&mut self, extension: Box<dyn Extension>) {
+    /// Registers an extension to accept if the client offers it; before
+    /// the answer. Extensions transform outgoing messages in the order
+    /// they were added, incoming in reverse.
+    ///
+    /// # Errors
+    /// An extension that claims bits other than RSV1-RSV3, or an answer
+    /// already given.
+    pub fn add_extension(&mut self, extension: impl Extension + 'static) -> Result<(), Error> {
+        check_extension(&extension)?;
+        if !self.is_unanswered() {
+            return Err(Error::InvalidOption(format!(
+                "extension {} added after the handshake was answered",
+                extension.name()
+            )));
+        }
+        self.extensions.push(Box::new(extension));
+        Ok(())
+    }
+
+    pub(crate) fn add_boxed_extension(&mut self, extension: Box<dyn Extension>) {
         self.extensions.push(extension);
     }
 
     /// Reads what the input allows: the request head, or the challenge.
-    pub fn poll(&mut self) -> Option<ServerEvent> {
+    fn poll(&mut self) -> Option<ServerEvent> {
         if let Some(event) = self.event.take() {
             return Some(event);
         }
@@ -176,10 +275,35 @@ impl ServerHandshake {
         }
     }
 
-    /// Checks the request and answers it. `Ok` holds the `101`, which is
-    /// also written to the output when `write` is set (a raw stream);
-    /// a refusal is always written, and reported by the next `poll`.
-    pub fn accept(&mut self, write: bool) -> Result<ResponseHead, Error> {
+    /// Checks the request and, if it is acceptable, writes the `101` to
+    /// the output; [`ServerEvent::Open`] follows (for hixie-76, once the
+    /// challenge bytes are in). A refusal (400, 405, 426...) is written
+    /// instead and reported as [`ServerEvent::Failed`] too.
+    ///
+    /// # Errors
+    /// [`Error::BadRequest`] for a request refused; [`Error::Closed`]
+    /// when no request awaits an answer.
+    pub fn accept(&mut self) -> Result<(), Error> {
+        self.answer(true).map(drop)
+    }
+
+    /// As [`accept`](Self::accept), for an HTTP layer that writes response
+    /// heads itself (hyper, axum): the `101` is returned, not written
+    /// (anything after it, the hixie-76 challenge answer, still is). A
+    /// refusal is returned as the error; [`ResponseHead::refusal`] builds
+    /// its answer.
+    ///
+    /// # Errors
+    /// As [`accept`](Self::accept); the refusal is not written either.
+    pub fn accept_head(&mut self) -> Result<ResponseHead, Error> {
+        let answer = self.answer(false);
+        if answer.is_err() {
+            self.output = Output::default();
+        }
+        answer
+    }
+
+    fn answer(&mut self, write: bool) -> Result<ResponseHead, Error> {
         if self.phase != Phase::AwaitingAnswer {
             return Err(Error::Closed);
         }
@@ -222,7 +346,14 @@ impl ServerHandshake {
         }
     }
 
-    /// Answers with a plain response of the caller's own (not a WebSocket).
+    /// Answers with a plain-text response of the caller's own instead of a
+    /// WebSocket (a raw server's other requests, or a refusal of your
+    /// own), with the headers set so far. No event follows: write the
+    /// output and end the transport.
+    ///
+    /// # Errors
+    /// [`Error::Closed`] unless a request awaits an answer; a status that
+    /// is not final.
     pub fn reject(&mut self, status: u16, body: &str) -> Result<(), Error> {
         if self.phase != Phase::AwaitingAnswer {
             return Err(Error::Closed);
@@ -239,25 +370,45 @@ impl ServerHandshake {
         Ok(())
     }
 
-    pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timer.deadline()
-    }
-
-    pub fn settle_timer(&mut self, now: Instant) {
+    pub(crate) fn settle_timer(&mut self, now: Instant) {
         self.timer.settle(now);
     }
 
-    pub fn has_timer(&self) -> bool {
+    pub(crate) fn has_timer(&self) -> bool {
         self.timer.is_running()
+    }
+
+    /// The open connection, with the bytes read past the handshake and the
+    /// output not yet written; its timers start at `now`. Gives the
+    /// handshake back until [`ServerEvent::Open`].
+    ///
+    /// # Errors
+    /// The handshake itself, when it is not open.
+    #[allow(clippy::result_large_err)] // the error is the handshake itself
+    pub fn into_connection(self, now: Instant) -> Result<Connection, Self> {
+        self.open_at(Some(now))
+    }
+
+    #[allow(clippy::result_large_err)]
+    pub(crate) fn open_at(self, now: Option<Instant>) -> Result<Connection, Self> {
+        if self.phase != Phase::Open {
+            return Err(self);
+        }
+        let this = self;
+        let agreed = Agreed {
+            role: Role::Server,
+            version: this.version.expect("an open handshake has a version"),
+            protocol: this.protocol,
+            extensions: this.extensions,
+            input: this.input,
+            output: this.output,
+        };
+        Ok(Connection::open(agreed, &this.options, now))
     }
 
     /// A handshake past its deadline: a server holding any of the request
     /// answers 408 (one that received nothing just closes).
-    pub fn handle_timeout(&mut self, now: Instant) -> Option<ServerEvent> {
-        self.timer.settle(now);
-        if !self.timer.is_due(now) {
-            return None;
-        }
+    fn timed_out(&mut self) -> Option<ServerEvent> {
         self.timer = Timer::Off;
         let started = !self.input.is_empty() || self.request.is_some();
         Some(match self.phase {
@@ -271,29 +422,6 @@ impl ServerHandshake {
                 ServerEvent::Failed(Error::HandshakeTimeout)
             }
         })
-    }
-
-    /// The transport ended before the handshake did.
-    pub fn transport_closed(&mut self) {
-        self.finish();
-    }
-
-    /// The open connection, with the bytes read past the handshake and the
-    /// output not yet written.
-    pub fn into_connection(self: Box<Self>, now: Option<Instant>) -> Result<Connection, Box<Self>> {
-        if self.phase != Phase::Open {
-            return Err(self);
-        }
-        let this = *self;
-        let agreed = Agreed {
-            role: Role::Server,
-            version: this.version.expect("an open handshake has a version"),
-            protocol: this.protocol,
-            extensions: this.extensions,
-            input: this.input,
-            output: this.output,
-        };
-        Ok(Connection::open(agreed, &this.options, now))
     }
 
     fn refuse(&mut self, refusal: Refusal) -> ServerEvent {
@@ -310,6 +438,65 @@ impl ServerHandshake {
         self.timer = Timer::Off;
         self.input = BytesMut::new();
     }
+}
+
+impl Machine for ServerHandshake {
+    type Event = ServerEvent;
+
+    fn poll_event(&mut self) -> Option<ServerEvent> {
+        self.poll()
+    }
+
+    fn input_buffer(&mut self) -> &mut BytesMut {
+        &mut self.input
+    }
+
+    fn received(&mut self, now: Instant) {
+        self.timer.settle(now);
+    }
+
+    /// The handshake is over without a connection (no event follows:
+    /// the transport's end is the caller's news).
+    fn transport_closed(&mut self) {
+        if self.phase != Phase::Open {
+            self.finish();
+        }
+    }
+
+    fn output(&self) -> &Output {
+        &self.output
+    }
+
+    fn advance_output(&mut self, n: usize) {
+        self.output.advance(n);
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.timer.deadline()
+    }
+
+    /// Past the handshake timeout, a server holding any of the request
+    /// answers 408; one that received nothing just ends. Either way
+    /// [`ServerEvent::Failed`] follows.
+    fn handle_timeout(&mut self, now: Instant) {
+        self.timer.settle(now);
+        if self.timer.is_due(now) {
+            if let Some(event) = self.timed_out() {
+                self.event = Some(event);
+            }
+        }
+    }
+}
+
+/// An extension may use only the three RSV bits.
+pub(crate) fn check_extension(extension: &impl Extension) -> Result<(), Error> {
+    if extension.rsv() & !0b111 != 0 {
+        return Err(Error::InvalidOption(format!(
+            "extension {} claims bits that are not RSV1-RSV3",
+            extension.name()
+        )));
+    }
+    Ok(())
 }
 
 /// The close code a failed server handshake reports.

@@ -36,6 +36,14 @@ impl ResponseHead {
         head
     }
 
+    /// The answer a server sends when it refuses a handshake with `status`
+    /// and `message` (what [`Error::BadRequest`](crate::Error::BadRequest)
+    /// holds): the message as plain text, `Allow: GET` on 405 and the
+    /// versions spoken on 426.
+    pub fn refusal(status: u16, message: &str) -> Self {
+        super::Refusal::new(status, message).head()
+    }
+
     pub(crate) fn push(&mut self, name: &str, value: &str) {
         self.headers.push((name.to_owned(), value.to_owned()));
     }
