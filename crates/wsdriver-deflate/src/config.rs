@@ -148,6 +148,9 @@ impl DeflateConfig {
 
     /// Checks the ranges: level 0-9, mem_level 1-9, window bits 8-15.
     /// [`PerMessageDeflate::new`](crate::PerMessageDeflate::new) calls it.
+    ///
+    /// # Errors
+    /// The first value out of its range.
     pub fn validate(&self) -> Result<(), InvalidConfig> {
         if self.level > 9 {
             return Err(InvalidConfig(format!("level {} is not 0-9", self.level)));

@@ -45,8 +45,11 @@ struct Active {
 }
 
 impl PerMessageDeflate {
-    /// The extension with one configuration; `Err` if `config` is out of
-    /// range. A server answers with this first configuration only.
+    /// The extension with one configuration. A server answers with this
+    /// first configuration only.
+    ///
+    /// # Errors
+    /// A `config` out of range ([`DeflateConfig::validate`]).
     pub fn new(config: DeflateConfig) -> Result<Self, InvalidConfig> {
         config.validate()?;
         Ok(PerMessageDeflate {
@@ -56,6 +59,9 @@ impl PerMessageDeflate {
     }
 
     /// Adds an alternative offer (client side), tried after the earlier ones.
+    ///
+    /// # Errors
+    /// A `config` out of range ([`DeflateConfig::validate`]).
     pub fn or_offer(mut self, config: DeflateConfig) -> Result<Self, InvalidConfig> {
         config.validate()?;
         self.configs.push(config);

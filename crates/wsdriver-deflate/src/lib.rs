@@ -16,7 +16,11 @@
 //! bytes were produced, so a decompression bomb costs no more memory than
 //! an honest message of the largest allowed size.
 
+// Every unsafe block (zlib's C-shaped API in deflater.rs) says why it
+// is sound.
+#![forbid(clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
+#![warn(clippy::missing_errors_doc, clippy::missing_panics_doc)]
 
 mod config;
 mod deflater;

@@ -808,6 +808,9 @@ impl Driver {
 
     /// Takes all pending output as one buffer (handy in tests; transports
     /// should prefer [`output_slices`](Self::output_slices)).
+    ///
+    /// # Panics
+    /// Never: writing to a `Vec` cannot fail.
     pub fn take_output(&mut self) -> Vec<u8> {
         let mut bytes = Vec::with_capacity(self.buffered_amount());
         self.write_output(&mut bytes)

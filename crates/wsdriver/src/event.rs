@@ -179,8 +179,10 @@ impl Text {
         Text(bytes)
     }
 
-    /// Checks `bytes` and wraps them without a copy; `Err` if they are not
-    /// UTF-8.
+    /// Checks `bytes` and wraps them without a copy.
+    ///
+    /// # Errors
+    /// Bytes that are not UTF-8.
     pub fn try_from_bytes(bytes: Bytes) -> Result<Self, std::str::Utf8Error> {
         std::str::from_utf8(&bytes)?;
         Ok(Text(bytes))

@@ -16,6 +16,7 @@
 
 #![forbid(clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
+#![warn(clippy::missing_errors_doc, clippy::missing_panics_doc)]
 
 pub mod close;
 mod connection;

@@ -129,6 +129,10 @@ impl Proxy {
     /// `http:`/`https:` proxy at `proxy_url`. Userinfo in the proxy URL
     /// (percent-decoded) becomes a Basic `Proxy-Authorization` header; its
     /// path is ignored. The target's own userinfo is not sent to the proxy.
+    ///
+    /// # Errors
+    /// A target that is not a `ws:`/`wss:` URL, or a proxy URL that is not
+    /// `http:`/`https:`.
     pub fn new(target_url: &str, proxy_url: &str) -> Result<Self, Error> {
         let target = parse_url(target_url)?;
         let proxy = parse_proxy_url(proxy_url)?;
@@ -165,6 +169,9 @@ impl Proxy {
     /// only before [`start`](Self::start). A header named like one the
     /// request has anyway (`Host`, `Connection`, `Proxy-Connection`,
     /// `Proxy-Authorization`) replaces it.
+    ///
+    /// # Errors
+    /// A name or value that is not valid HTTP, or a request already sent.
     pub fn set_header(&mut self, name: &str, value: &str) -> Result<(), Error> {
         if self.phase != Phase::Idle {
             return Err(Error::InvalidHeader(format!(

@@ -46,6 +46,9 @@ impl std::error::Error for InvalidHeader {}
 /// // §9.1: a quoted value must still be a token.
 /// assert!(header::parse(r#"x-foo; a="not a token""#).is_err());
 /// ```
+///
+/// # Errors
+/// A header that does not follow RFC 7692 §9.1's grammar.
 pub fn parse(header: &str) -> Result<Vec<ExtensionOffer>, InvalidHeader> {
     let invalid = || InvalidHeader(header.to_owned());
     let mut lexer = Lexer {

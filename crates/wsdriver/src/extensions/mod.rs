@@ -271,6 +271,9 @@ pub trait Extension: Send {
     /// Transforms an outgoing message, in registration order; set this
     /// extension's bits in `message.rsv` when the payload was changed. By
     /// default the message passes unchanged.
+    ///
+    /// # Errors
+    /// A message the extension cannot transform; it fails the connection.
     fn outgoing(&mut self, message: &mut ExtensionMessage) -> Result<(), ExtensionError> {
         let _ = message;
         Ok(())
@@ -281,6 +284,10 @@ pub trait Extension: Send {
     /// them. Whatever it produces must stay within `max_length` bytes:
     /// return [`ExtensionError::too_large`] instead of producing more. By
     /// default the message passes unchanged.
+    ///
+    /// # Errors
+    /// A message the extension cannot undo, or one that would grow past
+    /// `max_length`; it fails the connection.
     fn incoming(
         &mut self,
         message: &mut ExtensionMessage,

@@ -79,6 +79,9 @@ impl ResponseHead {
     /// The same answer as an `http::Response`, for servers whose HTTP layer
     /// writes heads itself (hyper, axum). The drafts' unusual status lines
     /// become plain `101 Switching Protocols` there.
+    ///
+    /// # Panics
+    /// Never: the driver writes only valid status codes and headers.
     pub fn to_http(&self) -> http::Response<()> {
         let mut response = http::Response::new(());
         *response.status_mut() =

@@ -109,6 +109,12 @@ pub enum DecodeError {
 
 impl FrameHeader {
     /// Decodes a header from the start of `buf`, returning it and its size.
+    ///
+    /// # Errors
+    /// Too few bytes for a whole header, or a length with its top bit set.
+    ///
+    /// # Panics
+    /// Never: every slice is taken after its length was checked.
     pub fn decode(buf: &[u8]) -> Result<(Self, usize), DecodeError> {
         let [b0, b1, ..] = *buf else {
             return Err(DecodeError::Incomplete);
