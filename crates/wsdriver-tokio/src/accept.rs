@@ -25,12 +25,12 @@ use wsdriver_deflate::{DeflateConfig, PerMessageDeflate};
 /// use wsdriver_tokio::{Config, DeflateConfig, Options, ServerOptions};
 ///
 /// let options = ServerOptions {
-///     options: Options::default().protocols(["chat.v2", "chat.v1"]).max_length(1 << 20),
+///     options: Options::default()
+///         .protocols(["chat.v2", "chat.v1"])
+///         .max_length(1 << 20)
+///         .idle_timeout(Some(Duration::from_secs(60))),
 ///     deflate: Some(DeflateConfig::default()),
-///     config: Config {
-///         idle_timeout: Some(Duration::from_secs(60)),
-///         ..Config::default()
-///     },
+///     config: Config::default().max_buffered(16 * 1024),
 /// };
 /// ```
 #[derive(Debug, Clone, Default)]
@@ -42,8 +42,8 @@ pub struct ServerOptions {
     /// `None` (the default) declines it: clients that offer it get an
     /// uncompressed connection.
     pub deflate: Option<DeflateConfig>,
-    /// Settings of each connection once open: keepalive pings, idle
-    /// timeout, backpressure.
+    /// Settings of each connection once open: backpressure (keepalive and
+    /// the idle timeout are the driver's [`Options`]).
     pub config: Config,
 }
 

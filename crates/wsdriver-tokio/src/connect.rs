@@ -56,8 +56,8 @@ pub struct ClientOptions {
     /// permessage-deflate offers, most preferred first (several, for
     /// servers that accept only some parameter sets); empty offers none.
     pub deflate: Vec<DeflateConfig>,
-    /// Settings of the open connection: keepalive pings, idle timeout,
-    /// backpressure.
+    /// Settings of the open connection: backpressure (keepalive and
+    /// the idle timeout are the driver's [`Options`]).
     pub config: Config,
     /// Extra handshake headers (cookies, tokens). An `Authorization`
     /// header here wins over the URL's userinfo.

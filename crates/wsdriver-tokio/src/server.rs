@@ -160,8 +160,8 @@ impl ServerBuilder {
         self
     }
 
-    /// Settings of each open connection: keepalive pings, idle timeout,
-    /// backpressure.
+    /// Settings of each open connection: backpressure (keepalive and
+    /// the idle timeout are the driver's [`Options`]).
     pub fn config(mut self, config: Config) -> Self {
         self.options.config = config;
         self

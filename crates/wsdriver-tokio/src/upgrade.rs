@@ -453,8 +453,8 @@ mod axum_extract {
             self
         }
 
-        /// Settings of the open connection: keepalive, idle timeout,
-        /// backpressure.
+        /// Settings of the open connection: backpressure (keepalive and
+        /// the idle timeout are the driver's [`Options`]).
         pub fn config(mut self, config: Config) -> Self {
             self.options.config = config;
             self
