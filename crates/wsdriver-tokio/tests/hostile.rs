@@ -83,10 +83,8 @@ async fn accept_answers_a_dribbled_head_408_after_30_seconds() {
 
 #[tokio::test(start_paused = true)]
 async fn accept_drops_a_client_that_sends_nothing_after_the_timeout() {
-    let options = ServerOptions {
-        options: Options::default().handshake_timeout(Some(Duration::from_secs(5))),
-        ..ServerOptions::default()
-    };
+    let options = ServerOptions::default()
+        .options(Options::default().handshake_timeout(Some(Duration::from_secs(5))));
     let (addr, mut outcomes) = accepting(options).await;
     let started = Instant::now();
     let mut stream = TcpStream::connect(addr).await.unwrap();
@@ -101,10 +99,7 @@ async fn accept_drops_a_client_that_sends_nothing_after_the_timeout() {
 
 #[tokio::test(start_paused = true)]
 async fn without_a_handshake_timeout_a_slow_client_is_kept() {
-    let options = ServerOptions {
-        options: Options::default().handshake_timeout(None),
-        ..ServerOptions::default()
-    };
+    let options = ServerOptions::default().options(Options::default().handshake_timeout(None));
     let (addr, mut outcomes) = accepting(options).await;
     let mut stream = TcpStream::connect(addr).await.unwrap();
     stream.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();

@@ -112,11 +112,11 @@ const WEBSOCKET_HEADERS: [(&str, &str); 4] = [
 #[tokio::test]
 async fn hyper_upgrade_echoes() {
     within(async {
-        let addr = hyper_echo(ServerOptions {
-            options: Options::default().protocols(["echo"]),
-            deflate: Some(DeflateConfig::default()),
-            ..Default::default()
-        })
+        let addr = hyper_echo(
+            ServerOptions::default()
+                .protocols(["echo"])
+                .deflate(DeflateConfig::default()),
+        )
         .await;
         let options = ClientOptions {
             options: Options::default().protocols(["other", "echo"]),
@@ -199,11 +199,7 @@ async fn hyper_sends_the_drivers_refusals() {
 #[tokio::test]
 async fn hyper_keeps_the_drafts_reason_phrase() {
     within(async {
-        let addr = hyper_echo(ServerOptions {
-            options: Options::default().allow_drafts(true),
-            ..Default::default()
-        })
-        .await;
+        let addr = hyper_echo(ServerOptions::default().allow_drafts(true)).await;
         let mut stream = TcpStream::connect(addr).await.unwrap();
         let hixie75 = "GET /demo HTTP/1.1\r\nHost: localhost\r\nUpgrade: WebSocket\r\n\
             Connection: Upgrade\r\nOrigin: http://localhost\r\n\r\n";
@@ -233,11 +229,7 @@ async fn hyper_keeps_the_drafts_reason_phrase() {
 #[tokio::test]
 async fn hyper_upgrades_hixie_76_with_its_challenge() {
     within(async {
-        let addr = hyper_echo(ServerOptions {
-            options: Options::default().allow_drafts(true),
-            ..Default::default()
-        })
-        .await;
+        let addr = hyper_echo(ServerOptions::default().allow_drafts(true)).await;
         let mut stream = TcpStream::connect(addr).await.unwrap();
         // draft-hixie-thewebsocketprotocol-76's own example.
         let hixie76 = "GET /demo HTTP/1.1\r\nHost: example.com\r\nConnection: Upgrade\r\n\
@@ -289,10 +281,7 @@ fn requests_outside_hyper_are_refused_by_the_driver() {
     );
 
     // Options the core refuses: a 500 that does not say why, an error that does.
-    let bad = ServerOptions {
-        options: Options::default().protocols(["not a token"]),
-        ..Default::default()
-    };
+    let bad = ServerOptions::default().protocols(["not a token"]);
     let refused = upgrade(&mut request(&WEBSOCKET_HEADERS), &bad).unwrap_err();
     assert_eq!(refused.status(), 500);
     assert!(refused.to_string().contains("not a token"), "{refused}");
@@ -309,11 +298,11 @@ mod axum_extractor {
 
     async fn ws(upgrade: WebSocketUpgrade) -> Response {
         assert_eq!(upgrade.request().uri.path(), "/ws");
-        upgrade
+        let options = ServerOptions::default()
             .protocols(["echo"])
             .deflate(DeflateConfig::default())
-            .max_length(1024)
-            .on_upgrade(echo)
+            .max_length(1024);
+        upgrade.server_options(options).on_upgrade(echo)
     }
 
     async fn app() -> SocketAddr {

@@ -215,10 +215,7 @@ async fn traffic_more_often_than_the_idle_timeout_keeps_the_connection() {
 #[tokio::test]
 async fn close_timeout_reports_1006_when_the_peer_never_answers() {
     let options = Options::default().close_timeout(Some(Duration::from_millis(50)));
-    let server = ServerOptions {
-        options: options.clone(),
-        ..ServerOptions::default()
-    };
+    let server = ServerOptions::default().options(options.clone());
     let (mut client, _silent_server) = pair_with(1 << 16, options, Config::default(), server).await;
     let close = timeout(LIMIT, client.close(1000, "bye"))
         .await
