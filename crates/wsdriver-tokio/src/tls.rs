@@ -33,10 +33,7 @@ use url::Url;
 /// tls.add_ca_pem(ca_pem.as_bytes())?;
 /// // Mistakes show here rather than at the first connection.
 /// tls.client_config()?;
-/// let proxy = ProxyOptions {
-///     tls,
-///     ..ProxyOptions::new("https://proxy.internal:3129")
-/// };
+/// let proxy = ProxyOptions::new("https://proxy.internal:3129").tls(tls);
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Default)]

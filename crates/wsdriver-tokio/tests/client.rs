@@ -437,11 +437,10 @@ async fn proxy_with_basic_auth_to_ws<P: Peers>() {
     let mut proxy = P::proxy(Some("user:p@ss"), None).await;
     let url = format!("ws://127.0.0.1:{}/?info", server.port());
     let options = ClientOptions {
-        proxy: Some(ProxyOptions {
-            origin: format!("http://user:p%40ss@127.0.0.1:{}", proxy.port()),
-            headers: vec![("User-Agent".into(), "wsdriver-test".into())],
-            ..Default::default()
-        }),
+        proxy: Some(
+            ProxyOptions::new(format!("http://user:p%40ss@127.0.0.1:{}", proxy.port()))
+                .header("User-Agent", "wsdriver-test"),
+        ),
         ..Default::default()
     };
     let mut ws = connect(&url, options).await.unwrap();
@@ -537,11 +536,7 @@ async fn https_proxy_has_its_own_tls<P: Peers>() {
     let https_proxy = |ca: &Pem| {
         let mut tls = TlsOptions::default();
         tls.add_ca_pem(ca.pem.as_bytes()).unwrap();
-        Some(ProxyOptions {
-            origin: format!("https://localhost:{}", proxy.port()),
-            tls,
-            ..Default::default()
-        })
+        Some(ProxyOptions::new(format!("https://localhost:{}", proxy.port())).tls(tls))
     };
 
     // TLS to the proxy (its CA), then TLS to the server (another CA).
@@ -669,7 +664,7 @@ fn proxy_from_the_environment() {
         move |name: &str| vars.get(name).cloned()
     };
     let origin = |url: &str, vars: &[(&str, &str)]| {
-        ProxyOptions::from_env_with(url, env(vars)).map(|p| p.origin)
+        ProxyOptions::from_env_with(url, env(vars)).map(|p| p.origin().to_owned())
     };
     let both = [
         ("HTTPS_PROXY", "https://secure.proxy:8443"),
