@@ -48,10 +48,10 @@
 //!   [`WebSocketUpgrade`] extractor.
 //!
 //! **Clients.** [`connect`] with [`ClientOptions`] opens `ws:`, `wss:`
-//! and `ws+unix:/path/to/socket:/request/path` URLs. TLS is rustls,
-//! verified against the platform's roots plus any
-//! [`ca_certs`](ClientOptions::ca_certs), with an optional
-//! [`client_cert`](ClientOptions::client_cert) or a whole
+//! and `ws+unix:/path/to/socket:/request/path` URLs. TLS is rustls
+//! ([`TlsOptions`]), verified against the platform's roots plus any
+//! [added](TlsOptions::add_ca_pem), with an optional
+//! [`client_cert`](TlsOptions::client_cert) or a whole
 //! `rustls::ClientConfig` of your own. HTTP `CONNECT` proxies come from
 //! [`ProxyOptions`] or, with
 //! [`use_env_proxy`](ClientOptions::use_env_proxy), from `https_proxy`,

@@ -30,10 +30,7 @@ use wsdriver::{Driver, ProxyEvent};
 /// let proxy = ProxyOptions::new("http://user:secret@proxy.internal:3128")
 ///     .header("User-Agent", "my-app/1.0");
 /// assert!(!format!("{proxy:?}").contains("secret"));
-/// let options = ClientOptions {
-///     proxy: Some(proxy),
-///     ..ClientOptions::default()
-/// };
+/// let options = ClientOptions::default().proxy(proxy);
 /// ```
 #[derive(Clone)]
 pub struct ProxyOptions {

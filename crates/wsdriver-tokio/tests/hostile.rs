@@ -183,7 +183,7 @@ async fn loose_handshakes_are_refused_over_tcp() {
 #[tokio::test(start_paused = true)]
 async fn connect_gives_up_on_a_silent_server_after_30_seconds() {
     assert_eq!(
-        ClientOptions::default().handshake_timeout,
+        ClientOptions::default().get_handshake_timeout(),
         Some(Duration::from_secs(30))
     );
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -215,11 +215,9 @@ async fn connect_with_no_timeout_waits_for_a_slow_server() {
         tokio::time::sleep(Duration::from_secs(600)).await;
         let _ = accept(stream, ServerOptions::default()).await;
     });
-    let options = ClientOptions {
-        handshake_timeout: None,
-        options: Options::default().handshake_timeout(None),
-        ..ClientOptions::default()
-    };
+    let options = ClientOptions::default()
+        .handshake_timeout(None)
+        .options(Options::default().handshake_timeout(None));
     let started = Instant::now();
     let socket = connect(&format!("ws://{addr}/"), options).await;
     assert!(socket.is_ok(), "{socket:?}");

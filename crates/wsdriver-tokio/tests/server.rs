@@ -186,12 +186,12 @@ async fn verify_client_refuses_with_its_status_and_body() {
             }
         });
         let (server, mut seen) = echo_server(builder).await;
-        let with = |origin: &str, token: Option<&str>| ClientOptions {
-            origin: Some(origin.to_owned()),
-            headers: token
-                .map(|t| vec![("Authorization".to_owned(), format!("Bearer {t}"))])
-                .unwrap_or_default(),
-            ..Default::default()
+        let with = |origin: &str, token: Option<&str>| {
+            let options = ClientOptions::default().origin(origin);
+            match token {
+                Some(t) => options.header("Authorization", format!("Bearer {t}")),
+                None => options,
+            }
         };
 
         let refused = connect(
@@ -257,10 +257,8 @@ async fn picks_the_clients_first_supported_subprotocol() {
         let builder = WebSocketServer::builder()
             .server_options(ServerOptions::default().protocols(["chat", "superchat"]));
         let (server, mut seen) = echo_server(builder).await;
-        let options = ClientOptions {
-            options: Options::default().protocols(["superchat", "chat"]),
-            ..Default::default()
-        };
+        let options =
+            ClientOptions::default().options(Options::default().protocols(["superchat", "chat"]));
         let socket = connect(&url(&server, "/"), options).await.unwrap();
         assert_eq!(socket.protocol(), Some("superchat"));
         let (_, _, protocol) = opened(&mut seen).await;
@@ -272,10 +270,7 @@ async fn picks_the_clients_first_supported_subprotocol() {
 #[tokio::test]
 async fn deflate_is_negotiated_only_when_configured() {
     within(async {
-        let offer = || ClientOptions {
-            deflate: vec![DeflateConfig::default()],
-            ..Default::default()
-        };
+        let offer = || ClientOptions::default().deflate([DeflateConfig::default()]);
         let extensions = |socket: &WebSocket<MaybeTlsStream>| {
             socket
                 .driver()

@@ -118,11 +118,9 @@ async fn hyper_upgrade_echoes() {
                 .deflate(DeflateConfig::default()),
         )
         .await;
-        let options = ClientOptions {
-            options: Options::default().protocols(["other", "echo"]),
-            deflate: vec![DeflateConfig::default()],
-            ..Default::default()
-        };
+        let options = ClientOptions::default()
+            .options(Options::default().protocols(["other", "echo"]))
+            .deflate([DeflateConfig::default()]);
         let mut socket = connect(&format!("ws://{addr}/ws"), options).await.unwrap();
         assert_eq!(socket.protocol(), Some("echo"));
         let extensions = socket
@@ -186,10 +184,7 @@ async fn hyper_sends_the_drivers_refusals() {
         );
 
         // Draft 8's version is the driver's to accept.
-        let options = ClientOptions {
-            options: Options::default().protocol_version(8),
-            ..Default::default()
-        };
+        let options = ClientOptions::default().options(Options::default().protocol_version(8));
         let socket = connect(&format!("ws://{addr}/ws"), options).await;
         assert!(socket.is_ok(), "draft 8 is accepted: {socket:?}");
     })
@@ -324,11 +319,9 @@ mod axum_extractor {
     async fn axum_extractor_echoes() {
         within(async {
             let addr = app().await;
-            let options = ClientOptions {
-                options: Options::default().protocols(["echo"]),
-                deflate: vec![DeflateConfig::default()],
-                ..Default::default()
-            };
+            let options = ClientOptions::default()
+                .options(Options::default().protocols(["echo"]))
+                .deflate([DeflateConfig::default()]);
             let mut socket = connect(&format!("ws://{addr}/ws"), options).await.unwrap();
             assert_eq!(socket.protocol(), Some("echo"));
             let extensions = socket
