@@ -17,7 +17,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use wsdriver_tokio::{accept_tcp, Options, ServerOptions};
+use wsdriver_tokio::{accept_tcp, ServerOptions};
 
 async fn handle(mut request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     if request.uri().path() != "/ws" {
@@ -26,10 +26,7 @@ async fn handle(mut request: Request<Incoming>) -> Result<Response<Full<Bytes>>,
             page.as_bytes(),
         ))));
     }
-    let options = ServerOptions {
-        options: Options::default().protocols(["echo"]),
-        ..Default::default()
-    };
+    let options = ServerOptions::default().protocols(["echo"]);
     let (response, upgrading) = match wsdriver_tokio::upgrade(&mut request, &options) {
         Ok(accepted) => accepted,
         Err(refused) => {

@@ -31,7 +31,7 @@ async fn main() {
         if deflate {
             // Offered with and without context takeover (13.x wants both).
             let takeover = DeflateConfig::default().threshold(0);
-            options.deflate = vec![takeover.clone(), takeover.no_context_takeover(true)];
+            options = options.deflate([takeover.clone(), takeover.no_context_takeover(true)]);
         }
         let url = format!("{base}/runCase?case={case}&agent={agent}");
         let mut socket = match connect(&url, options).await {

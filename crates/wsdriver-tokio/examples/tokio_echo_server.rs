@@ -15,7 +15,7 @@ async fn main() -> std::io::Result<()> {
     let mut options = ServerOptions::default();
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
-            "--deflate" => options.deflate = Some(DeflateConfig::default().threshold(0)),
+            "--deflate" => options = options.deflate(DeflateConfig::default().threshold(0)),
             flag if flag.starts_with("--") => {
                 eprintln!("usage: tokio_echo_server [ADDR] [--deflate]");
                 std::process::exit(2);

@@ -9,10 +9,10 @@ use tokio::time::Instant;
 use wsdriver::{is_websocket, Driver, Event, Options, Request};
 use wsdriver_deflate::{DeflateConfig, PerMessageDeflate};
 
-/// What a server accepts.
-///
-/// For [`accept`], [`accept_with`], hyper's `upgrade` and
+/// What a server accepts, for every way in: [`accept`], [`accept_with`],
+/// hyper's `upgrade`, the axum `WebSocketUpgrade` and
 /// [`ServerBuilder::server_options`](crate::ServerBuilder::server_options).
+///
 /// The default speaks RFC 6455 and draft 8 without subprotocols or
 /// compression, and takes messages up to just under 64 MiB
 /// ([`wsdriver::DEFAULT_MAX_LENGTH`]) and request heads up to 16 KiB.
@@ -24,27 +24,93 @@ use wsdriver_deflate::{DeflateConfig, PerMessageDeflate};
 /// use std::time::Duration;
 /// use wsdriver_tokio::{Config, DeflateConfig, Options, ServerOptions};
 ///
-/// let options = ServerOptions {
-///     options: Options::default().protocols(["chat.v2", "chat.v1"]).max_length(1 << 20),
-///     deflate: Some(DeflateConfig::default()),
-///     config: Config {
-///         idle_timeout: Some(Duration::from_secs(60)),
-///         ..Config::default()
-///     },
-/// };
+/// let options = ServerOptions::default()
+///     .options(Options::default().idle_timeout(Some(Duration::from_secs(60))))
+///     .protocols(["chat.v2", "chat.v1"])
+///     .max_length(1 << 20)
+///     .deflate(DeflateConfig::default())
+///     .config(Config::default().max_buffered(16 * 1024));
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct ServerOptions {
-    /// Protocol options: `max_length`, subprotocols, `allow_drafts`...
-    pub options: Options,
-    /// Accept permessage-deflate with this configuration.
-    ///
-    /// `None` (the default) declines it: clients that offer it get an
-    /// uncompressed connection.
-    pub deflate: Option<DeflateConfig>,
-    /// Settings of each connection once open: keepalive pings, idle
-    /// timeout, backpressure.
-    pub config: Config,
+    pub(crate) options: Options,
+    deflate: Option<DeflateConfig>,
+    pub(crate) config: Config,
+}
+
+impl ServerOptions {
+    /// The core's options (subprotocols, `max_length`, drafts, close and
+    /// handshake timeouts, keepalive pings, idle timeout...), replacing
+    /// what [`protocols`](Self::protocols), [`max_length`](Self::max_length)
+    /// and [`allow_drafts`](Self::allow_drafts) set before: set it first.
+    pub fn options(mut self, options: Options) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Subprotocols the server speaks: it picks the first of the client's
+    /// list found here (ws's `handleProtocols` default).
+    pub fn protocols<I, S>(mut self, protocols: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.options = self.options.protocols(protocols);
+        self
+    }
+
+    /// The longest message accepted, in bytes (ws's `maxPayload`); a
+    /// longer one closes the connection with 1009 before it is buffered.
+    pub fn max_length(mut self, bytes: usize) -> Self {
+        self.options = self.options.max_length(bytes);
+        self
+    }
+
+    /// Whether the legacy hixie-75/76 drafts are accepted (off by
+    /// default: they get `400 Unsupported WebSocket version`).
+    pub fn allow_drafts(mut self, allow: bool) -> Self {
+        self.options = self.options.allow_drafts(allow);
+        self
+    }
+
+    /// Accept permessage-deflate with this configuration (ws's
+    /// `perMessageDeflate`); `None`, the default, declines it, and
+    /// clients that offer it get an uncompressed connection.
+    pub fn deflate(mut self, deflate: impl Into<Option<DeflateConfig>>) -> Self {
+        self.deflate = deflate.into();
+        self
+    }
+
+    /// Settings of each connection once open: backpressure (keepalive and
+    /// the idle timeout are the driver's, in [`options`](Self::options)).
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// A server driver that reads the request head itself.
+    pub(crate) fn driver(&self) -> Result<Driver, Error> {
+        self.with_extensions(Driver::server(self.options.clone())?)
+    }
+
+    /// A server driver for a request hyper parsed.
+    #[cfg(feature = "hyper")]
+    pub(crate) fn http_driver(
+        &self,
+        request: &impl wsdriver::HttpRequest,
+    ) -> Result<Driver, Error> {
+        self.with_extensions(Driver::http(request, self.options.clone())?)
+    }
+
+    /// `driver` with the extensions these options accept.
+    fn with_extensions(&self, mut driver: Driver) -> Result<Driver, Error> {
+        if let Some(config) = &self.deflate {
+            let deflate =
+                PerMessageDeflate::new(config.clone()).map_err(|e| Error::Config(e.to_string()))?;
+            driver.add_extension(deflate)?;
+        }
+        Ok(driver)
+    }
 }
 
 /// A refusal from [`accept_with`]'s check: the HTTP status and the body.
@@ -169,7 +235,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
     F: FnOnce(&Request) -> Result<(), Rejection>,
 {
-    let mut driver = server_driver(options.options, options.deflate)?;
+    let mut driver = options.driver()?;
     read_request(&mut stream, &mut driver).await?;
     let request = driver.request().expect("a connected server has a request");
     if !is_websocket(request) {
@@ -179,19 +245,6 @@ where
         return Err(refuse(&mut stream, &mut driver, status, &body).await);
     }
     open(stream, driver, options.config).await
-}
-
-/// A raw server driver with `deflate` registered.
-pub(crate) fn server_driver(
-    options: Options,
-    deflate: Option<DeflateConfig>,
-) -> Result<Driver, Error> {
-    let mut driver = Driver::server(options)?;
-    if let Some(config) = deflate {
-        let deflate = PerMessageDeflate::new(config).map_err(|e| Error::Config(e.to_string()))?;
-        driver.add_extension(deflate)?;
-    }
-    Ok(driver)
 }
 
 /// Reads until the driver has parsed the request head (`Connect`); a head

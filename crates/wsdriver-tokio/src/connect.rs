@@ -7,13 +7,11 @@ use crate::error::Error;
 use crate::io::write_all;
 use crate::proxy::{open_tunnel, ProxyOptions};
 use crate::stream::{MaybeTlsStream, PrefixedStream};
-use crate::tls::{bare_host, tls_handshake, ClientCert, TlsOptions};
+use crate::tls::{bare_host, tls_handshake, TlsOptions};
 use crate::websocket::{Config, WebSocket};
-use rustls::pki_types::CertificateDer;
 use std::borrow::Cow;
 use std::io;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpStream;
 use url::Url;
@@ -31,82 +29,34 @@ pub const DEFAULT_MAX_REDIRECTS: usize = 10;
 /// (not even from the environment), no redirects followed, no
 /// compression, 30 s to connect.
 ///
-/// Build it with `..Default::default()`:
-///
 /// ```
 /// use wsdriver_tokio::{ClientOptions, Options, ProxyOptions};
 ///
-/// let options = ClientOptions {
-///     options: Options::default().protocols(["chat"]).protocol_version(13),
-///     origin: Some("https://example.com".into()),
-///     proxy: Some(ProxyOptions::new("http://user:secret@proxy.example:3128")),
-///     follow_redirects: true,
-///     ..Default::default()
-/// };
+/// let options = ClientOptions::default()
+///     .options(Options::default().protocols(["chat"]).protocol_version(13))
+///     .origin("https://example.com")
+///     .proxy(ProxyOptions::new("http://user:secret@proxy.example:3128"))
+///     .follow_redirects(true);
 /// ```
+// Every settings type here (this one, ServerOptions, Config, TlsOptions,
+// ProxyOptions) is a builder over private fields, as the core's Options
+// and DeflateConfig are: a setting can then be added without breaking
+// anyone. Public fields cannot grow that way, and #[non_exhaustive], which
+// would let them, forbids struct literals (and `..Default::default()`)
+// outside the crate, which would leave users no way to build one.
 #[derive(Clone)]
 pub struct ClientOptions {
-    /// Protocol options for the core's driver: `max_length`,
-    /// subprotocols to offer (`options.protocols(["chat"])`, ws's
-    /// `protocols` argument; the agreed one is
-    /// [`WebSocket::protocol`]), the `Sec-WebSocket-Version` to send
-    /// (`options.protocol_version(8)`, ws's `protocolVersion`; 13 by
-    /// default), the close timeout...
-    pub options: Options,
-    /// permessage-deflate offers, most preferred first (several, for
-    /// servers that accept only some parameter sets); empty offers none.
-    pub deflate: Vec<DeflateConfig>,
-    /// Settings of the open connection: keepalive pings, idle timeout,
-    /// backpressure.
-    pub config: Config,
-    /// Extra handshake headers (cookies, tokens). An `Authorization`
-    /// header here wins over the URL's userinfo.
-    pub headers: Vec<(String, String)>,
-    /// The `Origin` header (ws's `origin`); with `protocol_version(8)` it
-    /// is sent as `Sec-WebSocket-Origin`, as draft 8 names it. An
-    /// `Origin` in `headers` is then left out.
-    pub origin: Option<String>,
-    /// A complete rustls configuration for `wss:`; when set, `ca_certs`,
-    /// `client_cert` and `danger_accept_invalid_certs` are ignored. By
-    /// default the platform's trusted roots.
-    pub tls: Option<Arc<rustls::ClientConfig>>,
-    /// Certificates to trust as roots for `wss:` besides the platform's
-    /// (faye's `ca`, ws's `ca` except that it adds rather than replaces).
-    /// [`add_ca_pem`](Self::add_ca_pem) reads PEM.
-    pub ca_certs: Vec<CertificateDer<'static>>,
-    /// A client certificate and key for `wss:` servers that ask for one
-    /// (ws's `cert`/`key`).
-    pub client_cert: Option<ClientCert>,
-    /// Accept any certificate from a `wss:` server, unverified. For tests
-    /// only: anyone on the path can read and change the traffic.
-    pub danger_accept_invalid_certs: bool,
-    /// Connect through this HTTP proxy (faye's `proxy {origin, headers,
-    /// tls}`); it has its own TLS settings for an `https:` proxy. Not used
-    /// for `ws+unix:`.
-    pub proxy: Option<ProxyOptions>,
-    /// When `proxy` is `None`, take the proxy from the environment for
-    /// each URL connected to, redirects included
-    /// ([`ProxyOptions::from_env`]: `https_proxy`, `http_proxy`,
-    /// `no_proxy`). Off by default.
-    pub use_env_proxy: bool,
-    /// Follow redirects (301, 302, 303, 307, 308 with a `Location`, which
-    /// may be relative) by connecting again to the new URL (ws's
-    /// `followRedirects`). Off by default: a redirect is then an
-    /// [`Error::Status`]. Credentials (`Authorization`, `Cookie`, the
-    /// URL's userinfo) and a custom `Host` are kept only while the host
-    /// stays the first URL's and `wss:` does not become `ws:`, as ws and
-    /// curl do.
-    pub follow_redirects: bool,
-    /// How many redirects to follow before failing with
-    /// `Maximum redirects exceeded` (ws's `maxRedirects`, 10 by default).
-    pub max_redirects: usize,
-    /// Give up if connecting takes longer: TCP connect, proxy, TLS,
-    /// handshake and any redirects together (ws's `handshakeTimeout`).
-    ///
-    /// 30 s by default ([`wsdriver::DEFAULT_HANDSHAKE_TIMEOUT`]), so that
-    /// a server that takes the connection and never answers cannot hold a
-    /// client for ever; `None` waits as long as it takes.
-    pub handshake_timeout: Option<Duration>,
+    options: Options,
+    deflate: Vec<DeflateConfig>,
+    config: Config,
+    headers: Vec<(String, String)>,
+    origin: Option<String>,
+    tls: TlsOptions,
+    proxy: Option<ProxyOptions>,
+    use_env_proxy: bool,
+    follow_redirects: bool,
+    max_redirects: usize,
+    handshake_timeout: Option<Duration>,
 }
 
 impl Default for ClientOptions {
@@ -117,10 +67,7 @@ impl Default for ClientOptions {
             config: Config::default(),
             headers: Vec::new(),
             origin: None,
-            tls: None,
-            ca_certs: Vec::new(),
-            client_cert: None,
-            danger_accept_invalid_certs: false,
+            tls: TlsOptions::default(),
             proxy: None,
             use_env_proxy: false,
             follow_redirects: false,
@@ -135,30 +82,116 @@ impl std::fmt::Debug for ClientOptions {
         f.debug_struct("ClientOptions")
             .field("options", &self.options)
             .field("origin", &self.origin)
+            .field("tls", &self.tls)
             .field("proxy", &self.proxy)
             .field("follow_redirects", &self.follow_redirects)
+            .field("handshake_timeout", &self.handshake_timeout)
             .finish_non_exhaustive()
     }
 }
 
 impl ClientOptions {
-    /// Adds the certificates of a PEM file to [`ca_certs`](Self::ca_certs).
-    ///
-    /// Fails with [`Error::Config`] on unreadable PEM or PEM without a
-    /// certificate; nothing is added then.
-    pub fn add_ca_pem(&mut self, pem: &[u8]) -> Result<(), Error> {
-        self.ca_certs.extend(crate::tls::certs_from_pem(pem)?);
-        Ok(())
+    /// Protocol options for the core's driver: `max_length`, subprotocols
+    /// to offer (`protocols(["chat"])`, ws's `protocols` argument; the
+    /// agreed one is [`WebSocket::protocol`]), the `Sec-WebSocket-Version`
+    /// to send (`protocol_version(8)`, ws's `protocolVersion`; 13 by
+    /// default), the close timeout, keepalive pings, the idle timeout...
+    pub fn options(mut self, options: Options) -> Self {
+        self.options = options;
+        self
     }
 
-    /// The TLS settings for the server (not the proxy).
-    fn server_tls(&self) -> TlsOptions {
-        TlsOptions {
-            config: self.tls.clone(),
-            ca_certs: self.ca_certs.clone(),
-            client_cert: self.client_cert.clone(),
-            danger_accept_invalid_certs: self.danger_accept_invalid_certs,
-        }
+    /// permessage-deflate offers, most preferred first (several, for
+    /// servers that accept only some parameter sets), replacing those
+    /// given before; none (the default) offers no compression.
+    pub fn deflate(mut self, offers: impl IntoIterator<Item = DeflateConfig>) -> Self {
+        self.deflate = offers.into_iter().collect();
+        self
+    }
+
+    /// Settings of the open connection: backpressure (keepalive and the
+    /// idle timeout are the driver's, in [`options`](Self::options)).
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Adds a handshake header (a cookie, a token). An `Authorization`
+    /// header here wins over the URL's userinfo.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The `Origin` header (ws's `origin`); with `protocol_version(8)` it
+    /// is sent as `Sec-WebSocket-Origin`, as draft 8 names it. An
+    /// `Origin` [`header`](Self::header) is then left out.
+    pub fn origin(mut self, origin: impl Into<String>) -> Self {
+        self.origin = Some(origin.into());
+        self
+    }
+
+    /// How to speak TLS to a `wss:` server: roots to trust besides the
+    /// platform's, a client certificate, or a whole rustls configuration.
+    /// A proxy's TLS is its own ([`ProxyOptions::tls`]).
+    pub fn tls(mut self, tls: TlsOptions) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// Connect through this HTTP proxy (faye's `proxy {origin, headers,
+    /// tls}`). Not used for `ws+unix:`.
+    pub fn proxy(mut self, proxy: ProxyOptions) -> Self {
+        self.proxy = Some(proxy);
+        self
+    }
+
+    /// Without a [`proxy`](Self::proxy), take one from the environment
+    /// for each URL connected to, redirects included
+    /// ([`ProxyOptions::from_env`]: `https_proxy`, `http_proxy`,
+    /// `no_proxy`). Off by default, so that a library's connections do
+    /// not change with its process's environment unasked.
+    pub fn use_env_proxy(mut self, use_env: bool) -> Self {
+        self.use_env_proxy = use_env;
+        self
+    }
+
+    /// Follow redirects (301, 302, 303, 307, 308 with a `Location`, which
+    /// may be relative) by connecting again to the new URL (ws's
+    /// `followRedirects`). Off by default: a redirect is then an
+    /// [`Error::Status`]. Credentials (`Authorization`, `Cookie`, the
+    /// URL's userinfo) and a custom `Host` are kept only while the host
+    /// stays the first URL's and `wss:` does not become `ws:`, as ws and
+    /// curl do.
+    pub fn follow_redirects(mut self, follow: bool) -> Self {
+        self.follow_redirects = follow;
+        self
+    }
+
+    /// How many redirects to follow before failing with
+    /// `Maximum redirects exceeded` (ws's `maxRedirects`,
+    /// [`DEFAULT_MAX_REDIRECTS`] by default).
+    pub fn max_redirects(mut self, redirects: usize) -> Self {
+        self.max_redirects = redirects;
+        self
+    }
+
+    /// Give up if connecting takes longer: TCP connect, proxy, TLS,
+    /// handshake and any redirects together (ws's `handshakeTimeout`).
+    ///
+    /// 30 s by default ([`wsdriver::DEFAULT_HANDSHAKE_TIMEOUT`]), so that
+    /// a server that takes the connection and never answers cannot hold a
+    /// client for ever; `None` waits as long as it takes.
+    pub fn handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.handshake_timeout = timeout;
+        self
+    }
+
+    /// The bound on a whole [`connect`], as
+    /// [`handshake_timeout`](Self::handshake_timeout) set it: for a caller
+    /// that times other work to match.
+    pub fn get_handshake_timeout(&self) -> Option<Duration> {
+        self.handshake_timeout
     }
 }
 
@@ -182,19 +215,18 @@ impl ClientOptions {
 /// ```no_run
 /// use futures_util::StreamExt;
 /// use std::time::Duration;
-/// use wsdriver_tokio::{connect, ClientOptions, DeflateConfig};
+/// use wsdriver_tokio::{connect, ClientOptions, DeflateConfig, TlsOptions};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// // wss: with a private CA, compression, and the proxy the environment
 /// // names (https_proxy, no_proxy).
-/// let mut options = ClientOptions {
-///     deflate: vec![DeflateConfig::default()],
-///     use_env_proxy: true,
-///     follow_redirects: true,
-///     handshake_timeout: Some(Duration::from_secs(10)),
-///     ..ClientOptions::default()
-/// };
-/// options.add_ca_pem(&std::fs::read("internal-ca.pem")?)?;
+/// let tls = TlsOptions::default().add_ca_pem(&std::fs::read("internal-ca.pem")?)?;
+/// let options = ClientOptions::default()
+///     .tls(tls)
+///     .deflate([DeflateConfig::default()])
+///     .use_env_proxy(true)
+///     .follow_redirects(true)
+///     .handshake_timeout(Some(Duration::from_secs(10)));
 /// let mut socket = connect("wss://chat.internal/room/1", options).await?;
 /// socket.send("hello").await?;
 /// while let Some(message) = socket.next().await {
@@ -399,7 +431,7 @@ async fn open_transport(
             return Ok(tunnel);
         }
         let inner = PrefixedStream::new(remaining, tunnel);
-        let tls = tls_handshake(&options.server_tls(), &host, inner)
+        let tls = tls_handshake(&options.tls, &host, inner)
             .await
             .map_err(|e| network(url, e))?;
         return Ok(MaybeTlsStream::TlsTunnel(Box::new(tls)));
@@ -412,7 +444,7 @@ async fn open_transport(
     if !secure {
         return Ok(MaybeTlsStream::Plain(tcp));
     }
-    let tls = tls_handshake(&options.server_tls(), &host, tcp)
+    let tls = tls_handshake(&options.tls, &host, tcp)
         .await
         .map_err(|e| network(url, e))?;
     Ok(MaybeTlsStream::Tls(tls))

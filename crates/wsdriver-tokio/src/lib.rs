@@ -48,10 +48,10 @@
 //!   [`WebSocketUpgrade`] extractor.
 //!
 //! **Clients.** [`connect`] with [`ClientOptions`] opens `ws:`, `wss:`
-//! and `ws+unix:/path/to/socket:/request/path` URLs. TLS is rustls,
-//! verified against the platform's roots plus any
-//! [`ca_certs`](ClientOptions::ca_certs), with an optional
-//! [`client_cert`](ClientOptions::client_cert) or a whole
+//! and `ws+unix:/path/to/socket:/request/path` URLs. TLS is rustls
+//! ([`TlsOptions`]), verified against the platform's roots plus any
+//! [added](TlsOptions::add_ca_pem), with an optional
+//! [`client_cert`](TlsOptions::client_cert) or a whole
 //! `rustls::ClientConfig` of your own. HTTP `CONNECT` proxies come from
 //! [`ProxyOptions`] or, with
 //! [`use_env_proxy`](ClientOptions::use_env_proxy), from `https_proxy`,
@@ -61,11 +61,15 @@
 //! `wss:` does not turn into `ws:`.
 //!
 //! **Settings.** [`Options`] (the driver's: `max_length`, subprotocols,
-//! close timeout, drafts), [`DeflateConfig`] (permessage-deflate), and
-//! [`Config`] (this layer's): `ping_interval` for keepalive pings,
-//! `idle_timeout` to drop a silent peer with 1006, and `max_buffered`,
-//! the backpressure point at which sends wait for the stream (64 KiB by
-//! default).
+//! close timeout, drafts,
+//! [`ping_interval`](Options::ping_interval) for keepalive pings,
+//! [`idle_timeout`](Options::idle_timeout) to drop a silent peer with
+//! 1006), [`DeflateConfig`] (permessage-deflate), and [`Config`] (this
+//! layer's): [`max_buffered`](Config::max_buffered), the backpressure
+//! point at which sends wait for the stream (64 KiB by default). The
+//! timers run while the connection is being read (the driver's deadline
+//! is checked inside [`WebSocket`]'s `poll_next`): a connection nobody
+//! reads sends no keepalive pings and never times out.
 //!
 //! # Example
 //!

@@ -15,40 +15,28 @@ use wsdriver::{Driver, Machine, ProxyEvent};
 /// An HTTP proxy to open the connection through, with `CONNECT`
 /// (faye-websocket's `proxy: {origin, headers, tls}`).
 ///
-/// Set it as [`ClientOptions::proxy`](crate::ClientOptions::proxy), or let
+/// Give it to [`ClientOptions::proxy`](crate::ClientOptions::proxy), or let
 /// [`ClientOptions::use_env_proxy`](crate::ClientOptions::use_env_proxy)
 /// pick one per URL with [`from_env`](Self::from_env). The tunnel is
 /// opened for `ws:` and `wss:` alike; `wss:` then runs TLS to the server
 /// inside it, so the proxy sees only the host and port. A proxy that
 /// refuses fails [`connect`](crate::connect) with an
-/// [`Error::WebSocket`] holding [`wsdriver::Error::Proxy`] and its status. Its `Debug` hides the
-/// password in `origin`.
+/// [`Error::WebSocket`] holding [`wsdriver::Error::Proxy`] and its
+/// status. Its `Debug` hides the password in the origin.
 ///
 /// ```
 /// use wsdriver_tokio::{ClientOptions, ProxyOptions};
 ///
-/// let proxy = ProxyOptions {
-///     headers: vec![("User-Agent".into(), "my-app/1.0".into())],
-///     ..ProxyOptions::new("http://user:secret@proxy.internal:3128")
-/// };
+/// let proxy = ProxyOptions::new("http://user:secret@proxy.internal:3128")
+///     .header("User-Agent", "my-app/1.0");
 /// assert!(!format!("{proxy:?}").contains("secret"));
-/// let options = ClientOptions {
-///     proxy: Some(proxy),
-///     ..ClientOptions::default()
-/// };
+/// let options = ClientOptions::default().proxy(proxy);
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct ProxyOptions {
-    /// The proxy's URL, `http://host:port` or `https://host:port` (TLS to
-    /// the proxy, then TLS to a `wss:` server inside the tunnel). Userinfo
-    /// (`http://user:secret@host`, percent-encoded) is sent as Basic
-    /// `Proxy-Authorization`.
-    pub origin: String,
-    /// Extra headers for the `CONNECT` request (`User-Agent`, a
-    /// `Proxy-Authorization` of another scheme...).
-    pub headers: Vec<(String, String)>,
-    /// TLS settings for an `https:` proxy, apart from the server's.
-    pub tls: TlsOptions,
+    origin: String,
+    headers: Vec<(String, String)>,
+    tls: TlsOptions,
 }
 
 impl std::fmt::Debug for ProxyOptions {
@@ -70,15 +58,40 @@ impl std::fmt::Debug for ProxyOptions {
 }
 
 impl ProxyOptions {
-    /// A proxy at `origin`, no extra headers, default TLS.
+    /// A proxy at `origin`, with no extra headers and the default TLS.
     ///
-    /// `origin` is not checked here: a malformed one fails at
-    /// [`connect`](crate::connect).
+    /// `origin` is the proxy's URL, `http://host:port` or
+    /// `https://host:port` (TLS to the proxy, then TLS to a `wss:` server
+    /// inside the tunnel). Userinfo (`http://user:secret@host`,
+    /// percent-encoded) is sent as Basic `Proxy-Authorization`. It is not
+    /// checked here: a malformed one fails at [`connect`](crate::connect).
     pub fn new(origin: impl Into<String>) -> Self {
         ProxyOptions {
             origin: origin.into(),
-            ..ProxyOptions::default()
+            headers: Vec::new(),
+            tls: TlsOptions::default(),
         }
+    }
+
+    /// Adds a header to the `CONNECT` request (`User-Agent`, a
+    /// `Proxy-Authorization` of another scheme...).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// TLS settings for an `https:` proxy, apart from the server's: the
+    /// proxy's certificate may come from another CA.
+    pub fn tls(mut self, tls: TlsOptions) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// The proxy's URL, as given to [`new`](Self::new) or found by
+    /// [`from_env`](Self::from_env): to log which proxy a connection uses
+    /// (the password included, unlike `Debug`).
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
     /// The proxy the environment names for `url`, as curl reads it:
@@ -110,7 +123,7 @@ impl ProxyOptions {
     /// };
     /// let proxy = ProxyOptions::from_env_with("wss://example.com/chat", env);
     /// // No scheme in the variable: `http://`.
-    /// assert_eq!(proxy.unwrap().origin, "http://proxy.internal:3128");
+    /// assert_eq!(proxy.unwrap().origin(), "http://proxy.internal:3128");
     /// // Listed in NO_PROXY: connect directly.
     /// assert!(ProxyOptions::from_env_with("wss://api.corp.example/", env).is_none());
     /// assert!(ProxyOptions::from_env_with("wss://10.1.2.3/", env).is_none());

@@ -7,7 +7,7 @@
 use crate::accept::{self, ServerOptions};
 use crate::error::Error;
 use crate::sync::lock;
-use crate::websocket::{Config, WebSocket};
+use crate::websocket::WebSocket;
 use futures_core::Stream;
 use futures_sink::Sink;
 use std::collections::HashMap;
@@ -24,8 +24,7 @@ use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::sync::{mpsc, Notify};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use wsdriver::{is_websocket, CloseEvent, Message, Options, ReadyState, Request};
-use wsdriver_deflate::DeflateConfig;
+use wsdriver::{is_websocket, CloseEvent, Message, ReadyState, Request};
 
 /// The reason sent with close 1001 when the server shuts down.
 const SHUTDOWN_REASON: &str = "Server shutting down";
@@ -64,14 +63,18 @@ impl ClientInfo {
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use wsdriver_tokio::{DeflateConfig, WebSocketServer};
+/// use wsdriver_tokio::{DeflateConfig, ServerOptions, WebSocketServer};
 ///
 /// # async fn run() -> Result<(), wsdriver_tokio::Error> {
 /// let server = WebSocketServer::builder()
+///     .server_options(
+///         ServerOptions::default()
+///             .protocols(["chat.v2", "chat.v1"])
+///             .deflate(DeflateConfig::default())
+///             .max_length(1 << 20),
+///     )
 ///     .path("/chat")
-///     .protocols(["chat.v2", "chat.v1"])
-///     .deflate(DeflateConfig::default())
-///     .max_length(1 << 20)
+///     .handshake_timeout(Some(Duration::from_secs(10)))
 ///     .verify_client(|info| async move {
 ///         match info.origin() {
 ///             Some("https://example.com") => Ok(()),
@@ -85,6 +88,9 @@ impl ClientInfo {
 #[must_use = "a builder does nothing until bind or listen"]
 pub struct ServerBuilder {
     options: ServerOptions,
+    /// Set apart from `options` (where it ends up) so that the order of
+    /// `handshake_timeout` and `server_options` does not matter.
+    handshake_timeout: Option<Option<Duration>>,
     path: Option<String>,
     verify: Option<Verify>,
     tracking: bool,
@@ -94,6 +100,7 @@ impl Default for ServerBuilder {
     fn default() -> Self {
         ServerBuilder {
             options: ServerOptions::default(),
+            handshake_timeout: None,
             path: None,
             verify: None,
             tracking: true,
@@ -105,6 +112,7 @@ impl fmt::Debug for ServerBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServerBuilder")
             .field("options", &self.options)
+            .field("handshake_timeout", &self.handshake_timeout)
             .field("path", &self.path)
             .field("verify_client", &self.verify.is_some())
             .field("client_tracking", &self.tracking)
@@ -113,57 +121,11 @@ impl fmt::Debug for ServerBuilder {
 }
 
 impl ServerBuilder {
-    /// All of the protocol and connection settings at once, replacing
-    /// what [`options`](Self::options), [`protocols`](Self::protocols),
-    /// [`deflate`](Self::deflate) and the like set before.
+    /// What the server accepts: subprotocols, `max_length`, deflate,
+    /// keepalive... (see [`ServerOptions`]), replacing what was set
+    /// before.
     pub fn server_options(mut self, options: ServerOptions) -> Self {
         self.options = options;
-        self
-    }
-
-    /// The core's options (subprotocols, `max_length`, drafts, close
-    /// timeout...), replacing what was set before.
-    pub fn options(mut self, options: Options) -> Self {
-        self.options.options = options;
-        self
-    }
-
-    /// Subprotocols the server speaks: it picks the first of the
-    /// client's list found here (ws's `handleProtocols` default).
-    pub fn protocols<I, S>(mut self, protocols: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.options.options = self.options.options.protocols(protocols);
-        self
-    }
-
-    /// The longest message accepted, in bytes (ws's `maxPayload`); a
-    /// longer one closes the connection with 1009.
-    pub fn max_length(mut self, bytes: usize) -> Self {
-        self.options.options = self.options.options.max_length(bytes);
-        self
-    }
-
-    /// Whether the legacy hixie-75/76 drafts are accepted (off by
-    /// default: they get `400 Unsupported WebSocket version`).
-    pub fn allow_drafts(mut self, allow: bool) -> Self {
-        self.options.options = self.options.options.allow_drafts(allow);
-        self
-    }
-
-    /// Accept permessage-deflate with this configuration (ws's
-    /// `perMessageDeflate`); `None`, the default, declines it.
-    pub fn deflate(mut self, deflate: impl Into<Option<DeflateConfig>>) -> Self {
-        self.options.deflate = deflate.into();
-        self
-    }
-
-    /// Settings of each open connection: keepalive pings, idle timeout,
-    /// backpressure.
-    pub fn config(mut self, config: Config) -> Self {
-        self.options.config = config;
         self
     }
 
@@ -205,14 +167,16 @@ impl ServerBuilder {
 
     /// How long a client may take to send its handshake (and the
     /// [`verify_client`](Self::verify_client) check to answer); 30 s by
-    /// default, `None` waits for ever. The core's
-    /// [`Options::handshake_timeout`], so it is replaced by a later
-    /// [`options`](Self::options).
+    /// default, `None` waits for ever. It is the core's
+    /// [`Options::handshake_timeout`](wsdriver::Options::handshake_timeout),
+    /// set here too because it bounds the `verify_client` check as well;
+    /// when set here, it wins over the one in
+    /// [`server_options`](Self::server_options), whichever came first.
     ///
     /// A client that sent part of its request by then gets `408 Request
     /// Timeout`; one that sent nothing is dropped.
     pub fn handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.options.options = self.options.options.handshake_timeout(timeout);
+        self.handshake_timeout = Some(timeout);
         self
     }
 
@@ -225,9 +189,12 @@ impl ServerBuilder {
     /// Starts accepting on a listener bound elsewhere. Must be called
     /// within a tokio runtime: connections are accepted and their
     /// handshakes run in tasks of their own.
-    pub fn listen(self, listener: TcpListener) -> Result<WebSocketServer, Error> {
+    pub fn listen(mut self, listener: TcpListener) -> Result<WebSocketServer, Error> {
+        if let Some(timeout) = self.handshake_timeout {
+            self.options.options = self.options.options.handshake_timeout(timeout);
+        }
         // Options the core refuses fail here rather than on each client.
-        accept::server_driver(self.options.options.clone(), self.options.deflate.clone())?;
+        self.options.driver()?;
         let local_addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             settings: Settings {
@@ -510,7 +477,7 @@ async fn handshake(
     settings: &Settings,
 ) -> Result<(WebSocket<TcpStream>, Box<Request>), Error> {
     let options = &settings.options;
-    let mut driver = accept::server_driver(options.options.clone(), options.deflate.clone())?;
+    let mut driver = options.driver()?;
     accept::read_request(&mut stream, &mut driver).await?;
     // The socket keeps it: the driver lets go of it once open.
     let request = Box::new(

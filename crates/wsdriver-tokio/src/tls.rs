@@ -18,45 +18,36 @@ use url::Url;
 /// By default the platform's trusted roots verify the peer and no client
 /// certificate is shown.
 ///
-/// This is [`ProxyOptions::tls`](crate::ProxyOptions::tls), for an
-/// `https:` proxy. The `wss:` server's settings are the fields of the same
-/// names in [`ClientOptions`](crate::ClientOptions).
+/// The server's are [`ClientOptions::tls`](crate::ClientOptions::tls), an
+/// `https:` proxy's [`ProxyOptions::tls`](crate::ProxyOptions::tls): the
+/// two may trust different CAs.
 ///
 /// ```
-/// use wsdriver_tokio::{ProxyOptions, TlsOptions};
+/// use wsdriver_tokio::{ClientOptions, ProxyOptions, TlsOptions};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let ca = rcgen::generate_simple_self_signed(vec!["proxy.internal".to_owned()])?;
 /// # let ca_pem = ca.cert.pem();
 /// // ca_pem: the PEM of the CA that signed the proxy's certificate.
-/// let mut tls = TlsOptions::default();
-/// tls.add_ca_pem(ca_pem.as_bytes())?;
+/// let tls = TlsOptions::default().add_ca_pem(ca_pem.as_bytes())?;
 /// // Mistakes show here rather than at the first connection.
 /// tls.client_config()?;
-/// let proxy = ProxyOptions {
-///     tls,
-///     ..ProxyOptions::new("https://proxy.internal:3129")
-/// };
+/// let proxy = ProxyOptions::new("https://proxy.internal:3129").tls(tls);
+/// // The server behind it: the platform's roots, and a client certificate.
+/// # let made = rcgen::generate_simple_self_signed(vec!["client.internal".to_owned()])?;
+/// # let (cert_pem, key_pem) = (made.cert.pem(), made.key_pair.serialize_pem());
+/// let cert = wsdriver_tokio::ClientCert::from_pem(cert_pem.as_bytes(), key_pem.as_bytes())?;
+/// let options = ClientOptions::default()
+///     .tls(TlsOptions::default().client_cert(cert))
+///     .proxy(proxy);
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Default)]
 pub struct TlsOptions {
-    /// A complete rustls configuration; when set, the fields below are
-    /// ignored. Use it to trust *only* your own roots, set ALPN, or choose
-    /// another crypto provider.
-    pub config: Option<Arc<rustls::ClientConfig>>,
-    /// Certificates to trust as roots besides the platform's (faye's and
-    /// ws's `ca`, except that Node's replaces the platform roots and this
-    /// adds to them). [`certs_from_pem`] reads them from PEM.
-    pub ca_certs: Vec<CertificateDer<'static>>,
-    /// A certificate chain and key to show when the peer asks for one
-    /// (ws's `cert` and `key`).
-    pub client_cert: Option<ClientCert>,
-    /// Accept any certificate: no chain, name or expiry check (the
-    /// handshake signature is still checked). Anyone on the path can read
-    /// and change the traffic: for tests only (ws's
-    /// `rejectUnauthorized: false`, wscat's `--no-check`).
-    pub danger_accept_invalid_certs: bool,
+    config: Option<Arc<rustls::ClientConfig>>,
+    ca_certs: Vec<CertificateDer<'static>>,
+    client_cert: Option<ClientCert>,
+    danger_accept_invalid_certs: bool,
 }
 
 impl fmt::Debug for TlsOptions {
@@ -74,14 +65,48 @@ impl fmt::Debug for TlsOptions {
 }
 
 impl TlsOptions {
+    /// A complete rustls configuration, used as it is: the other settings
+    /// are then ignored. For what they cannot say: trusting *only* your
+    /// own roots, ALPN, another crypto provider.
+    pub fn rustls_config(mut self, config: Arc<rustls::ClientConfig>) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// Adds certificates to trust as roots besides the platform's (faye's
+    /// and ws's `ca`, except that Node's replaces the platform roots and
+    /// this adds to them). [`certs_from_pem`] reads them from PEM.
+    pub fn add_ca_certs(
+        mut self,
+        certs: impl IntoIterator<Item = CertificateDer<'static>>,
+    ) -> Self {
+        self.ca_certs.extend(certs);
+        self
+    }
+
     /// Adds the certificates of a PEM file (one or more `CERTIFICATE`
-    /// blocks) to [`ca_certs`](Self::ca_certs).
+    /// blocks) as roots, as [`add_ca_certs`](Self::add_ca_certs).
     ///
     /// Fails with [`Error::Config`] on unreadable PEM or PEM without a
-    /// certificate; nothing is added then.
-    pub fn add_ca_pem(&mut self, pem: &[u8]) -> Result<(), Error> {
-        self.ca_certs.extend(certs_from_pem(pem)?);
-        Ok(())
+    /// certificate.
+    pub fn add_ca_pem(self, pem: &[u8]) -> Result<Self, Error> {
+        Ok(self.add_ca_certs(certs_from_pem(pem)?))
+    }
+
+    /// A certificate chain and key to show when the peer asks for one
+    /// (ws's `cert` and `key`).
+    pub fn client_cert(mut self, cert: ClientCert) -> Self {
+        self.client_cert = Some(cert);
+        self
+    }
+
+    /// Accept any certificate: no chain, name or expiry check (the
+    /// handshake signature is still checked). Anyone on the path can read
+    /// and change the traffic: for tests only (ws's
+    /// `rejectUnauthorized: false`, wscat's `--no-check`).
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.danger_accept_invalid_certs = accept;
+        self
     }
 
     /// The rustls configuration these options describe.
@@ -90,7 +115,7 @@ impl TlsOptions {
     /// except for the default options, whose configuration is built once
     /// and shared. Fails with [`Error::Config`] when a CA certificate or
     /// the client certificate is unusable, or when there is no root to
-    /// trust at all (no platform roots and no `ca_certs`). Uses ring as
+    /// trust at all (no platform roots and none added). Uses ring as
     /// the crypto provider, TLS 1.2 and 1.3.
     pub fn client_config(&self) -> Result<Arc<rustls::ClientConfig>, Error> {
         if let Some(config) = &self.config {
@@ -133,7 +158,7 @@ impl TlsOptions {
             }
             if roots.is_empty() {
                 return Err(Error::Config(
-                    "no trusted TLS roots found on this system (give some as ca_certs)".into(),
+                    "no trusted TLS roots found on this system (add some with add_ca_certs)".into(),
                 ));
             }
             builder.with_root_certificates(roots)
@@ -182,22 +207,18 @@ pub fn certs_from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Error>
 
 /// A client certificate chain and its private key.
 ///
-/// Shown to servers (or proxies) that ask for one, in
-/// [`ClientOptions::client_cert`](crate::ClientOptions::client_cert) or
+/// Shown to servers (or proxies) that ask for one, from
 /// [`TlsOptions::client_cert`]. Its `Debug` leaves the key out.
 ///
 /// ```
-/// use wsdriver_tokio::{ClientCert, ClientOptions};
+/// use wsdriver_tokio::{ClientCert, ClientOptions, TlsOptions};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let made = rcgen::generate_simple_self_signed(vec!["client.internal".to_owned()])?;
 /// # let (cert_pem, key_pem) = (made.cert.pem(), made.key_pair.serialize_pem());
 /// // cert_pem and key_pem as read from their files.
 /// let cert = ClientCert::from_pem(cert_pem.as_bytes(), key_pem.as_bytes())?;
-/// let options = ClientOptions {
-///     client_cert: Some(cert),
-///     ..ClientOptions::default()
-/// };
+/// let options = ClientOptions::default().tls(TlsOptions::default().client_cert(cert));
 /// # Ok(()) }
 /// ```
 pub struct ClientCert {

@@ -20,7 +20,6 @@ use std::io::IoSlice;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use wsdriver::{Driver, Event, HttpRequest};
-use wsdriver_deflate::PerMessageDeflate;
 
 /// A WebSocket on the connection hyper handed over.
 pub type UpgradedWebSocket = WebSocket<TokioIo<Upgraded>>;
@@ -41,15 +40,12 @@ pub type UpgradedWebSocket = WebSocket<TokioIo<Upgraded>>;
 /// use http_body_util::Full;
 /// use hyper::body::{Bytes, Incoming};
 /// use hyper::{Request, Response};
-/// use wsdriver_tokio::{Options, ServerOptions};
+/// use wsdriver_tokio::ServerOptions;
 ///
 /// async fn service(
 ///     mut request: Request<Incoming>,
 /// ) -> Result<Response<Full<Bytes>>, std::convert::Infallible> {
-///     let options = ServerOptions {
-///         options: Options::default().protocols(["chat"]),
-///         ..Default::default()
-///     };
+///     let options = ServerOptions::default().protocols(["chat"]);
 ///     let (response, upgrading) = match wsdriver_tokio::upgrade(&mut request, &options) {
 ///         Ok(accepted) => accepted,
 ///         Err(refused) => return Ok(refused.into_response()),
@@ -88,7 +84,7 @@ fn handshake(
     upgradable: bool,
     options: &ServerOptions,
 ) -> Result<(Response<Full<Bytes>>, Driver), Refused> {
-    let mut driver = http_driver(request, options)?;
+    let mut driver = options.http_driver(request).map_err(Refused::config)?;
     if !driver.start() {
         let output = driver.take_output();
         let error = std::iter::from_fn(|| driver.poll_event())
@@ -101,7 +97,7 @@ fn handshake(
     }
     if !upgradable {
         // HTTP/1.0, HTTP/2, or a request made up outside hyper's server.
-        let mut driver = http_driver(request, options)?;
+        let mut driver = options.http_driver(request).map_err(Refused::config)?;
         let body = "Upgrade Required: this connection cannot be upgraded (HTTP/1.1 needed)\n";
         let rejected = driver
             .set_header("Upgrade", "websocket")
@@ -131,17 +127,6 @@ fn handshake(
     };
     driver.advance_output(head.len);
     Ok((head.response(Bytes::new()), driver))
-}
-
-/// A driver for `request` with `options`' extensions.
-fn http_driver(request: &impl HttpRequest, options: &ServerOptions) -> Result<Driver, Refused> {
-    let mut driver = Driver::http(request, options.options.clone()).map_err(Refused::config)?;
-    if let Some(config) = options.deflate.clone() {
-        let deflate = PerMessageDeflate::new(config)
-            .map_err(|e| Refused::config(Error::Config(e.to_string())))?;
-        driver.add_extension(deflate).map_err(Refused::config)?;
-    }
-    Ok(driver)
 }
 
 /// A response head the driver wrote.
@@ -333,7 +318,6 @@ mod axum_extract {
     use super::{handshake, Refused, UpgradedWebSocket, Upgrading};
     use crate::accept::ServerOptions;
     use crate::error::Error;
-    use crate::websocket::Config;
     use axum::body::Body;
     use axum::extract::FromRequestParts;
     use axum::http::request::Parts;
@@ -342,8 +326,7 @@ mod axum_extract {
     use std::convert::Infallible;
     use std::fmt;
     use std::future::Future;
-    use wsdriver::{Options, Request};
-    use wsdriver_deflate::DeflateConfig;
+    use wsdriver::Request;
 
     type OnFailed = Box<dyn FnOnce(Error) + Send>;
 
@@ -357,12 +340,14 @@ mod axum_extract {
     /// ```no_run
     /// use axum::{response::Response, routing::get, Router};
     /// use futures_util::StreamExt;
-    /// use wsdriver_tokio::{DeflateConfig, WebSocketUpgrade};
+    /// use wsdriver_tokio::{DeflateConfig, ServerOptions, WebSocketUpgrade};
     ///
     /// async fn chat(upgrade: WebSocketUpgrade) -> Response {
-    ///     upgrade
+    ///     let options = ServerOptions::default()
     ///         .protocols(["chat"])
-    ///         .deflate(DeflateConfig::default())
+    ///         .deflate(DeflateConfig::default());
+    ///     upgrade
+    ///         .server_options(options)
     ///         .on_upgrade(|mut socket| async move {
     ///             while let Some(Ok(message)) = socket.next().await {
     ///                 if socket.send(message).await.is_err() {
@@ -415,48 +400,11 @@ mod axum_extract {
             &self.request
         }
 
-        /// Every setting at once, replacing what was set before.
+        /// What the handshake accepts: subprotocols, `max_length`,
+        /// deflate, keepalive... (see [`ServerOptions`]), replacing what
+        /// was set before.
         pub fn server_options(mut self, options: ServerOptions) -> Self {
             self.options = options;
-            self
-        }
-
-        /// The core's options (subprotocols, `max_length`, close
-        /// timeout...), replacing what was set before.
-        pub fn options(mut self, options: Options) -> Self {
-            self.options.options = options;
-            self
-        }
-
-        /// Subprotocols the server speaks: the first of the client's list
-        /// found here is agreed on.
-        pub fn protocols<I, T>(mut self, protocols: I) -> Self
-        where
-            I: IntoIterator<Item = T>,
-            T: Into<String>,
-        {
-            self.options.options = self.options.options.protocols(protocols);
-            self
-        }
-
-        /// The longest message accepted, in bytes; longer ones close the
-        /// connection with 1009.
-        pub fn max_length(mut self, bytes: usize) -> Self {
-            self.options.options = self.options.options.max_length(bytes);
-            self
-        }
-
-        /// Accept permessage-deflate with this configuration; `None`, the
-        /// default, declines it.
-        pub fn deflate(mut self, deflate: impl Into<Option<DeflateConfig>>) -> Self {
-            self.options.deflate = deflate.into();
-            self
-        }
-
-        /// Settings of the open connection: keepalive, idle timeout,
-        /// backpressure.
-        pub fn config(mut self, config: Config) -> Self {
-            self.options.config = config;
             self
         }
 

@@ -10,7 +10,6 @@ use std::future::{poll_fn, Future};
 use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
-use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep};
@@ -21,69 +20,54 @@ use wsdriver::{CloseCode, CloseEvent, Driver, Event, Message, PingId, ReadyState
 /// own reads from the frame header.
 const READ_SIZE: usize = 1024;
 
-/// Settings of the async layer: keepalive, idle timeout, backpressure.
-/// The protocol's settings (`max_length`, subprotocols, close timeout)
-/// are in [`wsdriver::Options`].
+/// Settings of the async layer itself: backpressure. The protocol's
+/// settings (`max_length`, subprotocols, close timeout) and the keepalive
+/// timers ([`ping_interval`](wsdriver::Options::ping_interval),
+/// [`idle_timeout`](wsdriver::Options::idle_timeout)) are the driver's, in
+/// [`Options`](crate::Options), so that every transport runs them alike.
 ///
 /// Give it to [`ClientOptions::config`](crate::ClientOptions::config),
-/// [`ServerOptions::config`](crate::ServerOptions::config),
-/// [`ServerBuilder::config`](crate::ServerBuilder::config) or
-/// [`WebSocket::from_parts`]. The default sends no pings, never times out
-/// an idle connection, and holds sends back at 64 KiB.
-///
-/// Both timers run only while the connection is being read (they are
-/// checked inside [`WebSocket`]'s `poll_next`): a connection nobody reads
-/// sends no keepalive pings and never times out.
+/// [`ServerOptions::config`](crate::ServerOptions::config) or
+/// [`WebSocket::from_parts`]. The default holds sends back at 64 KiB.
 ///
 /// ```
 /// use std::time::Duration;
-/// use wsdriver_tokio::Config;
+/// use wsdriver_tokio::{Config, Options};
 ///
-/// // Ping every 20 s; a peer silent for 45 s (two pings unanswered, and
-/// // nothing else) is dropped with close code 1006.
-/// let config = Config {
-///     ping_interval: Some(Duration::from_secs(20)),
-///     idle_timeout: Some(Duration::from_secs(45)),
-///     ..Config::default()
-/// };
-/// assert_eq!(config.max_buffered, 64 * 1024);
+/// // Sends wait while 16 KiB are unwritten.
+/// let config = Config::default().max_buffered(16 * 1024);
+/// // Keepalive is the driver's: ping every 20 s, and drop a peer silent
+/// // for 45 s (two pings unanswered, and nothing else) with 1006.
+/// let options = Options::default()
+///     .ping_interval(Some(Duration::from_secs(20)))
+///     .idle_timeout(Some(Duration::from_secs(45)));
 /// ```
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Send a ping this often while the connection is open (keepalive),
-    /// whatever else goes back and forth; `None` (the default) sends none.
-    ///
-    /// Pongs to these pings are not waited for: to drop a peer that
-    /// stopped answering, also set [`idle_timeout`](Self::idle_timeout)
-    /// to more than the interval plus a round trip. A zero interval is
-    /// taken as `None`.
-    pub ping_interval: Option<Duration>,
-    /// Close with 1006 if nothing arrives for this long (an unanswered
-    /// keepalive ping included).
-    ///
-    /// Any bytes from the peer restart the clock, pongs included. When it
-    /// runs out the transport is shut down without a close frame, and the
-    /// stream ends with a [`CloseEvent`] of 1006, `clean: false`. `None`
-    /// (the default) waits for ever.
-    pub idle_timeout: Option<Duration>,
+    max_buffered: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_buffered: 64 * 1024,
+        }
+    }
+}
+
+impl Config {
     /// Sends wait while more than this many bytes are waiting to be
-    /// written (backpressure).
+    /// written (backpressure), so a slow peer cannot make a sender buffer
+    /// without end.
     ///
     /// [`WebSocket::send`] and `Sink::poll_ready` wait while
     /// [`buffered_amount`](WebSocket::buffered_amount) is more than this
     /// many bytes (64 KiB by default). It is checked before a message is
     /// queued, so the queue can pass it by one message; 0 makes every send
     /// wait until the previous ones are written.
-    pub max_buffered: usize,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            ping_interval: None,
-            idle_timeout: None,
-            max_buffered: 64 * 1024,
-        }
+    pub fn max_buffered(mut self, bytes: usize) -> Self {
+        self.max_buffered = bytes;
+        self
     }
 }
 
@@ -109,8 +93,9 @@ impl Default for Config {
 ///   after it. `None` means closed: [`close_event`](Self::close_event)
 ///   says how.
 /// - Sending: [`send`](Self::send) (or `Sink`'s `feed` then `flush`),
-///   [`ping`](Self::ping), [`pong`](Self::pong); the timers and
-///   backpressure are [`Config`]'s.
+///   [`ping`](Self::ping), [`pong`](Self::pong); backpressure is
+///   [`Config`]'s, the keepalive and idle timers the driver's
+///   [`Options`](crate::Options).
 /// - Ending: [`close`](Self::close) runs the close handshake;
 ///   [`terminate`](Self::terminate) and dropping the `WebSocket` end the
 ///   connection with no close frame (the peer sees 1006).
@@ -205,7 +190,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// client may still be waiting for its answer (after
     /// [`Driver::start`]): a refusal then comes out of the stream as an
     /// `Err`. A server driver must have been started already: this type
-    /// never acts on [`Event::Connect`]. `config`'s timers start now.
+    /// never acts on [`Event::Connect`]. Keepalive pings and the idle
+    /// timeout come with the driver, from its
+    /// [`Options::ping_interval`](wsdriver::Options::ping_interval) and
+    /// [`Options::idle_timeout`](wsdriver::Options::idle_timeout).
     ///
     /// The client side of a handshake over an in-memory pipe:
     ///
@@ -242,13 +230,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         // connection should not keep it (reads reserve what they need).
         if driver.input_buffer().is_empty() {
             *driver.input_buffer() = bytes::BytesMut::new();
-        }
-        let now = Instant::now().into_std();
-        if config.ping_interval.is_some() {
-            driver.set_ping_interval(config.ping_interval, now);
-        }
-        if config.idle_timeout.is_some() {
-            driver.set_idle_timeout(config.idle_timeout, now);
         }
         WebSocket {
             stream,

@@ -214,10 +214,8 @@ async fn echo_text_binary_and_16_mib<P: Peers>() {
 async fn subprotocol_is_agreed<P: Peers>() {
     let server = P::ws_server(&["chat", "superchat"]).await;
     let url = format!("ws://127.0.0.1:{}/?info", server.port());
-    let options = ClientOptions {
-        options: Options::default().protocols(["nope", "superchat"]),
-        ..Default::default()
-    };
+    let options =
+        ClientOptions::default().options(Options::default().protocols(["nope", "superchat"]));
     let mut ws = connect(&url, options).await.unwrap();
     assert_eq!(ws.protocol(), Some("superchat"));
     let info = next_text(&mut ws).await;
@@ -234,12 +232,10 @@ async fn protocol_version_8_and_origin<P: Peers>() {
     let url = format!("ws://127.0.0.1:{}/?info", server.port());
 
     // Draft 8 names the header Sec-WebSocket-Origin; both servers take 8.
-    let options = ClientOptions {
-        options: Options::default().protocol_version(8),
-        origin: Some("http://example.test".into()),
-        headers: vec![("Origin".into(), "http://ignored.test".into())],
-        ..Default::default()
-    };
+    let options = ClientOptions::default()
+        .options(Options::default().protocol_version(8))
+        .origin("http://example.test")
+        .header("Origin", "http://ignored.test");
     let mut ws = connect(&url, options).await.unwrap();
     assert_eq!(ws.version(), Some(Version::Hybi8));
     let info = next_text(&mut ws).await;
@@ -251,10 +247,7 @@ async fn protocol_version_8_and_origin<P: Peers>() {
     assert!(!info.contains(r#""origin":"#), "{info}");
     echo_once(&mut ws).await;
 
-    let options = ClientOptions {
-        origin: Some("http://example.test".into()),
-        ..Default::default()
-    };
+    let options = ClientOptions::default().origin("http://example.test");
     let mut ws = connect(&url, options).await.unwrap();
     assert_eq!(ws.version(), Some(Version::Hybi13));
     let info = next_text(&mut ws).await;
@@ -310,10 +303,7 @@ async fn handshake_timeout_gives_up() {
                 held.push(socket);
             }
         });
-        let options = ClientOptions {
-            handshake_timeout: Some(Duration::from_millis(300)),
-            ..Default::default()
-        };
+        let options = ClientOptions::default().handshake_timeout(Some(Duration::from_millis(300)));
         let started = tokio::time::Instant::now();
         let error = connect(&format!("ws://127.0.0.1:{port}/"), options)
             .await
@@ -331,8 +321,10 @@ async fn wss_with_an_extra_ca<P: Peers>() {
     let server = P::tls_ws_server(&pki, false).await;
     for host in ["127.0.0.1", "localhost"] {
         let url = format!("wss://{host}:{}/", server.port());
-        let mut options = ClientOptions::default();
-        options.add_ca_pem(pki.server_ca.pem.as_bytes()).unwrap();
+        let tls = TlsOptions::default()
+            .add_ca_pem(pki.server_ca.pem.as_bytes())
+            .unwrap();
+        let options = ClientOptions::default().tls(tls);
         let mut ws = connect(&url, options).await.unwrap();
         assert!(matches!(ws.get_ref(), MaybeTlsStream::Tls(_)));
         echo_once(&mut ws).await;
@@ -361,8 +353,10 @@ async fn wss_fails_without_the_ca<P: Peers>() {
     );
 
     // Another CA does not help either.
-    let mut options = ClientOptions::default();
-    options.add_ca_pem(pki.proxy_ca.pem.as_bytes()).unwrap();
+    let tls = TlsOptions::default()
+        .add_ca_pem(pki.proxy_ca.pem.as_bytes())
+        .unwrap();
+    let options = ClientOptions::default().tls(tls);
     let error = connect(&url, options).await.unwrap_err();
     assert!(error.to_string().starts_with("Network error: wss://"));
     assert!(
@@ -375,10 +369,8 @@ async fn danger_accept_invalid_certs_connects<P: Peers>() {
     let pki = Pki::new();
     let server = P::tls_ws_server(&pki, false).await;
     let url = format!("wss://127.0.0.1:{}/", server.port());
-    let options = ClientOptions {
-        danger_accept_invalid_certs: true,
-        ..Default::default()
-    };
+    let options =
+        ClientOptions::default().tls(TlsOptions::default().danger_accept_invalid_certs(true));
     let mut ws = connect(&url, options).await.unwrap();
     echo_once(&mut ws).await;
 }
@@ -389,23 +381,18 @@ async fn a_whole_rustls_config_wins<P: Peers>() {
     let url = format!("wss://127.0.0.1:{}/", server.port());
 
     // Only the test CA, no platform roots.
-    let only_ours = TlsOptions {
-        config: Some(rustls_config(&[pki.server_ca.der()])),
-        ..Default::default()
-    };
-    let options = ClientOptions {
-        tls: only_ours.client_config().ok(),
-        ..Default::default()
-    };
+    let only_ours = TlsOptions::default().rustls_config(rustls_config(&[pki.server_ca.der()]));
+    let options = ClientOptions::default()
+        .tls(TlsOptions::default().rustls_config(only_ours.client_config().unwrap()));
     let mut ws = connect(&url, options).await.unwrap();
     echo_once(&mut ws).await;
 
     // A config that trusts another CA: the danger flag is ignored.
-    let options = ClientOptions {
-        tls: Some(rustls_config(&[pki.proxy_ca.der()])),
-        danger_accept_invalid_certs: true,
-        ..Default::default()
-    };
+    let options = ClientOptions::default().tls(
+        TlsOptions::default()
+            .rustls_config(rustls_config(&[pki.proxy_ca.der()]))
+            .danger_accept_invalid_certs(true),
+    );
     let error = connect(&url, options).await.unwrap_err();
     assert!(error.to_string().contains("invalid peer certificate"));
 }
@@ -415,11 +402,13 @@ async fn client_certificate_is_shown<P: Peers>() {
     let server = P::tls_ws_server(&pki, true).await;
     let url = format!("wss://127.0.0.1:{}/?info", server.port());
 
-    let mut options = ClientOptions::default();
-    options.add_ca_pem(pki.server_ca.pem.as_bytes()).unwrap();
+    let tls = TlsOptions::default()
+        .add_ca_pem(pki.server_ca.pem.as_bytes())
+        .unwrap();
     let (cert, key) = pki.client_ca.issue("wsdriver test client", &[]);
-    options.client_cert = Some(ClientCert::from_pem(cert.as_bytes(), key.as_bytes()).unwrap());
-    let mut ws = connect(&url, options.clone()).await.unwrap();
+    let cert = ClientCert::from_pem(cert.as_bytes(), key.as_bytes()).unwrap();
+    let options = ClientOptions::default().tls(tls.clone().client_cert(cert));
+    let mut ws = connect(&url, options).await.unwrap();
     let info = next_text(&mut ws).await;
     assert!(
         info.contains(r#""clientCert":"wsdriver test client""#),
@@ -428,7 +417,7 @@ async fn client_certificate_is_shown<P: Peers>() {
     echo_once(&mut ws).await;
 
     // Without it the server ends the TLS session.
-    options.client_cert = None;
+    let options = ClientOptions::default().tls(tls);
     let error = connect(&url, options).await.unwrap_err();
     let message = error.to_string();
     assert!(message.starts_with("Network error: wss://"), "{message}");
@@ -452,14 +441,10 @@ async fn proxy_with_basic_auth_to_ws<P: Peers>() {
     let server = P::ws_server(&[]).await;
     let mut proxy = P::proxy(Some("user:p@ss"), None).await;
     let url = format!("ws://127.0.0.1:{}/?info", server.port());
-    let options = ClientOptions {
-        proxy: Some(ProxyOptions {
-            origin: format!("http://user:p%40ss@127.0.0.1:{}", proxy.port()),
-            headers: vec![("User-Agent".into(), "wsdriver-test".into())],
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
+    let options = ClientOptions::default().proxy(
+        ProxyOptions::new(format!("http://user:p%40ss@127.0.0.1:{}", proxy.port()))
+            .header("User-Agent", "wsdriver-test"),
+    );
     let mut ws = connect(&url, options).await.unwrap();
     assert!(matches!(ws.get_ref(), MaybeTlsStream::Plain(_)));
     let info = next_text(&mut ws).await;
@@ -488,10 +473,7 @@ async fn proxy_refuses_wrong_or_missing_credentials<P: Peers>() {
         format!("http://user:wrong@127.0.0.1:{}", proxy.port()),
         format!("http://127.0.0.1:{}", proxy.port()),
     ] {
-        let options = ClientOptions {
-            proxy: Some(ProxyOptions::new(origin)),
-            ..Default::default()
-        };
+        let options = ClientOptions::default().proxy(ProxyOptions::new(origin));
         let error = connect(&url, options).await.unwrap_err();
         assert_eq!(
             error.to_string(),
@@ -519,15 +501,14 @@ async fn proxy_without_auth_to_wss<P: Peers>() {
     let server = P::tls_ws_server(&pki, false).await;
     let mut proxy = P::proxy(None, None).await;
     let url = format!("wss://localhost:{}/", server.port());
-    let mut options = ClientOptions {
-        proxy: Some(ProxyOptions::new(format!(
-            "http://127.0.0.1:{}",
-            proxy.port()
-        ))),
-        ..Default::default()
-    };
-    options.add_ca_pem(pki.server_ca.pem.as_bytes()).unwrap();
-    let mut ws = connect(&url, options.clone()).await.unwrap();
+    let proxied = ClientOptions::default().proxy(ProxyOptions::new(format!(
+        "http://127.0.0.1:{}",
+        proxy.port()
+    )));
+    let tls = TlsOptions::default()
+        .add_ca_pem(pki.server_ca.pem.as_bytes())
+        .unwrap();
+    let mut ws = connect(&url, proxied.clone().tls(tls)).await.unwrap();
     assert!(matches!(ws.get_ref(), MaybeTlsStream::TlsTunnel(_)));
     echo_once(&mut ws).await;
     let seen = proxy.next_line().await;
@@ -538,8 +519,7 @@ async fn proxy_without_auth_to_wss<P: Peers>() {
     assert!(!seen.contains("proxy-authorization"), "{seen}");
 
     // The server's certificate is still checked inside the tunnel.
-    options.ca_certs.clear();
-    let error = connect(&url, options).await.unwrap_err();
+    let error = connect(&url, proxied).await.unwrap_err();
     let message = error.to_string();
     assert!(message.starts_with("Network error: wss://"), "{message}");
     assert!(message.contains("invalid peer certificate"), "{message}");
@@ -551,21 +531,17 @@ async fn https_proxy_has_its_own_tls<P: Peers>() {
     let plain_server = P::ws_server(&[]).await;
     let proxy = P::proxy(None, Some(&pki)).await;
     let https_proxy = |ca: &Pem| {
-        let mut tls = TlsOptions::default();
-        tls.add_ca_pem(ca.pem.as_bytes()).unwrap();
-        Some(ProxyOptions {
-            origin: format!("https://localhost:{}", proxy.port()),
-            tls,
-            ..Default::default()
-        })
+        let tls = TlsOptions::default().add_ca_pem(ca.pem.as_bytes()).unwrap();
+        ProxyOptions::new(format!("https://localhost:{}", proxy.port())).tls(tls)
     };
 
     // TLS to the proxy (its CA), then TLS to the server (another CA).
-    let mut options = ClientOptions {
-        proxy: https_proxy(&pki.proxy_ca),
-        ..Default::default()
-    };
-    options.add_ca_pem(pki.server_ca.pem.as_bytes()).unwrap();
+    let server_tls = TlsOptions::default()
+        .add_ca_pem(pki.server_ca.pem.as_bytes())
+        .unwrap();
+    let options = ClientOptions::default()
+        .proxy(https_proxy(&pki.proxy_ca))
+        .tls(server_tls);
     let wss = format!("wss://127.0.0.1:{}/", server.port());
     let mut ws = connect(&wss, options.clone()).await.unwrap();
     match ws.get_ref() {
@@ -583,7 +559,7 @@ async fn https_proxy_has_its_own_tls<P: Peers>() {
     echo_once(&mut ws).await;
 
     // The server's CA does not vouch for the proxy.
-    options.proxy = https_proxy(&pki.server_ca);
+    let options = options.proxy(https_proxy(&pki.server_ca));
     let error = connect(&wss, options).await.unwrap_err();
     let message = error.to_string();
     assert!(
@@ -601,10 +577,8 @@ async fn https_proxy_has_its_own_tls<P: Peers>() {
 async fn unreachable_proxy_is_a_network_error() {
     timed(async {
         let port = unused_port().await;
-        let options = ClientOptions {
-            proxy: Some(ProxyOptions::new(format!("http://127.0.0.1:{port}"))),
-            ..Default::default()
-        };
+        let options =
+            ClientOptions::default().proxy(ProxyOptions::new(format!("http://127.0.0.1:{port}")));
         let error = connect("ws://example.invalid/", options).await.unwrap_err();
         let message = error.to_string();
         assert!(
@@ -628,10 +602,7 @@ async fn use_env_proxy_reads_the_environment() {
     if let Ok(urls) = std::env::var("WSDRIVER_TEST_ENV_PROXY_CHILD") {
         // The child: the first URL's host is in NO_PROXY, the second's not.
         for url in urls.split(' ') {
-            let options = ClientOptions {
-                use_env_proxy: true,
-                ..Default::default()
-            };
+            let options = ClientOptions::default().use_env_proxy(true);
             let mut ws = connect(url, options).await.unwrap();
             echo_once(&mut ws).await;
         }
@@ -689,7 +660,7 @@ fn proxy_from_the_environment() {
         move |name: &str| vars.get(name).cloned()
     };
     let origin = |url: &str, vars: &[(&str, &str)]| {
-        ProxyOptions::from_env_with(url, env(vars)).map(|p| p.origin)
+        ProxyOptions::from_env_with(url, env(vars)).map(|p| p.origin().to_owned())
     };
     let both = [
         ("HTTPS_PROXY", "https://secure.proxy:8443"),
@@ -840,10 +811,7 @@ async fn ws_unix_socket() {
 async fn redirects_are_followed_when_asked<P: Peers>() {
     let server = P::ws_server(&[]).await;
     let base = format!("ws://127.0.0.1:{}", server.port());
-    let follow = ClientOptions {
-        follow_redirects: true,
-        ..Default::default()
-    };
+    let follow = ClientOptions::default().follow_redirects(true);
 
     // Three relative hops (./2, ./1, ./0), each code once.
     for code in [301, 302, 303, 307, 308] {
@@ -879,10 +847,7 @@ async fn redirects_are_followed_when_asked<P: Peers>() {
     }
 
     // Too many.
-    let limited = ClientOptions {
-        max_redirects: 2,
-        ..follow.clone()
-    };
+    let limited = follow.clone().max_redirects(2);
     let error = connect(&format!("{base}/redirect/3"), limited.clone())
         .await
         .unwrap_err();
@@ -905,14 +870,10 @@ async fn redirects_are_followed_when_asked<P: Peers>() {
 async fn redirects_keep_credentials_on_the_same_host_only<P: Peers>() {
     let server = P::ws_server(&[]).await;
     let port = server.port();
-    let options = ClientOptions {
-        follow_redirects: true,
-        headers: vec![
-            ("Cookie".into(), "session=1".into()),
-            ("X-Kept".into(), "yes".into()),
-        ],
-        ..Default::default()
-    };
+    let options = ClientOptions::default()
+        .follow_redirects(true)
+        .header("Cookie", "session=1")
+        .header("X-Kept", "yes");
     // Same host: userinfo and cookie go along.
     let url = format!("ws://user:pw@127.0.0.1:{port}/redirect/1?info");
     let mut ws = connect(&url, options.clone()).await.unwrap();

@@ -83,10 +83,8 @@ async fn accept_answers_a_dribbled_head_408_after_30_seconds() {
 
 #[tokio::test(start_paused = true)]
 async fn accept_drops_a_client_that_sends_nothing_after_the_timeout() {
-    let options = ServerOptions {
-        options: Options::default().handshake_timeout(Some(Duration::from_secs(5))),
-        ..ServerOptions::default()
-    };
+    let options = ServerOptions::default()
+        .options(Options::default().handshake_timeout(Some(Duration::from_secs(5))));
     let (addr, mut outcomes) = accepting(options).await;
     let started = Instant::now();
     let mut stream = TcpStream::connect(addr).await.unwrap();
@@ -101,10 +99,7 @@ async fn accept_drops_a_client_that_sends_nothing_after_the_timeout() {
 
 #[tokio::test(start_paused = true)]
 async fn without_a_handshake_timeout_a_slow_client_is_kept() {
-    let options = ServerOptions {
-        options: Options::default().handshake_timeout(None),
-        ..ServerOptions::default()
-    };
+    let options = ServerOptions::default().options(Options::default().handshake_timeout(None));
     let (addr, mut outcomes) = accepting(options).await;
     let mut stream = TcpStream::connect(addr).await.unwrap();
     stream.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
@@ -188,7 +183,7 @@ async fn loose_handshakes_are_refused_over_tcp() {
 #[tokio::test(start_paused = true)]
 async fn connect_gives_up_on_a_silent_server_after_30_seconds() {
     assert_eq!(
-        ClientOptions::default().handshake_timeout,
+        ClientOptions::default().get_handshake_timeout(),
         Some(Duration::from_secs(30))
     );
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -220,11 +215,9 @@ async fn connect_with_no_timeout_waits_for_a_slow_server() {
         tokio::time::sleep(Duration::from_secs(600)).await;
         let _ = accept(stream, ServerOptions::default()).await;
     });
-    let options = ClientOptions {
-        handshake_timeout: None,
-        options: Options::default().handshake_timeout(None),
-        ..ClientOptions::default()
-    };
+    let options = ClientOptions::default()
+        .handshake_timeout(None)
+        .options(Options::default().handshake_timeout(None));
     let started = Instant::now();
     let socket = connect(&format!("ws://{addr}/"), options).await;
     assert!(socket.is_ok(), "{socket:?}");

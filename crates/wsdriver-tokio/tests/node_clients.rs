@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use wsdriver_tokio::{accept, DeflateConfig, Options, ServerOptions};
+use wsdriver_tokio::{accept, DeflateConfig, ServerOptions};
 
 fn root() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
@@ -156,17 +156,11 @@ mod serde_like {
 }
 
 fn deflating() -> ServerOptions {
-    ServerOptions {
-        deflate: Some(DeflateConfig::default().threshold(0)),
-        ..ServerOptions::default()
-    }
+    ServerOptions::default().deflate(DeflateConfig::default().threshold(0))
 }
 
 fn with_protocols() -> ServerOptions {
-    ServerOptions {
-        options: Options::default().protocols(["superchat", "chat"]),
-        ..ServerOptions::default()
-    }
+    ServerOptions::default().protocols(["superchat", "chat"])
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use wsdriver_tokio::{
     connect, ClientOptions, CloseEvent, DeflateConfig, Error, MaybeTlsStream, Message, Options,
-    ServerBuilder, WebSocket, WebSocketServer,
+    ServerBuilder, ServerOptions, WebSocket, WebSocketServer,
 };
 
 /// Every test runs under this; nothing waits for ever.
@@ -186,12 +186,12 @@ async fn verify_client_refuses_with_its_status_and_body() {
             }
         });
         let (server, mut seen) = echo_server(builder).await;
-        let with = |origin: &str, token: Option<&str>| ClientOptions {
-            origin: Some(origin.to_owned()),
-            headers: token
-                .map(|t| vec![("Authorization".to_owned(), format!("Bearer {t}"))])
-                .unwrap_or_default(),
-            ..Default::default()
+        let with = |origin: &str, token: Option<&str>| {
+            let options = ClientOptions::default().origin(origin);
+            match token {
+                Some(t) => options.header("Authorization", format!("Bearer {t}")),
+                None => options,
+            }
         };
 
         let refused = connect(
@@ -254,12 +254,11 @@ async fn a_sync_check_works_through_a_ready_future() {
 #[tokio::test]
 async fn picks_the_clients_first_supported_subprotocol() {
     within(async {
-        let builder = WebSocketServer::builder().protocols(["chat", "superchat"]);
+        let builder = WebSocketServer::builder()
+            .server_options(ServerOptions::default().protocols(["chat", "superchat"]));
         let (server, mut seen) = echo_server(builder).await;
-        let options = ClientOptions {
-            options: Options::default().protocols(["superchat", "chat"]),
-            ..Default::default()
-        };
+        let options =
+            ClientOptions::default().options(Options::default().protocols(["superchat", "chat"]));
         let socket = connect(&url(&server, "/"), options).await.unwrap();
         assert_eq!(socket.protocol(), Some("superchat"));
         let (_, _, protocol) = opened(&mut seen).await;
@@ -271,10 +270,7 @@ async fn picks_the_clients_first_supported_subprotocol() {
 #[tokio::test]
 async fn deflate_is_negotiated_only_when_configured() {
     within(async {
-        let offer = || ClientOptions {
-            deflate: vec![DeflateConfig::default()],
-            ..Default::default()
-        };
+        let offer = || ClientOptions::default().deflate([DeflateConfig::default()]);
         let extensions = |socket: &WebSocket<MaybeTlsStream>| {
             socket
                 .driver()
@@ -287,7 +283,8 @@ async fn deflate_is_negotiated_only_when_configured() {
         let socket = connect(&url(&plain, "/"), offer()).await.unwrap();
         assert_eq!(extensions(&socket), None);
 
-        let builder = WebSocketServer::builder().deflate(DeflateConfig::default());
+        let builder = WebSocketServer::builder()
+            .server_options(ServerOptions::default().deflate(DeflateConfig::default()));
         let (server, _seen) = echo_server(builder).await;
         let mut socket = connect(&url(&server, "/"), offer()).await.unwrap();
         assert!(
@@ -308,7 +305,9 @@ async fn deflate_is_negotiated_only_when_configured() {
 #[tokio::test]
 async fn max_length_closes_with_1009() {
     within(async {
-        let (server, _seen) = echo_server(WebSocketServer::builder().max_length(16)).await;
+        let builder =
+            WebSocketServer::builder().server_options(ServerOptions::default().max_length(16));
+        let (server, _seen) = echo_server(builder).await;
         let mut socket = client(&url(&server, "/")).await;
         socket.send(vec![7u8; 16]).await.unwrap();
         assert_eq!(socket.next().await.unwrap().unwrap().as_bytes().len(), 16);
@@ -329,7 +328,7 @@ async fn drafts_only_when_allowed() {
         assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
 
         let server = WebSocketServer::builder()
-            .allow_drafts(true)
+            .server_options(ServerOptions::default().allow_drafts(true))
             .bind("127.0.0.1:0")
             .await
             .unwrap();
@@ -394,6 +393,23 @@ async fn without_a_handshake_timeout_a_slow_client_is_kept() {
         .await
         .unwrap();
     assert!(socket.is_some(), "the late handshake completed");
+}
+
+/// The builder's handshake timeout holds whatever the order: a later
+/// `server_options` (whose core options hold the default 30 s) keeps it.
+#[tokio::test(start_paused = true)]
+async fn handshake_timeout_holds_after_server_options() {
+    let server = WebSocketServer::builder()
+        .handshake_timeout(None)
+        .server_options(ServerOptions::default().max_length(1 << 20))
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let mut stream = TcpStream::connect(server.local_addr()).await.unwrap();
+    stream.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+    let mut byte = [0u8; 1];
+    let waited = tokio::time::timeout(Duration::from_secs(3600), stream.read(&mut byte)).await;
+    assert!(waited.is_err(), "{waited:?}");
 }
 
 #[tokio::test]
@@ -552,7 +568,7 @@ async fn a_writer_that_never_reads_learns_of_the_shutdown() {
 async fn bad_options_fail_at_bind() {
     within(async {
         let result = WebSocketServer::builder()
-            .protocols(["not a token"])
+            .server_options(ServerOptions::default().protocols(["not a token"]))
             .bind("127.0.0.1:0")
             .await;
         assert!(result.is_err());

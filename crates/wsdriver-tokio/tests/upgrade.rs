@@ -112,17 +112,15 @@ const WEBSOCKET_HEADERS: [(&str, &str); 4] = [
 #[tokio::test]
 async fn hyper_upgrade_echoes() {
     within(async {
-        let addr = hyper_echo(ServerOptions {
-            options: Options::default().protocols(["echo"]),
-            deflate: Some(DeflateConfig::default()),
-            ..Default::default()
-        })
+        let addr = hyper_echo(
+            ServerOptions::default()
+                .protocols(["echo"])
+                .deflate(DeflateConfig::default()),
+        )
         .await;
-        let options = ClientOptions {
-            options: Options::default().protocols(["other", "echo"]),
-            deflate: vec![DeflateConfig::default()],
-            ..Default::default()
-        };
+        let options = ClientOptions::default()
+            .options(Options::default().protocols(["other", "echo"]))
+            .deflate([DeflateConfig::default()]);
         let mut socket = connect(&format!("ws://{addr}/ws"), options).await.unwrap();
         assert_eq!(socket.protocol(), Some("echo"));
         let extensions = socket
@@ -186,10 +184,7 @@ async fn hyper_sends_the_drivers_refusals() {
         );
 
         // Draft 8's version is the driver's to accept.
-        let options = ClientOptions {
-            options: Options::default().protocol_version(8),
-            ..Default::default()
-        };
+        let options = ClientOptions::default().options(Options::default().protocol_version(8));
         let socket = connect(&format!("ws://{addr}/ws"), options).await;
         assert!(socket.is_ok(), "draft 8 is accepted: {socket:?}");
     })
@@ -199,11 +194,7 @@ async fn hyper_sends_the_drivers_refusals() {
 #[tokio::test]
 async fn hyper_keeps_the_drafts_reason_phrase() {
     within(async {
-        let addr = hyper_echo(ServerOptions {
-            options: Options::default().allow_drafts(true),
-            ..Default::default()
-        })
-        .await;
+        let addr = hyper_echo(ServerOptions::default().allow_drafts(true)).await;
         let mut stream = TcpStream::connect(addr).await.unwrap();
         let hixie75 = "GET /demo HTTP/1.1\r\nHost: localhost\r\nUpgrade: WebSocket\r\n\
             Connection: Upgrade\r\nOrigin: http://localhost\r\n\r\n";
@@ -233,11 +224,7 @@ async fn hyper_keeps_the_drafts_reason_phrase() {
 #[tokio::test]
 async fn hyper_upgrades_hixie_76_with_its_challenge() {
     within(async {
-        let addr = hyper_echo(ServerOptions {
-            options: Options::default().allow_drafts(true),
-            ..Default::default()
-        })
-        .await;
+        let addr = hyper_echo(ServerOptions::default().allow_drafts(true)).await;
         let mut stream = TcpStream::connect(addr).await.unwrap();
         // draft-hixie-thewebsocketprotocol-76's own example.
         let hixie76 = "GET /demo HTTP/1.1\r\nHost: example.com\r\nConnection: Upgrade\r\n\
@@ -289,10 +276,7 @@ fn requests_outside_hyper_are_refused_by_the_driver() {
     );
 
     // Options the core refuses: a 500 that does not say why, an error that does.
-    let bad = ServerOptions {
-        options: Options::default().protocols(["not a token"]),
-        ..Default::default()
-    };
+    let bad = ServerOptions::default().protocols(["not a token"]);
     let refused = upgrade(&mut request(&WEBSOCKET_HEADERS), &bad).unwrap_err();
     assert_eq!(refused.status(), 500);
     assert!(refused.to_string().contains("not a token"), "{refused}");
@@ -309,11 +293,11 @@ mod axum_extractor {
 
     async fn ws(upgrade: WebSocketUpgrade) -> Response {
         assert_eq!(upgrade.request().uri.path(), "/ws");
-        upgrade
+        let options = ServerOptions::default()
             .protocols(["echo"])
             .deflate(DeflateConfig::default())
-            .max_length(1024)
-            .on_upgrade(echo)
+            .max_length(1024);
+        upgrade.server_options(options).on_upgrade(echo)
     }
 
     async fn app() -> SocketAddr {
@@ -335,11 +319,9 @@ mod axum_extractor {
     async fn axum_extractor_echoes() {
         within(async {
             let addr = app().await;
-            let options = ClientOptions {
-                options: Options::default().protocols(["echo"]),
-                deflate: vec![DeflateConfig::default()],
-                ..Default::default()
-            };
+            let options = ClientOptions::default()
+                .options(Options::default().protocols(["echo"]))
+                .deflate([DeflateConfig::default()]);
             let mut socket = connect(&format!("ws://{addr}/ws"), options).await.unwrap();
             assert_eq!(socket.protocol(), Some("echo"));
             let extensions = socket

@@ -14,31 +14,30 @@ use wsdriver_tokio::{accept, Config, Error, Message, ReadyState, ServerOptions, 
 
 const LIMIT: Duration = Duration::from_secs(10);
 
-/// A client and a server WebSocket joined by a pipe of `capacity` bytes.
+/// A client and a server WebSocket joined by a pipe of `capacity` bytes:
+/// the client's driver made with `options`, its layer with `client`, the
+/// server's both with `server`.
 async fn pair_with(
     capacity: usize,
-    client: Config,
-    server: Config,
     options: Options,
+    client: Config,
+    server: ServerOptions,
 ) -> (WebSocket<DuplexStream>, WebSocket<DuplexStream>) {
-    pair_wrapped(capacity, client, server, options, |stream| stream).await
+    pair_wrapped(capacity, options, client, server, |stream, _| stream).await
 }
 
-/// As [`pair_with`], the client's stream wrapped by `wrap` once open.
+/// As [`pair_with`], the client's stream wrapped by `wrap` once open
+/// (which may also change the client's driver before the `WebSocket`
+/// takes it).
 async fn pair_wrapped<S: AsyncRead + AsyncWrite + Unpin>(
     capacity: usize,
-    client: Config,
-    server: Config,
     options: Options,
-    wrap: impl FnOnce(DuplexStream) -> S,
+    client: Config,
+    server: ServerOptions,
+    wrap: impl FnOnce(DuplexStream, &mut Driver) -> S,
 ) -> (WebSocket<S>, WebSocket<DuplexStream>) {
     let (a, b) = tokio::io::duplex(capacity);
-    let server_options = ServerOptions {
-        options: options.clone(),
-        config: server,
-        ..ServerOptions::default()
-    };
-    let server = tokio::spawn(accept(b, server_options));
+    let server = tokio::spawn(accept(b, server));
     let mut driver = Driver::client("ws://localhost/test", options).unwrap();
     driver.start();
     let mut a = a;
@@ -51,7 +50,8 @@ async fn pair_wrapped<S: AsyncRead + AsyncWrite + Unpin>(
         );
         while driver.poll_event().is_some() {}
     }
-    let client = WebSocket::from_parts(wrap(a), driver, client);
+    let stream = wrap(a, &mut driver);
+    let client = WebSocket::from_parts(stream, driver, client);
     let server = timeout(LIMIT, server).await.unwrap().unwrap().unwrap();
     (client, server)
 }
@@ -59,9 +59,9 @@ async fn pair_wrapped<S: AsyncRead + AsyncWrite + Unpin>(
 async fn pair() -> (WebSocket<DuplexStream>, WebSocket<DuplexStream>) {
     pair_with(
         1 << 16,
-        Config::default(),
-        Config::default(),
         Options::default(),
+        Config::default(),
+        ServerOptions::default(),
     )
     .await
 }
@@ -139,7 +139,8 @@ async fn keepalive_pings_are_sent_while_idle() {
     // The server end is a bare driver, so every ping can be counted.
     let (a, mut b) = tokio::io::duplex(1 << 16);
     let mut server = Driver::server(Options::default()).unwrap();
-    let mut driver = Driver::client("ws://localhost/", Options::default()).unwrap();
+    let every = Options::default().ping_interval(Some(Duration::from_millis(20)));
+    let mut driver = Driver::client("ws://localhost/", every).unwrap();
     driver.start();
     server.parse(&driver.take_output());
     assert_eq!(server.poll_event(), Some(Event::Connect));
@@ -147,11 +148,7 @@ async fn keepalive_pings_are_sent_while_idle() {
     driver.parse(&server.take_output());
     while driver.poll_event().is_some() {}
     while server.poll_event().is_some() {}
-    let every = Config {
-        ping_interval: Some(Duration::from_millis(20)),
-        ..Config::default()
-    };
-    let mut client = WebSocket::from_parts(a, driver, every);
+    let mut client = WebSocket::from_parts(a, driver, Config::default());
     let idle = tokio::spawn(async move {
         let _ = timeout(Duration::from_millis(250), client.next()).await;
         client
@@ -177,12 +174,9 @@ async fn keepalive_pings_are_sent_while_idle() {
 
 #[tokio::test(start_paused = true)]
 async fn idle_timeout_ends_a_silent_connection_with_1006() {
-    let idle = Config {
-        idle_timeout: Some(Duration::from_millis(50)),
-        ..Config::default()
-    };
+    let idle = Options::default().idle_timeout(Some(Duration::from_millis(50)));
     let (mut client, _server) =
-        pair_with(1 << 16, idle, Config::default(), Options::default()).await;
+        pair_with(1 << 16, idle, Config::default(), ServerOptions::default()).await;
     let started = tokio::time::Instant::now();
     assert!(timeout(LIMIT, client.next()).await.unwrap().is_none());
     assert_eq!(started.elapsed(), Duration::from_millis(50));
@@ -192,12 +186,9 @@ async fn idle_timeout_ends_a_silent_connection_with_1006() {
 
 #[tokio::test(start_paused = true)]
 async fn traffic_more_often_than_the_idle_timeout_keeps_the_connection() {
-    let idle = Config {
-        idle_timeout: Some(Duration::from_millis(50)),
-        ..Config::default()
-    };
+    let idle = Options::default().idle_timeout(Some(Duration::from_millis(50)));
     let (mut client, mut server) =
-        pair_with(1 << 16, idle, Config::default(), Options::default()).await;
+        pair_with(1 << 16, idle, Config::default(), ServerOptions::default()).await;
     let ticking = tokio::spawn(async move {
         for n in 0..10 {
             tokio::time::sleep(Duration::from_millis(40)).await;
@@ -224,8 +215,8 @@ async fn traffic_more_often_than_the_idle_timeout_keeps_the_connection() {
 #[tokio::test]
 async fn close_timeout_reports_1006_when_the_peer_never_answers() {
     let options = Options::default().close_timeout(Some(Duration::from_millis(50)));
-    let (mut client, _silent_server) =
-        pair_with(1 << 16, Config::default(), Config::default(), options).await;
+    let server = ServerOptions::default().options(options.clone());
+    let (mut client, _silent_server) = pair_with(1 << 16, options, Config::default(), server).await;
     let close = timeout(LIMIT, client.close(1000, "bye"))
         .await
         .unwrap()
@@ -248,12 +239,9 @@ async fn terminate_drops_without_a_handshake() {
 async fn sends_wait_while_the_peer_does_not_read() {
     // A 4 KiB pipe and a 16 KiB cap: the sink stops taking messages once
     // the pipe is full and 16 KiB wait in our buffer.
-    let cap = Config {
-        max_buffered: 16 * 1024,
-        ..Config::default()
-    };
+    let cap = Config::default().max_buffered(16 * 1024);
     let (mut client, mut server) =
-        pair_with(4096, cap, Config::default(), Options::default()).await;
+        pair_with(4096, Options::default(), cap, ServerOptions::default()).await;
     let chunk = Message::from(vec![1u8; 1024]);
     let mut sent = 0;
     while timeout(Duration::from_millis(100), client.feed(chunk.clone()))
@@ -371,21 +359,22 @@ impl AsyncWrite for Counting {
 
 #[tokio::test]
 async fn zero_limits_do_not_spin() {
-    let zero = Config {
-        ping_interval: Some(Duration::ZERO),
-        max_buffered: 0,
-        ..Config::default()
-    };
+    let zero = Config::default().max_buffered(0);
     let polls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counted = polls.clone();
     let (mut client, mut server) = pair_wrapped(
         1 << 16,
-        zero,
-        Config::default(),
         Options::default(),
-        |inner| Counting {
-            inner,
-            polls: counted,
+        zero,
+        ServerOptions::default(),
+        |inner, driver| {
+            // Options refuse a zero interval; the driver's run-time setter
+            // takes it, as none.
+            driver.set_ping_interval(Some(Duration::ZERO), std::time::Instant::now());
+            Counting {
+                inner,
+                polls: counted,
+            }
         },
     )
     .await;

@@ -18,7 +18,7 @@ use wsdriver_tokio::rustls::pki_types::pem::PemObject;
 use wsdriver_tokio::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use wsdriver_tokio::rustls::server::WebPkiClientVerifier;
 use wsdriver_tokio::rustls::{self, RootCertStore, ServerConfig};
-use wsdriver_tokio::{accept, Options, PrefixedStream, ServerOptions};
+use wsdriver_tokio::{accept, PrefixedStream, ServerOptions};
 
 /// The largest request head either peer reads; the client's are far
 /// smaller, so a longer one is a bug worth a failed connection.
@@ -201,13 +201,10 @@ impl Head {
 /// `clientCert`, the certificate's common name), then every message
 /// comes back as it went.
 pub async fn ws_server(protocols: &[&str], tls: Option<Arc<ServerConfig>>) -> Listening {
-    let options = ServerOptions {
+    let options = ServerOptions::default()
+        .protocols(protocols.iter().copied())
         // ws_server.js takes up to 64 MiB.
-        options: Options::default()
-            .protocols(protocols.iter().copied())
-            .max_length(64 * 1024 * 1024),
-        ..Default::default()
-    };
+        .max_length(64 * 1024 * 1024);
     listen(tls, move |conn| {
         let options = options.clone();
         async move {
