@@ -1,117 +1,15 @@
 //! The server handshake on a stream the caller accepted (TCP, TLS, Unix):
-//! the core parses the request; this only moves bytes.
+//! the core's [`ServerHandshake`] reads and answers the request on the
+//! crate's drive loop; this only decides which answer the application
+//! wants.
 
+use crate::drive::{flush, next_event};
 use crate::error::Error;
-pub(crate) use crate::io::write_all;
+use crate::server_options::ServerOptions;
 use crate::websocket::{Config, WebSocket};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
-use wsdriver::{is_websocket, Driver, Event, Options, Request};
-use wsdriver_deflate::{DeflateConfig, PerMessageDeflate};
-
-/// What a server accepts, for every way in: [`accept`], [`accept_with`],
-/// hyper's `upgrade`, the axum `WebSocketUpgrade` and
-/// [`ServerBuilder::server_options`](crate::ServerBuilder::server_options).
-///
-/// The default speaks RFC 6455 and draft 8 without subprotocols or
-/// compression, and takes messages up to just under 64 MiB
-/// ([`wsdriver::DEFAULT_MAX_LENGTH`]) and request heads up to 16 KiB.
-/// Options the driver refuses (a bad subprotocol name, a deflate setting
-/// out of range) fail each handshake with [`Error::Config`] or
-/// [`Error::WebSocket`].
-///
-/// ```
-/// use std::time::Duration;
-/// use wsdriver_tokio::{Config, DeflateConfig, Options, ServerOptions};
-///
-/// let options = ServerOptions::default()
-///     .options(Options::default().idle_timeout(Some(Duration::from_secs(60))))
-///     .protocols(["chat.v2", "chat.v1"])
-///     .max_length(1 << 20)
-///     .deflate(DeflateConfig::default())
-///     .config(Config::default().max_buffered(16 * 1024));
-/// ```
-#[derive(Debug, Clone, Default)]
-pub struct ServerOptions {
-    pub(crate) options: Options,
-    deflate: Option<DeflateConfig>,
-    pub(crate) config: Config,
-}
-
-impl ServerOptions {
-    /// The core's options (subprotocols, `max_length`, drafts, close and
-    /// handshake timeouts, keepalive pings, idle timeout...), replacing
-    /// what [`protocols`](Self::protocols), [`max_length`](Self::max_length)
-    /// and [`allow_drafts`](Self::allow_drafts) set before: set it first.
-    pub fn options(mut self, options: Options) -> Self {
-        self.options = options;
-        self
-    }
-
-    /// Subprotocols the server speaks: it picks the first of the client's
-    /// list found here (ws's `handleProtocols` default).
-    pub fn protocols<I, S>(mut self, protocols: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.options = self.options.protocols(protocols);
-        self
-    }
-
-    /// The longest message accepted, in bytes (ws's `maxPayload`); a
-    /// longer one closes the connection with 1009 before it is buffered.
-    pub fn max_length(mut self, bytes: usize) -> Self {
-        self.options = self.options.max_length(bytes);
-        self
-    }
-
-    /// Whether the legacy hixie-75/76 drafts are accepted (off by
-    /// default: they get `400 Unsupported WebSocket version`).
-    pub fn allow_drafts(mut self, allow: bool) -> Self {
-        self.options = self.options.allow_drafts(allow);
-        self
-    }
-
-    /// Accept permessage-deflate with this configuration (ws's
-    /// `perMessageDeflate`); `None`, the default, declines it, and
-    /// clients that offer it get an uncompressed connection.
-    pub fn deflate(mut self, deflate: impl Into<Option<DeflateConfig>>) -> Self {
-        self.deflate = deflate.into();
-        self
-    }
-
-    /// Settings of each connection once open: backpressure (keepalive and
-    /// the idle timeout are the driver's, in [`options`](Self::options)).
-    pub fn config(mut self, config: Config) -> Self {
-        self.config = config;
-        self
-    }
-
-    /// A server driver that reads the request head itself.
-    pub(crate) fn driver(&self) -> Result<Driver, Error> {
-        self.with_extensions(Driver::server(self.options.clone())?)
-    }
-
-    /// A server driver for a request hyper parsed.
-    #[cfg(feature = "hyper")]
-    pub(crate) fn http_driver(
-        &self,
-        request: &impl wsdriver::HttpRequest,
-    ) -> Result<Driver, Error> {
-        self.with_extensions(Driver::http(request, self.options.clone())?)
-    }
-
-    /// `driver` with the extensions these options accept.
-    fn with_extensions(&self, mut driver: Driver) -> Result<Driver, Error> {
-        if let Some(config) = &self.deflate {
-            let deflate =
-                PerMessageDeflate::new(config.clone()).map_err(|e| Error::Config(e.to_string()))?;
-            driver.add_extension(deflate)?;
-        }
-        Ok(driver)
-    }
-}
+use wsdriver::{is_websocket, Machine, Request, ServerEvent, ServerHandshake};
 
 /// A refusal from [`accept_with`]'s check: the HTTP status and the body.
 ///
@@ -235,47 +133,44 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
     F: FnOnce(&Request) -> Result<(), Rejection>,
 {
-    let mut driver = options.driver()?;
-    read_request(&mut stream, &mut driver).await?;
-    let request = driver.request().expect("a connected server has a request");
+    let mut handshake = options.handshake()?;
+    read_request(&mut stream, &mut handshake).await?;
+    let request = handshake.request().expect("a read request");
     if !is_websocket(request) {
-        return Err(refuse_plain_http(&mut stream, &mut driver).await);
+        return Err(refuse_plain_http(&mut stream, &mut handshake).await);
     }
     if let Err((status, body)) = verify(request) {
-        return Err(refuse(&mut stream, &mut driver, status, &body).await);
+        return Err(refuse(&mut stream, &mut handshake, status, &body).await);
     }
-    open(stream, driver, options.config).await
+    open(stream, handshake, options.config).await
 }
 
-/// Reads until the driver has parsed the request head (`Connect`); a head
-/// the driver refuses is answered (its 400 or 431) and returned as the
-/// error.
-pub(crate) async fn read_request<S>(stream: &mut S, driver: &mut Driver) -> Result<(), Error>
+/// Reads until the request head is in; a head the core refuses is
+/// answered (its 400 or 431, or 408 when it takes too long) and returned
+/// as the error.
+pub(crate) async fn read_request<S>(
+    stream: &mut S,
+    handshake: &mut ServerHandshake,
+) -> Result<(), Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    loop {
-        while let Some(event) = driver.poll_event() {
-            match event {
-                Event::Connect => return Ok(()),
-                Event::Close(close) => return Err(fail(stream, driver, close.into_error()).await),
-                _ => {}
-            }
-        }
-        read_more(stream, driver).await?;
+    match next_event(stream, handshake).await? {
+        ServerEvent::Request => Ok(()),
+        event => Err(failed(stream, handshake, event).await),
     }
 }
 
 /// Answers a request that is not a WebSocket request with `426 Upgrade
 /// Required`, as ws does on its own listener.
-pub(crate) async fn refuse_plain_http<S>(stream: &mut S, driver: &mut Driver) -> Error
+pub(crate) async fn refuse_plain_http<S>(stream: &mut S, handshake: &mut ServerHandshake) -> Error
 where
     S: AsyncWrite + Unpin,
 {
     let sent = async {
-        driver.set_header("Upgrade", "websocket")?;
-        driver.reject(426, "Upgrade Required: this endpoint speaks WebSocket\n")?;
-        write_all(stream, driver).await?;
+        handshake.set_header("Upgrade", "websocket")?;
+        handshake.reject(426, "Upgrade Required: this endpoint speaks WebSocket\n")?;
+        flush(stream, handshake).await?;
         let _ = stream.shutdown().await;
         Ok(())
     };
@@ -285,16 +180,20 @@ where
     }
 }
 
-/// Answers with the application's refusal (`status`, `body`) through the
-/// driver's [`reject`](Driver::reject), and returns it as
-/// [`Error::Status`].
-pub(crate) async fn refuse<S>(stream: &mut S, driver: &mut Driver, status: u16, body: &str) -> Error
+/// Answers with the application's refusal (`status`, `body`) and returns
+/// it as [`Error::Status`].
+pub(crate) async fn refuse<S>(
+    stream: &mut S,
+    handshake: &mut ServerHandshake,
+    status: u16,
+    body: &str,
+) -> Error
 where
     S: AsyncWrite + Unpin,
 {
     let sent = async {
-        driver.reject(status, body)?;
-        write_all(stream, driver).await?;
+        handshake.reject(status, body)?;
+        flush(stream, handshake).await?;
         let _ = stream.shutdown().await;
         Ok(())
     };
@@ -304,115 +203,84 @@ where
     }
 }
 
-/// Starts the driver on a request it holds and reads until it opens (a
-/// hixie-76 client's challenge may still be on its way); the driver's
+/// Accepts the request the handshake holds and drives it until it opens
+/// (a hixie-76 client's challenge may still be on its way); the core's
 /// refusal is answered and returned as the error.
 pub(crate) async fn open<S>(
     mut stream: S,
-    mut driver: Driver,
+    mut handshake: ServerHandshake,
     config: Config,
 ) -> Result<WebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    driver.start();
-    loop {
-        while let Some(event) = driver.poll_event() {
-            match event {
-                Event::Open => {
-                    write_all(&mut stream, &mut driver).await?;
-                    return Ok(WebSocket::from_parts(stream, driver, config));
-                }
-                Event::Close(close) => {
-                    return Err(fail(&mut stream, &mut driver, close.into_error()).await)
-                }
-                _ => {}
-            }
+    // A refusal is also the next event.
+    let _ = handshake.accept();
+    match next_event(&mut stream, &mut handshake).await? {
+        ServerEvent::Open => {
+            flush(&mut stream, &mut handshake).await?;
+            let url = handshake.url().map(|url| url.as_str().to_owned());
+            let now = Instant::now().into_std();
+            let connection = handshake.into_connection(now).map_err(|_| Error::Closed)?;
+            Ok(WebSocket::open(
+                stream,
+                connection,
+                config,
+                url.as_deref(),
+                None,
+            ))
         }
-        read_more(&mut stream, &mut driver).await?;
+        event => Err(failed(&mut stream, &mut handshake, event).await),
     }
 }
 
-/// After [`before_deadline`] ran out: sends the driver's 408 and returns
-/// the error it reported.
-pub(crate) async fn fail_timed_out<S>(stream: &mut S, driver: &mut Driver) -> Error
+/// After [`before_deadline`] ran out: sends the core's 408 and returns the
+/// error it reported.
+pub(crate) async fn fail_timed_out<S>(stream: &mut S, handshake: &mut ServerHandshake) -> Error
 where
     S: AsyncWrite + Unpin,
 {
-    let error = std::iter::from_fn(|| driver.poll_event())
-        .find_map(|event| match event {
-            Event::Close(close) => close.error.map(|error| *error),
-            _ => None,
-        })
-        .unwrap_or(wsdriver::Error::HandshakeTimeout);
-    fail(stream, driver, error).await
+    match handshake.poll_event() {
+        Some(event) => failed(stream, handshake, event).await,
+        None => wsdriver::Error::HandshakeTimeout.into(),
+    }
 }
 
-/// Sends what the driver wrote about `error` (its refusal), ends the
+/// Sends what the core wrote about a failure (its refusal), ends the
 /// stream, and returns the error.
-async fn fail<S>(stream: &mut S, driver: &mut Driver, error: wsdriver::Error) -> Error
+async fn failed<S>(stream: &mut S, handshake: &mut ServerHandshake, event: ServerEvent) -> Error
 where
     S: AsyncWrite + Unpin,
 {
-    if let Err(write) = write_all(stream, driver).await {
-        return write;
+    let error = match event {
+        ServerEvent::Failed(error) => Error::from(error),
+        // Only a failure ends a handshake early.
+        _ => Error::Closed,
+    };
+    if let Err(write) = flush(stream, handshake).await {
+        return write.into();
     }
     let _ = stream.shutdown().await;
-    error.into()
-}
-
-/// Reads more of the handshake into the driver; a driver that closed
-/// without an event, or a stream that ended, is an error.
-async fn read_more<S>(stream: &mut S, driver: &mut Driver) -> Result<(), Error>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    if driver.ready_state() == wsdriver::ReadyState::Closed {
-        write_all(stream, driver).await?;
-        return Err(Error::Closed);
-    }
-    let deadline = handshake_deadline(driver);
-    driver.input_buffer().reserve(4096);
-    let read = tokio_util::io::read_buf(stream, driver.input_buffer());
-    let Some(read) = until(deadline, read).await else {
-        // The driver answers (408 if it has part of the request) and
-        // reports the error, which the caller's loop picks up.
-        driver.handle_timeout(Instant::now().into_std());
-        return Ok(());
-    };
-    if read? == 0 {
-        return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof).into());
-    }
-    Ok(())
-}
-
-/// When the driver's handshake timer runs out, on tokio's clock.
-pub(crate) fn handshake_deadline(driver: &mut Driver) -> Option<Instant> {
-    driver
-        .next_deadline(Instant::now().into_std())
-        .map(Instant::from_std)
+    error
 }
 
 /// Runs `future` (an application's check of the request) until the
-/// driver's handshake deadline; past it the driver times the handshake out
-/// (408) and `None` comes back.
+/// handshake's deadline; past it the core times the handshake out (408)
+/// and `None` comes back.
 pub(crate) async fn before_deadline<F: std::future::Future>(
-    driver: &mut Driver,
+    handshake: &mut ServerHandshake,
     future: F,
 ) -> Option<F::Output> {
-    let output = until(handshake_deadline(driver), future).await;
+    let output = match handshake.poll_timeout() {
+        Some(at) => tokio::time::timeout_at(Instant::from_std(at), future)
+            .await
+            .ok(),
+        None => Some(future.await),
+    };
     if output.is_none() {
-        driver.handle_timeout(Instant::now().into_std());
+        handshake.handle_timeout(Instant::now().into_std());
     }
     output
-}
-
-/// `future`'s output, or `None` if `deadline` passed first.
-async fn until<F: std::future::Future>(deadline: Option<Instant>, future: F) -> Option<F::Output> {
-    match deadline {
-        Some(at) => tokio::time::timeout_at(at, future).await.ok(),
-        None => Some(future.await),
-    }
 }
 
 fn refused(status: u16, message: &str) -> Error {

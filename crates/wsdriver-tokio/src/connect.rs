@@ -3,8 +3,8 @@
 //! redirects when asked. The proxy exchange and the handshake are the
 //! core's; this moves bytes and picks where to connect.
 
+use crate::drive::next_event;
 use crate::error::Error;
-use crate::io::write_all;
 use crate::proxy::{open_tunnel, ProxyOptions};
 use crate::stream::{MaybeTlsStream, PrefixedStream};
 use crate::tls::{bare_host, tls_handshake, TlsOptions};
@@ -13,9 +13,11 @@ use std::borrow::Cow;
 use std::io;
 use std::path::PathBuf;
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
+use tokio::time::Instant;
 use url::Url;
-use wsdriver::{Driver, Event, Options};
+use wsdriver::{ClientEvent, ClientHandshake, Machine, Options};
 use wsdriver_deflate::{DeflateConfig, PerMessageDeflate};
 
 /// ws's default `maxRedirects`: how many redirects
@@ -283,8 +285,8 @@ async fn connect_inner(
     }
 }
 
-enum Outcome {
-    Open(Box<WebSocket<MaybeTlsStream>>),
+enum Outcome<S> {
+    Open(Box<WebSocket<S>>),
     Redirect {
         status: u16,
         headers: Box<wsdriver::http_types::HeaderMap>,
@@ -298,7 +300,7 @@ async fn attempt(
     first: &Target,
     redirected: bool,
     options: &ClientOptions,
-) -> Result<Outcome, Error> {
+) -> Result<Outcome<MaybeTlsStream>, Error> {
     let url = target.display.as_str();
     let same_host = target.same_host(first);
     // ws and curl: credentials go only to the first host, and not over a
@@ -316,20 +318,34 @@ async fn attempt(
         }
     }
 
-    let mut driver = Driver::client(address.as_str(), options.options.clone())?;
-    for (name, value) in &options.headers {
-        let dropped = match name.to_ascii_lowercase().as_str() {
+    let mut handshake = client_handshake(address.as_str(), options, |name| {
+        match name.to_ascii_lowercase().as_str() {
             "authorization" | "cookie" => !keep_credentials,
             "host" => redirected && !same_host,
             "origin" => options.origin.is_some(),
             _ => false,
-        };
-        if !dropped {
-            driver.set_header(name, value)?;
+        }
+    })?;
+    let stream = open_transport(target, options, &mut handshake).await?;
+    run(stream, handshake, url, options).await
+}
+
+/// The client side of a handshake with `options`: headers (but those
+/// `dropped` says to leave out), origin, deflate offers. The one place a
+/// client's machine and its extensions are made.
+fn client_handshake(
+    url: &str,
+    options: &ClientOptions,
+    dropped: impl Fn(&str) -> bool,
+) -> Result<ClientHandshake, Error> {
+    let mut handshake = ClientHandshake::new(url, options.options.clone())?;
+    for (name, value) in &options.headers {
+        if !dropped(name) {
+            handshake.set_header(name, value)?;
         }
     }
     if let Some(origin) = &options.origin {
-        driver.set_origin(origin)?;
+        handshake.set_origin(origin)?;
     }
     let mut offers = options.deflate.iter().cloned();
     if let Some(first) = offers.next() {
@@ -340,63 +356,138 @@ async fn attempt(
                 .or_offer(config)
                 .map_err(|e| Error::Config(e.to_string()))?;
         }
-        driver.add_extension(deflate)?;
+        handshake.add_extension(deflate)?;
     }
+    Ok(handshake)
+}
 
-    let mut stream = open_transport(target, options, &mut driver).await?;
-    driver.start();
-    write_all(&mut stream, &mut driver)
+/// Runs a started transport's handshake on the drive loop: the socket, a
+/// redirect to follow, or the refusal.
+async fn run<S>(
+    mut stream: S,
+    mut handshake: ClientHandshake,
+    url: &str,
+    options: &ClientOptions,
+) -> Result<Outcome<S>, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    handshake.start(Instant::now().into_std());
+    let event = next_event(&mut stream, &mut handshake)
         .await
-        .map_err(|e| network(url, e))?;
-    loop {
-        while let Some(event) = driver.poll_event() {
-            match event {
-                Event::Open => {
-                    let socket = WebSocket::from_parts(stream, driver, options.config.clone());
-                    return Ok(Outcome::Open(Box::new(socket)));
-                }
-                Event::Close(close) => {
-                    let error = close.into_error();
-                    let status = driver.status_code().filter(|status| *status != 101);
-                    let Some(status) = status else {
-                        return Err(error.into());
-                    };
-                    let headers = Box::new(driver.headers().cloned().unwrap_or_default());
-                    let location = headers
-                        .get("location")
-                        .and_then(|value| value.to_str().ok())
-                        .map(str::trim)
-                        .filter(|location| !location.is_empty());
-                    if let Some(location) = location {
-                        if options.follow_redirects && is_redirect(status) {
-                            let location = location.to_owned();
-                            return Ok(Outcome::Redirect {
-                                status,
-                                headers,
-                                location,
-                            });
-                        }
-                    }
-                    return Err(Error::Status {
-                        status,
-                        headers,
-                        message: error.to_string(),
-                    });
-                }
-                _ => {}
+        .map_err(|error| match error {
+            Error::Io { source, .. } if source.kind() == io::ErrorKind::UnexpectedEof => {
+                let eof = io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the server closed the connection during the handshake",
+                );
+                Error::network(url, eof)
             }
-        }
-        driver.input_buffer().reserve(4096);
-        let read = tokio_util::io::read_buf(&mut stream, driver.input_buffer())
-            .await
-            .map_err(|e| Error::network(url, e))?;
-        if read == 0 {
-            let eof = io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the server closed the connection during the handshake",
+            other => network(url, other),
+        })?;
+    let error = match event {
+        ClientEvent::Open => {
+            let headers = handshake.headers().cloned().map(Box::new);
+            let address = handshake.url().as_str().to_owned();
+            let now = Instant::now().into_std();
+            let connection = handshake.into_connection(now).map_err(|_| Error::Closed)?;
+            let socket = WebSocket::open(
+                stream,
+                connection,
+                options.config.clone(),
+                Some(&address),
+                headers,
             );
-            return Err(Error::network(url, eof));
+            return Ok(Outcome::Open(Box::new(socket)));
         }
+        // The core's own handshake timer, as the layer's.
+        ClientEvent::Failed(wsdriver::Error::HandshakeTimeout) => {
+            return Err(Error::Timeout("the WebSocket handshake"))
+        }
+        ClientEvent::Failed(error) => error,
+        _ => wsdriver::Error::Closed,
+    };
+    let status = handshake.status_code().filter(|status| *status != 101);
+    let Some(status) = status else {
+        return Err(error.into());
+    };
+    let headers = Box::new(handshake.headers().cloned().unwrap_or_default());
+    let location = headers
+        .get("location")
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .filter(|location| !location.is_empty());
+    if let Some(location) = location {
+        if options.follow_redirects && is_redirect(status) {
+            let location = location.to_owned();
+            return Ok(Outcome::Redirect {
+                status,
+                headers,
+                location,
+            });
+        }
+    }
+    Err(Error::Status {
+        status,
+        headers,
+        message: error.to_string(),
+    })
+}
+
+/// A client handshake over a stream you already have (an in-memory pipe,
+/// TLS with settings of your own, a SOCKS tunnel, a serial line): the
+/// stream is the transport, so `options`' proxy and TLS settings are not
+/// used and redirects are not followed (a redirect is an
+/// [`Error::Status`] with its `Location`). The handshake timeout, headers,
+/// origin, subprotocols and deflate offers are.
+///
+/// ```
+/// use futures_util::StreamExt;
+/// use wsdriver_tokio::{accept, connect_on, ClientOptions, Message, ServerOptions};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let (client_io, server_io) = tokio::io::duplex(4096);
+/// let server = tokio::spawn(accept(server_io, ServerOptions::default()));
+/// let mut client = connect_on(client_io, "ws://localhost/chat", ClientOptions::default()).await?;
+/// let mut server = server.await??;
+/// client.send("hello").await?;
+/// assert_eq!(server.next().await.transpose()?, Some(Message::from("hello")));
+/// assert_eq!(client.url(), Some("ws://localhost/chat"));
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// As [`connect`]: the server's refusal as [`Error::Status`], a bad
+/// answer as [`Error::WebSocket`], the stream's failure as
+/// [`Error::Io`], [`Error::Timeout`] past the handshake timeout.
+pub async fn connect_on<S>(
+    stream: S,
+    url: &str,
+    options: ClientOptions,
+) -> Result<WebSocket<S>, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let limit = options.handshake_timeout;
+    let handshake = Box::pin(async {
+        let handshake = client_handshake(url, &options, |_| false)?;
+        match run(stream, handshake, url, &options).await? {
+            Outcome::Open(socket) => Ok(*socket),
+            Outcome::Redirect {
+                status, headers, ..
+            } => Err(Error::Status {
+                status,
+                headers,
+                message: format!("Redirected ({status}); connect_on follows no redirects"),
+            }),
+        }
+    });
+    match limit {
+        Some(limit) => tokio::time::timeout(limit, handshake)
+            .await
+            .map_err(|_| Error::Timeout("the WebSocket handshake"))?,
+        None => handshake.await,
     }
 }
 
@@ -406,17 +497,17 @@ fn is_redirect(status: u16) -> bool {
 
 /// The connection the handshake runs on: a Unix socket, TCP, or a
 /// proxy's tunnel, with TLS for `wss:`. Bytes a proxy sent after its
-/// answer go to the driver (`ws:`) or to TLS (`wss:`).
+/// answer go to the handshake (`ws:`) or to TLS (`wss:`).
 async fn open_transport(
     target: &Target,
     options: &ClientOptions,
-    driver: &mut Driver,
+    handshake: &mut ClientHandshake,
 ) -> Result<MaybeTlsStream, Error> {
     let url = target.display.as_str();
     if let Some(path) = &target.socket {
         return connect_unix(url, path).await;
     }
-    let address = driver.url().expect("clients have a URL").clone();
+    let address = handshake.url().clone();
     let host = bare_host(&address);
     let secure = address.scheme() == "wss";
     let proxy = match &options.proxy {
@@ -425,9 +516,9 @@ async fn open_transport(
         None => None,
     };
     if let Some(proxy) = proxy {
-        let (tunnel, remaining) = open_tunnel(&proxy, driver, url).await?;
+        let (tunnel, remaining) = open_tunnel(&proxy, address.as_str(), url).await?;
         if !secure {
-            driver.parse(&remaining);
+            handshake.input_buffer().extend_from_slice(&remaining);
             return Ok(tunnel);
         }
         let inner = PrefixedStream::new(remaining, tunnel);

@@ -74,20 +74,16 @@
 //! # Example
 //!
 //! A server and a client over an in-memory pipe: [`accept`] on one end,
-//! the client's side of the handshake driven by hand on the other (with
-//! a real server, [`connect`] does all of that). The hand-driven client
-//! names `wsdriver::Driver`, which this crate does not re-export: depend
-//! on `wsdriver` too for that.
+//! [`connect_on`] on the other (both run on any stream; against the
+//! network, [`connect`] opens the connection too).
 //!
 //! ```
 //! use futures_util::StreamExt;
-//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
-//! use wsdriver::Driver;
-//! use wsdriver_tokio::{accept, Config, Message, Options, ReadyState, ServerOptions, WebSocket};
+//! use wsdriver_tokio::{accept, connect_on, ClientOptions, Message, ServerOptions};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let (mut client_io, server_io) = tokio::io::duplex(4096);
+//! let (client_io, server_io) = tokio::io::duplex(4096);
 //!
 //! // The server: an echo.
 //! let server = tokio::spawn(async move {
@@ -98,18 +94,8 @@
 //!     Ok::<_, wsdriver_tokio::Error>(socket.close_event().cloned())
 //! });
 //!
-//! // The client: the driver writes the request and reads the answer.
-//! let mut driver = Driver::client("ws://localhost/echo", Options::default())?;
-//! driver.start();
-//! client_io.write_all(&driver.take_output()).await?;
-//! while driver.ready_state() != ReadyState::Open {
-//!     driver.input_buffer().reserve(1024);
-//!     if client_io.read_buf(driver.input_buffer()).await? == 0 {
-//!         return Err("the server hung up during the handshake".into());
-//!     }
-//!     while driver.poll_event().is_some() {}
-//! }
-//! let mut client = WebSocket::from_parts(client_io, driver, Config::default());
+//! // The client: the handshake over the same pipe.
+//! let mut client = connect_on(client_io, "ws://localhost/echo", ClientOptions::default()).await?;
 //!
 //! client.send("hello").await?;
 //! assert_eq!(client.next().await.transpose()?, Some(Message::from("hello")));
@@ -159,11 +145,12 @@
 
 mod accept;
 mod connect;
+mod drive;
 mod error;
-mod io;
 mod listener;
 mod proxy;
 mod server;
+mod server_options;
 mod split;
 mod stream;
 mod sync;
@@ -172,13 +159,14 @@ mod tls;
 mod upgrade;
 mod websocket;
 
-pub use accept::{accept, accept_with, ServerOptions};
-pub use connect::{connect, ClientOptions, DEFAULT_MAX_REDIRECTS};
+pub use accept::{accept, accept_with};
+pub use connect::{connect, connect_on, ClientOptions, DEFAULT_MAX_REDIRECTS};
 pub use error::Error;
 pub use listener::{accept_tcp, ACCEPT_BACKOFF};
 pub use proxy::{no_proxy_matches, ProxyOptions};
 pub use rustls;
 pub use server::{ClientInfo, ServerBuilder, ServerSocket, WebSocketServer};
+pub use server_options::ServerOptions;
 pub use split::{ReadHalf, WriteHalf};
 pub use stream::{MaybeTlsStream, PrefixedStream};
 pub use tls::{certs_from_pem, ClientCert, TlsOptions};

@@ -1,16 +1,16 @@
 //! HTTP `CONNECT` proxies for clients: which proxy (options, or the
 //! environment), and the tunnel. The `CONNECT` exchange itself is the
-//! core's [`wsdriver::Proxy`]; this only moves its bytes.
+//! core's [`wsdriver::Proxy`], run on the crate's drive loop.
 
+use crate::drive::next_event;
 use crate::error::Error;
 use crate::stream::MaybeTlsStream;
 use crate::tls::TlsOptions;
 use bytes::BytesMut;
 use std::io;
 use std::net::IpAddr;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use wsdriver::{Driver, Machine, ProxyEvent};
+use wsdriver::{Proxy, ProxyEvent};
 
 /// An HTTP proxy to open the connection through, with `CONNECT`
 /// (faye-websocket's `proxy: {origin, headers, tls}`).
@@ -249,15 +249,16 @@ fn in_cidr(ip: IpAddr, net: IpAddr, bits: u32) -> bool {
 }
 
 /// Connects to the proxy (TLS too for `https:`), runs the core's
-/// `CONNECT` exchange for `driver`'s URL, and returns the connection to
-/// the proxy, now a tunnel, with the bytes that came after the proxy's
-/// answer (they belong to the next layer).
+/// `CONNECT` exchange to `target` on the drive loop, and returns the
+/// connection to the proxy, now a tunnel, with the bytes that came after
+/// the proxy's answer (they belong to the next layer). `url` is how errors
+/// name the target.
 pub(crate) async fn open_tunnel(
     options: &ProxyOptions,
-    driver: &Driver,
+    target: &str,
     url: &str,
 ) -> Result<(MaybeTlsStream, BytesMut), Error> {
-    let mut proxy = driver.proxy(&options.origin)?;
+    let mut proxy = Proxy::new(target, &options.origin)?;
     for (name, value) in &options.headers {
         proxy.set_header(name, value)?;
     }
@@ -293,35 +294,13 @@ pub(crate) async fn open_tunnel(
     };
 
     proxy.start();
-    write_proxy_output(&mut stream, &mut proxy)
+    match next_event(&mut stream, &mut proxy)
         .await
-        .map_err(failed)?;
-    let mut buffer = vec![0; 4096];
-    loop {
-        match proxy.poll_event() {
-            Some(ProxyEvent::Connect) => return Ok((stream, proxy.take_remaining())),
-            Some(ProxyEvent::Error(error)) => return Err(error.into()),
-            None => {}
-        }
-        let read = stream.read(&mut buffer).await.map_err(failed)?;
-        if read == 0 {
-            proxy.transport_closed();
-        } else {
-            proxy.parse(&buffer[..read]);
-        }
+        .map_err(|e| match e {
+            Error::Io { source, .. } => failed(source),
+            other => other,
+        })? {
+        ProxyEvent::Connect => Ok((stream, proxy.take_remaining())),
+        ProxyEvent::Error(error) => Err(error.into()),
     }
-}
-
-async fn write_proxy_output<S: AsyncRead + AsyncWrite + Unpin>(
-    stream: &mut S,
-    proxy: &mut wsdriver::Proxy,
-) -> io::Result<()> {
-    while proxy.has_output() {
-        let written = stream.write(proxy.output().first_slice()).await?;
-        if written == 0 {
-            return Err(io::ErrorKind::WriteZero.into());
-        }
-        proxy.advance_output(written);
-    }
-    stream.flush().await
 }

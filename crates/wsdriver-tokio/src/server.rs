@@ -4,8 +4,9 @@
 //! connections, runs each handshake in a task of its own, keeps count of
 //! the open connections and tells them when the server shuts down.
 
-use crate::accept::{self, ServerOptions};
+use crate::accept;
 use crate::error::Error;
+use crate::server_options::ServerOptions;
 use crate::sync::lock;
 use crate::websocket::WebSocket;
 use futures_core::Stream;
@@ -194,7 +195,7 @@ impl ServerBuilder {
             self.options.options = self.options.options.handshake_timeout(timeout);
         }
         // Options the core refuses fail here rather than on each client.
-        self.options.driver()?;
+        self.options.handshake()?;
         let local_addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             settings: Settings {
@@ -477,22 +478,17 @@ async fn handshake(
     settings: &Settings,
 ) -> Result<(WebSocket<TcpStream>, Box<Request>), Error> {
     let options = &settings.options;
-    let mut driver = options.driver()?;
-    accept::read_request(&mut stream, &mut driver).await?;
-    // The socket keeps it: the driver lets go of it once open.
-    let request = Box::new(
-        driver
-            .request()
-            .expect("a connected server has a request")
-            .clone(),
-    );
+    let mut handshake = options.handshake()?;
+    accept::read_request(&mut stream, &mut handshake).await?;
+    // The socket keeps it: an open connection does not.
+    let request = Box::new(handshake.request().expect("a read request").clone());
     if !is_websocket(&*request) {
-        return Err(accept::refuse_plain_http(&mut stream, &mut driver).await);
+        return Err(accept::refuse_plain_http(&mut stream, &mut handshake).await);
     }
     if let Some(path) = &settings.path {
         if request.uri.path() != path {
             let body = "Bad Request: no WebSocket endpoint at this path";
-            return Err(accept::refuse(&mut stream, &mut driver, 400, body).await);
+            return Err(accept::refuse(&mut stream, &mut handshake, 400, body).await);
         }
     }
     if let Some(verify) = &settings.verify {
@@ -500,15 +496,15 @@ async fn handshake(
             request: (*request).clone(),
             peer_addr,
         };
-        match accept::before_deadline(&mut driver, verify(info)).await {
+        match accept::before_deadline(&mut handshake, verify(info)).await {
             Some(Ok(())) => {}
             Some(Err((status, body))) => {
-                return Err(accept::refuse(&mut stream, &mut driver, status, &body).await)
+                return Err(accept::refuse(&mut stream, &mut handshake, status, &body).await)
             }
-            None => return Err(accept::fail_timed_out(&mut stream, &mut driver).await),
+            None => return Err(accept::fail_timed_out(&mut stream, &mut handshake).await),
         }
     }
-    let socket = accept::open(stream, driver, options.config.clone()).await?;
+    let socket = accept::open(stream, handshake, options.config.clone()).await?;
     Ok((socket, request))
 }
 
@@ -630,7 +626,7 @@ impl ServerSocket {
             }
             tracker.closing = true;
             if self.socket.ready_state() == ReadyState::Open {
-                let _ = self.socket.driver_mut().going_away(SHUTDOWN_REASON);
+                let _ = self.socket.going_away(SHUTDOWN_REASON);
             }
         }
         true
@@ -667,7 +663,7 @@ impl ServerSocket {
             tracker.closing = true;
         }
         if self.socket.ready_state() == ReadyState::Open {
-            let _ = self.socket.driver_mut().going_away(SHUTDOWN_REASON);
+            let _ = self.socket.going_away(SHUTDOWN_REASON);
         }
         while poll_fn(|cx| self.socket.poll_next_inner(cx))
             .await

@@ -12,7 +12,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Wake, Waker};
 use tokio::io::{AsyncRead, AsyncWrite};
-use wsdriver::{CloseEvent, Message};
+use wsdriver::{CloseCode, CloseEvent, Message};
 
 /// Wakes whichever halves are waiting: the stream keeps one write waker,
 /// but the reader writes too (pongs, close echoes).
@@ -87,23 +87,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// ```
     /// use futures_util::StreamExt;
     ///
-    /// # use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
-    /// # use wsdriver_tokio::{accept, Config, Options, ReadyState, ServerOptions, WebSocket};
+    /// # use tokio::io::DuplexStream;
+    /// # use wsdriver_tokio::{accept, ServerOptions, WebSocket};
     /// # type Pair = (WebSocket<DuplexStream>, WebSocket<DuplexStream>);
     /// # async fn pair() -> Result<Pair, Box<dyn std::error::Error>> {
-    /// #     let (mut client_io, server_io) = tokio::io::duplex(4096);
+    /// #     let (client_io, server_io) = tokio::io::duplex(4096);
     /// #     let server = tokio::spawn(accept(server_io, ServerOptions::default()));
-    /// #     let mut driver = wsdriver::Driver::client("ws://localhost/", Options::default())?;
-    /// #     driver.start();
-    /// #     client_io.write_all(&driver.take_output()).await?;
-    /// #     while driver.ready_state() != ReadyState::Open {
-    /// #         driver.input_buffer().reserve(1024);
-    /// #         if client_io.read_buf(driver.input_buffer()).await? == 0 {
-    /// #             return Err("the server hung up".into());
-    /// #         }
-    /// #         while driver.poll_event().is_some() {}
-    /// #     }
-    /// #     let client = WebSocket::from_parts(client_io, driver, Config::default());
+    /// #     let client = wsdriver_tokio::connect_on(client_io, "ws://localhost/", Default::default()).await?;
     /// #     Ok((client, server.await??))
     /// # }
     /// # #[tokio::main(flavor = "current_thread")]
@@ -161,7 +151,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WriteHalf<S> {
 
     fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
         let mut socket = lock(&self.shared.socket);
-        Ok(socket.driver_mut().send(item)?)
+        Ok(socket.connection_mut().send(item)?)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
@@ -183,7 +173,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WriteHalf<S> {
     pub async fn send(&mut self, message: impl Into<Message>) -> Result<(), Error> {
         poll_fn(|cx| self.shared.lock(cx, false).poll_ready_inner(cx)).await?;
         lock(&self.shared.socket)
-            .driver_mut()
+            .connection_mut()
             .send(message.into())?;
         poll_fn(|cx| self.shared.lock(cx, false).poll_write_output(cx)).await
     }
@@ -204,8 +194,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WriteHalf<S> {
     /// `code` is 1000 or 3000-4999 and `reason` at most 123 bytes, as
     /// [`WebSocket::close`]. Returns once the close frame is written,
     /// without waiting for the answer: that is the read half's to read.
-    pub async fn close(&mut self, code: u16, reason: &str) -> Result<(), Error> {
-        lock(&self.shared.socket).driver_mut().close(code, reason)?;
+    pub async fn close(&mut self, code: impl Into<CloseCode>, reason: &str) -> Result<(), Error> {
+        lock(&self.shared.socket).start_close(code.into(), reason)?;
         poll_fn(|cx| self.shared.lock(cx, false).poll_write_output(cx)).await
     }
 

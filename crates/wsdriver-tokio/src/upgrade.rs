@@ -1,25 +1,28 @@
 //! WebSockets on requests hyper parsed: [`upgrade`] for a hyper 1 service
 //! and, with the `axum` feature, the [`WebSocketUpgrade`] extractor.
 //!
-//! The core driver validates the request and writes its answer, the `101`
-//! or a refusal; this turns those bytes into the `hyper::Response` hyper
-//! sends, and runs the driver on the connection hyper hands over.
+//! The core's [`ServerHandshake`] validates the request and gives its
+//! answer, the `101` or a refusal, as a structured head that becomes the
+//! `hyper::Response` hyper sends; the same machine then runs on the
+//! connection hyper hands over (a hixie-76 challenge is answered there),
+//! and becomes the connection.
 
-use crate::accept::ServerOptions;
+use crate::drive::{flush, next_event};
 use crate::error::Error;
+use crate::server_options::ServerOptions;
 use crate::websocket::{Config, WebSocket};
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::header::{HeaderName, HeaderValue};
+use hyper::header::HeaderValue;
 use hyper::upgrade::{OnUpgrade, Upgraded};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use std::fmt;
 use std::future::Future;
-use std::io::IoSlice;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
-use wsdriver::{Driver, Event, HttpRequest};
+use std::task::{Context, Poll};
+use tokio::time::Instant;
+use wsdriver::{HttpRequest, ResponseHead, ServerEvent, ServerHandshake};
 
 /// A WebSocket on the connection hyper handed over.
 pub type UpgradedWebSocket = WebSocket<TokioIo<Upgraded>>;
@@ -66,12 +69,9 @@ pub fn upgrade<B>(
     options: &ServerOptions,
 ) -> Result<(Response<Full<Bytes>>, Upgrading), Refused> {
     let on_upgrade = request.extensions_mut().remove::<OnUpgrade>();
-    let (response, driver) = handshake(&*request, on_upgrade.is_some(), options)?;
-    let upgrading = Upgrading {
-        on_upgrade: on_upgrade.expect("handshake refuses requests hyper cannot upgrade"),
-        driver: Some(driver),
-        config: options.config.clone(),
-    };
+    let (response, handshake) = handshake(&*request, on_upgrade.is_some(), options)?;
+    let on_upgrade = on_upgrade.expect("handshake refuses requests hyper cannot upgrade");
+    let upgrading = Upgrading::new(on_upgrade, handshake, options.config.clone());
     Ok((response, upgrading))
 }
 
@@ -83,107 +83,48 @@ fn handshake(
     request: &impl HttpRequest,
     upgradable: bool,
     options: &ServerOptions,
-) -> Result<(Response<Full<Bytes>>, Driver), Refused> {
-    let mut driver = options.http_driver(request).map_err(Refused::config)?;
-    if !driver.start() {
-        let output = driver.take_output();
-        let error = std::iter::from_fn(|| driver.poll_event())
-            .find_map(|event| match event {
-                Event::Close(close) => close.error.map(|error| Error::from(*error)),
-                _ => None,
-            })
-            .unwrap_or(Error::Closed);
-        return Err(Refused::from_output(&output, error));
-    }
+) -> Result<(Response<Full<Bytes>>, ServerHandshake), Refused> {
+    let mut handshake = options.http_handshake(request).map_err(Refused::config)?;
+    let head = match handshake.accept_head() {
+        Ok(head) => head,
+        Err(error @ wsdriver::Error::BadRequest { .. }) => {
+            let wsdriver::Error::BadRequest { status, message } = &error else {
+                unreachable!()
+            };
+            let answer = ResponseHead::refusal(*status, message);
+            return Err(Refused::new(response(&answer), error.into()));
+        }
+        Err(error) => return Err(Refused::config(error)),
+    };
     if !upgradable {
         // HTTP/1.0, HTTP/2, or a request made up outside hyper's server.
-        let mut driver = options.http_driver(request).map_err(Refused::config)?;
         let body = "Upgrade Required: this connection cannot be upgraded (HTTP/1.1 needed)\n";
-        let rejected = driver
-            .set_header("Upgrade", "websocket")
-            .and_then(|()| driver.reject(426, body));
-        if let Err(error) = rejected {
-            return Err(Refused::config(error));
-        }
+        let mut answer = response(&ResponseHead::refusal(426, body));
+        answer.headers_mut().insert(
+            hyper::header::UPGRADE,
+            HeaderValue::from_static("websocket"),
+        );
         let error = Error::Status {
             status: 426,
             headers: Box::default(),
             message: "The connection cannot be upgraded".into(),
         };
-        return Err(Refused::from_output(&driver.take_output(), error));
+        return Err(Refused::new(answer, error));
     }
-    // The head goes to hyper; anything after it (a hixie-76 challenge
-    // answer) stays with the driver for the upgraded connection.
-    let mut slices = [IoSlice::new(&[]); 16];
-    let count = driver.output_slices(&mut slices);
-    let output: Vec<u8> = slices[..count]
-        .iter()
-        .flat_map(|s| s.iter().copied())
-        .collect();
-    let Some(head) = parse_head(&output) else {
-        return Err(Refused::config(Error::Config(
-            "the driver wrote a response head this layer cannot read".into(),
-        )));
-    };
-    driver.advance_output(head.len);
-    Ok((head.response(Bytes::new()), driver))
+    Ok((response(&head), handshake))
 }
 
-/// A response head the driver wrote.
-struct Head {
-    status: StatusCode,
-    reason: Vec<u8>,
-    headers: Vec<(HeaderName, HeaderValue)>,
-    /// Its length, blank line included.
-    len: usize,
-}
-
-impl Head {
-    fn response(self, body: Bytes) -> Response<Full<Bytes>> {
-        let mut response = Response::new(Full::new(body));
-        *response.status_mut() = self.status;
-        let canonical = self.status.canonical_reason().map(str::as_bytes);
-        if canonical != Some(self.reason.as_slice()) {
-            // The drafts' `101 WebSocket Protocol Handshake`.
-            if let Ok(reason) = hyper::ext::ReasonPhrase::try_from(self.reason) {
-                response.extensions_mut().insert(reason);
-            }
+/// The core's answer as hyper's response, the drafts' status lines kept.
+fn response(head: &ResponseHead) -> Response<Full<Bytes>> {
+    let body = Bytes::copy_from_slice(head.body().as_bytes());
+    let mut response = head.to_http().map(|()| Full::new(body));
+    if let Some(reason) = head.reason() {
+        // The drafts' `101 WebSocket Protocol Handshake`.
+        if let Ok(reason) = hyper::ext::ReasonPhrase::try_from(reason.as_bytes()) {
+            response.extensions_mut().insert(reason);
         }
-        let headers = response.headers_mut();
-        for (name, value) in self.headers {
-            headers.append(name, value);
-        }
-        response
     }
-}
-
-/// Reads the HTTP/1.1 response head at the start of `bytes`, as the
-/// driver writes it.
-fn parse_head(bytes: &[u8]) -> Option<Head> {
-    let end = bytes.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let mut lines = bytes[..end]
-        .split(|&b| b == b'\n')
-        .map(|line| line.strip_suffix(b"\r").unwrap_or(line));
-    let status_line = lines.next()?;
-    let rest = status_line.strip_prefix(b"HTTP/1.1 ")?;
-    let (code, reason) = match rest.iter().position(|&b| b == b' ') {
-        Some(space) => (&rest[..space], &rest[space + 1..]),
-        None => (rest, &b""[..]),
-    };
-    let status = StatusCode::from_bytes(code).ok()?;
-    let mut headers = Vec::new();
-    for line in lines {
-        let colon = line.iter().position(|&b| b == b':')?;
-        let name = HeaderName::from_bytes(&line[..colon]).ok()?;
-        let value = HeaderValue::from_bytes(line[colon + 1..].trim_ascii()).ok()?;
-        headers.push((name, value));
-    }
-    Some(Head {
-        status,
-        reason: reason.to_vec(),
-        headers,
-        len: end + 4,
-    })
+    response
 }
 
 /// A handshake that did not succeed: the response to send back, and why.
@@ -201,17 +142,8 @@ struct RefusedInner {
 }
 
 impl Refused {
-    fn from_output(output: &[u8], error: Error) -> Self {
-        match parse_head(output) {
-            Some(head) => {
-                let body = Bytes::copy_from_slice(&output[head.len..]);
-                Refused(Box::new(RefusedInner {
-                    response: head.response(body),
-                    error,
-                }))
-            }
-            None => Refused::config(error),
-        }
+    fn new(response: Response<Full<Bytes>>, error: Error) -> Self {
+        Refused(Box::new(RefusedInner { response, error }))
     }
 
     fn config(error: impl Into<Error>) -> Self {
@@ -274,22 +206,62 @@ impl std::error::Error for Refused {
 /// first or was not served `with_upgrades()`.
 #[must_use = "the WebSocket is had by awaiting this"]
 pub struct Upgrading {
-    on_upgrade: OnUpgrade,
-    driver: Option<Driver>,
-    config: Config,
+    protocol: Option<String>,
+    opening: Pin<Box<dyn Future<Output = Result<UpgradedWebSocket, Error>> + Send>>,
 }
 
 impl Upgrading {
+    fn new(on_upgrade: OnUpgrade, handshake: ServerHandshake, config: Config) -> Self {
+        let protocol = handshake.protocol().map(str::to_owned);
+        let opening = Box::pin(async move {
+            let upgraded = on_upgrade
+                .await
+                .map_err(|e| Error::from(std::io::Error::other(e)))?;
+            open(TokioIo::new(upgraded), handshake, config).await
+        });
+        Upgrading { protocol, opening }
+    }
+
     /// The subprotocol agreed on in the `101`, if any.
     pub fn protocol(&self) -> Option<&str> {
-        self.driver.as_ref().and_then(Driver::protocol)
+        self.protocol.as_deref()
+    }
+}
+
+/// The accepted handshake on the connection hyper handed over: any
+/// challenge bytes still owed (hixie-76) are read and answered, then it
+/// becomes the connection.
+async fn open<S>(
+    mut io: S,
+    mut handshake: ServerHandshake,
+    config: Config,
+) -> Result<WebSocket<S>, Error>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    match next_event(&mut io, &mut handshake).await? {
+        ServerEvent::Open => {
+            flush(&mut io, &mut handshake).await?;
+            let url = handshake.url().map(|url| url.as_str().to_owned());
+            let now = Instant::now().into_std();
+            let connection = handshake.into_connection(now).map_err(|_| Error::Closed)?;
+            Ok(WebSocket::open(
+                io,
+                connection,
+                config,
+                url.as_deref(),
+                None,
+            ))
+        }
+        ServerEvent::Failed(error) => Err(error.into()),
+        _ => Err(Error::Closed),
     }
 }
 
 impl fmt::Debug for Upgrading {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Upgrading")
-            .field("driver", &self.driver)
+            .field("protocol", &self.protocol)
             .finish_non_exhaustive()
     }
 }
@@ -298,15 +270,7 @@ impl Future for Upgrading {
     type Output = Result<UpgradedWebSocket, Error>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        let upgraded = ready!(Pin::new(&mut this.on_upgrade).poll(cx))
-            .map_err(|e| Error::from(std::io::Error::other(e)))?;
-        let driver = this
-            .driver
-            .take()
-            .expect("Upgrading polled after it resolved");
-        let io = TokioIo::new(upgraded);
-        Poll::Ready(Ok(WebSocket::from_parts(io, driver, this.config.clone())))
+        self.opening.as_mut().poll(cx)
     }
 }
 
@@ -316,8 +280,8 @@ pub use self::axum_extract::WebSocketUpgrade;
 #[cfg(feature = "axum")]
 mod axum_extract {
     use super::{handshake, Refused, UpgradedWebSocket, Upgrading};
-    use crate::accept::ServerOptions;
     use crate::error::Error;
+    use crate::server_options::ServerOptions;
     use axum::body::Body;
     use axum::extract::FromRequestParts;
     use axum::http::request::Parts;
@@ -426,17 +390,14 @@ mod axum_extract {
             Fut: Future<Output = ()> + Send + 'static,
         {
             let upgradable = self.on_upgrade.is_some();
-            let (response, driver) = match handshake(&self.request, upgradable, &self.options) {
+            let (response, handshake) = match handshake(&self.request, upgradable, &self.options) {
                 Ok(accepted) => accepted,
                 Err(refused) => return IntoResponse::into_response(refused),
             };
-            let upgrading = Upgrading {
-                on_upgrade: self
-                    .on_upgrade
-                    .expect("handshake refuses requests hyper cannot upgrade"),
-                driver: Some(driver),
-                config: self.options.config,
-            };
+            let on_upgrade = self
+                .on_upgrade
+                .expect("handshake refuses requests hyper cannot upgrade");
+            let upgrading = Upgrading::new(on_upgrade, handshake, self.options.config);
             let on_failed = self.on_failed;
             tokio::spawn(async move {
                 match upgrading.await {

@@ -1,24 +1,21 @@
-//! [`WebSocket`]: a connection on any `AsyncRead + AsyncWrite` stream. It
-//! holds no protocol logic: it moves bytes between the stream and the
-//! driver, runs the driver's timers on tokio's clock, and hands out what
-//! the driver reports.
+//! [`WebSocket`]: an open connection on any `AsyncRead + AsyncWrite`
+//! stream. It holds no protocol logic: the core's [`Connection`] does, run
+//! on the crate's one drive loop; this hands out what it reports.
 
+use crate::drive::Drive;
 use crate::error::Error;
 use futures_core::Stream;
 use futures_sink::Sink;
-use std::future::{poll_fn, Future};
-use std::io::{self, IoSlice};
+use std::future::poll_fn;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::oneshot;
-use tokio::time::{Instant, Sleep};
-use wsdriver::{CloseCode, CloseEvent, Driver, Event, Message, PingId, ReadyState, Version};
-
-/// Bytes asked of the stream per read when no frame says how many it
-/// needs: small, so idle connections stay small; large frames size their
-/// own reads from the frame header.
-const READ_SIZE: usize = 1024;
+use tokio::time::Instant;
+use wsdriver::http_types::HeaderMap;
+use wsdriver::{
+    CloseCode, CloseEvent, Connection, Event, Machine, Message, PingId, ReadyState, Version,
+};
 
 /// Settings of the async layer itself: backpressure. The protocol's
 /// settings (`max_length`, subprotocols, close timeout) and the keepalive
@@ -28,7 +25,7 @@ const READ_SIZE: usize = 1024;
 ///
 /// Give it to [`ClientOptions::config`](crate::ClientOptions::config),
 /// [`ServerOptions::config`](crate::ServerOptions::config) or
-/// [`WebSocket::from_parts`]. The default holds sends back at 64 KiB.
+/// [`WebSocket::from_connection`]. The default holds sends back at 64 KiB.
 ///
 /// ```
 /// use std::time::Duration;
@@ -84,7 +81,7 @@ impl Config {
 /// [`WebSocketServer`](crate::WebSocketServer) (as a
 /// [`ServerSocket`](crate::ServerSocket), which derefs to one), hyper's
 /// upgrade (`UpgradedWebSocket`, feature `hyper`), or
-/// [`from_parts`](Self::from_parts) for a handshake you ran.
+/// [`from_connection`](Self::from_connection) for a handshake you ran.
 ///
 /// - Receiving: each item is a whole message: fragments are put together,
 ///   pings answered and pongs matched by the driver. An `Err` item means
@@ -112,23 +109,13 @@ impl Config {
 /// use futures_util::StreamExt;
 /// use std::time::Duration;
 ///
-/// # use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
-/// # use wsdriver_tokio::{accept, Config, Options, ReadyState, ServerOptions, WebSocket};
+/// # use tokio::io::DuplexStream;
+/// # use wsdriver_tokio::{accept, ServerOptions, WebSocket};
 /// # type Pair = (WebSocket<DuplexStream>, WebSocket<DuplexStream>);
 /// # async fn pair(capacity: usize) -> Result<Pair, Box<dyn std::error::Error>> {
-/// #     let (mut client_io, server_io) = tokio::io::duplex(capacity);
+/// #     let (client_io, server_io) = tokio::io::duplex(capacity);
 /// #     let server = tokio::spawn(accept(server_io, ServerOptions::default()));
-/// #     let mut driver = wsdriver::Driver::client("ws://localhost/", Options::default())?;
-/// #     driver.start();
-/// #     client_io.write_all(&driver.take_output()).await?;
-/// #     while driver.ready_state() != ReadyState::Open {
-/// #         driver.input_buffer().reserve(1024);
-/// #         if client_io.read_buf(driver.input_buffer()).await? == 0 {
-/// #             return Err("the server hung up".into());
-/// #         }
-/// #         while driver.poll_event().is_some() {}
-/// #     }
-/// #     let client = WebSocket::from_parts(client_io, driver, Config::default());
+/// #     let client = wsdriver_tokio::connect_on(client_io, "ws://localhost/", Default::default()).await?;
 /// #     Ok((client, server.await??))
 /// # }
 /// # #[tokio::main(flavor = "current_thread")]
@@ -154,94 +141,104 @@ impl Config {
 /// ```
 pub struct WebSocket<S> {
     stream: S,
-    driver: Driver,
+    connection: Connection,
+    drive: Drive,
     config: Config,
     pongs: Vec<(PingId, oneshot::Sender<()>)>,
     close_event: Option<CloseEvent>,
     error: Option<wsdriver::Error>,
     /// `None` has been returned by the stream.
     finished: bool,
-    /// Sleeps until the driver's next deadline (close, keepalive, idle).
-    timer: Option<Pin<Box<Sleep>>>,
+    /// The URL connected to (a client) or addressed (a server).
+    url: Option<Box<str>>,
+    /// A client's view of the server's `101`.
+    response_headers: Option<Box<HeaderMap>>,
     /// Set once split: writes wake both halves, since either may be the one
     /// waiting for the stream to take more bytes.
     pub(crate) write_waker: Option<std::task::Waker>,
-    /// Bytes were written since the stream was last flushed (TLS streams
-    /// hold them until then).
-    unflushed: bool,
 }
 
 impl<S> std::fmt::Debug for WebSocket<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebSocket")
-            .field("driver", &self.driver)
+            .field("connection", &self.connection)
+            .field("url", &self.url)
             .finish_non_exhaustive()
     }
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
-    /// Wraps a stream and a driver whose handshake is done (or under way:
-    /// the driver queues what is sent before it opens).
-    ///
-    /// For handshakes this crate does not run for you: a client over a
-    /// stream you opened (an in-memory pipe, TLS with settings of your
-    /// own, a SOCKS tunnel), or a server driver you drove yourself. Bytes
-    /// the driver already holds past the handshake are read first. A
-    /// client may still be waiting for its answer (after
-    /// [`Driver::start`]): a refusal then comes out of the stream as an
-    /// `Err`. A server driver must have been started already: this type
-    /// never acts on [`Event::Connect`]. Keepalive pings and the idle
-    /// timeout come with the driver, from its
+    /// Wraps a stream and an open [`Connection`] (from a
+    /// [`ServerHandshake`](wsdriver::ServerHandshake), a
+    /// [`ClientHandshake`](wsdriver::ClientHandshake) or an open
+    /// [`Driver`](wsdriver::Driver)'s
+    /// [`into_connection`](wsdriver::Driver::into_connection)), for a
+    /// handshake you ran yourself. Bytes the connection already holds past
+    /// the handshake are read first, and output it holds (a `101` not yet
+    /// sent) is written first. Keepalive pings and the idle timeout come
+    /// with the connection, from its
     /// [`Options::ping_interval`](wsdriver::Options::ping_interval) and
     /// [`Options::idle_timeout`](wsdriver::Options::idle_timeout).
     ///
-    /// The client side of a handshake over an in-memory pipe:
+    /// For a client over a stream you opened, [`connect_on`](crate::connect_on)
+    /// runs the handshake for you; for a server, [`accept`](crate::accept).
     ///
     /// ```
     /// use futures_util::StreamExt;
-    /// use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    /// use wsdriver::Driver;
-    /// use wsdriver_tokio::{accept, Config, Message, Options, ReadyState, ServerOptions, WebSocket};
+    /// use std::time::Instant;
+    /// use wsdriver::{Machine, ServerEvent, ServerHandshake};
+    /// use wsdriver_tokio::{connect_on, ClientOptions, Config, Message, Options, WebSocket};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let (mut client_io, server_io) = tokio::io::duplex(4096);
-    /// let server = tokio::spawn(accept(server_io, ServerOptions::default()));
+    /// let (client_io, mut server_io) = tokio::io::duplex(4096);
+    /// let client = tokio::spawn(connect_on(client_io, "ws://localhost/chat", ClientOptions::default()));
     ///
-    /// let mut driver = Driver::client("ws://localhost/chat", Options::default())?;
-    /// driver.start();
-    /// client_io.write_all(&driver.take_output()).await?;
-    /// while driver.ready_state() != ReadyState::Open {
-    ///     driver.input_buffer().reserve(1024);
-    ///     if client_io.read_buf(driver.input_buffer()).await? == 0 {
-    ///         return Err("the server hung up during the handshake".into());
-    ///     }
-    ///     while driver.poll_event().is_some() {}
+    /// // The server side, by hand: read the head, accept, answer, hand over.
+    /// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    /// let mut handshake = ServerHandshake::new(Options::default(), Instant::now())?;
+    /// while handshake.poll_event() != Some(ServerEvent::Request) {
+    ///     server_io.read_buf(handshake.input_buffer()).await?;
     /// }
-    /// let mut client = WebSocket::from_parts(client_io, driver, Config::default());
+    /// handshake.accept()?;
+    /// assert_eq!(handshake.poll_event(), Some(ServerEvent::Open));
+    /// server_io.write_all(&handshake.take_output()).await?;
+    /// let connection = handshake.into_connection(Instant::now()).unwrap();
+    /// let mut server = WebSocket::from_connection(server_io, connection, Config::default());
     ///
-    /// let mut server = server.await??;
+    /// let mut client = client.await??;
     /// client.send("hello").await?;
     /// assert_eq!(server.next().await.transpose()?, Some(Message::from("hello")));
     /// # Ok(()) }
     /// ```
-    pub fn from_parts(stream: S, mut driver: Driver, config: Config) -> Self {
+    pub fn from_connection(stream: S, connection: Connection, config: Config) -> Self {
+        Self::open(stream, connection, config, None, None)
+    }
+
+    pub(crate) fn open(
+        stream: S,
+        mut connection: Connection,
+        config: Config,
+        url: Option<&str>,
+        response_headers: Option<Box<HeaderMap>>,
+    ) -> Self {
         // The handshake's read buffer is sized for a request head; an idle
         // connection should not keep it (reads reserve what they need).
-        if driver.input_buffer().is_empty() {
-            *driver.input_buffer() = bytes::BytesMut::new();
+        if connection.input_buffer().is_empty() {
+            *connection.input_buffer() = bytes::BytesMut::new();
         }
         WebSocket {
             stream,
-            driver,
+            connection,
+            drive: Drive::default(),
             config,
             pongs: Vec::new(),
             close_event: None,
             error: None,
             finished: false,
-            timer: None,
+            url: url.map(Box::from),
+            response_headers,
             write_waker: None,
-            unflushed: false,
         }
     }
 
@@ -253,15 +250,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// message is queued and everything queued is written and flushed:
     /// `Ok` means the stream took the bytes, not that the peer read them.
     ///
-    /// Fails with [`Error::Closed`] once the close handshake has started
-    /// (by either side), and with the stream's error if writing fails.
-    ///
     /// Cancellation: dropped while waiting for room, the message is not
     /// sent. Dropped after it was queued, it still goes out whole: the
     /// next send, flush or read writes the rest.
+    ///
+    /// # Errors
+    /// [`Error::Closed`] once the close handshake has started (by either
+    /// side); the stream's error if writing fails.
     pub async fn send(&mut self, message: impl Into<Message>) -> Result<(), Error> {
         poll_fn(|cx| self.poll_ready_inner(cx)).await?;
-        self.driver.send(message.into())?;
+        self.connection.send(message.into())?;
         poll_fn(|cx| self.poll_write_output(cx)).await?;
         Ok(())
     }
@@ -269,12 +267,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// Sends a ping. The returned [`Pong`] resolves when the matching pong
     /// is read, so something must be reading the connection.
     ///
-    /// `payload` is at most 125 bytes (a longer one fails with
-    /// [`Error::WebSocket`] and sends nothing). The pong that matches is
-    /// the first one with the same payload, so give concurrent pings
-    /// payloads of their own to time them apart. The ping is written
-    /// before this returns; the `Pong` holds no borrow, so await it while
-    /// another task, or a `select!` branch, reads.
+    /// The pong that matches is the first one with the same payload, so
+    /// give concurrent pings payloads of their own to time them apart. The
+    /// ping is written before this returns; the `Pong` holds no borrow, so
+    /// await it while another task, or a `select!` branch, reads.
+    ///
+    /// # Errors
+    /// A `payload` over 125 bytes ([`Error::WebSocket`], nothing sent);
+    /// [`Error::Closed`]; the stream's error.
     pub async fn ping(&mut self, payload: &[u8]) -> Result<Pong, Error> {
         let pong = self.register_ping(payload)?;
         poll_fn(|cx| self.poll_write_output(cx)).await?;
@@ -282,10 +282,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     }
 
     /// Sends an unsolicited pong (RFC 6455 allows one as a one-way
-    /// heartbeat). Pings from the peer are answered without this. At most
-    /// 125 bytes of `payload`.
+    /// heartbeat). Pings from the peer are answered without this.
+    ///
+    /// # Errors
+    /// As [`ping`](Self::ping).
     pub async fn pong(&mut self, payload: &[u8]) -> Result<(), Error> {
-        self.driver.pong(payload)?;
+        self.connection.pong(payload)?;
         poll_fn(|cx| self.poll_write_output(cx)).await?;
         Ok(())
     }
@@ -294,9 +296,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// until the peer answers or the close timeout passes (1006). Messages
     /// that arrive meanwhile are dropped, as RFC 6455 says.
     ///
-    /// `reason` is at most 123 bytes of UTF-8. Another code, or a longer
-    /// reason, fails with [`Error::WebSocket`] and sends nothing. The
-    /// close timeout is [`Options::close_timeout`](wsdriver::Options::close_timeout)
+    /// The close timeout is [`Options::close_timeout`](wsdriver::Options::close_timeout)
     /// (30 s by default). Returns how the connection ended: the code the
     /// peer answered with and `clean: true`, or 1006 and `clean: false`.
     /// Called again after the close, it returns the same event at once.
@@ -304,12 +304,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// Cancellation: dropped midway, the close frame has been queued and
     /// the connection is closing; the next read goes on with the
     /// handshake.
+    ///
+    /// # Errors
+    /// Another code, or a reason over 123 bytes ([`Error::WebSocket`],
+    /// nothing sent); the stream's error before the close completed.
     pub async fn close(
         &mut self,
         code: impl Into<CloseCode>,
         reason: &str,
     ) -> Result<CloseEvent, Error> {
-        self.driver.close(code, reason)?;
+        self.start_close(code.into(), reason)?;
         while let Some(result) = poll_fn(|cx| self.poll_next_inner(cx)).await {
             if let Err(error) = result {
                 if self.close_event.is_none() {
@@ -331,7 +335,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// cleanly.
     pub async fn terminate(mut self) {
         use tokio::io::AsyncWriteExt;
-        self.driver.transport_closed();
+        self.connection.transport_closed();
         let _ = self.stream.shutdown().await;
     }
 }
@@ -340,34 +344,40 @@ impl<S> WebSocket<S> {
     /// The subprotocol the handshake agreed on (`Sec-WebSocket-Protocol`),
     /// or `None` when no subprotocol was offered or none was in common.
     pub fn protocol(&self) -> Option<&str> {
-        self.driver.protocol()
+        self.connection.protocol()
     }
 
-    /// The protocol version spoken, `Some` once the handshake is done:
-    /// [`Version::Hybi13`] (RFC 6455) unless a client asked for draft 8
-    /// ([`Version::Hybi8`]) or a server that allows the drafts met a hixie
-    /// client. The hixie drafts carry text only: binary messages, pings
-    /// and pongs fail there with [`Error::WebSocket`].
-    pub fn version(&self) -> Option<Version> {
-        self.driver.version()
+    /// The protocol version spoken: [`Version::Hybi13`] (RFC 6455) unless
+    /// a client asked for draft 8 ([`Version::Hybi8`]) or a server that
+    /// allows the drafts met a hixie client. The hixie drafts carry text
+    /// only: binary messages, pings and pongs fail there with
+    /// [`Error::WebSocket`].
+    pub fn version(&self) -> Version {
+        self.connection.version()
     }
 
     /// The connection's URL. On a client, the one connected to (the last
     /// redirect's, `ws:`/`wss:` even if given as `http:`/`https:`,
     /// `ws://localhost/...` for `ws+unix:`), userinfo included: mind the
-    /// password before logging it (network errors leave it out). On a server, the URL the request
-    /// addressed, built from its `Host` and target.
+    /// password before logging it (network errors leave it out). On a
+    /// server, the URL the request addressed, built from its `Host` and
+    /// target. `None` for a connection given to
+    /// [`from_connection`](Self::from_connection).
     pub fn url(&self) -> Option<&str> {
-        self.driver.url().map(|u| u.as_str())
+        self.url.as_deref()
+    }
+
+    /// The headers of the server's `101`, on a client
+    /// (`Sec-WebSocket-Extensions`, `Set-Cookie`...); `None` on a server.
+    pub fn response_headers(&self) -> Option<&HeaderMap> {
+        self.response_headers.as_deref()
     }
 
     /// Where the connection is: `Open` until a close starts, `Closing`
     /// while a close handshake waits for its answer, then `Closed` (sends
-    /// fail with [`Error::Closed`] from `Closing` on). `Connecting` only
-    /// for a client given to [`from_parts`](Self::from_parts) before its
-    /// handshake finished.
+    /// fail with [`Error::Closed`] from `Closing` on).
     pub fn ready_state(&self) -> ReadyState {
-        self.driver.ready_state()
+        self.connection.ready_state()
     }
 
     /// Bytes accepted for sending but not yet written to the stream.
@@ -375,7 +385,7 @@ impl<S> WebSocket<S> {
     /// What [`Config::max_buffered`] is compared with; a slow peer makes
     /// it grow, up to about that much for callers that wait on `send`.
     pub fn buffered_amount(&self) -> usize {
-        self.driver.buffered_amount()
+        self.connection.buffered_amount()
     }
 
     /// How the connection closed, once it has.
@@ -385,32 +395,38 @@ impl<S> WebSocket<S> {
     /// finished close handshake; 1006 and `clean: false` when the
     /// transport ended or failed, the idle timeout or the close timeout
     /// passed. After a peer's protocol error (the `Err` item), the code our
-    /// close frame carried.
+    /// close frame carried, and the error.
     pub fn close_event(&self) -> Option<&CloseEvent> {
         self.close_event.as_ref()
     }
 
-    /// The driver underneath, for what this layer does not wrap.
-    ///
-    /// Read-only: the response headers a client got
-    /// ([`Driver::headers`], `Sec-WebSocket-Extensions` among them), the
-    /// URL a server's request addressed ([`Driver::url`]). An open
-    /// connection no longer holds the request head: read what you need of
-    /// it in [`accept_with`](crate::accept_with)'s check, or use a
-    /// [`ServerSocket`](crate::ServerSocket), which keeps it.
-    pub fn driver(&self) -> &Driver {
-        &self.driver
+    /// The protocol machine underneath, for what this layer does not wrap.
+    /// Read-only: sending through it would bypass the write loop.
+    pub fn connection(&self) -> &Connection {
+        &self.connection
     }
 
-    pub(crate) fn driver_mut(&mut self) -> &mut Driver {
-        &mut self.driver
+    pub(crate) fn connection_mut(&mut self) -> &mut Connection {
+        &mut self.connection
+    }
+
+    /// Starts the close handshake; the close timeout counts from now.
+    pub(crate) fn start_close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
+        let now = Instant::now().into_std();
+        Ok(self.connection.close(now, code, reason)?)
+    }
+
+    /// Starts the close handshake with 1001 (a server shutting down).
+    pub(crate) fn going_away(&mut self, reason: &str) -> Result<(), Error> {
+        let now = Instant::now().into_std();
+        Ok(self.connection.going_away(now, reason)?)
     }
 
     pub(crate) fn register_ping(&mut self, payload: &[u8]) -> Result<Pong, Error> {
-        let id = self.driver.ping(payload)?;
+        let id = self.connection.ping(payload)?;
         let (tx, rx) = oneshot::channel();
-        // Waiters whose Pong was dropped, or whose ping the driver forgot
-        // (it keeps the newest MAX_PENDING_PINGS), need no slot.
+        // Waiters whose Pong was dropped, or whose ping the connection
+        // forgot (it keeps the newest MAX_PENDING_PINGS), need no slot.
         if self.pongs.len() >= wsdriver::MAX_PENDING_PINGS {
             self.pongs.retain(|(_, waiter)| !waiter.is_closed());
             if self.pongs.len() >= wsdriver::MAX_PENDING_PINGS {
@@ -430,46 +446,30 @@ impl<S> WebSocket<S> {
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
-    /// Writes what the driver has queued, vectored, then flushes.
+    /// Writes what the connection has queued, vectored, then flushes.
     pub(crate) fn poll_write_output(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         // The common case on every read: nothing to write or flush.
-        if !self.unflushed && !self.driver.has_output() {
+        if self.drive.is_idle(&self.connection) {
             return Poll::Ready(Ok(()));
         }
-        match self.write_waker.clone() {
-            Some(waker) => self.write_output(&mut Context::from_waker(&waker)),
-            None => self.write_output(cx),
-        }
-    }
-
-    fn write_output(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        while self.driver.has_output() {
-            let mut slices = [IoSlice::new(&[]); 16];
-            let count = self.driver.output_slices(&mut slices);
-            let stream = Pin::new(&mut self.stream);
-            let written = if stream.is_write_vectored() {
-                ready!(stream.poll_write_vectored(cx, &slices[..count]))?
-            } else {
-                ready!(stream.poll_write(cx, &slices[0]))?
-            };
-            if written == 0 {
-                return Poll::Ready(Err(io::Error::from(io::ErrorKind::WriteZero).into()));
+        let written = match self.write_waker.clone() {
+            Some(waker) => {
+                let mut cx = Context::from_waker(&waker);
+                self.drive
+                    .poll_write(&mut cx, &mut self.stream, &mut self.connection)
             }
-            self.driver.advance_output(written);
-            self.unflushed = true;
-        }
-        if self.unflushed {
-            ready!(Pin::new(&mut self.stream).poll_flush(cx))?;
-            self.unflushed = false;
-        }
-        Poll::Ready(Ok(()))
+            None => self
+                .drive
+                .poll_write(cx, &mut self.stream, &mut self.connection),
+        };
+        written.map_err(Error::from)
     }
 
     pub(crate) fn poll_ready_inner(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        if self.driver.ready_state() >= ReadyState::Closing {
+        if self.connection.ready_state() >= ReadyState::Closing {
             return Poll::Ready(Err(Error::Closed));
         }
-        while self.driver.buffered_amount() > self.config.max_buffered {
+        while self.connection.buffered_amount() > self.config.max_buffered {
             ready!(self.poll_write_output(cx))?;
         }
         Poll::Ready(Ok(()))
@@ -483,7 +483,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             return Poll::Ready(None);
         }
         loop {
-            while let Some(event) = self.driver.poll_event() {
+            while let Some(event) = self.connection.poll_event() {
                 match event {
                     Event::Message(message) => return Poll::Ready(Some(Ok(message))),
                     Event::Pong { ping: Some(id), .. } => {
@@ -516,33 +516,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                 self.pongs.clear();
                 return Poll::Ready(None);
             }
-            if self.poll_timers(cx) {
+            if self.drive.poll_timers(cx, &mut self.connection) {
                 continue;
             }
             // A peer that floods pings and leaves our pongs unread is not
             // read from until it reads them: the write that is pending
             // wakes us. (Data does not pause reading: two peers that both
             // stream would each wait for the other.)
-            if !self.driver.wants_read() && written.is_pending() {
+            if !self.connection.wants_read() && written.is_pending() {
                 return Poll::Pending;
             }
-            let buffer = self.driver.input_buffer();
-            if buffer.capacity() - buffer.len() < READ_SIZE / 2 {
-                let wanted = self.driver.read_hint().clamp(READ_SIZE, 1 << 24);
-                self.driver.input_buffer().reserve(wanted);
-            }
-            match tokio_util::io::poll_read_buf(
-                Pin::new(&mut self.stream),
-                cx,
-                self.driver.input_buffer(),
-            ) {
-                Poll::Ready(Ok(0)) => self.driver.transport_closed(),
-                Poll::Ready(Ok(_)) => {
-                    // Only a running timer (idle, keepalive) needs the time.
-                    if self.driver.has_timer() {
-                        self.driver.received(Instant::now().into_std());
-                    }
-                }
+            match self
+                .drive
+                .poll_read(cx, &mut self.stream, &mut self.connection)
+            {
+                // Bytes, or the end (the connection reports its 1006).
+                Poll::Ready(Ok(_)) => {}
                 Poll::Ready(Err(error)) => {
                     self.lost();
                     return Poll::Ready(Some(Err(error.into())));
@@ -552,54 +541,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         }
     }
 
-    /// The transport failed: the connection ends with the driver's 1006,
-    /// and pings still waiting for pongs fail.
+    /// The transport failed: the connection ends with 1006, and pings
+    /// still waiting for pongs fail.
     fn lost(&mut self) {
-        self.driver.transport_closed();
-        while let Some(event) = self.driver.poll_event() {
+        self.connection.transport_closed();
+        while let Some(event) = self.connection.poll_event() {
             if let Event::Close(close) = event {
                 self.close_event = Some(close);
             }
         }
         self.pongs.clear();
         self.finished = true;
-    }
-
-    /// Runs due timers; returns whether one fired (the driver may have
-    /// something new to say). Arms the sleep for the next one otherwise.
-    fn poll_timers(&mut self, cx: &mut Context<'_>) -> bool {
-        // Most connections run no timer: skip the clock.
-        if !self.driver.has_timer() {
-            self.timer = None;
-            return false;
-        }
-        let now = Instant::now();
-        match self
-            .driver
-            .next_deadline(now.into_std())
-            .map(Instant::from_std)
-        {
-            Some(at) if at <= now => {
-                self.driver.handle_timeout(now.into_std());
-                true
-            }
-            Some(at) => {
-                let timer = self
-                    .timer
-                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
-                if timer.deadline() != at {
-                    timer.as_mut().reset(at);
-                }
-                if timer.as_mut().poll(cx).is_ready() {
-                    return self.poll_timers(cx);
-                }
-                false
-            }
-            None => {
-                self.timer = None;
-                false
-            }
-        }
     }
 }
 
@@ -640,7 +592,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocket<S> {
     }
 
     fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
-        Ok(self.get_mut().driver.send(item)?)
+        Ok(self.get_mut().connection.send(item)?)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
@@ -651,8 +603,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocket<S> {
     /// read by whoever reads the stream.
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
-        if this.driver.ready_state() == ReadyState::Open {
-            this.driver.close(CloseCode::NORMAL, "")?;
+        if this.connection.ready_state() == ReadyState::Open {
+            this.start_close(CloseCode::NORMAL, "")?;
         }
         this.poll_write_output(cx)
     }

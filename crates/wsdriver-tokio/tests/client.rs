@@ -237,7 +237,7 @@ async fn protocol_version_8_and_origin<P: Peers>() {
         .origin("http://example.test")
         .header("Origin", "http://ignored.test");
     let mut ws = connect(&url, options).await.unwrap();
-    assert_eq!(ws.version(), Some(Version::Hybi8));
+    assert_eq!(ws.version(), Version::Hybi8);
     let info = next_text(&mut ws).await;
     assert!(info.contains(r#""sec-websocket-version":"8""#), "{info}");
     assert!(
@@ -249,7 +249,7 @@ async fn protocol_version_8_and_origin<P: Peers>() {
 
     let options = ClientOptions::default().origin("http://example.test");
     let mut ws = connect(&url, options).await.unwrap();
-    assert_eq!(ws.version(), Some(Version::Hybi13));
+    assert_eq!(ws.version(), Version::Hybi13);
     let info = next_text(&mut ws).await;
     assert!(info.contains(r#""sec-websocket-version":"13""#), "{info}");
     assert!(info.contains(r#""origin":"http://example.test""#), "{info}");

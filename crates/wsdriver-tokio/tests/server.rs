@@ -273,8 +273,7 @@ async fn deflate_is_negotiated_only_when_configured() {
         let offer = || ClientOptions::default().deflate([DeflateConfig::default()]);
         let extensions = |socket: &WebSocket<MaybeTlsStream>| {
             socket
-                .driver()
-                .headers()
+                .response_headers()
                 .and_then(|h| h.get("sec-websocket-extensions"))
                 .map(|v| v.to_str().unwrap().to_owned())
         };
@@ -335,7 +334,7 @@ async fn drafts_only_when_allowed() {
         let mut stream = TcpStream::connect(server.local_addr()).await.unwrap();
         stream.write_all(hixie75.as_bytes()).await.unwrap();
         let mut socket = server.accept().await.unwrap();
-        assert_eq!(socket.version(), Some(wsdriver_tokio::Version::Hixie75));
+        assert_eq!(socket.version(), wsdriver_tokio::Version::Hixie75);
         let mut head = vec![0; 16];
         stream.read_exact(&mut head).await.unwrap();
         assert_eq!(&head, b"HTTP/1.1 101 Web");

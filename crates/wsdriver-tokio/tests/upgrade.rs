@@ -124,8 +124,7 @@ async fn hyper_upgrade_echoes() {
         let mut socket = connect(&format!("ws://{addr}/ws"), options).await.unwrap();
         assert_eq!(socket.protocol(), Some("echo"));
         let extensions = socket
-            .driver()
-            .headers()
+            .response_headers()
             .unwrap()
             .get("sec-websocket-extensions");
         assert!(extensions.is_some_and(|e| e.to_str().unwrap().starts_with("permessage-deflate")));
@@ -325,8 +324,7 @@ mod axum_extractor {
             let mut socket = connect(&format!("ws://{addr}/ws"), options).await.unwrap();
             assert_eq!(socket.protocol(), Some("echo"));
             let extensions = socket
-                .driver()
-                .headers()
+                .response_headers()
                 .unwrap()
                 .get("sec-websocket-extensions");
             assert!(extensions.is_some(), "deflate negotiated");

@@ -51,7 +51,13 @@ async fn pair_wrapped<S: AsyncRead + AsyncWrite + Unpin>(
         while driver.poll_event().is_some() {}
     }
     let stream = wrap(a, &mut driver);
-    let client = WebSocket::from_parts(stream, driver, client);
+    let client = WebSocket::from_connection(
+        stream,
+        driver
+            .into_connection(tokio::time::Instant::now().into_std())
+            .unwrap(),
+        client,
+    );
     let server = timeout(LIMIT, server).await.unwrap().unwrap().unwrap();
     (client, server)
 }
@@ -148,7 +154,13 @@ async fn keepalive_pings_are_sent_while_idle() {
     driver.parse(&server.take_output());
     while driver.poll_event().is_some() {}
     while server.poll_event().is_some() {}
-    let mut client = WebSocket::from_parts(a, driver, Config::default());
+    let mut client = WebSocket::from_connection(
+        a,
+        driver
+            .into_connection(tokio::time::Instant::now().into_std())
+            .unwrap(),
+        Config::default(),
+    );
     let idle = tokio::spawn(async move {
         let _ = timeout(Duration::from_millis(250), client.next()).await;
         client
@@ -466,12 +478,14 @@ async fn an_io_error_ends_with_1006_and_fails_waiting_pongs() {
     }
     let _server = timeout(LIMIT, server).await.unwrap().unwrap().unwrap();
     let fail = Arc::new(AtomicBool::new(false));
-    let mut client = WebSocket::from_parts(
+    let mut client = WebSocket::from_connection(
         Failing {
             inner: a,
             fail: fail.clone(),
         },
-        driver,
+        driver
+            .into_connection(tokio::time::Instant::now().into_std())
+            .unwrap(),
         Config::default(),
     );
     let pong = client.ping(b"anyone?").await.unwrap();

@@ -288,11 +288,10 @@ impl Driver {
     /// # Errors
     /// As [`set_header`](Self::set_header).
     pub fn set_origin(&mut self, origin: &str) -> Result<(), Error> {
-        let name = match self.version() {
-            Some(Version::Hybi8) => "Sec-WebSocket-Origin",
-            _ => "Origin",
-        };
-        self.set_header(name, origin)
+        match &mut self.stage {
+            Stage::Client(handshake) => handshake.set_origin(origin),
+            _ => self.set_header("Origin", origin),
+        }
     }
 
     /// Registers an extension to offer (client) or accept (server); only
@@ -650,13 +649,17 @@ impl Driver {
 
     /// The open connection, for callers that no longer need the driver's
     /// websocket-driver shape (its events up to `Open` must have been
-    /// taken). Gives the driver back if it is not open.
+    /// taken); timers its calls started without a time count from `now`.
+    /// Gives the driver back if it is not open.
     ///
     /// # Errors
     /// The driver itself, while connecting or with events still queued.
-    pub fn into_connection(self) -> Result<Connection, Box<Driver>> {
+    pub fn into_connection(self, now: Instant) -> Result<Connection, Box<Driver>> {
         match self.stage {
-            Stage::Open(connection) if self.events.is_empty() => Ok(connection),
+            Stage::Open(mut connection) if self.events.is_empty() => {
+                connection.settle_timers(now);
+                Ok(connection)
+            }
             _ => Err(Box::new(self)),
         }
     }

@@ -47,8 +47,9 @@ impl Timer {
         self.deadline().is_some_and(|at| at <= now)
     }
 
+    #[inline]
     pub fn is_running(self) -> bool {
-        self != Timer::Off
+        !matches!(self, Timer::Off)
     }
 }
 

@@ -28,8 +28,8 @@ impl Pair {
         assert_eq!(drain(&mut server), [Event::Open]);
         assert_eq!(feed(&mut client, &server.take_output()), [Event::Open]);
         let now = Instant::now();
-        let mut client = client.into_connection().unwrap();
-        let mut server = server.into_connection().unwrap();
+        let mut client = client.into_connection(now).unwrap();
+        let mut server = server.into_connection(now).unwrap();
         // Timers armed by the handshake start when the test says so.
         client.received(now);
         server.received(now);

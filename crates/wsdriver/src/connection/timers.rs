@@ -18,24 +18,39 @@ pub(crate) struct Timers {
     close: Timer,
     ping: Timer,
     idle: Timer,
+    /// The earliest deadline, kept up to date by every change: the drive
+    /// loop asks for it after each read and each poll.
+    due: Option<Instant>,
 }
 
 impl Timers {
     pub fn new(options: &Options, now: Option<Instant>) -> Self {
-        Timers {
+        let mut timers = Timers {
             close_timeout: options.close_timeout,
             ping_interval: options.ping_interval.filter(|d| !d.is_zero()),
             idle_timeout: options.idle_timeout,
             close: Timer::Off,
             ping: Timer::start(options.ping_interval.filter(|d| !d.is_zero()), now),
             idle: Timer::start(options.idle_timeout, now),
-        }
+            due: None,
+        };
+        timers.refresh();
+        timers
+    }
+
+    /// Recomputes the earliest deadline after a change.
+    fn refresh(&mut self) {
+        self.due = [self.close, self.ping, self.idle]
+            .into_iter()
+            .filter_map(Timer::deadline)
+            .min();
     }
 
     pub fn received(&mut self, now: Instant) {
         self.settle(now);
         if self.idle.is_running() {
             self.idle = Timer::start(self.idle_timeout, Some(now));
+            self.refresh();
         }
     }
 
@@ -44,34 +59,37 @@ impl Timers {
     pub fn received_untimed(&mut self) {
         if self.idle.is_running() {
             self.idle = Timer::start(self.idle_timeout, None);
+            self.refresh();
         }
     }
 
     pub fn start_close(&mut self, now: Option<Instant>) {
         self.close = Timer::start(self.close_timeout, now);
+        self.refresh();
     }
 
     pub fn settle(&mut self, now: Instant) {
         self.close.settle(now);
         self.ping.settle(now);
         self.idle.settle(now);
+        self.refresh();
     }
 
     pub fn stop(&mut self) {
         self.close = Timer::Off;
         self.ping = Timer::Off;
         self.idle = Timer::Off;
+        self.due = None;
     }
 
+    #[inline]
     pub fn is_running(&self) -> bool {
         self.close.is_running() || self.ping.is_running() || self.idle.is_running()
     }
 
+    #[inline]
     pub fn next(&self) -> Option<Instant> {
-        [self.close, self.ping, self.idle]
-            .into_iter()
-            .filter_map(Timer::deadline)
-            .min()
+        self.due
     }
 }
 
@@ -96,6 +114,7 @@ impl Connection {
             }
             let at = self.timers.ping.deadline().unwrap_or(now).max(now);
             self.timers.ping = Timer::start(self.timers.ping_interval, Some(at));
+            self.timers.refresh();
         }
     }
 
@@ -105,6 +124,7 @@ impl Connection {
         self.timers.ping_interval = every.filter(|d| !d.is_zero());
         if self.state == ReadyState::Open {
             self.timers.ping = Timer::start(self.timers.ping_interval, Some(now));
+            self.timers.refresh();
         }
     }
 
@@ -113,6 +133,7 @@ impl Connection {
         self.timers.idle_timeout = after;
         if self.state != ReadyState::Closed {
             self.timers.idle = Timer::start(after, Some(now));
+            self.timers.refresh();
         }
     }
 

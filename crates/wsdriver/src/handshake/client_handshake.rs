@@ -184,6 +184,20 @@ impl ClientHandshake {
         self.custom_headers.append(name, value)
     }
 
+    /// Sets the origin: `Origin` on RFC 6455, `Sec-WebSocket-Origin` on
+    /// draft 8, which named it so (as ws does for `protocolVersion: 8`).
+    /// Before [`start`](Self::start).
+    ///
+    /// # Errors
+    /// As [`set_header`](Self::set_header).
+    pub fn set_origin(&mut self, origin: &str) -> Result<(), Error> {
+        let name = match self.version {
+            Version::Hybi8 => "Sec-WebSocket-Origin",
+            _ => "Origin",
+        };
+        self.set_header(name, origin)
+    }
+
     /// Registers an extension to offer; before [`start`](Self::start).
     /// Extensions transform outgoing messages in the order they were
     /// added, incoming in reverse.

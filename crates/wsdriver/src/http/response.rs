@@ -59,6 +59,16 @@ impl ResponseHead {
         self.status
     }
 
+    /// The reason phrase of the status line when it is not the usual one
+    /// (the drafts' `101 WebSocket Protocol Handshake`), for HTTP layers
+    /// that can send one.
+    pub fn reason(&self) -> Option<&'static str> {
+        let canonical = StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|s| s.canonical_reason());
+        self.reason.filter(|reason| Some(*reason) != canonical)
+    }
+
     /// The headers, in order, spelled as they are written.
     pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
         self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()))

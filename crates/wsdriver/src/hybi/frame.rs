@@ -115,6 +115,7 @@ impl FrameHeader {
     ///
     /// # Panics
     /// Never: every slice is taken after its length was checked.
+    #[inline]
     pub fn decode(buf: &[u8]) -> Result<(Self, usize), DecodeError> {
         let [b0, b1, ..] = *buf else {
             return Err(DecodeError::Incomplete);

@@ -164,6 +164,7 @@ impl Receiver {
     /// Whether this frame's bytes are text as they arrive. A message with
     /// RSV bits set is transformed by an extension first (compressed, say),
     /// so its text can only be checked after that, by the driver.
+    #[inline]
     fn checks_utf8(&self, header: &FrameHeader, opcode: Opcode) -> bool {
         match opcode {
             Opcode::Text => header.rsv == 0,
@@ -176,6 +177,7 @@ impl Receiver {
     }
 
     /// Every check that needs only the header, in the reference's order.
+    #[inline]
     fn check(&self, header: &FrameHeader) -> Result<(), Failure> {
         let data_first = matches!(header.opcode, Ok(Opcode::Text | Opcode::Binary));
         let claimed = if data_first { self.allowed_rsv } else { 0 };
@@ -255,6 +257,7 @@ impl Receiver {
 
     /// Adds a complete data frame to the message; returns the message when
     /// this frame finished it.
+    #[inline]
     fn reassemble(
         &mut self,
         header: FrameHeader,
