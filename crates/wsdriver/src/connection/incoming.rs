@@ -10,7 +10,7 @@ use crate::event::{CloseEvent, Event, Message, Text};
 use crate::extensions::{ExtensionError, ExtensionMessage, MessageKind};
 use crate::hybi::frame::Opcode;
 use crate::hybi::receiver::{Failure, Incoming};
-use crate::{ReadyState, Role};
+use crate::kinds::{ReadyState, Role};
 use bytes::{Bytes, BytesMut};
 
 impl Connection {

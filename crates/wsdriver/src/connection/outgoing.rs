@@ -9,7 +9,7 @@ use crate::event::{Message, PingId};
 use crate::extensions::{ExtensionMessage, MessageKind};
 use crate::hybi::frame::Opcode;
 use crate::hybi::sender::Payload;
-use crate::ReadyState;
+use crate::kinds::ReadyState;
 use bytes::Bytes;
 use std::time::Instant;
 

@@ -5,9 +5,9 @@
 
 use super::Connection;
 use crate::close::CloseCode;
+use crate::kinds::ReadyState;
 use crate::options::Options;
 use crate::timer::Timer;
-use crate::ReadyState;
 use std::time::{Duration, Instant};
 
 #[derive(Debug)]

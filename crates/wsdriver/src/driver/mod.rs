@@ -24,9 +24,9 @@ use crate::handshake::server_handshake::{
 use crate::http::{HttpRequest, Request, Response};
 use crate::hybi::frame::Opcode;
 use crate::hybi::sender::Payload;
+use crate::kinds::{ReadyState, Role, Version};
 use crate::machine::Machine;
 use crate::options::Options;
-use crate::{ReadyState, Role, Version};
 use ::http::HeaderMap;
 use bytes::Bytes;
 use std::collections::VecDeque;
@@ -253,7 +253,7 @@ impl Driver {
     ///
     /// # Errors
     /// On a server, or for an invalid proxy URL.
-    pub fn proxy(&self, proxy_url: &str) -> Result<crate::Proxy, Error> {
+    pub fn proxy(&self, proxy_url: &str) -> Result<crate::proxy::Proxy, Error> {
         let url = self
             .url
             .as_ref()
@@ -261,7 +261,7 @@ impl Driver {
             .ok_or_else(|| {
                 Error::InvalidOption("only a client driver can go through a proxy".into())
             })?;
-        crate::Proxy::new(url.as_str(), proxy_url)
+        crate::proxy::Proxy::new(url.as_str(), proxy_url)
     }
 
     /// Adds a header to the handshake this side sends; only before

@@ -8,8 +8,8 @@ use crate::error::Error;
 use crate::event::{Message, PingId};
 use crate::hybi::frame::Opcode;
 use crate::hybi::sender::Payload;
+use crate::kinds::Version;
 use crate::machine::Machine;
-use crate::Version;
 
 impl Driver {
     /// Sends a text message (queued until open).

@@ -7,7 +7,7 @@ use crate::hixie::handshake::{self as hixie, draft_of, Draft};
 use crate::http::{
     has_token, header_is, joined, list_values, CustomHeaders, HttpRequest, Refusal, ResponseHead,
 };
-use crate::Version;
+use crate::kinds::Version;
 use http::Method;
 
 /// A successful handshake: what was agreed.

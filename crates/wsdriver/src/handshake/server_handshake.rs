@@ -13,11 +13,11 @@ use crate::hixie::handshake::{challenge_answer, BODY_LEN};
 use crate::http::{
     self, parse_request, CustomHeaders, HeadError, HttpRequest, Refusal, Request, ResponseHead,
 };
+use crate::kinds::{Role, Version};
 use crate::machine::Machine;
 use crate::options::Options;
 use crate::output::Output;
 use crate::timer::Timer;
-use crate::{Role, Version};
 use bytes::BytesMut;
 use std::fmt;
 use std::time::Instant;
