@@ -1,11 +1,14 @@
 //! A WebSocket echo server on plain `std::net`, a thread per connection:
 //! the smallest real use of the sans-IO driver.
 //!
-//! `cargo run --release --example echo_server 127.0.0.1:9001 [--allow-drafts] [--deflate]`
+//! `cargo run --release --example echo_server 127.0.0.1:9001 [--allow-drafts] [--deflate] [--ping SECS] [--idle SECS]`
 //!
 //! `--allow-drafts` also serves the legacy hixie-75/76 drafts; `--deflate`
 //! accepts permessage-deflate and compresses every message (threshold 0,
 //! so that test suites see compression on every message they send).
+//! `--ping` sends a keepalive ping every SECS seconds and `--idle` drops a
+//! client silent for SECS seconds: the driver runs both timers, and the
+//! shared loop only sleeps until its next deadline.
 
 mod common;
 
@@ -17,14 +20,27 @@ fn main() -> std::io::Result<()> {
     let mut addr = "127.0.0.1:9001".to_owned();
     let mut options = Options::default();
     let mut deflate = false;
-    for arg in std::env::args().skip(1) {
+    let usage = || -> ! {
+        eprintln!(
+            "usage: echo_server [ADDR] [--allow-drafts] [--deflate] [--ping SECS] [--idle SECS]"
+        );
+        std::process::exit(2);
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut seconds = || {
+            let secs: u64 = args
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| usage());
+            Some(std::time::Duration::from_secs(secs.max(1)))
+        };
         match arg.as_str() {
             "--allow-drafts" => options = options.allow_drafts(true),
             "--deflate" => deflate = true,
-            flag if flag.starts_with("--") => {
-                eprintln!("usage: echo_server [ADDR] [--allow-drafts] [--deflate]");
-                std::process::exit(2);
-            }
+            "--ping" => options = options.ping_interval(seconds()),
+            "--idle" => options = options.idle_timeout(seconds()),
+            flag if flag.starts_with("--") => usage(),
             _ => addr = arg,
         }
     }

@@ -1,7 +1,7 @@
 //! The loop every blocking example shares: read from a `TcpStream` into
 //! the driver, hand events to a callback, write what the driver wants
-//! written, and run the driver's timers (handshake, close) with the
-//! socket's read timeout. Writing blocks, so a peer that does not read
+//! written, and run the driver's timers (handshake, close, keepalive,
+//! idle) with the socket's read timeout. Writing blocks, so a peer that does not read
 //! stops this loop from reading too.
 
 use std::io::{ErrorKind, Read};
