@@ -207,7 +207,7 @@ where
 /// (a hixie-76 client's challenge may still be on its way); the core's
 /// refusal is answered and returned as the error.
 pub(crate) async fn open<S>(
-    mut stream: S,
+    stream: S,
     mut handshake: ServerHandshake,
     config: Config,
 ) -> Result<WebSocket<S>, Error>
@@ -216,6 +216,20 @@ where
 {
     // A refusal is also the next event.
     let _ = handshake.accept();
+    opened(stream, handshake, config).await
+}
+
+/// Drives an answered handshake until it opens, then hands the stream and
+/// the connection to a [`WebSocket`]; a failure is answered and returned.
+/// Also where hyper's upgraded connections go.
+pub(crate) async fn opened<S>(
+    mut stream: S,
+    mut handshake: ServerHandshake,
+    config: Config,
+) -> Result<WebSocket<S>, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     match next_event(&mut stream, &mut handshake).await? {
         ServerEvent::Open => {
             flush(&mut stream, &mut handshake).await?;

@@ -7,7 +7,7 @@
 //! connection hyper hands over (a hixie-76 challenge is answered there),
 //! and becomes the connection.
 
-use crate::drive::{flush, next_event};
+use crate::accept::opened;
 use crate::error::Error;
 use crate::server_options::ServerOptions;
 use crate::websocket::{Config, WebSocket};
@@ -21,8 +21,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use tokio::time::Instant;
-use wsdriver::{HttpRequest, ResponseHead, ServerEvent, ServerHandshake};
+use wsdriver::{HttpRequest, ResponseHead, ServerHandshake};
 
 /// A WebSocket on the connection hyper handed over.
 pub type UpgradedWebSocket = WebSocket<TokioIo<Upgraded>>;
@@ -217,7 +216,8 @@ impl Upgrading {
             let upgraded = on_upgrade
                 .await
                 .map_err(|e| Error::from(std::io::Error::other(e)))?;
-            open(TokioIo::new(upgraded), handshake, config).await
+            // Any challenge bytes still owed (hixie-76) are read there.
+            opened(TokioIo::new(upgraded), handshake, config).await
         });
         Upgrading { protocol, opening }
     }
@@ -225,36 +225,6 @@ impl Upgrading {
     /// The subprotocol agreed on in the `101`, if any.
     pub fn protocol(&self) -> Option<&str> {
         self.protocol.as_deref()
-    }
-}
-
-/// The accepted handshake on the connection hyper handed over: any
-/// challenge bytes still owed (hixie-76) are read and answered, then it
-/// becomes the connection.
-async fn open<S>(
-    mut io: S,
-    mut handshake: ServerHandshake,
-    config: Config,
-) -> Result<WebSocket<S>, Error>
-where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
-{
-    match next_event(&mut io, &mut handshake).await? {
-        ServerEvent::Open => {
-            flush(&mut io, &mut handshake).await?;
-            let url = handshake.url().map(|url| url.as_str().to_owned());
-            let now = Instant::now().into_std();
-            let connection = handshake.into_connection(now).map_err(|_| Error::Closed)?;
-            Ok(WebSocket::open(
-                io,
-                connection,
-                config,
-                url.as_deref(),
-                None,
-            ))
-        }
-        ServerEvent::Failed(error) => Err(error.into()),
-        _ => Err(Error::Closed),
     }
 }
 
