@@ -3,12 +3,13 @@
 //! redirects when asked. The proxy exchange and the handshake are the
 //! core's; this moves bytes and picks where to connect.
 
+use crate::config::Config;
 use crate::drive::next_event;
 use crate::error::Error;
 use crate::proxy::{open_tunnel, ProxyOptions};
 use crate::stream::{MaybeTlsStream, PrefixedStream};
 use crate::tls::{bare_host, tls_handshake, TlsOptions};
-use crate::websocket::{Config, WebSocket};
+use crate::websocket::WebSocket;
 use std::borrow::Cow;
 use std::io;
 use std::path::PathBuf;

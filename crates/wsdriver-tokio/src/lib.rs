@@ -144,10 +144,12 @@
 #![warn(missing_docs)]
 
 mod accept;
+mod config;
 mod connect;
 mod drive;
 mod error;
 mod listener;
+mod pong;
 mod proxy;
 mod server;
 mod server_options;
@@ -158,11 +160,14 @@ mod tls;
 #[cfg(feature = "hyper")]
 mod upgrade;
 mod websocket;
+mod websocket_ops;
 
 pub use accept::{accept, accept_with};
+pub use config::Config;
 pub use connect::{connect, connect_on, ClientOptions, DEFAULT_MAX_REDIRECTS};
 pub use error::Error;
 pub use listener::{accept_tcp, ACCEPT_BACKOFF};
+pub use pong::Pong;
 pub use proxy::{no_proxy_matches, ProxyOptions};
 pub use rustls;
 pub use server::{ClientInfo, ServerBuilder, ServerSocket, WebSocketServer};
@@ -174,6 +179,6 @@ pub use tls::{certs_from_pem, ClientCert, TlsOptions};
 pub use upgrade::WebSocketUpgrade;
 #[cfg(feature = "hyper")]
 pub use upgrade::{upgrade, Refused, UpgradedWebSocket, Upgrading};
-pub use websocket::{Config, Pong, WebSocket};
+pub use websocket::WebSocket;
 pub use wsdriver::{CloseCode, CloseEvent, Message, Options, ReadyState, Text, Version};
 pub use wsdriver_deflate::DeflateConfig;

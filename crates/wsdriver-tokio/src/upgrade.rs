@@ -7,10 +7,11 @@
 //! connection hyper hands over (a hixie-76 challenge is answered there),
 //! and becomes the connection.
 
+use crate::config::Config;
 use crate::drive::{flush, next_event};
 use crate::error::Error;
 use crate::server_options::ServerOptions;
-use crate::websocket::{Config, WebSocket};
+use crate::websocket::WebSocket;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::header::HeaderValue;
