@@ -144,6 +144,7 @@
 #![warn(missing_docs)]
 
 mod accept;
+mod client_options;
 mod config;
 mod connect;
 mod drive;
@@ -156,6 +157,7 @@ mod server_options;
 mod split;
 mod stream;
 mod sync;
+mod target;
 mod tls;
 #[cfg(feature = "hyper")]
 mod upgrade;
@@ -163,8 +165,9 @@ mod websocket;
 mod websocket_ops;
 
 pub use accept::{accept, accept_with};
+pub use client_options::{ClientOptions, DEFAULT_MAX_REDIRECTS};
 pub use config::Config;
-pub use connect::{connect, connect_on, ClientOptions, DEFAULT_MAX_REDIRECTS};
+pub use connect::{connect, connect_on};
 pub use error::Error;
 pub use listener::{accept_tcp, ACCEPT_BACKOFF};
 pub use pong::Pong;
