@@ -3,7 +3,7 @@
 //! queues on the core's connection and then polls the connection's loop
 //! (`websocket.rs`) until it is done, so they are kept apart from that
 //! loop and build only on it, as the two halves of a split
-//! (`split.rs`) and a server's sockets (`server.rs`) do.
+//! (`split.rs`) and a server's sockets (`server_socket.rs`) do.
 
 use crate::error::Error;
 use crate::pong::Pong;
