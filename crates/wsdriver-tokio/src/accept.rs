@@ -3,10 +3,11 @@
 //! crate's drive loop; this only decides which answer the application
 //! wants.
 
+use crate::config::Config;
 use crate::drive::{flush, next_event};
 use crate::error::Error;
 use crate::server_options::ServerOptions;
-use crate::websocket::{Config, WebSocket};
+use crate::websocket::WebSocket;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
 use wsdriver::{is_websocket, Machine, Request, ServerEvent, ServerHandshake};

@@ -144,29 +144,42 @@
 #![warn(missing_docs)]
 
 mod accept;
+mod client_options;
+mod config;
 mod connect;
 mod drive;
 mod error;
 mod listener;
+mod pong;
 mod proxy;
 mod server;
+mod server_builder;
 mod server_options;
+mod server_shared;
+mod server_socket;
 mod split;
 mod stream;
 mod sync;
+mod target;
 mod tls;
 #[cfg(feature = "hyper")]
 mod upgrade;
 mod websocket;
+mod websocket_ops;
 
 pub use accept::{accept, accept_with};
-pub use connect::{connect, connect_on, ClientOptions, DEFAULT_MAX_REDIRECTS};
+pub use client_options::{ClientOptions, DEFAULT_MAX_REDIRECTS};
+pub use config::Config;
+pub use connect::{connect, connect_on};
 pub use error::Error;
 pub use listener::{accept_tcp, ACCEPT_BACKOFF};
+pub use pong::Pong;
 pub use proxy::{no_proxy_matches, ProxyOptions};
 pub use rustls;
-pub use server::{ClientInfo, ServerBuilder, ServerSocket, WebSocketServer};
+pub use server::WebSocketServer;
+pub use server_builder::{ClientInfo, ServerBuilder};
 pub use server_options::ServerOptions;
+pub use server_socket::ServerSocket;
 pub use split::{ReadHalf, WriteHalf};
 pub use stream::{MaybeTlsStream, PrefixedStream};
 pub use tls::{certs_from_pem, ClientCert, TlsOptions};
@@ -174,6 +187,6 @@ pub use tls::{certs_from_pem, ClientCert, TlsOptions};
 pub use upgrade::WebSocketUpgrade;
 #[cfg(feature = "hyper")]
 pub use upgrade::{upgrade, Refused, UpgradedWebSocket, Upgrading};
-pub use websocket::{Config, Pong, WebSocket};
+pub use websocket::WebSocket;
 pub use wsdriver::{CloseCode, CloseEvent, Message, Options, ReadyState, Text, Version};
 pub use wsdriver_deflate::DeflateConfig;

@@ -3,8 +3,9 @@
 //! across an `.await`.
 
 use crate::error::Error;
+use crate::pong::Pong;
 use crate::sync::lock;
-use crate::websocket::{Pong, WebSocket};
+use crate::websocket::WebSocket;
 use futures_core::Stream;
 use futures_sink::Sink;
 use std::future::poll_fn;

@@ -8,9 +8,10 @@
 //! and becomes the connection.
 
 use crate::accept::opened;
+use crate::config::Config;
 use crate::error::Error;
 use crate::server_options::ServerOptions;
-use crate::websocket::{Config, WebSocket};
+use crate::websocket::WebSocket;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::header::HeaderValue;

@@ -2,11 +2,10 @@
 //! stream. It holds no protocol logic: the core's [`Connection`] does, run
 //! on the crate's one drive loop; this hands out what it reports.
 
+use crate::config::Config;
 use crate::drive::Drive;
 use crate::error::Error;
-use futures_core::Stream;
-use futures_sink::Sink;
-use std::future::poll_fn;
+use crate::pong::Pong;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -17,59 +16,9 @@ use wsdriver::{
     CloseCode, CloseEvent, Connection, Event, Machine, Message, PingId, ReadyState, Version,
 };
 
-/// Settings of the async layer itself: backpressure. The protocol's
-/// settings (`max_length`, subprotocols, close timeout) and the keepalive
-/// timers ([`ping_interval`](wsdriver::Options::ping_interval),
-/// [`idle_timeout`](wsdriver::Options::idle_timeout)) are the driver's, in
-/// [`Options`](crate::Options), so that every transport runs them alike.
-///
-/// Give it to [`ClientOptions::config`](crate::ClientOptions::config),
-/// [`ServerOptions::config`](crate::ServerOptions::config) or
-/// [`WebSocket::from_connection`]. The default holds sends back at 64 KiB.
-///
-/// ```
-/// use std::time::Duration;
-/// use wsdriver_tokio::{Config, Options};
-///
-/// // Sends wait while 16 KiB are unwritten.
-/// let config = Config::default().max_buffered(16 * 1024);
-/// // Keepalive is the driver's: ping every 20 s, and drop a peer silent
-/// // for 45 s (two pings unanswered, and nothing else) with 1006.
-/// let options = Options::default()
-///     .ping_interval(Some(Duration::from_secs(20)))
-///     .idle_timeout(Some(Duration::from_secs(45)));
-/// ```
-#[derive(Debug, Clone)]
-pub struct Config {
-    max_buffered: usize,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            max_buffered: 64 * 1024,
-        }
-    }
-}
-
-impl Config {
-    /// Sends wait while more than this many bytes are waiting to be
-    /// written (backpressure), so a slow peer cannot make a sender buffer
-    /// without end.
-    ///
-    /// [`WebSocket::send`] and `Sink::poll_ready` wait while
-    /// [`buffered_amount`](WebSocket::buffered_amount) is more than this
-    /// many bytes (64 KiB by default). It is checked before a message is
-    /// queued, so the queue can pass it by one message; 0 makes every send
-    /// wait until the previous ones are written.
-    pub fn max_buffered(mut self, bytes: usize) -> Self {
-        self.max_buffered = bytes;
-        self
-    }
-}
-
-/// A WebSocket, client or server. Read it as a [`Stream`] of messages,
-/// write it as a [`Sink`] or with [`send`](Self::send).
+/// A WebSocket, client or server. Read it as a
+/// [`Stream`](futures_core::Stream) of messages, write it as a
+/// [`Sink`](futures_sink::Sink) or with [`send`](Self::send).
 ///
 /// Pongs, close echoes and keepalive pings are written while the stream is
 /// being read, so keep reading (or [`split`](Self::split) and read in a
@@ -140,12 +89,12 @@ impl Config {
 /// # Ok(()) }
 /// ```
 pub struct WebSocket<S> {
-    stream: S,
-    connection: Connection,
+    pub(crate) stream: S,
+    pub(crate) connection: Connection,
     drive: Drive,
     config: Config,
     pongs: Vec<(PingId, oneshot::Sender<()>)>,
-    close_event: Option<CloseEvent>,
+    pub(crate) close_event: Option<CloseEvent>,
     error: Option<wsdriver::Error>,
     /// `None` has been returned by the stream.
     finished: bool,
@@ -240,103 +189,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             response_headers,
             write_waker: None,
         }
-    }
-
-    /// Sends a message, waiting while the send buffer is over
-    /// [`Config::max_buffered`].
-    ///
-    /// Text comes from `&str` or `String`, binary from `Vec<u8>` or
-    /// `Bytes` ([`Message`]'s `From` impls). Once there is room the
-    /// message is queued and everything queued is written and flushed:
-    /// `Ok` means the stream took the bytes, not that the peer read them.
-    ///
-    /// Cancellation: dropped while waiting for room, the message is not
-    /// sent. Dropped after it was queued, it still goes out whole: the
-    /// next send, flush or read writes the rest.
-    ///
-    /// # Errors
-    /// [`Error::Closed`] once the close handshake has started (by either
-    /// side); the stream's error if writing fails.
-    pub async fn send(&mut self, message: impl Into<Message>) -> Result<(), Error> {
-        poll_fn(|cx| self.poll_ready_inner(cx)).await?;
-        self.connection.send(message.into())?;
-        poll_fn(|cx| self.poll_write_output(cx)).await?;
-        Ok(())
-    }
-
-    /// Sends a ping. The returned [`Pong`] resolves when the matching pong
-    /// is read, so something must be reading the connection.
-    ///
-    /// The pong that matches is the first one with the same payload, so
-    /// give concurrent pings payloads of their own to time them apart. The
-    /// ping is written before this returns; the `Pong` holds no borrow, so
-    /// await it while another task, or a `select!` branch, reads.
-    ///
-    /// # Errors
-    /// A `payload` over 125 bytes ([`Error::WebSocket`], nothing sent);
-    /// [`Error::Closed`]; the stream's error.
-    pub async fn ping(&mut self, payload: &[u8]) -> Result<Pong, Error> {
-        let pong = self.register_ping(payload)?;
-        poll_fn(|cx| self.poll_write_output(cx)).await?;
-        Ok(pong)
-    }
-
-    /// Sends an unsolicited pong (RFC 6455 allows one as a one-way
-    /// heartbeat). Pings from the peer are answered without this.
-    ///
-    /// # Errors
-    /// As [`ping`](Self::ping).
-    pub async fn pong(&mut self, payload: &[u8]) -> Result<(), Error> {
-        self.connection.pong(payload)?;
-        poll_fn(|cx| self.poll_write_output(cx)).await?;
-        Ok(())
-    }
-
-    /// Closes with `code` (1000 or 3000-4999) and `reason`, then reads
-    /// until the peer answers or the close timeout passes (1006). Messages
-    /// that arrive meanwhile are dropped, as RFC 6455 says.
-    ///
-    /// The close timeout is [`Options::close_timeout`](wsdriver::Options::close_timeout)
-    /// (30 s by default). Returns how the connection ended: the code the
-    /// peer answered with and `clean: true`, or 1006 and `clean: false`.
-    /// Called again after the close, it returns the same event at once.
-    ///
-    /// Cancellation: dropped midway, the close frame has been queued and
-    /// the connection is closing; the next read goes on with the
-    /// handshake.
-    ///
-    /// # Errors
-    /// Another code, or a reason over 123 bytes ([`Error::WebSocket`],
-    /// nothing sent); the stream's error before the close completed.
-    pub async fn close(
-        &mut self,
-        code: impl Into<CloseCode>,
-        reason: &str,
-    ) -> Result<CloseEvent, Error> {
-        self.start_close(code.into(), reason)?;
-        while let Some(result) = poll_fn(|cx| self.poll_next_inner(cx)).await {
-            if let Err(error) = result {
-                if self.close_event.is_none() {
-                    return Err(error);
-                }
-            }
-        }
-        Ok(self
-            .close_event
-            .clone()
-            .unwrap_or_else(|| CloseEvent::new(CloseCode::ABNORMAL, "", false)))
-    }
-
-    /// Drops the connection without a close handshake.
-    ///
-    /// Shuts the stream down (for TCP, a FIN; anything queued and not yet
-    /// written is discarded) and consumes the `WebSocket`. The peer sees
-    /// the connection end with 1006. Use [`close`](Self::close) to end
-    /// cleanly.
-    pub async fn terminate(mut self) {
-        use tokio::io::AsyncWriteExt;
-        self.connection.transport_closed();
-        let _ = self.stream.shutdown().await;
     }
 }
 
@@ -552,82 +404,5 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         }
         self.pongs.clear();
         self.finished = true;
-    }
-}
-
-/// The messages the peer sends, until the connection closes.
-///
-/// Polling is also what writes pongs and close echoes, sends keepalive
-/// pings and runs the idle and close timeouts, so keep polling.
-///
-/// Cancellation-safe: all state (a partly read frame, events not yet
-/// returned, the timers) lives in the `WebSocket`, so dropping a `next()`
-/// future loses nothing. Use it in `select!` and under `timeout` freely.
-///
-/// An `Err` item is the end of the connection (an I/O error, or a protocol
-/// error from the peer, closed with the code the driver chose); `None`
-/// follows it, and is returned from then on.
-impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocket<S> {
-    type Item = Result<Message, Error>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.get_mut().poll_next_inner(cx)
-    }
-}
-
-/// Sending messages, for `SinkExt::send`, `feed`, `send_all` and
-/// `forward`.
-///
-/// `poll_ready` waits under [`Config::max_buffered`] and fails with
-/// [`Error::Closed`] once a close has started; `start_send` queues;
-/// `poll_flush` writes everything queued and flushes the stream;
-/// `poll_close` starts the close handshake with 1000 and flushes the close
-/// frame, without waiting for the peer's answer (keep reading for that, or
-/// use [`WebSocket::close`]).
-impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocket<S> {
-    type Error = Error;
-
-    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.get_mut().poll_ready_inner(cx)
-    }
-
-    fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
-        Ok(self.get_mut().connection.send(item)?)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.get_mut().poll_write_output(cx)
-    }
-
-    /// Sends a normal close (1000) and flushes it; the peer's answer is
-    /// read by whoever reads the stream.
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        let this = self.get_mut();
-        if this.connection.ready_state() == ReadyState::Open {
-            this.start_close(CloseCode::NORMAL, "")?;
-        }
-        this.poll_write_output(cx)
-    }
-}
-
-/// Resolves when the pong answering a [`WebSocket::ping`] arrives; fails
-/// if the connection closes first.
-///
-/// It resolves only while something reads the connection (the pong is
-/// found by the reader). It fails with [`Error::Closed`] when the close
-/// handshake ends first, when the transport fails, or when the
-/// `WebSocket` is dropped. It
-/// has no timeout of its own: wrap it in `tokio::time::timeout` to time a
-/// peer out. Dropping it is fine; the pong is then ignored.
-#[derive(Debug)]
-pub struct Pong(oneshot::Receiver<()>);
-
-impl std::future::Future for Pong {
-    type Output = Result<(), Error>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.0)
-            .poll(cx)
-            .map(|r| r.map_err(|_| Error::Closed))
     }
 }

@@ -1,0 +1,165 @@
+//! A server's settings, gathered before it starts: [`ServerBuilder`] and
+//! the [`ClientInfo`] that its `verify_client` check is given. They stand
+//! apart from the running server so that configuring one reads without the
+//! accept loop; starting a server from them
+//! ([`bind`](ServerBuilder::bind), [`listen`](ServerBuilder::listen)) is
+//! done in `server.rs`, next to the loop it spawns.
+
+use crate::server_options::ServerOptions;
+use std::fmt;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+use wsdriver::Request;
+
+type VerifyFuture = Pin<Box<dyn Future<Output = Result<(), (u16, String)>> + Send>>;
+pub(crate) type Verify = Arc<dyn Fn(ClientInfo) -> VerifyFuture + Send + Sync>;
+
+/// What a [`verify_client`](ServerBuilder::verify_client) check is told
+/// about a connecting client (ws's `info`).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ClientInfo {
+    /// The handshake request: method, target, headers.
+    pub request: Request,
+    /// The client's address.
+    pub peer_addr: SocketAddr,
+}
+
+impl ClientInfo {
+    /// The page's origin: `Origin`, or `Sec-WebSocket-Origin` as draft 8
+    /// clients name it.
+    pub fn origin(&self) -> Option<&str> {
+        let headers = &self.request.headers;
+        headers
+            .get("origin")
+            .or_else(|| headers.get("sec-websocket-origin"))
+            .and_then(|value| value.to_str().ok())
+    }
+}
+
+/// Settings of a [`WebSocketServer`](crate::WebSocketServer), from
+/// [`WebSocketServer::builder`](crate::WebSocketServer::builder);
+/// [`bind`](Self::bind) starts it.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use wsdriver_tokio::{DeflateConfig, ServerOptions, WebSocketServer};
+///
+/// # async fn run() -> Result<(), wsdriver_tokio::Error> {
+/// let server = WebSocketServer::builder()
+///     .server_options(
+///         ServerOptions::default()
+///             .protocols(["chat.v2", "chat.v1"])
+///             .deflate(DeflateConfig::default())
+///             .max_length(1 << 20),
+///     )
+///     .path("/chat")
+///     .handshake_timeout(Some(Duration::from_secs(10)))
+///     .verify_client(|info| async move {
+///         match info.origin() {
+///             Some("https://example.com") => Ok(()),
+///             _ => Err((403, "Forbidden origin".to_owned())),
+///         }
+///     })
+///     .bind("127.0.0.1:8080")
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[must_use = "a builder does nothing until bind or listen"]
+pub struct ServerBuilder {
+    pub(crate) options: ServerOptions,
+    /// Set apart from `options` (where it ends up) so that the order of
+    /// `handshake_timeout` and `server_options` does not matter.
+    pub(crate) handshake_timeout: Option<Option<Duration>>,
+    pub(crate) path: Option<String>,
+    pub(crate) verify: Option<Verify>,
+    pub(crate) tracking: bool,
+}
+
+impl Default for ServerBuilder {
+    fn default() -> Self {
+        ServerBuilder {
+            options: ServerOptions::default(),
+            handshake_timeout: None,
+            path: None,
+            verify: None,
+            tracking: true,
+        }
+    }
+}
+
+impl fmt::Debug for ServerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerBuilder")
+            .field("options", &self.options)
+            .field("handshake_timeout", &self.handshake_timeout)
+            .field("path", &self.path)
+            .field("verify_client", &self.verify.is_some())
+            .field("client_tracking", &self.tracking)
+            .finish()
+    }
+}
+
+impl ServerBuilder {
+    /// What the server accepts: subprotocols, `max_length`, deflate,
+    /// keepalive... (see [`ServerOptions`]), replacing what was set
+    /// before.
+    pub fn server_options(mut self, options: ServerOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Accept connections only at this path (ws's `path`); the query is
+    /// not compared. Requests for other paths get `400 Bad Request`, as
+    /// from ws.
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    /// A check of each client before it is accepted (ws's
+    /// `verifyClient`): `Ok(())` accepts, `Err((status, body))` answers
+    /// with that HTTP status and plain-text body. It runs after the path
+    /// filter and before the core validates the handshake.
+    ///
+    /// The check is async, so it may look a token up; a synchronous one
+    /// returns a ready future: `|info| std::future::ready(check(&info))`.
+    /// Each connection's handshake runs in its own task, so a slow check
+    /// holds up only its client (within the
+    /// [`handshake_timeout`](Self::handshake_timeout)).
+    pub fn verify_client<F, Fut>(mut self, verify: F) -> Self
+    where
+        F: Fn(ClientInfo) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), (u16, String)>> + Send + 'static,
+    {
+        self.verify = Some(Arc::new(move |info| Box::pin(verify(info))));
+        self
+    }
+
+    /// Whether the server keeps count of its open connections (ws's
+    /// `clientTracking`, on by default). Untracked connections are not
+    /// counted by [`clients`](crate::WebSocketServer::clients) and are not
+    /// closed by [`shutdown`](crate::WebSocketServer::shutdown).
+    pub fn client_tracking(mut self, tracking: bool) -> Self {
+        self.tracking = tracking;
+        self
+    }
+
+    /// How long a client may take to send its handshake (and the
+    /// [`verify_client`](Self::verify_client) check to answer); 30 s by
+    /// default, `None` waits for ever. It is the core's
+    /// [`Options::handshake_timeout`](wsdriver::Options::handshake_timeout),
+    /// set here too because it bounds the `verify_client` check as well;
+    /// when set here, it wins over the one in
+    /// [`server_options`](Self::server_options), whichever came first.
+    ///
+    /// A client that sent part of its request by then gets `408 Request
+    /// Timeout`; one that sent nothing is dropped.
+    pub fn handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.handshake_timeout = Some(timeout);
+        self
+    }
+}

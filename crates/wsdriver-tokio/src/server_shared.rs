@@ -1,0 +1,89 @@
+//! The state that a [`WebSocketServer`](crate::WebSocketServer) shares
+//! between its handles, its handshake tasks and the sockets it hands out:
+//! the settings, the stop signal, and the count of open connections, each
+//! held by a [`Tracker`]. It has a file of its own because all three sides
+//! reach into it, and the server and its sockets could not take it from
+//! each other without importing each other.
+
+use crate::server_builder::Verify;
+use crate::server_options::ServerOptions;
+use crate::sync::lock;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::Waker;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+/// What the accept loop, the handshakes and the open connections share.
+pub(crate) struct Shared {
+    pub(crate) settings: Settings,
+    pub(crate) tracking: bool,
+    /// Stops accepting and any handshake under way.
+    pub(crate) stop: CancellationToken,
+    /// `shutdown` was called: tracked connections close with 1001.
+    pub(crate) going_away: AtomicBool,
+    pub(crate) clients: Mutex<HashMap<u64, Arc<Slot>>>,
+    pub(crate) next_id: AtomicU64,
+    /// Notified when a tracked connection leaves.
+    pub(crate) left: Notify,
+}
+
+pub(crate) struct Settings {
+    pub(crate) options: ServerOptions,
+    pub(crate) path: Option<String>,
+    pub(crate) verify: Option<Verify>,
+}
+
+/// One tracked connection: the waker of the task reading it, for the
+/// shutdown to wake.
+#[derive(Default)]
+pub(crate) struct Slot {
+    pub(crate) waker: Mutex<Option<Waker>>,
+}
+
+impl Shared {
+    pub(crate) fn track(self: &Arc<Self>) -> Option<Tracker> {
+        if !self.tracking {
+            return None;
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let slot = Arc::new(Slot::default());
+        lock(&self.clients).insert(id, slot.clone());
+        Some(Tracker {
+            shared: self.clone(),
+            id,
+            slot,
+            waker: None,
+            closing: false,
+        })
+    }
+
+    pub(crate) fn wake_clients(&self) {
+        for slot in lock(&self.clients).values() {
+            if let Some(waker) = lock(&slot.waker).as_ref() {
+                waker.wake_by_ref();
+            }
+        }
+    }
+}
+
+/// A tracked connection's link to its server. Dropping it leaves the
+/// count.
+pub(crate) struct Tracker {
+    pub(crate) shared: Arc<Shared>,
+    id: u64,
+    pub(crate) slot: Arc<Slot>,
+    /// The waker last left in `slot`: while the same task reads, the slot
+    /// is not touched.
+    pub(crate) waker: Option<Waker>,
+    /// The shutdown's close has been started.
+    pub(crate) closing: bool,
+}
+
+impl Drop for Tracker {
+    fn drop(&mut self) {
+        lock(&self.shared.clients).remove(&self.id);
+        self.shared.left.notify_waiters();
+    }
+}

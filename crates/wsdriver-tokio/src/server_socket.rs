@@ -1,0 +1,228 @@
+//! A connection that a [`WebSocketServer`](crate::WebSocketServer) handed
+//! out: a [`WebSocket`] that still counts among the server's clients and
+//! hears its shutdown. It is what the application holds once a handshake
+//! is done, so it lives apart from the server: it needs the state the
+//! server shares (`server_shared.rs`), not the server itself.
+
+use crate::error::Error;
+use crate::server_shared::Tracker;
+use crate::sync::lock;
+use crate::websocket::WebSocket;
+use futures_core::Stream;
+use futures_sink::Sink;
+use std::fmt;
+use std::future::poll_fn;
+use std::net::SocketAddr;
+use std::ops::{Deref, DerefMut};
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::task::{ready, Context, Poll};
+use tokio::net::TcpStream;
+use wsdriver::{CloseEvent, Message, ReadyState, Request};
+
+/// The reason sent with close 1001 when the server shuts down.
+const SHUTDOWN_REASON: &str = "Server shutting down";
+
+/// A connection accepted by a
+/// [`WebSocketServer`](crate::WebSocketServer): a
+/// [`WebSocket`]`<TcpStream>` (which it derefs to) that the server counts
+/// and can close when it shuts down.
+///
+/// Read it as a [`Stream`] and write it as a [`Sink`] or with
+/// [`send`](Self::send), as a `WebSocket`. When the server shuts down,
+/// the next read or write starts the close handshake with 1001; reading
+/// then ends when the client answers, and writing fails with
+/// [`Error::Closed`]. To use the halves of [`WebSocket::split`], take the
+/// socket out with [`into_inner`](Self::into_inner) (it then leaves the
+/// server's count).
+///
+/// Reading is cancellation-safe, as [`WebSocket`]'s: dropping a `next()`
+/// future loses nothing.
+///
+/// ```no_run
+/// use futures_util::StreamExt;
+/// use wsdriver_tokio::{Message, ServerSocket};
+///
+/// async fn echo(mut socket: ServerSocket) {
+///     println!("{} protocol {:?}", socket.peer_addr(), socket.protocol());
+///     while let Some(Ok(message)) = socket.next().await {
+///         if socket.send(message).await.is_err() {
+///             break;
+///         }
+///     }
+///     println!("closed: {:?}", socket.close_event());
+/// }
+/// ```
+pub struct ServerSocket {
+    pub(crate) socket: WebSocket<TcpStream>,
+    /// Kept here, since the driver lets go of it once open.
+    pub(crate) request: Box<Request>,
+    pub(crate) peer_addr: SocketAddr,
+    pub(crate) tracker: Option<Tracker>,
+}
+
+impl fmt::Debug for ServerSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerSocket")
+            .field("peer_addr", &self.peer_addr)
+            .field("tracked", &self.tracker.is_some())
+            .field("socket", &self.socket)
+            .finish()
+    }
+}
+
+impl ServerSocket {
+    /// The client's address.
+    pub fn peer_addr(&self) -> SocketAddr {
+        self.peer_addr
+    }
+
+    /// The handshake request the connection answered: target, headers
+    /// (cookies, `Origin`...). The socket keeps its own copy for this, so
+    /// a `ServerSocket` costs the request head's size more than a plain
+    /// [`WebSocket`] from [`accept`](crate::accept).
+    pub fn request(&self) -> &Request {
+        &self.request
+    }
+
+    /// Sends a message, as [`WebSocket::send`]; fails with
+    /// [`Error::Closed`] once the server is shutting down.
+    pub async fn send(&mut self, message: impl Into<Message>) -> Result<(), Error> {
+        poll_fn(|cx| Sink::<Message>::poll_ready(Pin::new(&mut *self), cx)).await?;
+        self.socket.send(message).await
+    }
+
+    /// Closes, as [`WebSocket::close`], and leaves the server's count.
+    pub async fn close(&mut self, code: u16, reason: &str) -> Result<CloseEvent, Error> {
+        let result = self.socket.close(code, reason).await;
+        self.tracker = None;
+        result
+    }
+
+    /// Drops the connection without a close handshake.
+    pub async fn terminate(self) {
+        self.socket.terminate().await;
+    }
+
+    /// The connection without the server's tracking: it leaves the count
+    /// and [`WebSocketServer::shutdown`](crate::WebSocketServer::shutdown)
+    /// no longer reaches it.
+    pub fn into_inner(self) -> WebSocket<TcpStream> {
+        self.socket
+    }
+
+    /// Once the server is shutting down, starts the close with 1001 (the
+    /// first time) and returns `true`. One atomic load otherwise.
+    fn observe_shutdown(&mut self) -> bool {
+        let Some(tracker) = &mut self.tracker else {
+            return false;
+        };
+        if !tracker.closing {
+            if !tracker.shared.going_away.load(Ordering::SeqCst) {
+                return false;
+            }
+            tracker.closing = true;
+            if self.socket.ready_state() == ReadyState::Open {
+                let _ = self.socket.going_away(SHUTDOWN_REASON);
+            }
+        }
+        true
+    }
+
+    /// Leaves the reading task's waker where the shutdown finds it, when
+    /// it is not there already.
+    fn register(&mut self, cx: &Context<'_>) {
+        let Some(tracker) = &mut self.tracker else {
+            return;
+        };
+        if tracker.closing
+            || tracker
+                .waker
+                .as_ref()
+                .is_some_and(|waker| waker.will_wake(cx.waker()))
+        {
+            return;
+        }
+        let waker = cx.waker().clone();
+        *lock(&tracker.slot.waker) = Some(waker.clone());
+        tracker.waker = Some(waker);
+        // A shutdown that woke the slot before the waker was in it.
+        if tracker.shared.going_away.load(Ordering::SeqCst) {
+            cx.waker().wake_by_ref();
+        }
+    }
+
+    /// Closes with 1001 for a shutdown and reads until the client answers
+    /// (or the close timeout passes): for connections the application
+    /// never took.
+    pub(crate) async fn go_away(mut self) {
+        if let Some(tracker) = &mut self.tracker {
+            tracker.closing = true;
+        }
+        if self.socket.ready_state() == ReadyState::Open {
+            let _ = self.socket.going_away(SHUTDOWN_REASON);
+        }
+        while poll_fn(|cx| self.socket.poll_next_inner(cx))
+            .await
+            .is_some()
+        {}
+    }
+}
+
+impl Deref for ServerSocket {
+    type Target = WebSocket<TcpStream>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.socket
+    }
+}
+
+impl DerefMut for ServerSocket {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.socket
+    }
+}
+
+impl Stream for ServerSocket {
+    type Item = Result<Message, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        this.observe_shutdown();
+        let poll = this.socket.poll_next_inner(cx);
+        match &poll {
+            Poll::Pending => this.register(cx),
+            Poll::Ready(None) => this.tracker = None,
+            Poll::Ready(Some(Err(_))) if this.socket.ready_state() == ReadyState::Closed => {
+                this.tracker = None;
+            }
+            Poll::Ready(Some(_)) => {}
+        }
+        poll
+    }
+}
+
+impl Sink<Message> for ServerSocket {
+    type Error = Error;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let this = self.get_mut();
+        // A writer that never reads still sends the shutdown's close.
+        if this.observe_shutdown() && this.socket.ready_state() == ReadyState::Closing {
+            ready!(this.socket.poll_write_output(cx))?;
+        }
+        Pin::new(&mut this.socket).poll_ready(cx)
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
+        Pin::new(&mut self.get_mut().socket).start_send(item)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Pin::new(&mut self.get_mut().socket).poll_flush(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Pin::new(&mut self.get_mut().socket).poll_close(cx)
+    }
+}
