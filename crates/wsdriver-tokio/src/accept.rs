@@ -67,6 +67,11 @@ pub type Rejection = (u16, String);
 /// assert!(response.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
 /// # Ok(()) }
 /// ```
+///
+/// # Errors
+/// The refusal sent ([`Error::Status`]: 426 for a plain HTTP request, or
+/// the core's 400/405/426/431/408, as [`Error::WebSocket`]), the stream's
+/// failure ([`Error::Io`]), options the core refuses.
 pub async fn accept<S>(stream: S, options: ServerOptions) -> Result<WebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -110,6 +115,9 @@ where
 /// assert!(matches!(accepted, Err(Error::Status { status: 404, .. })));
 /// # Ok(()) }
 /// ```
+///
+/// # Errors
+/// As [`accept`], and `verify`'s refusal as [`Error::Status`].
 pub async fn accept_with<S, F>(
     stream: S,
     options: ServerOptions,

@@ -62,6 +62,12 @@ use wsdriver_deflate::PerMessageDeflate;
 /// let local = connect("ws+unix:/run/app.sock:/status", ClientOptions::default()).await?;
 /// # Ok(()) }
 /// ```
+///
+/// # Errors
+/// The transport's failure ([`Error::Io`], [`Error::Tls`]), a refusal
+/// ([`Error::Status`], with status and headers), a bad answer
+/// ([`Error::WebSocket`]), a proxy's refusal, [`Error::Timeout`],
+/// [`Error::Config`] for unusable options.
 pub async fn connect(
     url: &str,
     options: ClientOptions,

@@ -142,6 +142,7 @@
 //!   0.8.
 
 #![warn(missing_docs)]
+#![warn(clippy::missing_errors_doc, clippy::missing_panics_doc)]
 
 mod accept;
 mod client_options;

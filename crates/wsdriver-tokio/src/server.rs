@@ -32,6 +32,9 @@ const QUEUE: usize = 32;
 // in server_builder.rs): here, beside the accept loop it spawns.
 impl ServerBuilder {
     /// Binds a TCP listener to `addr` and starts accepting.
+    ///
+    /// # Errors
+    /// The address cannot be bound, or the options are refused by the core.
     pub async fn bind(self, addr: impl ToSocketAddrs) -> Result<WebSocketServer, Error> {
         let listener = TcpListener::bind(addr).await?;
         self.listen(listener)
@@ -40,6 +43,10 @@ impl ServerBuilder {
     /// Starts accepting on a listener bound elsewhere. Must be called
     /// within a tokio runtime: connections are accepted and their
     /// handshakes run in tasks of their own.
+    ///
+    /// # Errors
+    /// Options the core refuses ([`Error::Config`], [`Error::WebSocket`]),
+    /// or a listener without a local address.
     pub fn listen(mut self, listener: TcpListener) -> Result<WebSocketServer, Error> {
         if let Some(timeout) = self.handshake_timeout {
             self.options.options = self.options.options.handshake_timeout(timeout);
@@ -132,6 +139,9 @@ impl WebSocketServer {
     }
 
     /// A server with the default settings on `addr`.
+    ///
+    /// # Errors
+    /// The address cannot be bound.
     pub async fn bind(addr: impl ToSocketAddrs) -> Result<Self, Error> {
         Self::builder().bind(addr).await
     }

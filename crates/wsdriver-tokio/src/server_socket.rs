@@ -87,12 +87,18 @@ impl ServerSocket {
 
     /// Sends a message, as [`WebSocket::send`]; fails with
     /// [`Error::Closed`] once the server is shutting down.
+    ///
+    /// # Errors
+    /// As [`WebSocket::send`].
     pub async fn send(&mut self, message: impl Into<Message>) -> Result<(), Error> {
         poll_fn(|cx| Sink::<Message>::poll_ready(Pin::new(&mut *self), cx)).await?;
         self.socket.send(message).await
     }
 
     /// Closes, as [`WebSocket::close`], and leaves the server's count.
+    ///
+    /// # Errors
+    /// As [`WebSocket::close`].
     pub async fn close(&mut self, code: u16, reason: &str) -> Result<CloseEvent, Error> {
         let result = self.socket.close(code, reason).await;
         self.tracker = None;

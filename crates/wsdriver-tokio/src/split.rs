@@ -171,6 +171,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WriteHalf<S> {
     /// As [`WebSocket::send`]: `Ok` once the stream has taken the bytes;
     /// [`Error::Closed`] once a close has started (from either half, or
     /// the peer); dropped while waiting for room, the message is not sent.
+    ///
+    /// # Errors
+    /// As [`WebSocket::send`].
     pub async fn send(&mut self, message: impl Into<Message>) -> Result<(), Error> {
         poll_fn(|cx| self.shared.lock(cx, false).poll_ready_inner(cx)).await?;
         lock(&self.shared.socket)
@@ -183,6 +186,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WriteHalf<S> {
     /// matching pong.
     ///
     /// At most 125 bytes of `payload`, as [`WebSocket::ping`].
+    ///
+    /// # Errors
+    /// As [`WebSocket::ping`].
     pub async fn ping(&mut self, payload: &[u8]) -> Result<Pong, Error> {
         let pong = lock(&self.shared.socket).register_ping(payload)?;
         poll_fn(|cx| self.shared.lock(cx, false).poll_write_output(cx)).await?;
@@ -195,6 +201,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WriteHalf<S> {
     /// `code` is 1000 or 3000-4999 and `reason` at most 123 bytes, as
     /// [`WebSocket::close`]. Returns once the close frame is written,
     /// without waiting for the answer: that is the read half's to read.
+    ///
+    /// # Errors
+    /// As [`WebSocket::close`]: a code or reason the core refuses; the
+    /// stream's failure.
     pub async fn close(&mut self, code: impl Into<CloseCode>, reason: &str) -> Result<(), Error> {
         lock(&self.shared.socket).start_close(code.into(), reason)?;
         poll_fn(|cx| self.shared.lock(cx, false).poll_write_output(cx)).await

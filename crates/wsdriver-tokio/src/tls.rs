@@ -89,6 +89,9 @@ impl TlsOptions {
     ///
     /// Fails with [`Error::Config`] on unreadable PEM or PEM without a
     /// certificate.
+    ///
+    /// # Errors
+    /// As said: [`Error::Config`].
     pub fn add_ca_pem(self, pem: &[u8]) -> Result<Self, Error> {
         Ok(self.add_ca_certs(certs_from_pem(pem)?))
     }
@@ -117,6 +120,9 @@ impl TlsOptions {
     /// the client certificate is unusable, or when there is no root to
     /// trust at all (no platform roots and none added). Uses ring as
     /// the crypto provider, TLS 1.2 and 1.3.
+    ///
+    /// # Errors
+    /// As said: [`Error::Config`].
     pub fn client_config(&self) -> Result<Arc<rustls::ClientConfig>, Error> {
         if let Some(config) = &self.config {
             return Ok(config.clone());
@@ -195,6 +201,9 @@ fn platform_roots() -> &'static [CertificateDer<'static>] {
 /// assert!(certs_from_pem(b"not a certificate").is_err());
 /// # Ok(()) }
 /// ```
+///
+/// # Errors
+/// [`Error::Config`] for PEM that cannot be read or holds no certificate.
 pub fn certs_from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Error> {
     let certs = CertificateDer::pem_slice_iter(pem)
         .collect::<Result<Vec<_>, _>>()
@@ -243,6 +252,9 @@ impl ClientCert {
     ///
     /// Fails with [`Error::Config`] when either cannot be read (an
     /// encrypted key cannot).
+    ///
+    /// # Errors
+    /// As said: [`Error::Config`].
     pub fn from_pem(cert_pem: &[u8], key_pem: &[u8]) -> Result<Self, Error> {
         let chain = certs_from_pem(cert_pem)?;
         let key = PrivateKeyDer::from_pem_slice(key_pem)

@@ -64,6 +64,14 @@ pub type UpgradedWebSocket = WebSocket<TokioIo<Upgraded>>;
 ///     Ok(response)
 /// }
 /// ```
+///
+/// # Errors
+/// [`Refused`], holding the response to send: the core's refusal, a
+/// `426` when hyper cannot upgrade the connection, or a `500` for options
+/// the core refuses.
+///
+/// # Panics
+/// Never: a request hyper cannot upgrade is refused first.
 pub fn upgrade<B>(
     request: &mut Request<B>,
     options: &ServerOptions,
@@ -355,6 +363,9 @@ mod axum_extract {
         /// `101`, `callback` gets the WebSocket in a task of its own once
         /// hyper has handed over the connection; otherwise the response is
         /// the driver's refusal and `callback` is never called.
+        ///
+        /// # Panics
+        /// Never: a request hyper cannot upgrade is refused first.
         pub fn on_upgrade<F, Fut>(self, callback: F) -> Response
         where
             F: FnOnce(UpgradedWebSocket) -> Fut + Send + 'static,
