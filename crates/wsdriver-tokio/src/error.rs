@@ -19,8 +19,8 @@ use std::io;
 ///   this item;
 /// - sending: [`Closed`](Self::Closed) once the close handshake has
 ///   started, [`WebSocket`](Self::WebSocket) for what the driver refuses
-///   (a ping payload over 125 bytes, a close code outside 1000 and
-///   3000-4999);
+///   (a ping payload over 125 bytes, a close code no close frame may
+///   carry, such as 1006);
 /// - handshakes: [`Status`](Self::Status) for an answer or refusal other
 ///   than `101`, [`Timeout`](Self::Timeout), [`Config`](Self::Config),
 ///   and the two above.

@@ -189,5 +189,10 @@ pub use upgrade::WebSocketUpgrade;
 #[cfg(feature = "hyper")]
 pub use upgrade::{upgrade, Refused, UpgradedWebSocket, Upgrading};
 pub use websocket::WebSocket;
+/// The sans-IO core (crate `wsdriver`), for what this crate does not
+/// wrap: the machines, `Driver`, every type, without a second dependency.
+pub use wsdriver as core;
+pub use wsdriver::http_types::HeaderMap;
+pub use wsdriver::{is_websocket, Request};
 pub use wsdriver::{CloseCode, CloseEvent, Message, Options, ReadyState, Text, Version};
 pub use wsdriver_deflate::DeflateConfig;

@@ -129,7 +129,7 @@ impl ServerSocket {
             }
             tracker.closing = true;
             if self.socket.ready_state() == ReadyState::Open {
-                let _ = self.socket.going_away(SHUTDOWN_REASON);
+                let _ = self.socket.start_going_away(SHUTDOWN_REASON);
             }
         }
         true
@@ -166,7 +166,7 @@ impl ServerSocket {
             tracker.closing = true;
         }
         if self.socket.ready_state() == ReadyState::Open {
-            let _ = self.socket.going_away(SHUTDOWN_REASON);
+            let _ = self.socket.start_going_away(SHUTDOWN_REASON);
         }
         while poll_fn(|cx| self.socket.poll_next_inner(cx))
             .await

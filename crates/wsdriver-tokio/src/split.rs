@@ -198,7 +198,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WriteHalf<S> {
     /// Sends a close frame; the read half ends when the peer answers (or
     /// the close timeout passes) and then reports the [`CloseEvent`].
     ///
-    /// `code` is 1000 or 3000-4999 and `reason` at most 123 bytes, as
+    /// `code` is one a close frame may carry and `reason` at most 123 bytes, as
     /// [`WebSocket::close`]. Returns once the close frame is written,
     /// without waiting for the answer: that is the read half's to read.
     ///

@@ -269,7 +269,7 @@ impl<S> WebSocket<S> {
     }
 
     /// Starts the close handshake with 1001 (a server shutting down).
-    pub(crate) fn going_away(&mut self, reason: &str) -> Result<(), Error> {
+    pub(crate) fn start_going_away(&mut self, reason: &str) -> Result<(), Error> {
         let now = Instant::now().into_std();
         Ok(self.connection.going_away(now, reason)?)
     }

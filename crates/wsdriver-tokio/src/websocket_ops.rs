@@ -67,7 +67,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         Ok(())
     }
 
-    /// Closes with `code` (1000 or 3000-4999) and `reason`, then reads
+    /// Closes with `code` (1000-1003, 1007-1014 or 3000-4999; see
+    /// [`CloseCode`](crate::CloseCode)) and `reason`, then reads
     /// until the peer answers or the close timeout passes (1006). Messages
     /// that arrive meanwhile are dropped, as RFC 6455 says.
     ///
@@ -100,6 +101,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             .close_event
             .clone()
             .unwrap_or_else(|| CloseEvent::new(CloseCode::ABNORMAL, "", false)))
+    }
+
+    /// Closes with 1001 (Going Away), what a server shutting down or a
+    /// client leaving sends, as [`close`](Self::close) does.
+    ///
+    /// # Errors
+    /// As [`close`](Self::close).
+    pub async fn going_away(&mut self, reason: &str) -> Result<CloseEvent, Error> {
+        self.close(CloseCode::GOING_AWAY, reason).await
     }
 
     /// Drops the connection without a close handshake.

@@ -1,22 +1,24 @@
 //! Close codes (RFC 6455 §7.4) and the rules for which may be sent and
 //! received.
 //!
-//! An application closes with [`CloseCode::NORMAL`] or a code of its own (3000-4999);
-//! the protocol codes are the driver's, and 1001 has its own call
-//! ([`Driver::going_away`](crate::Driver::going_away)):
+//! An endpoint may close with any code that may stand in a close frame:
+//! 1000-1003, 1007-1014 (1001 when going away, 1008 for a policy, 1011 for
+//! an internal error...) and its own 3000-4999. 1005 and 1006 are only
+//! ever reported, and 1004 and 1015 are reserved:
 //!
 //! ```
 //! use wsdriver::{close, CloseCode, Driver, Error, Options};
 //!
-//! assert!(CloseCode::NORMAL.is_valid_local() && CloseCode::new(4000).is_valid_local());
-//! assert!(!CloseCode::PROTOCOL_ERROR.is_valid_local());
+//! assert!(CloseCode::NORMAL.is_sendable() && CloseCode::new(4000).is_sendable());
+//! assert!(CloseCode::POLICY_VIOLATION.is_sendable());
+//! assert!(!CloseCode::ABNORMAL.is_sendable());
 //! // 1005 and 1006 are only ever reported, never put on the wire.
 //! assert!(!CloseCode::NO_STATUS.is_valid_received());
 //! assert!(CloseCode::new(1012).is_valid_received()); // registered after the RFC
 //! assert_eq!(format!("{:?}", CloseCode::TOO_LARGE), "1009 (Message Too Big)");
 //!
 //! let mut driver = Driver::client("ws://example.com/", Options::default()).unwrap();
-//! assert_eq!(driver.close(1002, ""), Err(Error::InvalidCloseCode(CloseCode::PROTOCOL_ERROR)));
+//! assert_eq!(driver.close(1006, ""), Err(Error::InvalidCloseCode(CloseCode::ABNORMAL)));
 //! let too_long = "x".repeat(close::MAX_REASON_LEN + 1);
 //! assert!(matches!(
 //!     driver.close(CloseCode::NORMAL, &too_long),
@@ -84,11 +86,13 @@ impl CloseCode {
         matches!(self.0, 1000..=1003 | 1007..=1014 | 3000..=4999)
     }
 
-    /// Whether an application may pass it to `close`: normal closure, or
-    /// its own range. The protocol-error codes are the driver's to send,
-    /// and 1001 has its own call (`going_away`).
-    pub fn is_valid_local(self) -> bool {
-        self.0 == 1000 || (3000..=4999).contains(&self.0)
+    /// Whether an endpoint may pass it to `close`: every code that may
+    /// stand in a close frame (the same set as
+    /// [`is_valid_received`](Self::is_valid_received)). The driver sends
+    /// 1002, 1007, 1009... itself when the peer breaks the protocol; an
+    /// application may send them too, as a server sends 1008 or 1011.
+    pub fn is_sendable(self) -> bool {
+        self.is_valid_received()
     }
 
     /// The RFC's or IANA's name for it, if it has one.
@@ -190,12 +194,12 @@ mod tests {
     }
 
     #[test]
-    fn local_codes_are_normal_or_application() {
-        for code in [1000, 3000, 4999] {
-            assert!(CloseCode(code).is_valid_local(), "{code}");
+    fn sendable_codes_are_those_a_close_frame_may_carry() {
+        for code in [1000, 1001, 1003, 1008, 1011, 1014, 3000, 4999] {
+            assert!(CloseCode(code).is_sendable(), "{code}");
         }
-        for code in [1001, 1002, 2999, 5000] {
-            assert!(!CloseCode(code).is_valid_local(), "{code}");
+        for code in [0, 999, 1004, 1005, 1006, 1015, 2999, 5000] {
+            assert!(!CloseCode(code).is_sendable(), "{code}");
         }
         assert_eq!(CloseCode::new(4321), 4321);
         assert_eq!(

@@ -67,7 +67,7 @@ impl fmt::Display for Error {
             Error::InvalidHeader(msg) => write!(f, "Invalid header: {msg}"),
             Error::InvalidCloseCode(code) => write!(
                 f,
-                "Invalid close code {code}: use 1000 or a code from 3000 to 4999"
+                "Invalid close code {code}: use 1000-1003, 1007-1014 or 3000-4999"
             ),
             Error::ControlPayloadTooLong(len) => write!(
                 f,

@@ -30,6 +30,7 @@ mod http;
 pub mod hybi;
 mod kinds;
 mod machine;
+mod message;
 mod options;
 mod output;
 pub mod proxy;
@@ -39,13 +40,14 @@ pub use close::CloseCode;
 pub use connection::{Connection, MAX_PENDING_PINGS};
 pub use driver::Driver;
 pub use error::{Error, HandshakeError};
-pub use event::{CloseEvent, Event, Message, PingId, Text};
+pub use event::{CloseEvent, Event, PingId};
 pub use extensions::{Extension, ExtensionError, ExtensionMessage, MessageKind, Params};
 pub use handshake::client_handshake::{ClientEvent, ClientHandshake};
 pub use handshake::server_handshake::{ServerEvent, ServerHandshake};
 pub use http::{is_secure_request, is_websocket, HttpRequest, Request, ResponseHead};
 pub use kinds::{ReadyState, Role, Version};
 pub use machine::Machine;
+pub use message::{Message, Text};
 pub use options::{
     Options, DEFAULT_CLOSE_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_HANDSHAKE_SIZE,
     DEFAULT_MAX_LENGTH, DEFAULT_MAX_QUEUED_PONGS,

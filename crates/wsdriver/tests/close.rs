@@ -135,9 +135,7 @@ fn close_accepts_normal_and_application_codes() {
 #[test]
 fn close_refuses_codes_an_application_may_not_send() {
     let mut server = open_server(Options::default());
-    for code in [
-        0, 999, 1001, 1002, 1005, 1006, 1011, 2000, 2999, 5000, 65535,
-    ] {
+    for code in [0, 999, 1004, 1005, 1006, 1015, 2000, 2999, 5000, 65535] {
         assert_eq!(
             server.close(code, ""),
             Err(Error::InvalidCloseCode(code.into())),
@@ -146,6 +144,19 @@ fn close_refuses_codes_an_application_may_not_send() {
     }
     assert!(!server.has_output());
     assert_eq!(server.ready_state(), ReadyState::Open);
+}
+
+#[test]
+fn servers_may_close_with_the_codes_they_send_all_the_time() {
+    // 1001 (going away), 1008 (policy), 1011 (internal error), 1013 (try
+    // again later): every code a close frame may carry is the caller's.
+    for code in [1001u16, 1003, 1008, 1011, 1013, 1014] {
+        let mut server = open_server(Options::default());
+        server.close(code, "bye").unwrap();
+        let sent = decode_frames(&server.take_output());
+        assert_eq!(sent[0].close(), Some((code, "bye".to_owned())), "{code}");
+        assert_eq!(server.ready_state(), ReadyState::Closing);
+    }
 }
 
 #[test]

@@ -6,11 +6,12 @@ use super::Connection;
 use crate::close::truncate_reason;
 use crate::close::CloseCode;
 use crate::error::Error;
-use crate::event::{CloseEvent, Event, Message, Text};
+use crate::event::{CloseEvent, Event};
 use crate::extensions::{ExtensionError, ExtensionMessage, MessageKind};
 use crate::hybi::frame::Opcode;
 use crate::hybi::receiver::{Failure, Incoming};
 use crate::kinds::{ReadyState, Role};
+use crate::message::{Message, Text};
 use bytes::{Bytes, BytesMut};
 
 impl Connection {

@@ -5,11 +5,12 @@ use super::Connection;
 use crate::close::CloseCode;
 use crate::close::MAX_REASON_LEN;
 use crate::error::Error;
-use crate::event::{Message, PingId};
+use crate::event::PingId;
 use crate::extensions::{ExtensionMessage, MessageKind};
 use crate::hybi::frame::Opcode;
 use crate::hybi::sender::Payload;
 use crate::kinds::ReadyState;
+use crate::message::Message;
 use bytes::Bytes;
 use std::time::Instant;
 
@@ -70,13 +71,14 @@ impl Connection {
         self.send_frame(Opcode::Pong, Payload::Borrowed(payload))
     }
 
-    /// Starts the close handshake with `code` (1000 or 3000-4999) and a
+    /// Starts the close handshake with `code` (1000-1003, 1007-1014 or
+    /// 3000-4999; see [`CloseCode`]) and a
     /// reason of at most 123 bytes. The `Close` event comes when the peer
     /// answers, or with 1006 when the close timeout (counted from `now`)
     /// passes first.
     ///
     /// # Errors
-    /// [`Error::InvalidCloseCode`] for a code the application may not send,
+    /// [`Error::InvalidCloseCode`] for a code no close frame may carry,
     /// [`Error::ControlPayloadTooLong`] for a longer reason.
     pub fn close(
         &mut self,
@@ -85,7 +87,7 @@ impl Connection {
         reason: &str,
     ) -> Result<(), Error> {
         let code = code.into();
-        if !code.is_valid_local() {
+        if !code.is_sendable() {
             return Err(Error::InvalidCloseCode(code));
         }
         self.start_close(Some(now), code, reason)

@@ -5,11 +5,12 @@
 use super::{Driver, Stage};
 use crate::close::{CloseCode, MAX_REASON_LEN};
 use crate::error::Error;
-use crate::event::{Message, PingId};
+use crate::event::PingId;
 use crate::hybi::frame::Opcode;
 use crate::hybi::sender::Payload;
 use crate::kinds::Version;
 use crate::machine::Machine;
+use crate::message::Message;
 
 impl Driver {
     /// Sends a text message (queued until open).
@@ -87,17 +88,18 @@ impl Driver {
         }
     }
 
-    /// Starts the close handshake with `code` (1000 or 3000-4999) and a
+    /// Starts the close handshake with `code` (1000-1003, 1007-1014 or
+    /// 3000-4999; see [`CloseCode`]) and a
     /// reason of at most 123 bytes. The `Close` event comes when the peer
     /// answers, or with 1006 when the close timeout passes first. Before
     /// the connection opens, closes at once and drops anything queued.
     ///
     /// # Errors
-    /// [`Error::InvalidCloseCode`] for a code the application may not send,
+    /// [`Error::InvalidCloseCode`] for a code no close frame may carry,
     /// [`Error::ControlPayloadTooLong`] for a longer reason.
     pub fn close(&mut self, code: impl Into<CloseCode>, reason: &str) -> Result<(), Error> {
         let code = code.into();
-        if !code.is_valid_local() {
+        if !code.is_sendable() {
             return Err(Error::InvalidCloseCode(code));
         }
         self.start_close(code, reason)

@@ -1,0 +1,103 @@
+//! What a tokio user reaches for without a second dependency: the close
+//! codes servers send, `going_away`, the core's types through this crate.
+
+use futures_util::StreamExt;
+use std::time::Duration;
+use wsdriver_tokio::core::{Machine, ServerHandshake};
+use wsdriver_tokio::{
+    accept, connect_on, is_websocket, ClientOptions, CloseCode, HeaderMap, Message, Request,
+    ServerOptions, WebSocket,
+};
+
+const LIMIT: Duration = Duration::from_secs(10);
+
+async fn pair() -> (
+    WebSocket<tokio::io::DuplexStream>,
+    WebSocket<tokio::io::DuplexStream>,
+) {
+    let (client_io, server_io) = tokio::io::duplex(4096);
+    let server = tokio::spawn(accept(server_io, ServerOptions::default()));
+    let client = connect_on(client_io, "ws://pipe/", ClientOptions::default())
+        .await
+        .unwrap();
+    (client, server.await.unwrap().unwrap())
+}
+
+#[tokio::test]
+async fn servers_close_with_policy_and_internal_error_codes() {
+    for code in [CloseCode::POLICY_VIOLATION, CloseCode::UNEXPECTED_CONDITION] {
+        let (mut client, mut server) = pair().await;
+        let reader = tokio::spawn(async move {
+            while client.next().await.is_some() {}
+            client.close_event().cloned()
+        });
+        let closed = tokio::time::timeout(LIMIT, server.close(code, "no"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(closed.clean);
+        let seen = reader.await.unwrap().unwrap();
+        assert_eq!((seen.code, seen.reason.as_str()), (code, "no"));
+    }
+}
+
+#[tokio::test]
+async fn going_away_sends_1001() {
+    let (mut client, mut server) = pair().await;
+    let reader = tokio::spawn(async move {
+        while server.next().await.is_some() {}
+        server.close_event().cloned()
+    });
+    let closed = tokio::time::timeout(LIMIT, client.going_away("bye"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(closed.code, CloseCode::GOING_AWAY);
+    let seen = reader.await.unwrap().unwrap();
+    assert_eq!(seen.code, 1001);
+    // A code no close frame may carry is still refused, and nothing sent.
+    let (mut client, _server) = pair().await;
+    assert!(client.close(1006, "").await.is_err());
+    assert_eq!(client.ready_state(), wsdriver_tokio::ReadyState::Open);
+}
+
+#[tokio::test]
+async fn messages_convert_the_ways_users_reach_for() {
+    let (mut client, mut server) = pair().await;
+    client.send(&b"\x01\x02"[..]).await.unwrap();
+    client.send(&String::from("text")).await.unwrap();
+    let binary = server.next().await.unwrap().unwrap();
+    assert!(binary.is_binary() && binary.len() == 2 && !binary.is_empty());
+    assert_eq!(&binary.into_bytes()[..], [1, 2]);
+    let text = server.next().await.unwrap().unwrap();
+    assert_eq!(text.as_text(), Some("text"));
+    assert_eq!(text.into_text().unwrap(), "text");
+    assert!(Message::from("").is_empty());
+}
+
+#[test]
+fn the_core_is_reachable_through_this_crate() {
+    let request: Request = {
+        let http = wsdriver_tokio::core::http_types::Request::builder()
+            .method("GET")
+            .uri("/chat")
+            .header("host", "example.com")
+            .header("upgrade", "websocket")
+            .header("connection", "Upgrade")
+            .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+            .header("sec-websocket-version", "13")
+            .body(())
+            .unwrap();
+        let now = std::time::Instant::now();
+        let options = wsdriver_tokio::Options::default();
+        let handshake = ServerHandshake::for_request(&http, options, now).unwrap();
+        assert_eq!(
+            handshake.poll_timeout(),
+            Some(now + Duration::from_secs(30))
+        );
+        handshake.request().unwrap().clone()
+    };
+    assert!(is_websocket(&request));
+    let headers: &HeaderMap = &request.headers;
+    assert_eq!(headers["host"], "example.com");
+}
