@@ -311,5 +311,6 @@ fn refused(status: u16, message: &str) -> Error {
         status,
         headers: Box::default(),
         message: message.to_owned(),
+        body: Default::default(),
     }
 }

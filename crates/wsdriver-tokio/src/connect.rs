@@ -98,6 +98,7 @@ async fn connect_inner(
                 status,
                 headers,
                 location,
+                body,
             } => {
                 redirects += 1;
                 if redirects > options.max_redirects {
@@ -105,6 +106,7 @@ async fn connect_inner(
                         status,
                         headers,
                         message: "Maximum redirects exceeded".into(),
+                        body,
                     });
                 }
                 target = target.redirect(&location)?;
@@ -119,6 +121,7 @@ enum Outcome<S> {
         status: u16,
         headers: Box<wsdriver::http_types::HeaderMap>,
         location: String,
+        body: bytes::Bytes,
     },
 }
 
@@ -240,6 +243,7 @@ where
         return Err(error.into());
     };
     let headers = Box::new(handshake.headers().cloned().unwrap_or_default());
+    let body = handshake.body().clone();
     let location = headers
         .get("location")
         .and_then(|value| value.to_str().ok())
@@ -252,6 +256,7 @@ where
                 status,
                 headers,
                 location,
+                body,
             });
         }
     }
@@ -259,6 +264,7 @@ where
         status,
         headers,
         message: error.to_string(),
+        body,
     })
 }
 
@@ -303,11 +309,15 @@ where
         match run(stream, handshake, url, &options).await? {
             Outcome::Open(socket) => Ok(*socket),
             Outcome::Redirect {
-                status, headers, ..
+                status,
+                headers,
+                body,
+                ..
             } => Err(Error::Status {
                 status,
                 headers,
                 message: format!("Redirected ({status}); connect_on follows no redirects"),
+                body,
             }),
         }
     });

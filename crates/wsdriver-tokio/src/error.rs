@@ -75,6 +75,10 @@ pub enum Error {
         /// (`Maximum redirects exceeded` when redirects ran out), the
         /// refusal's body on a server.
         message: String,
+        /// The start of the server's error page, on a client (at most
+        /// [`MAX_REFUSAL_BODY`](wsdriver::MAX_REFUSAL_BODY) bytes); its
+        /// first line also shows in `Display`. Empty on a server.
+        body: bytes::Bytes,
     },
     /// The connection is closed (or closing) and cannot send; also what a
     /// [`Pong`](crate::Pong) resolves to when the connection closes before
@@ -156,7 +160,13 @@ impl fmt::Display for Error {
                 write!(f, "{source}")
             }
             Error::WebSocket(error) => fmt::Display::fmt(error, f),
-            Error::Status { message, .. } => f.write_str(message),
+            Error::Status { message, body, .. } => {
+                f.write_str(message)?;
+                match snippet(body) {
+                    Some(snippet) => write!(f, " ({snippet:?})"),
+                    None => Ok(()),
+                }
+            }
             Error::Closed => f.write_str("The WebSocket is closed"),
             Error::Timeout(what) => write!(f, "Timed out waiting for {what}"),
             Error::Config(message) => f.write_str(message),
@@ -173,6 +183,18 @@ impl std::error::Error for Error {
             _ => None,
         }
     }
+}
+
+/// The first line of an error page, cut to a length a log line can take;
+/// `None` when there is nothing to show.
+fn snippet(body: &[u8]) -> Option<String> {
+    const SHOWN: usize = 120;
+    let text = String::from_utf8_lossy(body);
+    let line = text.lines().map(str::trim).find(|line| !line.is_empty())?;
+    Some(match line.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{}...", &line[..cut]),
+        None => line.to_owned(),
+    })
 }
 
 /// The URL without its password: errors end up in logs.

@@ -116,6 +116,7 @@ fn handshake(
             status: 426,
             headers: Box::default(),
             message: "The connection cannot be upgraded".into(),
+            body: Default::default(),
         };
         return Err(Refused::new(answer, error));
     }

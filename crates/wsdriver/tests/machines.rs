@@ -237,3 +237,65 @@ fn machines_report_the_transport_end_their_own_way() {
     );
     drop(client);
 }
+
+fn refused_client(now: Instant) -> ClientHandshake {
+    let options = Options::default().handshake_timeout(Some(10 * SECOND));
+    let mut client = ClientHandshake::new("ws://example.com/", options).unwrap();
+    client.start(now);
+    client.take_output();
+    client
+}
+
+#[test]
+fn a_refusal_waits_for_its_page_and_keeps_its_start() {
+    let now = Instant::now();
+    // Content-Length: the body, however it is cut.
+    let mut client = refused_client(now);
+    let head = b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 12\r\n\r\nlog";
+    assert_eq!(pump(&mut client, head, now), []);
+    let events = pump(&mut client, b" in first", now);
+    assert_eq!(
+        events,
+        [ClientEvent::Failed(Error::Handshake(
+            HandshakeError::UnexpectedStatus(401)
+        ))]
+    );
+    assert_eq!(&client.body()[..], b"log in first");
+    assert_eq!(client.status_code(), Some(401));
+
+    // Neither length nor chunks: until the stream ends, at most 4 KiB.
+    let mut client = refused_client(now);
+    let mut answer = b"HTTP/1.1 500 Oops\r\n\r\n".to_vec();
+    answer.extend(vec![b'x'; 10_000]);
+    let events = pump(&mut client, &answer, now);
+    assert_eq!(events.len(), 1, "4 KiB is enough to stop waiting");
+    assert_eq!(client.body().len(), wsdriver::MAX_REFUSAL_BODY);
+
+    let mut client = refused_client(now);
+    assert_eq!(
+        pump(&mut client, b"HTTP/1.1 503 Busy\r\n\r\nlater", now),
+        []
+    );
+    client.transport_closed();
+    assert_eq!(client.poll_event().map(|_| ()), Some(()));
+    assert_eq!(&client.body()[..], b"later");
+
+    // Chunked: what came with the head, at once.
+    let mut client = refused_client(now);
+    let chunked = b"HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nnope\r\n";
+    assert_eq!(pump(&mut client, chunked, now).len(), 1);
+    assert_eq!(&client.body()[..], b"4\r\nnope\r\n");
+
+    // A page that never ends is a refusal at the timeout, not a timeout.
+    let mut client = refused_client(now);
+    let head = b"HTTP/1.1 403 Forbidden\r\nContent-Length: 100\r\n\r\npart";
+    assert_eq!(pump(&mut client, head, now), []);
+    client.handle_timeout(now + 10 * SECOND);
+    assert_eq!(
+        client.poll_event(),
+        Some(ClientEvent::Failed(Error::Handshake(
+            HandshakeError::UnexpectedStatus(403)
+        )))
+    );
+    assert_eq!(&client.body()[..], b"part");
+}

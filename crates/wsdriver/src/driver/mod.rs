@@ -120,7 +120,9 @@ impl Driver {
     /// An invalid URL or option.
     pub fn client(url: &str, options: Options) -> Result<Self, Error> {
         options.validate()?;
-        let handshake = ClientHandshake::new(url, options)?;
+        let mut handshake = ClientHandshake::new(url, options)?;
+        // websocket-driver reports a refusal as soon as its head is in.
+        handshake.fail_at_head();
         let url = Some(handshake.url().clone());
         Ok(Self::new(
             Role::Client,

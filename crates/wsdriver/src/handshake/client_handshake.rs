@@ -15,10 +15,21 @@ use crate::options::Options;
 use crate::output::Output;
 use crate::timer::Timer;
 use ::http::HeaderMap;
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use std::fmt;
 use std::time::Instant;
 use url::Url;
+
+/// How much of a refusal's body to wait for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyLength {
+    /// Its `Content-Length`, capped.
+    Exactly(usize),
+    /// A chunked body: what came with the head, without waiting.
+    AsArrived,
+    /// Neither said: until the stream ends, capped.
+    UntilEnd,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -26,6 +37,9 @@ enum Phase {
     Idle,
     /// The request is out; reading the response head.
     ReadingResponse,
+    /// The answer was not `101`: reading (the start of) its body, to show
+    /// why.
+    ReadingBody(BodyLength),
     /// The server agreed: ready to become a connection.
     Open,
     /// The handshake failed or timed out.
@@ -82,9 +96,20 @@ pub struct ClientHandshake {
     output: Output,
     timer: Timer,
     response: Option<Box<Response>>,
+    /// The start of a refusal's body.
+    body: Bytes,
+    /// Why the handshake failed, once the body is read.
+    failure: Option<HandshakeError>,
+    /// Whether a refusal waits for its body ([`Driver`](crate::Driver),
+    /// like websocket-driver, fails at the head).
+    reads_refusal_body: bool,
     protocol: Option<String>,
     event: Option<ClientEvent>,
 }
+
+/// How much of a refusal's body is kept: enough for an error page's
+/// message, bounded whatever the server sends.
+pub const MAX_REFUSAL_BODY: usize = 4096;
 
 impl fmt::Debug for ClientHandshake {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -121,6 +146,9 @@ impl ClientHandshake {
             output: Output::default(),
             timer: Timer::Off,
             response: None,
+            body: Bytes::new(),
+            failure: None,
+            reads_refusal_body: true,
             protocol: None,
             event: None,
         })
@@ -151,8 +179,20 @@ impl ClientHandshake {
         self.response.as_ref().map(|r| &r.headers)
     }
 
+    /// The start of a refusal's body (at most [`MAX_REFUSAL_BODY`]
+    /// bytes): the error page a server answered instead of `101`, read
+    /// before [`ClientEvent::Failed`] is reported. Empty otherwise.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
     pub(crate) fn is_idle(&self) -> bool {
         self.phase == Phase::Idle
+    }
+
+    /// Fails at a refusal's head, without reading its body.
+    pub(crate) fn fail_at_head(&mut self) {
+        self.reads_refusal_body = false;
     }
 
     pub(crate) fn options_mut(&mut self) -> &mut Options {
@@ -254,6 +294,9 @@ impl ClientHandshake {
         if let Some(event) = self.event.take() {
             return Some(event);
         }
+        if let Phase::ReadingBody(wanted) = self.phase {
+            return self.read_body(wanted, false);
+        }
         if self.phase != Phase::ReadingResponse {
             return None;
         }
@@ -272,6 +315,8 @@ impl ClientHandshake {
                             .map_err(HandshakeError::Extensions)?;
                         Ok(protocol)
                     });
+                let refused = response.status != 101;
+                let wanted = body_length(&response);
                 self.response = Some(Box::new(response));
                 match result {
                     Ok(protocol) => {
@@ -280,12 +325,40 @@ impl ClientHandshake {
                         self.timer = Timer::Off;
                         Some(ClientEvent::Open)
                     }
-                    Err(message) => failed(self, message),
+                    // A refusal's page says why: read (the start of) it.
+                    Err(error) if refused && self.reads_refusal_body => {
+                        self.failure = Some(error);
+                        self.phase = Phase::ReadingBody(wanted);
+                        self.read_body(wanted, false)
+                    }
+                    Err(error) => failed(self, error),
                 }
             }
             Err(HeadError::TooLarge) => failed(self, HandshakeError::TooLarge),
             Err(HeadError::Malformed(message)) => failed(self, HandshakeError::Malformed(message)),
         }
+    }
+
+    /// The refusal, once `wanted` bytes of its body are in (or the stream
+    /// ended, when `ended`).
+    fn read_body(&mut self, wanted: BodyLength, ended: bool) -> Option<ClientEvent> {
+        // How many bytes to wait for, and how many to keep.
+        let (wait_for, cap) = match wanted {
+            BodyLength::Exactly(length) => (length, length),
+            BodyLength::AsArrived => (0, MAX_REFUSAL_BODY),
+            BodyLength::UntilEnd => (MAX_REFUSAL_BODY, MAX_REFUSAL_BODY),
+        };
+        if self.input.len() < wait_for && !ended {
+            return None;
+        }
+        let keep = self.input.len().min(cap);
+        self.body = self.input.split_to(keep).freeze();
+        let error = self
+            .failure
+            .take()
+            .unwrap_or(HandshakeError::UnexpectedStatus(0));
+        self.finish();
+        Some(ClientEvent::Failed(Error::Handshake(error)))
     }
 
     pub(crate) fn settle_timer(&mut self, now: Instant) {
@@ -346,10 +419,13 @@ impl Machine for ClientHandshake {
         self.timer.settle(now);
     }
 
-    /// The handshake is over without a connection (no event follows:
-    /// the transport's end is the caller's news).
+    /// The handshake is over without a connection. No event follows
+    /// (the transport's end is the caller's news), except the refusal
+    /// whose body ran to the end of the stream.
     fn transport_closed(&mut self) {
-        if self.phase != Phase::Open {
+        if let Phase::ReadingBody(wanted) = self.phase {
+            self.event = self.read_body(wanted, true);
+        } else if self.phase != Phase::Open {
             self.finish();
         }
     }
@@ -370,9 +446,32 @@ impl Machine for ClientHandshake {
     /// [`Error::HandshakeTimeout`] follows.
     fn handle_timeout(&mut self, now: Instant) {
         self.timer.settle(now);
-        if self.timer.is_due(now) && self.phase == Phase::ReadingResponse {
-            self.finish();
-            self.event = Some(ClientEvent::Failed(Error::HandshakeTimeout));
+        if !self.timer.is_due(now) {
+            return;
         }
+        match self.phase {
+            Phase::ReadingResponse => {
+                self.finish();
+                self.event = Some(ClientEvent::Failed(Error::HandshakeTimeout));
+            }
+            // A refusal is a refusal, however much of its page came.
+            Phase::ReadingBody(wanted) => self.event = self.read_body(wanted, true),
+            _ => {}
+        }
+    }
+}
+
+/// How much of a refusal's body to wait for (see [`BodyLength`]).
+fn body_length(response: &Response) -> BodyLength {
+    let headers = &response.headers;
+    if headers.contains_key("transfer-encoding") {
+        return BodyLength::AsArrived;
+    }
+    match headers.get("content-length") {
+        Some(length) => match length.to_str().map(|l| l.trim().parse::<usize>()) {
+            Ok(Ok(length)) => BodyLength::Exactly(length.min(MAX_REFUSAL_BODY)),
+            _ => BodyLength::AsArrived,
+        },
+        None => BodyLength::UntilEnd,
     }
 }
