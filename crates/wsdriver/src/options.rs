@@ -29,6 +29,7 @@ pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Options {
     pub(crate) max_length: usize,
     pub(crate) protocols: Vec<String>,
+    pub(crate) server_protocol_order: bool,
     pub(crate) masking: Option<bool>,
     pub(crate) require_masking: bool,
     pub(crate) max_handshake_size: usize,
@@ -46,6 +47,7 @@ impl Default for Options {
         Options {
             max_length: DEFAULT_MAX_LENGTH,
             protocols: Vec::new(),
+            server_protocol_order: false,
             masking: None,
             require_masking: true,
             max_handshake_size: DEFAULT_MAX_HANDSHAKE_SIZE,
@@ -76,6 +78,17 @@ impl Options {
         S: Into<String>,
     {
         self.protocols = protocols.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// On a server, picks the subprotocol by the order of
+    /// [`protocols`](Self::protocols) (the first of the server's that the
+    /// client offered) instead of the client's order (the first of the
+    /// client's that the server supports, the default, as in Node's ws).
+    /// RFC 6455 §4.2.2 lets the server choose among what the client
+    /// offered; this says how.
+    pub fn prefer_server_protocols(mut self, prefer: bool) -> Self {
+        self.server_protocol_order = prefer;
         self
     }
 

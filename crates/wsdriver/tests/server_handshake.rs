@@ -178,6 +178,35 @@ fn rfc6455_4_2_2_subprotocol_is_the_first_of_the_clients_list_the_server_support
 }
 
 #[test]
+fn rfc6455_4_2_2_a_server_may_pick_by_its_own_order() {
+    let options = Options::default()
+        .protocols(["superchat", "chat"])
+        .prefer_server_protocols(true);
+    let mut server = Driver::server(options).unwrap();
+    let input = request(&[("Sec-WebSocket-Protocol", "other, chat, superchat")]);
+    assert_eq!(feed(&mut server, &input), [Event::Connect]);
+    assert!(server.start());
+    let response = String::from_utf8(server.take_output()).unwrap();
+    assert!(
+        response.contains("\r\nSec-WebSocket-Protocol: superchat\r\n"),
+        "{response}"
+    );
+    assert_eq!(server.protocol(), Some("superchat"));
+
+    // Still only among what the client offered.
+    let options = Options::default()
+        .protocols(["v3", "v1"])
+        .prefer_server_protocols(true);
+    let mut server = Driver::server(options).unwrap();
+    feed(
+        &mut server,
+        &request(&[("Sec-WebSocket-Protocol", "v1, v2")]),
+    );
+    assert!(server.start());
+    assert_eq!(server.protocol(), Some("v1"));
+}
+
+#[test]
 fn rfc6455_4_2_2_subprotocol_list_may_span_several_header_lines() {
     let options = Options::default().protocols_list("xmpp, superchat");
     let mut server = Driver::server(options).unwrap();

@@ -23,6 +23,8 @@ pub(crate) struct Accepted {
 /// What the server side of a handshake needs to know besides the request.
 pub(crate) struct Settings<'a> {
     pub protocols: &'a [String],
+    /// Pick by the server's order of `protocols` rather than the client's.
+    pub server_order: bool,
     pub allow_drafts: bool,
     /// The URL the request addressed (the drafts echo it).
     pub location: &'a str,
@@ -68,7 +70,7 @@ pub(crate) fn accept(
             Draft::Hixie75 => "websocket-protocol",
             Draft::Hixie76 => "sec-websocket-protocol",
         };
-        let protocol = select_protocol(headers, header, protocols);
+        let protocol = select_protocol(headers, header, protocols, settings.server_order);
         let (challenge, head) = hixie::accept(
             draft,
             request,
@@ -125,7 +127,12 @@ pub(crate) fn accept(
         ));
     }
 
-    let protocol = select_protocol(headers, "sec-websocket-protocol", protocols);
+    let protocol = select_protocol(
+        headers,
+        "sec-websocket-protocol",
+        protocols,
+        settings.server_order,
+    );
 
     let offered = joined(headers, "sec-websocket-extensions");
     let extensions = negotiation::server_accept(extensions, offered.as_deref())
@@ -158,12 +165,23 @@ fn single<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<Option<&'a htt
     Some(values.next().is_none().then_some(first))
 }
 
-/// The first subprotocol in the client's list that the server supports.
+/// The subprotocol to answer with (RFC 6455 §4.2.2 leaves the choice to
+/// the server, among the client's): the first of the client's list that the
+/// server supports, or with `server_order` the first of the server's list
+/// that the client offered.
 fn select_protocol(
     headers: &http::HeaderMap,
     header: &str,
     protocols: &[String],
+    server_order: bool,
 ) -> Option<String> {
+    if server_order {
+        let offered = list_values(headers, header);
+        return protocols
+            .iter()
+            .find(|ours| offered.iter().any(|offered| offered == ours))
+            .cloned();
+    }
     list_values(headers, header)
         .into_iter()
         .find(|offered| protocols.iter().any(|ours| ours == offered))

@@ -312,6 +312,7 @@ impl ServerHandshake {
         let location = self.url.as_ref().map_or("", Url::as_str);
         let settings = Settings {
             protocols: &self.options.protocols,
+            server_order: self.options.server_protocol_order,
             allow_drafts: self.options.allow_drafts,
             location,
             custom: &self.custom_headers,
