@@ -184,10 +184,10 @@ pub use server_socket::ServerSocket;
 pub use split::{ReadHalf, WriteHalf};
 pub use stream::{MaybeTlsStream, PrefixedStream};
 pub use tls::{certs_from_pem, ClientCert, TlsOptions};
-#[cfg(feature = "axum")]
-pub use upgrade::WebSocketUpgrade;
 #[cfg(feature = "hyper")]
 pub use upgrade::{upgrade, Refused, UpgradedWebSocket, Upgrading};
+#[cfg(feature = "axum")]
+pub use upgrade::{NotWebSocket, WebSocketUpgrade};
 pub use websocket::WebSocket;
 /// The sans-IO core (crate `wsdriver`), for what this crate does not
 /// wrap: the machines, `Driver`, every type, without a second dependency.

@@ -86,6 +86,11 @@ impl ServerOptions {
         self
     }
 
+    /// The core's options, as set.
+    pub(crate) fn core_options(&self) -> &Options {
+        &self.options
+    }
+
     /// The server side of a handshake with these options, its timeout
     /// counting from now: the one place a server's machine and its
     /// extensions are made.

@@ -255,7 +255,7 @@ impl Future for Upgrading {
 }
 
 #[cfg(feature = "axum")]
-pub use self::axum_extract::WebSocketUpgrade;
+pub use self::axum_extract::{NotWebSocket, WebSocketUpgrade};
 
 #[cfg(feature = "axum")]
 mod axum_extract {
@@ -267,19 +267,21 @@ mod axum_extract {
     use axum::http::request::Parts;
     use axum::response::{IntoResponse, Response};
     use hyper::upgrade::OnUpgrade;
-    use std::convert::Infallible;
     use std::fmt;
     use std::future::Future;
-    use wsdriver::Request;
+    use wsdriver::{is_websocket, Request};
 
     type OnFailed = Box<dyn FnOnce(Error) + Send>;
 
     /// An axum extractor for a WebSocket handshake, as axum's own
     /// `WebSocketUpgrade`, with the core driver deciding.
     ///
-    /// Extraction never fails: [`on_upgrade`](Self::on_upgrade) runs the
-    /// core's handshake and returns its answer, the `101` or the driver's
-    /// refusal (`400 Not a WebSocket request` for a plain GET...).
+    /// A request that is not a WebSocket handshake at all (a plain GET from
+    /// a browser) is rejected with [`NotWebSocket`], which answers `426
+    /// Upgrade Required`; take `Result<WebSocketUpgrade, NotWebSocket>` to
+    /// serve something else on the same route. A WebSocket request the
+    /// core refuses (a bad key, a version it does not speak) gets the
+    /// core's answer from [`on_upgrade`](Self::on_upgrade).
     ///
     /// ```no_run
     /// use axum::{response::Response, routing::get, Router};
@@ -321,9 +323,12 @@ mod axum_extract {
     }
 
     impl<S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade {
-        type Rejection = Infallible;
+        type Rejection = NotWebSocket;
 
-        async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
+        async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, NotWebSocket> {
+            if !is_websocket(&*parts) {
+                return Err(NotWebSocket(()));
+            }
             Ok(WebSocketUpgrade {
                 request: Request {
                     method: parts.method.clone(),
@@ -338,10 +343,44 @@ mod axum_extract {
         }
     }
 
+    /// The rejection of [`WebSocketUpgrade`]: the request is not a
+    /// WebSocket handshake (no `Upgrade: websocket`, or not a `GET`). As a
+    /// response it is `426 Upgrade Required` with `Upgrade: websocket`, as
+    /// ws answers plain HTTP on its own listener.
+    #[derive(Debug)]
+    pub struct NotWebSocket(());
+
+    impl fmt::Display for NotWebSocket {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("Not a WebSocket request")
+        }
+    }
+
+    impl std::error::Error for NotWebSocket {}
+
+    impl IntoResponse for NotWebSocket {
+        fn into_response(self) -> Response {
+            let body = "Upgrade Required: this endpoint speaks WebSocket\n";
+            let mut response = super::response(&wsdriver::ResponseHead::refusal(426, body));
+            response.headers_mut().insert(
+                hyper::header::UPGRADE,
+                hyper::header::HeaderValue::from_static("websocket"),
+            );
+            response.map(Body::new)
+        }
+    }
+
     impl WebSocketUpgrade {
         /// The request being answered.
         pub fn request(&self) -> &Request {
             &self.request
+        }
+
+        /// The subprotocol [`on_upgrade`](Self::on_upgrade) will agree on
+        /// with the options set so far, if any: to pick a handler before
+        /// upgrading.
+        pub fn selected_protocol(&self) -> Option<String> {
+            wsdriver::handshake::selected_protocol(&self.request, self.options.core_options())
         }
 
         /// What the handshake accepts: subprotocols, `max_length`,

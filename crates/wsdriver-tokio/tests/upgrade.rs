@@ -288,7 +288,7 @@ mod axum_extractor {
     use axum::routing::get;
     use axum::Router;
     use tower_service::Service;
-    use wsdriver_tokio::WebSocketUpgrade;
+    use wsdriver_tokio::{NotWebSocket, WebSocketUpgrade};
 
     async fn ws(upgrade: WebSocketUpgrade) -> Response {
         assert_eq!(upgrade.request().uri.path(), "/ws");
@@ -345,12 +345,72 @@ mod axum_extractor {
     }
 
     #[tokio::test]
-    async fn axum_extractor_answers_plain_requests_with_the_drivers_400() {
+    async fn axum_extractor_rejects_plain_requests_with_426() {
         within(async {
             let addr = app().await;
             let answer = raw(addr, "GET /ws HTTP/1.1\r\nHost: localhost\r\n\r\n").await;
-            assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
-            assert!(answer.ends_with("Not a WebSocket request"), "{answer}");
+            assert!(answer.starts_with("HTTP/1.1 426 "), "{answer}");
+            assert!(answer.contains("\r\nupgrade: websocket\r\n"), "{answer}");
+            assert!(
+                answer.ends_with("Upgrade Required: this endpoint speaks WebSocket\n"),
+                "{answer}"
+            );
+        })
+        .await;
+    }
+
+    /// One route, two answers: a page for browsers, a WebSocket for
+    /// clients that ask, the protocol picked by the server's order.
+    async fn page_or_socket(upgrade: Result<WebSocketUpgrade, NotWebSocket>) -> Response {
+        let upgrade = match upgrade {
+            Ok(upgrade) => upgrade,
+            Err(not_websocket) => {
+                assert_eq!(not_websocket.to_string(), "Not a WebSocket request");
+                return Response::new("a page".into());
+            }
+        };
+        let options = ServerOptions::default().options(
+            Options::default()
+                .protocols(["v2", "v1"])
+                .prefer_server_protocols(true),
+        );
+        let upgrade = upgrade.server_options(options);
+        let chosen = upgrade.selected_protocol();
+        upgrade.on_upgrade(move |mut socket| async move {
+            assert_eq!(socket.protocol(), chosen.as_deref());
+            let _ = socket.send(format!("{chosen:?}")).await;
+            echo(socket).await;
+        })
+    }
+
+    #[tokio::test]
+    async fn axum_routes_pages_and_sockets_on_one_path() {
+        within(async {
+            let router = Router::new().route("/", get(page_or_socket));
+            let addr = serve(move |request: Request<Incoming>| {
+                let mut router = router.clone();
+                async move {
+                    std::future::poll_fn(|cx| {
+                        Service::<Request<Incoming>>::poll_ready(&mut router, cx)
+                    })
+                    .await?;
+                    router.call(request).await
+                }
+            })
+            .await;
+            let plain = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+            let answer = raw(addr, plain).await;
+            assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
+            assert!(answer.ends_with("a page"), "{answer}");
+
+            let options =
+                ClientOptions::default().options(Options::default().protocols(["v1", "v2"]));
+            let mut socket = connect(&format!("ws://{addr}/"), options).await.unwrap();
+            assert_eq!(socket.protocol(), Some("v2"), "the server's order");
+            assert_eq!(
+                socket.next().await.unwrap().unwrap().as_text(),
+                Some("Some(\"v2\")")
+            );
         })
         .await;
     }

@@ -8,3 +8,4 @@ pub(crate) mod server;
 pub(crate) mod server_handshake;
 
 pub use key::accept_key;
+pub use server::selected_protocol;

@@ -165,6 +165,38 @@ fn single<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<Option<&'a htt
     Some(values.next().is_none().then_some(first))
 }
 
+/// The subprotocol a server with `options` would agree on for `request`
+/// (RFC 6455 §4.2.2: one of the client's, chosen by the client's order or,
+/// with [`Options::prefer_server_protocols`](crate::Options::prefer_server_protocols),
+/// the server's), before answering: for an HTTP layer that wants to route
+/// on it.
+///
+/// ```
+/// use wsdriver::{handshake::selected_protocol, http_types::Request, Options};
+///
+/// let request = Request::get("/chat")
+///     .header("sec-websocket-version", "13")
+///     .header("sec-websocket-protocol", "v1, v2")
+///     .body(())
+///     .unwrap();
+/// let options = Options::default().protocols(["v2", "v1"]);
+/// assert_eq!(selected_protocol(&request, &options).as_deref(), Some("v1"));
+/// let options = options.prefer_server_protocols(true);
+/// assert_eq!(selected_protocol(&request, &options).as_deref(), Some("v2"));
+/// ```
+pub fn selected_protocol(request: &impl HttpRequest, options: &crate::Options) -> Option<String> {
+    let header = match draft_of(request) {
+        Some(Draft::Hixie75) if options.allow_drafts => "websocket-protocol",
+        _ => "sec-websocket-protocol",
+    };
+    select_protocol(
+        request.headers(),
+        header,
+        &options.protocols,
+        options.server_protocol_order,
+    )
+}
+
 /// The subprotocol to answer with (RFC 6455 §4.2.2 leaves the choice to
 /// the server, among the client's): the first of the client's list that the
 /// server supports, or with `server_order` the first of the server's list
