@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::drive::{flush, next_event};
 use crate::error::Error;
 use crate::server_options::ServerOptions;
+use crate::trace;
 use crate::websocket::WebSocket;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
@@ -183,6 +184,7 @@ where
         let _ = stream.shutdown().await;
         Ok(())
     };
+    trace::event!(debug, status = 426, "not a WebSocket request");
     match sent.await {
         Ok(()) => refused(426, "Not a WebSocket request"),
         Err(error) => error,
@@ -206,6 +208,7 @@ where
         let _ = stream.shutdown().await;
         Ok(())
     };
+    trace::event!(debug, status, reason = body, "WebSocket handshake refused");
     match sent.await {
         Ok(()) => refused(status, body),
         Err(error) => error,
@@ -280,6 +283,7 @@ where
         // Only a failure ends a handshake early.
         _ => Error::Closed,
     };
+    trace::event!(debug, error = %error, "WebSocket handshake refused");
     if let Err(write) = flush(stream, handshake).await {
         return write.into();
     }

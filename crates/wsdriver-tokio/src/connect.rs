@@ -260,6 +260,7 @@ where
             });
         }
     }
+    crate::trace::event!(debug, url, status, "WebSocket handshake refused");
     Err(Error::Status {
         status,
         headers,

@@ -140,6 +140,11 @@
 //!   [`UpgradedWebSocket`], for hyper 1 servers served `with_upgrades()`.
 //! - `axum` (implies `hyper`): the [`WebSocketUpgrade`] extractor for axum
 //!   0.8.
+//! - `tracing`: a span per connection (peer, URL) and one `debug` event
+//!   for each open, refusal, failure (close code, error) and close; a
+//!   `warn` when the accept loop runs out of file descriptors. Nothing per
+//!   message, so a server can leave it on; without the feature it costs
+//!   nothing.
 
 #![warn(missing_docs)]
 #![warn(clippy::missing_errors_doc, clippy::missing_panics_doc)]
@@ -163,6 +168,7 @@ mod stream;
 mod sync;
 mod target;
 mod tls;
+mod trace;
 #[cfg(feature = "hyper")]
 mod upgrade;
 mod websocket;

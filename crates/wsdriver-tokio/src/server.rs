@@ -10,6 +10,7 @@ use crate::server_builder::{ClientInfo, ServerBuilder};
 use crate::server_shared::{Settings, Shared};
 use crate::server_socket::ServerSocket;
 use crate::sync::lock;
+use crate::trace;
 use crate::websocket::WebSocket;
 use std::collections::HashMap;
 use std::fmt;
@@ -243,9 +244,16 @@ async fn accept_loop(
 ) {
     // Out of file descriptors and the like: `accept_tcp` waits and tries
     // again rather than spin or stop.
-    let next = || crate::listener::accept_tcp(&listener, |_| {});
+    let next = || {
+        crate::listener::accept_tcp(&listener, |error| {
+            trace::event!(warn, error = %error, "accepting a connection failed");
+            let _ = error;
+        })
+    };
     while let Some((stream, peer_addr)) = shared.stop.run_until_cancelled(next()).await {
-        tokio::spawn(connection(stream, peer_addr, shared.clone(), queue.clone()));
+        let span = trace::connection_span(Some(peer_addr), None);
+        let task = connection(stream, peer_addr, shared.clone(), queue.clone());
+        tokio::spawn(trace::instrument(task, span));
     }
 }
 

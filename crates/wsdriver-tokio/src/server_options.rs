@@ -87,6 +87,7 @@ impl ServerOptions {
     }
 
     /// The core's options, as set.
+    #[cfg(feature = "axum")]
     pub(crate) fn core_options(&self) -> &Options {
         &self.options
     }

@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::drive::Drive;
 use crate::error::Error;
 use crate::pong::Pong;
+use crate::trace;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -105,6 +106,8 @@ pub struct WebSocket<S> {
     /// Set once split: writes wake both halves, since either may be the one
     /// waiting for the stream to take more bytes.
     pub(crate) write_waker: Option<std::task::Waker>,
+    /// The connection's span (nothing without the `tracing` feature).
+    span: trace::Span,
 }
 
 impl<S> std::fmt::Debug for WebSocket<S> {
@@ -176,7 +179,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         if connection.input_buffer().is_empty() {
             *connection.input_buffer() = bytes::BytesMut::new();
         }
+        let span = trace::connection_span(None, url);
+        trace::in_span(&span, || {
+            trace::event!(
+                debug,
+                version = %connection.version(),
+                protocol = connection.protocol(),
+                "WebSocket opened"
+            );
+        });
         WebSocket {
+            span,
             stream,
             connection,
             drive: Drive::default(),
@@ -344,6 +357,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                         }
                     }
                     Event::Close(event) => {
+                        trace::in_span(&self.span, || log_close(&event));
                         // A failure is returned as the stream's last item.
                         self.error = event.error.as_deref().cloned();
                         self.close_event = Some(event);
@@ -399,10 +413,32 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         self.connection.transport_closed();
         while let Some(event) = self.connection.poll_event() {
             if let Event::Close(close) = event {
+                trace::in_span(&self.span, || log_close(&close));
                 self.close_event = Some(close);
             }
         }
         self.pongs.clear();
         self.finished = true;
+    }
+}
+
+/// One line per closed connection: how it ended, and the failure if one
+/// ended it (a peer's protocol error, an idle or close timeout's 1006).
+#[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
+fn log_close(event: &CloseEvent) {
+    match &event.error {
+        Some(error) => trace::event!(
+            debug,
+            code = event.code.as_u16(),
+            error = %error,
+            "WebSocket failed"
+        ),
+        None => trace::event!(
+            debug,
+            code = event.code.as_u16(),
+            reason = %event.reason,
+            clean = event.clean,
+            "WebSocket closed"
+        ),
     }
 }
