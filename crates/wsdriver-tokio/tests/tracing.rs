@@ -39,7 +39,7 @@ async fn a_server_logs_refusals_failures_and_closes_with_the_peer() {
         .with_writer(move || writer.clone())
         .set_default();
 
-    let mut server = WebSocketServer::builder()
+    let server = WebSocketServer::builder()
         .path("/chat")
         .bind("127.0.0.1:0")
         .await
