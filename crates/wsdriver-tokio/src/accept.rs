@@ -6,17 +6,13 @@
 use crate::config::Config;
 use crate::drive::{flush, next_event};
 use crate::error::Error;
+use crate::reject::Reject;
 use crate::server_options::ServerOptions;
 use crate::trace;
 use crate::websocket::WebSocket;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
 use wsdriver::{is_websocket, Machine, Request, ServerEvent, ServerHandshake};
-
-/// A refusal from [`accept_with`]'s check: the HTTP status and the body.
-///
-/// The body is sent as `text/plain`.
-pub type Rejection = (u16, String);
 
 /// Reads the request from `stream` and completes the handshake.
 ///
@@ -109,7 +105,7 @@ where
 /// let accepted = accept_with(server_io, ServerOptions::default(), |request| {
 ///     match request.uri.path() {
 ///         "/chat" => Ok(()),
-///         _ => Err((404, "No WebSocket here".to_owned())),
+///         _ => Err((404, "No WebSocket here").into()),
 ///     }
 /// })
 /// .await;
@@ -126,7 +122,7 @@ pub async fn accept_with<S, F>(
 ) -> Result<WebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
-    F: FnOnce(&Request) -> Result<(), Rejection>,
+    F: FnOnce(&Request) -> Result<(), Reject>,
 {
     // Boxed: the handshake's state (a whole driver, the request) would
     // otherwise stay reserved in the caller's task for the connection's
@@ -141,7 +137,7 @@ async fn handshake<S, F>(
 ) -> Result<WebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
-    F: FnOnce(&Request) -> Result<(), Rejection>,
+    F: FnOnce(&Request) -> Result<(), Reject>,
 {
     let mut handshake = options.handshake()?;
     read_request(&mut stream, &mut handshake).await?;
@@ -149,8 +145,8 @@ where
     if !is_websocket(request) {
         return Err(refuse_plain_http(&mut stream, &mut handshake).await);
     }
-    if let Err((status, body)) = verify(request) {
-        return Err(refuse(&mut stream, &mut handshake, status, &body).await);
+    if let Err(reject) = verify(request) {
+        return Err(refuse(&mut stream, &mut handshake, reject).await);
     }
     open(stream, handshake, options.config).await
 }
@@ -191,18 +187,24 @@ where
     }
 }
 
-/// Answers with the application's refusal (`status`, `body`) and returns
-/// it as [`Error::Status`].
+/// Answers with the application's refusal (its status, headers and body)
+/// and returns it as [`Error::Status`].
 pub(crate) async fn refuse<S>(
     stream: &mut S,
     handshake: &mut ServerHandshake,
-    status: u16,
-    body: &str,
+    reject: Reject,
 ) -> Error
 where
     S: AsyncWrite + Unpin,
 {
+    let (status, body) = (reject.status(), reject.body());
     let sent = async {
+        for (name, value) in reject.headers() {
+            let value = value
+                .to_str()
+                .map_err(|_| Error::Config(format!("{name}: not text")))?;
+            handshake.set_header(name.as_str(), value)?;
+        }
         handshake.reject(status, body)?;
         flush(stream, handshake).await?;
         let _ = stream.shutdown().await;

@@ -6,7 +6,8 @@
 
 use crate::accept;
 use crate::error::Error;
-use crate::server_builder::{ClientInfo, ServerBuilder};
+use crate::reject::Reject;
+use crate::server_builder::{ClientInfo, Data, ServerBuilder};
 use crate::server_shared::{Settings, Shared};
 use crate::server_socket::ServerSocket;
 use crate::sync::lock;
@@ -60,6 +61,7 @@ impl ServerBuilder {
                 options: self.options,
                 path: self.path,
                 verify: self.verify,
+                on_error: self.on_error,
             },
             tracking: self.tracking,
             stop: CancellationToken::new(),
@@ -268,12 +270,20 @@ async fn connection(
     // The driver times the handshake (and answers 408 when it runs out).
     let handshake = handshake(stream, peer_addr, &shared.settings);
     // Refusals were answered by the driver; there is no one to tell.
-    let Some(Ok((socket, request))) = shared.stop.run_until_cancelled(handshake).await else {
-        return;
+    let (socket, request, data) = match shared.stop.run_until_cancelled(handshake).await {
+        Some(Ok(opened)) => opened,
+        Some(Err(error)) => {
+            if let Some(hook) = &shared.settings.on_error {
+                hook(peer_addr, &error);
+            }
+            return;
+        }
+        None => return,
     };
     let socket = ServerSocket {
         socket,
         request,
+        data,
         peer_addr,
         tracker: shared.track(),
     };
@@ -291,8 +301,9 @@ async fn handshake(
     mut stream: TcpStream,
     peer_addr: SocketAddr,
     settings: &Settings,
-) -> Result<(WebSocket<TcpStream>, Box<Request>), Error> {
+) -> Result<(WebSocket<TcpStream>, Box<Request>, Option<Data>), Error> {
     let options = &settings.options;
+    let mut data = None;
     let mut handshake = options.handshake()?;
     accept::read_request(&mut stream, &mut handshake).await?;
     // The socket keeps it: an open connection does not.
@@ -303,7 +314,8 @@ async fn handshake(
     if let Some(path) = &settings.path {
         if request.uri.path() != path {
             let body = "Bad Request: no WebSocket endpoint at this path";
-            return Err(accept::refuse(&mut stream, &mut handshake, 400, body).await);
+            let reject = Reject::new(400, body);
+            return Err(accept::refuse(&mut stream, &mut handshake, reject).await);
         }
     }
     if let Some(verify) = &settings.verify {
@@ -311,14 +323,14 @@ async fn handshake(
             request: (*request).clone(),
             peer_addr,
         };
-        match accept::before_deadline(&mut handshake, verify(info)).await {
-            Some(Ok(())) => {}
-            Some(Err((status, body))) => {
-                return Err(accept::refuse(&mut stream, &mut handshake, status, &body).await)
+        data = match accept::before_deadline(&mut handshake, verify(info)).await {
+            Some(Ok(data)) => Some(data),
+            Some(Err(reject)) => {
+                return Err(accept::refuse(&mut stream, &mut handshake, reject).await)
             }
             None => return Err(accept::fail_timed_out(&mut stream, &mut handshake).await),
         }
     }
     let socket = accept::open(stream, handshake, options.config.clone()).await?;
-    Ok((socket, request))
+    Ok((socket, request, data))
 }

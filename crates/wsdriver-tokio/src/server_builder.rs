@@ -5,7 +5,10 @@
 //! ([`bind`](ServerBuilder::bind), [`listen`](ServerBuilder::listen)) is
 //! done in `server.rs`, next to the loop it spawns.
 
+use crate::error::Error;
+use crate::reject::Reject;
 use crate::server_options::ServerOptions;
+use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -14,7 +17,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use wsdriver::Request;
 
-type VerifyFuture = Pin<Box<dyn Future<Output = Result<(), (u16, String)>> + Send>>;
+/// A value a [`verify_client`](ServerBuilder::verify_client) check hands
+/// to the socket it accepted (a user id, a session).
+pub(crate) type Data = Box<dyn Any + Send + Sync>;
+type VerifyFuture = Pin<Box<dyn Future<Output = Result<Data, Reject>> + Send>>;
 pub(crate) type Verify = Arc<dyn Fn(ClientInfo) -> VerifyFuture + Send + Sync>;
 
 /// What a [`verify_client`](ServerBuilder::verify_client) check is told
@@ -61,7 +67,7 @@ impl ClientInfo {
 ///     .verify_client(|info| async move {
 ///         match info.origin() {
 ///             Some("https://example.com") => Ok(()),
-///             _ => Err((403, "Forbidden origin".to_owned())),
+///             _ => Err((403, "Forbidden origin").into()),
 ///         }
 ///     })
 ///     .bind("127.0.0.1:8080")
@@ -76,8 +82,12 @@ pub struct ServerBuilder {
     pub(crate) handshake_timeout: Option<Option<Duration>>,
     pub(crate) path: Option<String>,
     pub(crate) verify: Option<Verify>,
+    pub(crate) on_error: Option<OnError>,
     pub(crate) tracking: bool,
 }
+
+/// The hook told of handshakes that do not open.
+pub(crate) type OnError = Arc<dyn Fn(SocketAddr, &Error) + Send + Sync>;
 
 impl Default for ServerBuilder {
     fn default() -> Self {
@@ -86,6 +96,7 @@ impl Default for ServerBuilder {
             handshake_timeout: None,
             path: None,
             verify: None,
+            on_error: None,
             tracking: true,
         }
     }
@@ -121,21 +132,41 @@ impl ServerBuilder {
     }
 
     /// A check of each client before it is accepted (ws's
-    /// `verifyClient`): `Ok(())` accepts, `Err((status, body))` answers
-    /// with that HTTP status and plain-text body. It runs after the path
-    /// filter and before the core validates the handshake.
+    /// `verifyClient`): `Ok(value)` accepts and hands `value` to the
+    /// socket ([`ServerSocket::data`](crate::ServerSocket::data); `Ok(())`
+    /// when there is nothing to hand over), `Err(reject)` answers with the
+    /// [`Reject`]: its status, plain-text body and headers (a 401's
+    /// `WWW-Authenticate`; `(status, body).into()` when there are none).
+    /// It runs after the path filter and before the core validates the
+    /// handshake.
     ///
     /// The check is async, so it may look a token up; a synchronous one
     /// returns a ready future: `|info| std::future::ready(check(&info))`.
     /// Each connection's handshake runs in its own task, so a slow check
     /// holds up only its client (within the
     /// [`handshake_timeout`](Self::handshake_timeout)).
-    pub fn verify_client<F, Fut>(mut self, verify: F) -> Self
+    pub fn verify_client<F, Fut, T>(mut self, verify: F) -> Self
     where
         F: Fn(ClientInfo) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<(), (u16, String)>> + Send + 'static,
+        Fut: Future<Output = Result<T, Reject>> + Send + 'static,
+        T: Any + Send + Sync,
     {
-        self.verify = Some(Arc::new(move |info| Box::pin(verify(info))));
+        self.verify = Some(Arc::new(move |info| {
+            let verdict = verify(info);
+            Box::pin(async move { verdict.await.map(|value| Box::new(value) as Data) })
+        }));
+        self
+    }
+
+    /// Called for each handshake that does not open: the client's
+    /// address and why (a refusal sent, [`Error::Status`]; a bad or slow
+    /// request, [`Error::WebSocket`]; the client gone, [`Error::Io`]).
+    /// For logging or metrics; the answer has been sent already.
+    pub fn on_handshake_error(
+        mut self,
+        hook: impl Fn(SocketAddr, &Error) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_error = Some(Arc::new(hook));
         self
     }
 

@@ -5,7 +5,7 @@
 //! reach into it, and the server and its sockets could not take it from
 //! each other without importing each other.
 
-use crate::server_builder::Verify;
+use crate::server_builder::{OnError, Verify};
 use crate::server_options::ServerOptions;
 use crate::sync::lock;
 use std::collections::HashMap;
@@ -33,6 +33,7 @@ pub(crate) struct Settings {
     pub(crate) options: ServerOptions,
     pub(crate) path: Option<String>,
     pub(crate) verify: Option<Verify>,
+    pub(crate) on_error: Option<OnError>,
 }
 
 /// One tracked connection: the waker of the task reading it, for the

@@ -5,6 +5,7 @@
 //! server shares (`server_shared.rs`), not the server itself.
 
 use crate::error::Error;
+use crate::server_builder::Data;
 use crate::server_shared::Tracker;
 use crate::sync::lock;
 use crate::websocket::WebSocket;
@@ -57,6 +58,8 @@ pub struct ServerSocket {
     pub(crate) socket: WebSocket<TcpStream>,
     /// Kept here, since the driver lets go of it once open.
     pub(crate) request: Box<Request>,
+    /// What the `verify_client` check handed over, if it ran.
+    pub(crate) data: Option<Data>,
     pub(crate) peer_addr: SocketAddr,
     pub(crate) tracker: Option<Tracker>,
 }
@@ -83,6 +86,14 @@ impl ServerSocket {
     /// [`WebSocket`] from [`accept`](crate::accept).
     pub fn request(&self) -> &Request {
         &self.request
+    }
+
+    /// What [`verify_client`](crate::ServerBuilder::verify_client) handed
+    /// over when it accepted this client (`Ok(user)`), if it is a `T`.
+    ///
+    /// `None` when no check ran, or it returned another type.
+    pub fn data<T: std::any::Any>(&self) -> Option<&T> {
+        self.data.as_ref()?.downcast_ref()
     }
 
     /// Sends a message, as [`WebSocket::send`]; fails with

@@ -177,12 +177,12 @@ async fn verify_client_refuses_with_its_status_and_body() {
     within(async {
         let builder = WebSocketServer::builder().verify_client(|info| async move {
             if info.origin() != Some("https://example.com") {
-                return Err((403, "Forbidden origin".to_owned()));
+                return Err((403, "Forbidden origin").into());
             }
             let token = info.request.headers.get("authorization");
             match token.and_then(|t| t.to_str().ok()) {
                 Some("Bearer good") => Ok(()),
-                _ => Err((401, "Who are you?".to_owned())),
+                _ => Err((401, "Who are you?").into()),
             }
         });
         let (server, mut seen) = echo_server(builder).await;
@@ -240,7 +240,7 @@ async fn a_sync_check_works_through_a_ready_future() {
             std::future::ready(if info.request.uri.query() == Some("ok") {
                 Ok(())
             } else {
-                Err((400, "no".to_owned()))
+                Err((400, "no").into())
             })
         });
         let (server, _seen) = echo_server(builder).await;
@@ -416,7 +416,7 @@ async fn a_slow_verify_client_is_answered_408_after_the_handshake_timeout() {
     within(async {
         let server = WebSocketServer::builder()
             .handshake_timeout(Some(Duration::from_millis(300)))
-            .verify_client(|_| std::future::pending())
+            .verify_client(|_| std::future::pending::<Result<(), wsdriver_tokio::Reject>>())
             .bind("127.0.0.1:0")
             .await
             .unwrap();
@@ -571,6 +571,64 @@ async fn bad_options_fail_at_bind() {
             .bind("127.0.0.1:0")
             .await;
         assert!(result.is_err());
+    })
+    .await;
+}
+
+#[derive(Debug, PartialEq)]
+struct User(u32);
+
+#[tokio::test]
+async fn verify_client_hands_data_to_the_socket_and_refuses_with_headers() {
+    within(async {
+        let (failures_tx, mut failures) = mpsc::unbounded_channel();
+        let server = WebSocketServer::builder()
+            .verify_client(|info| async move {
+                match info.request.headers.get("authorization") {
+                    Some(token) if token == "Bearer 7" => Ok(User(7)),
+                    _ => Err(wsdriver_tokio::Reject::new(401, "Log in first")
+                        .header("WWW-Authenticate", "Bearer realm=\"chat\"")
+                        .unwrap()),
+                }
+            })
+            .on_handshake_error(move |peer, error| {
+                let _ = failures_tx.send((peer, error.to_string()));
+            })
+            .bind("127.0.0.1:0")
+            .await
+            .unwrap();
+        let acceptor = server.clone();
+        let users = tokio::spawn(async move {
+            let socket = acceptor.accept().await.unwrap();
+            (
+                socket.data::<User>().map(|u| u.0),
+                socket.data::<String>().is_none(),
+            )
+        });
+
+        let error = connect(&url(&server, "/"), ClientOptions::default())
+            .await
+            .unwrap_err();
+        match &error {
+            Error::Status {
+                status,
+                headers,
+                body,
+                ..
+            } => {
+                assert_eq!(*status, 401);
+                assert_eq!(headers["www-authenticate"], "Bearer realm=\"chat\"");
+                assert_eq!(&body[..], b"Log in first");
+            }
+            other => panic!("{other:?}"),
+        }
+        let (peer, why) = failures.recv().await.unwrap();
+        assert!(peer.ip().is_loopback());
+        assert!(why.contains("Log in first"), "{why}");
+
+        let options = ClientOptions::default().header("Authorization", "Bearer 7");
+        let _client = connect(&url(&server, "/"), options).await.unwrap();
+        assert_eq!(users.await.unwrap(), (Some(7), true));
     })
     .await;
 }
