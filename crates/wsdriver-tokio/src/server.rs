@@ -149,9 +149,15 @@ impl WebSocketServer {
         Self::builder().bind(addr).await
     }
 
-    /// The next connection whose handshake succeeded, or `None` once the
-    /// server has shut down. Refused handshakes were answered already and
-    /// are not reported.
+    /// The next connection whose handshake succeeded. Refused handshakes
+    /// were answered already and are not returned (see
+    /// [`ServerBuilder::on_handshake_error`]).
+    ///
+    /// `None` from the moment [`shutdown`](Self::shutdown) is called
+    /// (or the last handle is dropped), while the shutdown is still
+    /// closing the connections handed out before: no new connection is
+    /// handed out once it has begun, and a connection whose handshake
+    /// completed meanwhile is closed with 1001 rather than returned.
     ///
     /// Several tasks may wait in `accept` at once; each connection goes to
     /// one of them.

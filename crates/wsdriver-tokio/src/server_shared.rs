@@ -8,12 +8,14 @@
 use crate::server_builder::{OnError, Verify};
 use crate::server_options::ServerOptions;
 use crate::sync::lock;
+use crate::websocket::WebSocket;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Waker;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
+use wsdriver::ReadyState;
 
 /// What the accept loop, the handshakes and the open connections share.
 pub(crate) struct Shared {
@@ -80,6 +82,40 @@ pub(crate) struct Tracker {
     pub(crate) waker: Option<Waker>,
     /// The shutdown's close has been started.
     pub(crate) closing: bool,
+}
+
+/// The reason sent with the 1001 of a shutdown.
+pub(crate) const SHUTDOWN_REASON: &str = "Server shutting down";
+
+impl Tracker {
+    /// Once the server is shutting down, starts `socket`'s close with 1001
+    /// (the first time) and returns `true`. One atomic load otherwise.
+    pub(crate) fn observe<S>(&mut self, socket: &mut WebSocket<S>) -> bool {
+        if !self.closing {
+            if !self.shared.going_away.load(Ordering::SeqCst) {
+                return false;
+            }
+            self.closing = true;
+            if socket.ready_state() == ReadyState::Open {
+                let _ = socket.start_going_away(SHUTDOWN_REASON);
+            }
+        }
+        true
+    }
+
+    /// Leaves `waker` where the shutdown finds it, when it is not there
+    /// already.
+    pub(crate) fn register(&mut self, waker: &Waker) {
+        if self.closing || self.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            return;
+        }
+        *lock(&self.slot.waker) = Some(waker.clone());
+        self.waker = Some(waker.clone());
+        // A shutdown that woke the slot before the waker was in it.
+        if self.shared.going_away.load(Ordering::SeqCst) {
+            waker.wake_by_ref();
+        }
+    }
 }
 
 impl Drop for Tracker {

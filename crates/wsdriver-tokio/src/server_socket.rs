@@ -6,8 +6,8 @@
 
 use crate::error::Error;
 use crate::server_builder::Data;
-use crate::server_shared::Tracker;
-use crate::sync::lock;
+use crate::server_shared::{Tracker, SHUTDOWN_REASON};
+use crate::split::{ReadHalf, WriteHalf};
 use crate::websocket::WebSocket;
 use futures_core::Stream;
 use futures_sink::Sink;
@@ -16,13 +16,9 @@ use std::future::poll_fn;
 use std::net::SocketAddr;
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
-use std::sync::atomic::Ordering;
 use std::task::{ready, Context, Poll};
 use tokio::net::TcpStream;
 use wsdriver::{CloseEvent, Message, ReadyState, Request};
-
-/// The reason sent with close 1001 when the server shuts down.
-const SHUTDOWN_REASON: &str = "Server shutting down";
 
 /// A connection accepted by a
 /// [`WebSocketServer`](crate::WebSocketServer): a
@@ -131,42 +127,27 @@ impl ServerSocket {
     /// Once the server is shutting down, starts the close with 1001 (the
     /// first time) and returns `true`. One atomic load otherwise.
     fn observe_shutdown(&mut self) -> bool {
-        let Some(tracker) = &mut self.tracker else {
-            return false;
-        };
-        if !tracker.closing {
-            if !tracker.shared.going_away.load(Ordering::SeqCst) {
-                return false;
-            }
-            tracker.closing = true;
-            if self.socket.ready_state() == ReadyState::Open {
-                let _ = self.socket.start_going_away(SHUTDOWN_REASON);
-            }
+        match &mut self.tracker {
+            Some(tracker) => tracker.observe(&mut self.socket),
+            None => false,
         }
-        true
     }
 
-    /// Leaves the reading task's waker where the shutdown finds it, when
-    /// it is not there already.
+    /// Leaves the reading task's waker where the shutdown finds it.
     fn register(&mut self, cx: &Context<'_>) {
-        let Some(tracker) = &mut self.tracker else {
-            return;
-        };
-        if tracker.closing
-            || tracker
-                .waker
-                .as_ref()
-                .is_some_and(|waker| waker.will_wake(cx.waker()))
-        {
-            return;
+        if let Some(tracker) = &mut self.tracker {
+            tracker.register(cx.waker());
         }
-        let waker = cx.waker().clone();
-        *lock(&tracker.slot.waker) = Some(waker.clone());
-        tracker.waker = Some(waker);
-        // A shutdown that woke the slot before the waker was in it.
-        if tracker.shared.going_away.load(Ordering::SeqCst) {
-            cx.waker().wake_by_ref();
-        }
+    }
+
+    /// Halves for two tasks (see [`WebSocket::split`]) that stay under
+    /// the server's graceful shutdown: they count as the connection until
+    /// both are dropped or it closes, and a shutdown starts the close
+    /// with 1001 at the next read or write of either, as on the whole
+    /// socket. The request and [`data`](Self::data) stay behind: read
+    /// them first.
+    pub fn split(self) -> (ReadHalf<TcpStream>, WriteHalf<TcpStream>) {
+        crate::split::split_tracked(self.socket, self.tracker)
     }
 
     /// Closes with 1001 for a shutdown and reads until the client answers

@@ -632,3 +632,46 @@ async fn verify_client_hands_data_to_the_socket_and_refuses_with_headers() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn split_server_sockets_stay_under_graceful_shutdown() {
+    within(async {
+        let server = WebSocketServer::builder()
+            .bind("127.0.0.1:0")
+            .await
+            .unwrap();
+        let acceptor = server.clone();
+        let halves = tokio::spawn(async move {
+            let socket = acceptor.accept().await.unwrap();
+            let (mut read, mut write) = socket.split();
+            // A broadcast-style writer and a reader in tasks of their own.
+            let writer = tokio::spawn(async move {
+                write.send("hello").await.unwrap();
+                write
+            });
+            let reader = tokio::spawn(async move {
+                while read.next().await.is_some() {}
+                read.close_event()
+            });
+            (writer.await.unwrap(), reader.await.unwrap())
+        });
+        let mut client = client(&url(&server, "/")).await;
+        assert_eq!(client.next().await.unwrap().unwrap().as_bytes(), b"hello");
+        let client_side = tokio::spawn(async move {
+            while client.next().await.is_some() {}
+            client.close_event().cloned()
+        });
+        // Wait until the server counts the split connection.
+        while server.clients() != 1 {
+            tokio::task::yield_now().await;
+        }
+        let remaining = server.shutdown(Duration::from_secs(5)).await;
+        assert_eq!(remaining, 0, "the halves closed and left the count");
+        let (mut write, closed) = halves.await.unwrap();
+        assert_eq!(closed.map(|c| c.code.as_u16()), Some(1001));
+        assert!(matches!(write.send("late").await, Err(Error::Closed)));
+        let seen = client_side.await.unwrap().unwrap();
+        assert_eq!((seen.code.as_u16(), seen.clean), (1001, true));
+    })
+    .await;
+}
