@@ -39,6 +39,11 @@ python3 tools/test_autobahn_check.py
 step "release examples"
 cargo build --release --workspace --examples --all-features
 
+step "the newcomer's programs check themselves (client, token_server, axum_chat)"
+target/release/examples/client
+target/release/examples/token_server
+target/release/examples/axum_chat
+
 step "out of file descriptors: the example servers keep serving"
 python3 tools/fd_check.py
 
