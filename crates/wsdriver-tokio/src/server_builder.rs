@@ -45,6 +45,7 @@ impl ClientInfo {
 /// [`bind`](Self::bind) starts it.
 ///
 /// ```no_run
+/// # #[cfg(feature = "deflate")] {
 /// use std::time::Duration;
 /// use wsdriver_tokio::{DeflateConfig, ServerOptions, WebSocketServer};
 ///
@@ -67,6 +68,7 @@ impl ClientInfo {
 ///     .bind("127.0.0.1:8080")
 ///     .await?;
 /// # Ok(()) }
+/// # }
 /// ```
 #[must_use = "a builder does nothing until bind or listen"]
 pub struct ServerBuilder {

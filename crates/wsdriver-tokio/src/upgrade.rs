@@ -281,6 +281,7 @@ mod axum_extract {
     /// refusal (`400 Not a WebSocket request` for a plain GET...).
     ///
     /// ```no_run
+    /// # #[cfg(feature = "deflate")] {
     /// use axum::{response::Response, routing::get, Router};
     /// use futures_util::StreamExt;
     /// use wsdriver_tokio::{DeflateConfig, ServerOptions, WebSocketUpgrade};
@@ -301,6 +302,7 @@ mod axum_extract {
     /// }
     ///
     /// let app: Router = Router::new().route("/chat", get(chat));
+    /// # }
     /// ```
     pub struct WebSocketUpgrade {
         request: Request,
