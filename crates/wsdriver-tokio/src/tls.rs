@@ -239,6 +239,10 @@ pub fn certs_from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Error>
 /// let options = ClientOptions::default().tls(TlsOptions::default().client_cert(cert));
 /// # Ok(()) }
 /// ```
+///
+/// Non-exhaustive: build one with [`new`](Self::new) or
+/// [`from_pem`](Self::from_pem).
+#[non_exhaustive]
 pub struct ClientCert {
     /// The certificate first, then any intermediates.
     pub chain: Vec<CertificateDer<'static>>,
