@@ -26,6 +26,20 @@ step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 cargo clippy --workspace --all-targets -- -D warnings # as a plain `cargo test` builds
+# The tokio crate without its default features (rustls, native-roots,
+# deflate): bare, and as an axum-only server would build it.
+cargo clippy -p wsdriver-tokio --all-targets --no-default-features -- -D warnings
+cargo check -p wsdriver-tokio --no-default-features --features axum
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p wsdriver-tokio
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p wsdriver-tokio --no-default-features
+# The rust-version in Cargo.toml, when that toolchain is installed
+# (`rustup toolchain install 1.88 --profile minimal`; not fetched here).
+msrv=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
+if rustup toolchain list 2>/dev/null | grep -q "^$msrv[.-]"; then
+  cargo "+$msrv" check --workspace --all-targets --all-features
+else
+  echo "test-all.sh: Rust $msrv is not installed; rust-version not checked" >&2
+fi
 
 step "unit, golden-vector and property tests"
 if cargo nextest --version >/dev/null 2>&1; then
@@ -34,6 +48,7 @@ else
   cargo test --workspace --all-features --no-fail-fast --lib --bins --tests --examples
 fi
 cargo test --workspace --all-features --doc
+cargo test -p wsdriver-tokio --no-default-features
 python3 tools/test_autobahn_check.py
 
 step "release examples"

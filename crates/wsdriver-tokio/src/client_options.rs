@@ -5,9 +5,11 @@
 
 use crate::config::Config;
 use crate::proxy::ProxyOptions;
+#[cfg(feature = "rustls")]
 use crate::tls::TlsOptions;
 use std::time::Duration;
 use wsdriver::Options;
+#[cfg(feature = "deflate")]
 use wsdriver_deflate::DeflateConfig;
 
 /// ws's default `maxRedirects`: how many redirects
@@ -39,10 +41,12 @@ pub const DEFAULT_MAX_REDIRECTS: usize = 10;
 #[derive(Clone)]
 pub struct ClientOptions {
     pub(crate) options: Options,
+    #[cfg(feature = "deflate")]
     pub(crate) deflate: Vec<DeflateConfig>,
     pub(crate) config: Config,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) origin: Option<String>,
+    #[cfg(feature = "rustls")]
     pub(crate) tls: TlsOptions,
     pub(crate) proxy: Option<ProxyOptions>,
     pub(crate) use_env_proxy: bool,
@@ -55,10 +59,12 @@ impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
             options: Options::default(),
+            #[cfg(feature = "deflate")]
             deflate: Vec::new(),
             config: Config::default(),
             headers: Vec::new(),
             origin: None,
+            #[cfg(feature = "rustls")]
             tls: TlsOptions::default(),
             proxy: None,
             use_env_proxy: false,
@@ -71,11 +77,12 @@ impl Default for ClientOptions {
 
 impl std::fmt::Debug for ClientOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientOptions")
-            .field("options", &self.options)
-            .field("origin", &self.origin)
-            .field("tls", &self.tls)
-            .field("proxy", &self.proxy)
+        let mut f = f.debug_struct("ClientOptions");
+        f.field("options", &self.options)
+            .field("origin", &self.origin);
+        #[cfg(feature = "rustls")]
+        f.field("tls", &self.tls);
+        f.field("proxy", &self.proxy)
             .field("follow_redirects", &self.follow_redirects)
             .field("handshake_timeout", &self.handshake_timeout)
             .finish_non_exhaustive()
@@ -97,6 +104,8 @@ impl ClientOptions {
     /// permessage-deflate offers, most preferred first (several, for
     /// servers that accept only some parameter sets), replacing those
     /// given before; none (the default) offers no compression.
+    #[cfg(feature = "deflate")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "deflate")))]
     pub fn deflate(mut self, offers: impl IntoIterator<Item = DeflateConfig>) -> Self {
         self.deflate = offers.into_iter().collect();
         self
@@ -127,6 +136,8 @@ impl ClientOptions {
     /// How to speak TLS to a `wss:` server: roots to trust besides the
     /// platform's, a client certificate, or a whole rustls configuration.
     /// A proxy's TLS is its own ([`ProxyOptions::tls`]).
+    #[cfg(feature = "rustls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
     pub fn tls(mut self, tls: TlsOptions) -> Self {
         self.tls = tls;
         self

@@ -7,9 +7,12 @@ use crate::client_options::ClientOptions;
 use crate::drive::next_event;
 use crate::error::Error;
 use crate::proxy::{open_tunnel, ProxyOptions};
-use crate::stream::{MaybeTlsStream, PrefixedStream};
-use crate::target::Target;
-use crate::tls::{bare_host, tls_handshake};
+use crate::stream::MaybeTlsStream;
+#[cfg(feature = "rustls")]
+use crate::stream::PrefixedStream;
+use crate::target::{bare_host, Target};
+#[cfg(feature = "rustls")]
+use crate::tls::tls_handshake;
 use crate::websocket::WebSocket;
 use std::borrow::Cow;
 use std::io;
@@ -17,13 +20,15 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 use wsdriver::{ClientEvent, ClientHandshake, Machine};
+#[cfg(feature = "deflate")]
 use wsdriver_deflate::PerMessageDeflate;
 
 /// Connects to a `ws:`, `wss:` or `ws+unix:` URL and completes the
 /// handshake. `http:` and `https:` URLs are taken as `ws:` and `wss:`, as
 /// ws does. `ws+unix:/path/to/socket:/request/path` (ws's form) connects
 /// to a Unix socket and asks for `/request/path` (`/` when absent) with
-/// `Host: localhost`.
+/// `Host: localhost`. `wss:` needs the `rustls` feature (on by default):
+/// without it, a `wss:` URL fails with [`Error::Config`].
 ///
 /// Failures say what went wrong in faye-websocket's words:
 /// `Network error: <url>: <cause>` for the transport (TLS included),
@@ -37,6 +42,7 @@ use wsdriver_deflate::PerMessageDeflate;
 /// the whole attempt: past it, [`Error::Timeout`].
 ///
 /// ```no_run
+/// # #[cfg(all(feature = "rustls", feature = "deflate"))] {
 /// use futures_util::StreamExt;
 /// use std::time::Duration;
 /// use wsdriver_tokio::{connect, ClientOptions, DeflateConfig, TlsOptions};
@@ -61,10 +67,11 @@ use wsdriver_deflate::PerMessageDeflate;
 /// // A server on a Unix socket, asked for /status.
 /// let local = connect("ws+unix:/run/app.sock:/status", ClientOptions::default()).await?;
 /// # Ok(()) }
+/// # }
 /// ```
 ///
 /// # Errors
-/// The transport's failure ([`Error::Io`], [`Error::Tls`]), a refusal
+/// The transport's failure ([`Error::Io`], `Error::Tls`), a refusal
 /// ([`Error::Status`], with status and headers), a bad answer
 /// ([`Error::WebSocket`]), a proxy's refusal, [`Error::Timeout`],
 /// [`Error::Config`] for unusable options.
@@ -178,16 +185,19 @@ fn client_handshake(
     if let Some(origin) = &options.origin {
         handshake.set_origin(origin)?;
     }
-    let mut offers = options.deflate.iter().cloned();
-    if let Some(first) = offers.next() {
-        let mut deflate =
-            PerMessageDeflate::new(first).map_err(|e| Error::Config(e.to_string()))?;
-        for config in offers {
-            deflate = deflate
-                .or_offer(config)
-                .map_err(|e| Error::Config(e.to_string()))?;
+    #[cfg(feature = "deflate")]
+    {
+        let mut offers = options.deflate.iter().cloned();
+        if let Some(first) = offers.next() {
+            let mut deflate =
+                PerMessageDeflate::new(first).map_err(|e| Error::Config(e.to_string()))?;
+            for config in offers {
+                deflate = deflate
+                    .or_offer(config)
+                    .map_err(|e| Error::Config(e.to_string()))?;
+            }
+            handshake.add_extension(deflate)?;
         }
-        handshake.add_extension(deflate)?;
     }
     Ok(handshake)
 }
@@ -349,6 +359,10 @@ async fn open_transport(
     let address = handshake.url().clone();
     let host = bare_host(&address);
     let secure = address.scheme() == "wss";
+    #[cfg(not(feature = "rustls"))]
+    if secure {
+        return Err(Error::Config("wss: needs the `rustls` feature".into()));
+    }
     let proxy = match &options.proxy {
         Some(proxy) => Some(Cow::Borrowed(proxy)),
         None if options.use_env_proxy => ProxyOptions::from_env(address.as_str()).map(Cow::Owned),
@@ -356,28 +370,30 @@ async fn open_transport(
     };
     if let Some(proxy) = proxy {
         let (tunnel, remaining) = open_tunnel(&proxy, address.as_str(), url).await?;
-        if !secure {
-            handshake.input_buffer().extend_from_slice(&remaining);
-            return Ok(tunnel);
+        #[cfg(feature = "rustls")]
+        if secure {
+            let inner = PrefixedStream::new(remaining, tunnel);
+            let tls = tls_handshake(&options.tls, &host, inner)
+                .await
+                .map_err(|e| network(url, e))?;
+            return Ok(MaybeTlsStream::TlsTunnel(Box::new(tls)));
         }
-        let inner = PrefixedStream::new(remaining, tunnel);
-        let tls = tls_handshake(&options.tls, &host, inner)
-            .await
-            .map_err(|e| network(url, e))?;
-        return Ok(MaybeTlsStream::TlsTunnel(Box::new(tls)));
+        handshake.input_buffer().extend_from_slice(&remaining);
+        return Ok(tunnel);
     }
     let port = address.port_or_known_default().unwrap_or(80);
     let tcp = TcpStream::connect((host.as_str(), port))
         .await
         .map_err(|e| Error::network(url, e))?;
     tcp.set_nodelay(true).map_err(|e| Error::network(url, e))?;
-    if !secure {
-        return Ok(MaybeTlsStream::Plain(tcp));
+    #[cfg(feature = "rustls")]
+    if secure {
+        let tls = tls_handshake(&options.tls, &host, tcp)
+            .await
+            .map_err(|e| network(url, e))?;
+        return Ok(MaybeTlsStream::Tls(tls));
     }
-    let tls = tls_handshake(&options.tls, &host, tcp)
-        .await
-        .map_err(|e| network(url, e))?;
-    Ok(MaybeTlsStream::Tls(tls))
+    Ok(MaybeTlsStream::Plain(tcp))
 }
 
 #[cfg(unix)]

@@ -38,7 +38,7 @@ pub enum Error {
         url: Option<String>,
         /// The cause; a peer that hangs up during a handshake (TLS
         /// included) is `UnexpectedEof`. What rustls refused is
-        /// [`Tls`](Error::Tls) instead.
+        /// `Tls` instead.
         source: io::Error,
     },
     /// The TLS handshake failed: a certificate that is not trusted, has the
@@ -46,6 +46,8 @@ pub enum Error {
     /// certificate we do not have, no protocol version or cipher in
     /// common. Kept apart from [`Io`](Self::Io) because retrying will not
     /// help; `Display` is the same (`Network error: <url>: <cause>`).
+    #[cfg(feature = "rustls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
     Tls {
         /// The URL a client was connecting to (as in [`Io`](Self::Io)).
         url: Option<String>,
@@ -94,7 +96,8 @@ pub enum Error {
     Timeout(&'static str),
     /// Options or a URL the layer cannot work with: a deflate setting out
     /// of range, unreadable PEM, no trusted TLS roots, a host that is not a
-    /// valid TLS name, `ws+unix:` off Unix.
+    /// valid TLS name, `ws+unix:` off Unix, a `wss:` URL or an `https:`
+    /// proxy without the `rustls` feature.
     Config(String),
 }
 
@@ -111,6 +114,7 @@ impl Error {
 impl Error {
     /// tokio-rustls reports TLS failures as I/O errors around a
     /// `rustls::Error`: take that out, so callers can tell them apart.
+    #[cfg(feature = "rustls")]
     pub(crate) fn from_tls_io(error: io::Error) -> Self {
         let tls = error
             .get_ref()
@@ -131,6 +135,7 @@ impl Error {
     pub(crate) fn at(self, url: &str) -> Self {
         match self {
             Error::Io { source, .. } => Error::network(url, source),
+            #[cfg(feature = "rustls")]
             Error::Tls { proxy, source, .. } => Error::Tls {
                 url: Some(shown_url(url)),
                 proxy,
@@ -149,6 +154,7 @@ impl fmt::Display for Error {
                 source,
             } => write!(f, "Network error: {url}: {source}"),
             Error::Io { url: None, source } => write!(f, "Network error: {source}"),
+            #[cfg(feature = "rustls")]
             Error::Tls { url, proxy, source } => {
                 f.write_str("Network error: ")?;
                 if let Some(url) = url {
@@ -178,6 +184,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Io { source, .. } => Some(source),
+            #[cfg(feature = "rustls")]
             Error::Tls { source, .. } => Some(source),
             Error::WebSocket(error) => Some(error),
             _ => None,

@@ -43,15 +43,15 @@
 //!   [`shutdown`](WebSocketServer::shutdown) that closes them with 1001.
 //!   It hands out [`ServerSocket`]s.
 //! - Feature `hyper`: [`upgrade`] answers a request a hyper 1 service got
-//!   (the `101` [`Response`](hyper::Response) and an [`Upgrading`] future,
+//!   (the `101` [`Response`][hyper-response] and an [`Upgrading`] future,
 //!   or a [`Refused`] holding the refusal to send). Feature `axum`: the
 //!   [`WebSocketUpgrade`] extractor.
 //!
 //! **Clients.** [`connect`] with [`ClientOptions`] opens `ws:`, `wss:`
 //! and `ws+unix:/path/to/socket:/request/path` URLs. TLS is rustls
 //! ([`TlsOptions`]), verified against the platform's roots plus any
-//! [added](TlsOptions::add_ca_pem), with an optional
-//! [`client_cert`](TlsOptions::client_cert) or a whole
+//! [added][add_ca_pem], with an optional
+//! [`client_cert`][client_cert] or a whole
 //! `rustls::ClientConfig` of your own. HTTP `CONNECT` proxies come from
 //! [`ProxyOptions`] or, with
 //! [`use_env_proxy`](ClientOptions::use_env_proxy), from `https_proxy`,
@@ -136,16 +136,71 @@
 //!
 //! # Features
 //!
+//! On by default:
+//!
+//! - `rustls`: TLS with rustls (the ring provider): `wss:` URLs, `https:`
+//!   proxies, [`TlsOptions`], [`ClientCert`], [`certs_from_pem`], the TLS
+//!   variants of [`MaybeTlsStream`], `Error::Tls` and the `rustls`
+//!   re-export. Without it, connecting to a `wss:` URL fails with
+//!   [`Error::Config`].
+//! - `native-roots` (implies `rustls`): trust the platform's roots
+//!   (rustls-native-certs). Without it only the roots added to a
+//!   [`TlsOptions`] are trusted.
+//! - `deflate`: permessage-deflate (wsdriver-deflate): [`DeflateConfig`],
+//!   `ServerOptions::deflate` and `ClientOptions::deflate`.
+//!
+//! Opt-in:
+//!
 //! - `hyper`: [`upgrade`], [`Upgrading`], [`Refused`],
 //!   [`UpgradedWebSocket`], for hyper 1 servers served `with_upgrades()`.
 //! - `axum` (implies `hyper`): the [`WebSocketUpgrade`] extractor for axum
-//!   0.8.
+//!   0.8. An axum-only server can turn the defaults off:
+//!   `default-features = false, features = ["axum"]`.
 //! - `tracing`: a span per connection (peer, URL) and one `debug` event
 //!   for each open, refusal, failure (close code, error) and close; a
 //!   `warn` when the accept loop runs out of file descriptors. Nothing per
 //!   message, so a server can leave it on; without the feature it costs
 //!   nothing.
+//!
+//! Links to items of features that are off lead here.
+//!
 
+// The links to feature-gated items: to the items when their feature is
+// on, to the list of features above when it is off.
+#![cfg_attr(
+    feature = "rustls",
+    doc = "[`TlsOptions`]: TlsOptions\n[add_ca_pem]: TlsOptions::add_ca_pem\n\
+           [client_cert]: TlsOptions::client_cert\n[`ClientCert`]: ClientCert\n\
+           [`certs_from_pem`]: certs_from_pem"
+)]
+#![cfg_attr(
+    not(feature = "rustls"),
+    doc = "[`TlsOptions`]: #features\n[add_ca_pem]: #features\n\
+           [client_cert]: #features\n[`ClientCert`]: #features\n\
+           [`certs_from_pem`]: #features"
+)]
+#![cfg_attr(
+    feature = "deflate",
+    doc = "[`wsdriver_deflate`]: wsdriver_deflate\n[`DeflateConfig`]: DeflateConfig"
+)]
+#![cfg_attr(
+    not(feature = "deflate"),
+    doc = "[`wsdriver_deflate`]: https://docs.rs/wsdriver-deflate\n\
+           [`DeflateConfig`]: #features"
+)]
+#![cfg_attr(
+    feature = "hyper",
+    doc = "[`upgrade`]: fn@upgrade\n[`Upgrading`]: Upgrading\n[`Refused`]: Refused\n\
+           [`UpgradedWebSocket`]: UpgradedWebSocket\n[hyper-response]: hyper::Response"
+)]
+#![cfg_attr(
+    not(feature = "hyper"),
+    doc = "[`upgrade`]: #features\n[`Upgrading`]: #features\n[`Refused`]: #features\n\
+           [`UpgradedWebSocket`]: #features\n[hyper-response]: #features"
+)]
+#![cfg_attr(feature = "axum", doc = "[`WebSocketUpgrade`]: WebSocketUpgrade")]
+#![cfg_attr(not(feature = "axum"), doc = "[`WebSocketUpgrade`]: #features")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 #![warn(clippy::missing_errors_doc, clippy::missing_panics_doc)]
 
@@ -168,6 +223,7 @@ mod split;
 mod stream;
 mod sync;
 mod target;
+#[cfg(feature = "rustls")]
 mod tls;
 mod trace;
 #[cfg(feature = "hyper")]
@@ -184,6 +240,8 @@ pub use listener::{accept_tcp, ACCEPT_BACKOFF};
 pub use pong::Pong;
 pub use proxy::{no_proxy_matches, ProxyOptions};
 pub use reject::Reject;
+#[cfg(feature = "rustls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
 pub use rustls;
 pub use server::WebSocketServer;
 pub use server_builder::{ClientInfo, ServerBuilder};
@@ -191,10 +249,14 @@ pub use server_options::ServerOptions;
 pub use server_socket::ServerSocket;
 pub use split::{ReadHalf, WriteHalf};
 pub use stream::{MaybeTlsStream, PrefixedStream};
+#[cfg(feature = "rustls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
 pub use tls::{certs_from_pem, ClientCert, TlsOptions};
 #[cfg(feature = "hyper")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
 pub use upgrade::{upgrade, Refused, UpgradedWebSocket, Upgrading};
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use upgrade::{NotWebSocket, WebSocketUpgrade};
 pub use websocket::WebSocket;
 /// The sans-IO core (crate `wsdriver`), for what this crate does not
@@ -203,4 +265,6 @@ pub use wsdriver as core;
 pub use wsdriver::http_types::HeaderMap;
 pub use wsdriver::{is_websocket, Request};
 pub use wsdriver::{CloseCode, CloseEvent, Message, Options, ReadyState, Text, Version};
+#[cfg(feature = "deflate")]
+#[cfg_attr(docsrs, doc(cfg(feature = "deflate")))]
 pub use wsdriver_deflate::DeflateConfig;

@@ -5,6 +5,7 @@
 use crate::drive::next_event;
 use crate::error::Error;
 use crate::stream::MaybeTlsStream;
+#[cfg(feature = "rustls")]
 use crate::tls::TlsOptions;
 use bytes::BytesMut;
 use std::io;
@@ -36,6 +37,7 @@ use wsdriver::{Proxy, ProxyEvent};
 pub struct ProxyOptions {
     origin: String,
     headers: Vec<(String, String)>,
+    #[cfg(feature = "rustls")]
     tls: TlsOptions,
 }
 
@@ -49,11 +51,12 @@ impl std::fmt::Debug for ProxyOptions {
             }
             _ => self.origin.clone(),
         };
-        f.debug_struct("ProxyOptions")
-            .field("origin", &origin)
-            .field("headers", &self.headers.len())
-            .field("tls", &self.tls)
-            .finish()
+        let mut f = f.debug_struct("ProxyOptions");
+        f.field("origin", &origin)
+            .field("headers", &self.headers.len());
+        #[cfg(feature = "rustls")]
+        f.field("tls", &self.tls);
+        f.finish()
     }
 }
 
@@ -62,13 +65,15 @@ impl ProxyOptions {
     ///
     /// `origin` is the proxy's URL, `http://host:port` or
     /// `https://host:port` (TLS to the proxy, then TLS to a `wss:` server
-    /// inside the tunnel). Userinfo (`http://user:secret@host`,
-    /// percent-encoded) is sent as Basic `Proxy-Authorization`. It is not
-    /// checked here: a malformed one fails at [`connect`](crate::connect).
+    /// inside the tunnel; `https:` needs the `rustls` feature). Userinfo
+    /// (`http://user:secret@host`, percent-encoded) is sent as Basic
+    /// `Proxy-Authorization`. It is not checked here: a malformed one fails
+    /// at [`connect`](crate::connect).
     pub fn new(origin: impl Into<String>) -> Self {
         ProxyOptions {
             origin: origin.into(),
             headers: Vec::new(),
+            #[cfg(feature = "rustls")]
             tls: TlsOptions::default(),
         }
     }
@@ -82,6 +87,8 @@ impl ProxyOptions {
 
     /// TLS settings for an `https:` proxy, apart from the server's: the
     /// proxy's certificate may come from another CA.
+    #[cfg(feature = "rustls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
     pub fn tls(mut self, tls: TlsOptions) -> Self {
         self.tls = tls;
         self
@@ -263,8 +270,14 @@ pub(crate) async fn open_tunnel(
         proxy.set_header(name, value)?;
     }
     let proxy_url = proxy.proxy_url().clone();
-    let host = crate::tls::bare_host(&proxy_url);
+    let host = crate::target::bare_host(&proxy_url);
     let port = proxy_url.port_or_known_default().unwrap_or(80);
+    #[cfg(not(feature = "rustls"))]
+    if proxy_url.scheme() == "https" {
+        return Err(Error::Config(
+            "https: proxies need the `rustls` feature".into(),
+        ));
+    }
     let failed = |e: io::Error| {
         Error::network(
             url,
@@ -275,6 +288,7 @@ pub(crate) async fn open_tunnel(
         .await
         .map_err(failed)?;
     tcp.set_nodelay(true).map_err(failed)?;
+    #[cfg(feature = "rustls")]
     let mut stream = if proxy_url.scheme() == "https" {
         let tls = crate::tls::tls_handshake(&options.tls, &host, tcp)
             .await
@@ -292,6 +306,8 @@ pub(crate) async fn open_tunnel(
     } else {
         MaybeTlsStream::Plain(tcp)
     };
+    #[cfg(not(feature = "rustls"))]
+    let mut stream = MaybeTlsStream::Plain(tcp);
 
     proxy.start();
     match next_event(&mut stream, &mut proxy)

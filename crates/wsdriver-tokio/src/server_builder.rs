@@ -51,6 +51,7 @@ impl ClientInfo {
 /// [`bind`](Self::bind) starts it.
 ///
 /// ```no_run
+/// # #[cfg(feature = "deflate")] {
 /// use std::time::Duration;
 /// use wsdriver_tokio::{DeflateConfig, ServerOptions, WebSocketServer};
 ///
@@ -73,6 +74,7 @@ impl ClientInfo {
 ///     .bind("127.0.0.1:8080")
 ///     .await?;
 /// # Ok(()) }
+/// # }
 /// ```
 #[must_use = "a builder does nothing until bind or listen"]
 pub struct ServerBuilder {

@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::error::Error;
 use tokio::time::Instant;
 use wsdriver::{Options, ServerHandshake};
+#[cfg(feature = "deflate")]
 use wsdriver_deflate::{DeflateConfig, PerMessageDeflate};
 
 /// What a server accepts, for every way in: [`accept`](crate::accept), [`accept_with`](crate::accept_with),
@@ -19,6 +20,7 @@ use wsdriver_deflate::{DeflateConfig, PerMessageDeflate};
 /// [`Error::WebSocket`].
 ///
 /// ```
+/// # #[cfg(feature = "deflate")] {
 /// use std::time::Duration;
 /// use wsdriver_tokio::{Config, DeflateConfig, Options, ServerOptions};
 ///
@@ -28,10 +30,12 @@ use wsdriver_deflate::{DeflateConfig, PerMessageDeflate};
 ///     .max_length(1 << 20)
 ///     .deflate(DeflateConfig::default())
 ///     .config(Config::default().max_buffered(16 * 1024));
+/// # }
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct ServerOptions {
     pub(crate) options: Options,
+    #[cfg(feature = "deflate")]
     deflate: Option<DeflateConfig>,
     pub(crate) config: Config,
 }
@@ -74,6 +78,8 @@ impl ServerOptions {
     /// Accept permessage-deflate with this configuration (ws's
     /// `perMessageDeflate`); `None`, the default, declines it, and
     /// clients that offer it get an uncompressed connection.
+    #[cfg(feature = "deflate")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "deflate")))]
     pub fn deflate(mut self, deflate: impl Into<Option<DeflateConfig>>) -> Self {
         self.deflate = deflate.into();
         self
@@ -112,7 +118,9 @@ impl ServerOptions {
         self.with_extensions(handshake)
     }
 
+    #[cfg_attr(not(feature = "deflate"), allow(unused_mut))]
     fn with_extensions(&self, mut handshake: ServerHandshake) -> Result<ServerHandshake, Error> {
+        #[cfg(feature = "deflate")]
         if let Some(config) = &self.deflate {
             let deflate =
                 PerMessageDeflate::new(config.clone()).map_err(|e| Error::Config(e.to_string()))?;

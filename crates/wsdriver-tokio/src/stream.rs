@@ -10,19 +10,22 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 #[cfg(unix)]
 use tokio::net::UnixStream;
+#[cfg(feature = "rustls")]
 use tokio_rustls::client::TlsStream;
 
 /// A client's connection: plain TCP, TLS, a Unix socket (`ws+unix:`), or
 /// TLS to the server inside a proxy's tunnel (`wss:` through a proxy).
+/// The two TLS variants come with the `rustls` feature (on by default).
 ///
 /// A `ws:` connection through a proxy is the connection to the proxy
-/// itself: [`Plain`](Self::Plain) for an `http:` proxy, [`Tls`](Self::Tls)
-/// for an `https:` one.
+/// itself: [`Plain`](Self::Plain) for an `http:` proxy, `Tls` for an
+/// `https:` one.
 ///
 /// Reach it with [`WebSocket::get_ref`](crate::WebSocket::get_ref), to
 /// learn the peer's address or what TLS agreed on:
 ///
 /// ```no_run
+/// # #[cfg(feature = "rustls")] {
 /// use wsdriver_tokio::{connect, ClientOptions, MaybeTlsStream};
 ///
 /// # async fn run() -> Result<(), wsdriver_tokio::Error> {
@@ -36,6 +39,7 @@ use tokio_rustls::client::TlsStream;
 ///     _ => {}
 /// }
 /// # Ok(()) }
+/// # }
 /// ```
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)]
@@ -44,6 +48,8 @@ pub enum MaybeTlsStream {
     Plain(TcpStream),
     /// TLS over TCP: a `wss:` URL, or the tunnel through an `https:`
     /// proxy to a `ws:` server.
+    #[cfg(feature = "rustls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
     Tls(TlsStream<TcpStream>),
     /// A Unix domain socket, for a `ws+unix:` URL (no TLS, no proxy).
     #[cfg(unix)]
@@ -51,6 +57,8 @@ pub enum MaybeTlsStream {
     /// TLS to the server over a proxy's tunnel; the tunnel is the
     /// connection to the proxy (plain or TLS), with the bytes the proxy
     /// sent after its answer put back in front.
+    #[cfg(feature = "rustls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
     TlsTunnel(Box<TlsStream<PrefixedStream<MaybeTlsStream>>>),
 }
 
@@ -166,9 +174,11 @@ macro_rules! each {
     ($stream:expr, $s:ident => $body:expr) => {
         match $stream {
             MaybeTlsStream::Plain($s) => $body,
+            #[cfg(feature = "rustls")]
             MaybeTlsStream::Tls($s) => $body,
             #[cfg(unix)]
             MaybeTlsStream::Unix($s) => $body,
+            #[cfg(feature = "rustls")]
             MaybeTlsStream::TlsTunnel($s) => $body,
         }
     };

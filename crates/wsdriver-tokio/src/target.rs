@@ -127,6 +127,15 @@ fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> 
         .then(|| &text[prefix.len()..])
 }
 
+/// The URL's host without IPv6 brackets, to connect to or name in TLS.
+pub(crate) fn bare_host(url: &Url) -> String {
+    url.host_str()
+        .unwrap_or_default()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,12 +11,14 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::client::TlsStream;
-use url::Url;
 
 /// How to speak TLS to one peer (a `wss:` server, or an `https:` proxy).
 ///
 /// By default the platform's trusted roots verify the peer and no client
-/// certificate is shown.
+/// certificate is shown. The platform's roots come with the `native-roots`
+/// feature (on by default); without it only the roots added here
+/// ([`add_ca_certs`](Self::add_ca_certs), [`add_ca_pem`](Self::add_ca_pem))
+/// are trusted, and options with none fail with [`Error::Config`].
 ///
 /// The server's are [`ClientOptions::tls`](crate::ClientOptions::tls), an
 /// `https:` proxy's [`ProxyOptions::tls`](crate::ProxyOptions::tls): the
@@ -180,9 +182,16 @@ impl TlsOptions {
 }
 
 /// The platform's trusted roots, read once.
+#[cfg(feature = "native-roots")]
 fn platform_roots() -> &'static [CertificateDer<'static>] {
     static ROOTS: OnceLock<Vec<CertificateDer<'static>>> = OnceLock::new();
     ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
+}
+
+/// Without the `native-roots` feature, no platform roots: only those added.
+#[cfg(not(feature = "native-roots"))]
+fn platform_roots() -> &'static [CertificateDer<'static>] {
+    &[]
 }
 
 /// Reads every `CERTIFICATE` block of a PEM file.
@@ -230,6 +239,10 @@ pub fn certs_from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Error>
 /// let options = ClientOptions::default().tls(TlsOptions::default().client_cert(cert));
 /// # Ok(()) }
 /// ```
+///
+/// Non-exhaustive: build one with [`new`](Self::new) or
+/// [`from_pem`](Self::from_pem).
+#[non_exhaustive]
 pub struct ClientCert {
     /// The certificate first, then any intermediates.
     pub chain: Vec<CertificateDer<'static>>,
@@ -348,13 +361,4 @@ where
         .connect(name, stream)
         .await
         .map_err(Error::from_tls_io)
-}
-
-/// The URL's host without IPv6 brackets, to connect to or name in TLS.
-pub(crate) fn bare_host(url: &Url) -> String {
-    url.host_str()
-        .unwrap_or_default()
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_owned()
 }

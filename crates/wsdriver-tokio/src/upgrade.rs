@@ -284,6 +284,7 @@ mod axum_extract {
     /// core's answer from [`on_upgrade`](Self::on_upgrade).
     ///
     /// ```no_run
+    /// # #[cfg(feature = "deflate")] {
     /// use axum::{response::Response, routing::get, Router};
     /// use futures_util::StreamExt;
     /// use wsdriver_tokio::{DeflateConfig, ServerOptions, WebSocketUpgrade};
@@ -304,6 +305,7 @@ mod axum_extract {
     /// }
     ///
     /// let app: Router = Router::new().route("/chat", get(chat));
+    /// # }
     /// ```
     pub struct WebSocketUpgrade {
         request: Request,

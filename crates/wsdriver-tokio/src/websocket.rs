@@ -426,19 +426,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
 /// ended it (a peer's protocol error, an idle or close timeout's 1006).
 #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
 fn log_close(event: &CloseEvent) {
-    match &event.error {
-        Some(error) => trace::event!(
+    if let Some(error) = &event.error {
+        trace::event!(
             debug,
             code = event.code.as_u16(),
             error = %error,
             "WebSocket failed"
-        ),
-        None => trace::event!(
+        );
+    } else {
+        trace::event!(
             debug,
             code = event.code.as_u16(),
             reason = %event.reason,
             clean = event.clean,
             "WebSocket closed"
-        ),
+        );
     }
 }

@@ -10,6 +10,13 @@
 //! proxy (tools/node/ws_server.js, tools/node/connect_proxy.js, installed
 //! by `tools/peers.sh`): what the Rust peers show, real peers confirm.
 //! Then a missing Node or `ws` fails them (it never skips them).
+//!
+//! Needs the `native-roots` feature (on by default, with `rustls`): TLS
+//! runs through it all, and some tests count on a default `TlsOptions`
+//! trusting the platform's roots (failing on the test CA's certificate
+//! rather than for want of any root).
+
+#![cfg(feature = "native-roots")]
 
 mod peers;
 

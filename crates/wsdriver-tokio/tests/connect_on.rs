@@ -1,15 +1,20 @@
 //! `connect_on`: the client handshake over a stream the caller already
 //! has, on the same drive loop as `connect`.
 
-use futures_util::StreamExt;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use wsdriver_tokio::{
-    accept, connect_on, ClientOptions, DeflateConfig, Error, Message, Options, ServerOptions,
+use wsdriver_tokio::{connect_on, ClientOptions, Error};
+// What only the deflate test uses.
+#[cfg(feature = "deflate")]
+use {
+    futures_util::StreamExt,
+    wsdriver_tokio::{accept, DeflateConfig, Message, Options, ServerOptions},
 };
 
+#[cfg(feature = "deflate")]
 const LIMIT: Duration = Duration::from_secs(10);
 
+#[cfg(feature = "deflate")]
 #[tokio::test]
 async fn a_client_over_a_pipe_talks_to_a_server_over_its_other_end() {
     let (client_io, server_io) = tokio::io::duplex(1024);

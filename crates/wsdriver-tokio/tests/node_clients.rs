@@ -1,6 +1,6 @@
 //! Our tokio server with real Node clients: npm `ws` and `faye-websocket`,
 //! deflate on and off, subprotocols, a 16 MiB message, close codes.
-#![cfg(feature = "interop")]
+#![cfg(all(feature = "interop", feature = "deflate"))]
 
 use futures_util::StreamExt;
 use std::path::PathBuf;

@@ -7,9 +7,11 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
+#[cfg(feature = "deflate")]
+use wsdriver_tokio::DeflateConfig;
 use wsdriver_tokio::{
-    connect, ClientOptions, CloseEvent, DeflateConfig, Error, MaybeTlsStream, Message, Options,
-    ServerBuilder, ServerOptions, WebSocket, WebSocketServer,
+    connect, ClientOptions, CloseEvent, Error, MaybeTlsStream, Message, Options, ServerBuilder,
+    ServerOptions, WebSocket, WebSocketServer,
 };
 
 /// Every test runs under this; nothing waits for ever.
@@ -267,6 +269,7 @@ async fn picks_the_clients_first_supported_subprotocol() {
     .await;
 }
 
+#[cfg(feature = "deflate")]
 #[tokio::test]
 async fn deflate_is_negotiated_only_when_configured() {
     within(async {

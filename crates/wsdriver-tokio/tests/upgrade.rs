@@ -1,7 +1,7 @@
 //! Upgrading hyper 1 requests, and the axum extractor, against this
 //! crate's own client and raw TCP.
 
-#![cfg(feature = "hyper")]
+#![cfg(all(feature = "hyper", feature = "deflate"))]
 
 use futures_util::StreamExt;
 use hyper::body::Incoming;

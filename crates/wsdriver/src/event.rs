@@ -51,7 +51,10 @@ pub enum Event {
 pub struct PingId(pub(crate) u64);
 
 /// How the connection ended.
+///
+/// Non-exhaustive: build one with [`CloseEvent::new`], match it with `..`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CloseEvent {
     /// The close code: the peer's, ours on a protocol error, 1005 when the
     /// peer's close frame had none, 1006 when there was no close handshake.

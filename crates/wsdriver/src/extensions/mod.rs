@@ -93,7 +93,10 @@ pub enum MessageKind {
 }
 
 /// A whole message as it passes through the extensions.
+///
+/// Non-exhaustive: the driver makes them; extensions change their fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ExtensionMessage {
     /// Text or binary; an extension must not change it.
     pub kind: MessageKind,
@@ -108,7 +111,11 @@ pub struct ExtensionMessage {
 
 /// An extension could not process a message. The connection fails with
 /// `code`, or when it is `None` with 1010 on a client and 1011 on a server.
+///
+/// Non-exhaustive: build one with [`new`](Self::new),
+/// [`too_large`](Self::too_large) or `From` a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ExtensionError {
     /// The close code to fail with (RFC 6455 §7.4); `None` for the
     /// default, 1010 on a client and 1011 on a server.

@@ -103,7 +103,7 @@ fn key_number(request: &impl HttpRequest, name: &str) -> Result<u32, Refusal> {
     if spaces == 0 {
         return Err(invalid("it has no spaces"));
     }
-    if number % spaces != 0 {
+    if !number.is_multiple_of(spaces) {
         return Err(invalid("its number is not a multiple of its spaces"));
     }
     Ok((number / spaces) as u32)
