@@ -21,21 +21,28 @@ pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// pause of [`ACCEPT_BACKOFF`] before the next try, as hyper and axum do.
 /// [`WebSocketServer`](crate::WebSocketServer) accepts through it.
 ///
-/// ```no_run
+/// ```
 /// use tokio::net::TcpListener;
-/// use wsdriver_tokio::{accept, accept_tcp, ServerOptions};
+/// use wsdriver_tokio::{accept, accept_tcp, connect, ClientOptions, ServerOptions};
 ///
-/// # async fn run() -> std::io::Result<()> {
-/// let listener = TcpListener::bind("127.0.0.1:9001").await?;
-/// loop {
-///     let (stream, _peer) = accept_tcp(&listener, |e| eprintln!("accept: {e}")).await;
-///     tokio::spawn(async move {
-///         if let Ok(socket) = accept(stream, ServerOptions::default()).await {
-///             // ...
-///         }
-///     });
-/// }
-/// # }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let listener = TcpListener::bind("127.0.0.1:0").await?;
+/// let url = format!("ws://{}/", listener.local_addr()?);
+/// tokio::spawn(async move {
+///     loop {
+///         let (stream, _peer) = accept_tcp(&listener, |e| eprintln!("accept: {e}")).await;
+///         tokio::spawn(async move {
+///             if let Ok(socket) = accept(stream, ServerOptions::default()).await {
+///                 // ... serve it
+/// #               drop(socket);
+///             }
+///         });
+///     }
+/// });
+/// let client = connect(&url, ClientOptions::default()).await?;
+/// # drop(client);
+/// # Ok(()) }
 /// ```
 pub async fn accept_tcp(
     listener: &TcpListener,

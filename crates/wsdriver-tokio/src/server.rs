@@ -95,13 +95,16 @@ impl ServerBuilder {
 /// [`shutdown`](Self::shutdown) from another task); the listener closes
 /// when the last handle is dropped or the server shuts down.
 ///
-/// ```no_run
+/// ```
 /// use futures_util::StreamExt;
 /// use std::time::Duration;
-/// use wsdriver_tokio::WebSocketServer;
+/// use wsdriver_tokio::{connect, ClientOptions, WebSocketServer};
 ///
-/// # async fn run() -> Result<(), wsdriver_tokio::Error> {
-/// let server = WebSocketServer::bind("127.0.0.1:8080").await?;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), wsdriver_tokio::Error> {
+/// // Port 0: any free port; `local_addr` says which.
+/// let server = WebSocketServer::bind("127.0.0.1:0").await?;
+/// let url = format!("ws://{}/echo", server.local_addr());
 /// let handle = server.clone();
 /// tokio::spawn(async move {
 ///     while let Some(mut socket) = server.accept().await {
@@ -115,8 +118,15 @@ impl ServerBuilder {
 ///         });
 ///     }
 /// });
+/// let mut client = connect(&url, ClientOptions::default()).await?;
+/// client.send("hi").await?;
+/// assert_eq!(client.next().await.transpose()?.unwrap().as_text(), Some("hi"));
+/// let reading = tokio::spawn(async move { while client.next().await.is_some() {} });
+///
 /// // Later: close every client with 1001 and wait up to 5 s for them.
 /// let remaining = handle.shutdown(Duration::from_secs(5)).await;
+/// assert_eq!(remaining, 0);
+/// # reading.await.unwrap();
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]

@@ -50,12 +50,13 @@ impl ClientInfo {
 /// [`WebSocketServer::builder`](crate::WebSocketServer::builder);
 /// [`bind`](Self::bind) starts it.
 ///
-/// ```no_run
+/// ```
 /// # #[cfg(feature = "deflate")] {
 /// use std::time::Duration;
-/// use wsdriver_tokio::{DeflateConfig, ServerOptions, WebSocketServer};
+/// use wsdriver_tokio::{connect, ClientOptions, DeflateConfig, Error, ServerOptions, WebSocketServer};
 ///
-/// # async fn run() -> Result<(), wsdriver_tokio::Error> {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), wsdriver_tokio::Error> {
 /// let server = WebSocketServer::builder()
 ///     .server_options(
 ///         ServerOptions::default()
@@ -71,8 +72,12 @@ impl ClientInfo {
 ///             _ => Err((403, "Forbidden origin").into()),
 ///         }
 ///     })
-///     .bind("127.0.0.1:8080")
+///     .bind("127.0.0.1:0")
 ///     .await?;
+/// let url = format!("ws://{}/chat", server.local_addr());
+/// // A client with no Origin is refused.
+/// let refused = connect(&url, ClientOptions::default()).await;
+/// assert!(matches!(refused, Err(Error::Status { status: 403, .. })));
 /// # Ok(()) }
 /// # }
 /// ```

@@ -36,7 +36,7 @@ use wsdriver::{CloseEvent, Message, ReadyState, Request};
 /// Reading is cancellation-safe, as [`WebSocket`]'s: dropping a `next()`
 /// future loses nothing.
 ///
-/// ```no_run
+/// ```
 /// use futures_util::StreamExt;
 /// use wsdriver_tokio::{Message, ServerSocket};
 ///

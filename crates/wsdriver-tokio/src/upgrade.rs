@@ -38,7 +38,7 @@ pub type UpgradedWebSocket = WebSocket<TokioIo<Upgraded>>;
 /// instead: the driver's status and plain-text body (`400 Not a
 /// WebSocket request`, `426` with `Sec-WebSocket-Version: 13, 8`...).
 ///
-/// ```no_run
+/// ```
 /// use futures_util::StreamExt;
 /// use http_body_util::Full;
 /// use hyper::body::{Bytes, Incoming};
@@ -283,7 +283,7 @@ mod axum_extract {
     /// core refuses (a bad key, a version it does not speak) gets the
     /// core's answer from [`on_upgrade`](Self::on_upgrade).
     ///
-    /// ```no_run
+    /// ```
     /// # #[cfg(feature = "deflate")] {
     /// use axum::{response::Response, routing::get, Router};
     /// use futures_util::StreamExt;

@@ -13,6 +13,42 @@
 //! including the opening handshake (from raw bytes or from a request hyper
 //! or axum already parsed), subprotocols, fragmentation, ping/pong and the
 //! close handshake.
+//!
+//! Underneath, each stage is a [`Machine`] of its own: a
+//! [`ServerHandshake`] or [`ClientHandshake`] hands over to a
+//! [`Connection`], whose timers (close, keepalive, idle) take the time as
+//! quinn-proto's do. Use those directly to drive a connection from your own
+//! loop; [`Driver`] is the one-object API of Node's websocket-driver over
+//! them.
+//!
+//! A client and a server, wired to each other in memory:
+//!
+//! ```
+//! use wsdriver::{Driver, Event, Message, Options};
+//!
+//! let mut client = Driver::client("ws://example.com/chat", Options::default())?;
+//! let mut server = Driver::server(Options::default())?;
+//! client.start();
+//! server.parse(&client.take_output());
+//! assert_eq!(server.poll_event(), Some(Event::Connect));
+//! assert_eq!(server.request().unwrap().uri.path(), "/chat");
+//! server.start();
+//! server.text("welcome")?; // sent with the 101
+//! client.parse(&server.take_output());
+//! assert_eq!(client.poll_event(), Some(Event::Open));
+//! assert_eq!(client.poll_event(), Some(Event::Message(Message::from("welcome"))));
+//!
+//! client.close(1000, "bye")?;
+//! server.parse(&client.take_output());
+//! while let Some(event) = server.poll_event() {
+//!     if let Event::Close(close) = event {
+//!         assert_eq!((close.code.as_u16(), close.reason.as_str()), (1000, "bye"));
+//!     }
+//! }
+//! client.parse(&server.take_output()); // the echo of the close
+//! assert!(matches!(client.poll_event(), Some(Event::Close(c)) if c.clean));
+//! # Ok::<(), wsdriver::Error>(())
+//! ```
 
 #![forbid(clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
