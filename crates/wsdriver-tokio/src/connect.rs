@@ -4,6 +4,7 @@
 //! core's; this moves bytes and picks where to connect.
 
 use crate::client_options::ClientOptions;
+use crate::client_request::IntoClientRequest;
 use crate::drive::next_event;
 use crate::error::Error;
 use crate::proxy::{open_tunnel, ProxyOptions};
@@ -76,13 +77,14 @@ use wsdriver_deflate::PerMessageDeflate;
 /// ([`Error::WebSocket`]), a proxy's refusal, [`Error::Timeout`],
 /// [`Error::Config`] for unusable options.
 pub async fn connect(
-    url: &str,
+    request: impl IntoClientRequest,
     options: ClientOptions,
 ) -> Result<WebSocket<MaybeTlsStream>, Error> {
+    let (url, options) = with_request(request, options)?;
     // Boxed so the caller's task does not keep room for the handshake's
     // state (TLS, proxy, driver) for the connection's life.
     let limit = options.handshake_timeout;
-    let handshake = Box::pin(connect_inner(url, options));
+    let handshake = Box::pin(connect_inner(&url, options));
     match limit {
         Some(limit) => tokio::time::timeout(limit, handshake)
             .await
@@ -308,12 +310,14 @@ where
 /// [`Error::Io`], [`Error::Timeout`] past the handshake timeout.
 pub async fn connect_on<S>(
     stream: S,
-    url: &str,
+    request: impl IntoClientRequest,
     options: ClientOptions,
 ) -> Result<WebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    let (url, options) = with_request(request, options)?;
+    let url = url.as_str();
     let limit = options.handshake_timeout;
     let handshake = Box::pin(async {
         let handshake = client_handshake(url, &options, |_| false)?;
@@ -413,4 +417,14 @@ async fn connect_unix(_url: &str, _path: &std::path::Path) -> Result<MaybeTlsStr
 
 fn network(url: &str, error: Error) -> Error {
     error.at(url)
+}
+
+/// The request's URL, and `options` with the request's headers added.
+fn with_request(
+    request: impl IntoClientRequest,
+    mut options: ClientOptions,
+) -> Result<(String, ClientOptions), Error> {
+    let request = request.into_client_request()?;
+    options.headers.extend(request.headers);
+    Ok((request.url, options))
 }

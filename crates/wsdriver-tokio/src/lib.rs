@@ -206,6 +206,7 @@
 
 mod accept;
 mod client_options;
+mod client_request;
 mod config;
 mod connect;
 mod drive;
@@ -233,6 +234,7 @@ mod websocket_ops;
 
 pub use accept::{accept, accept_with};
 pub use client_options::{ClientOptions, DEFAULT_MAX_REDIRECTS};
+pub use client_request::{ClientRequest, IntoClientRequest};
 pub use config::Config;
 pub use connect::{connect, connect_on};
 pub use error::Error;

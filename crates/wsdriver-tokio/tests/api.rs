@@ -101,3 +101,42 @@ fn the_core_is_reachable_through_this_crate() {
     let headers: &HeaderMap = &request.headers;
     assert_eq!(headers["host"], "example.com");
 }
+
+#[tokio::test]
+async fn a_whole_http_request_goes_out_with_its_headers() {
+    let (client_io, server_io) = tokio::io::duplex(4096);
+    let server = tokio::spawn(wsdriver_tokio::accept_with(
+        server_io,
+        ServerOptions::default(),
+        |request| match request.headers.get("cookie") {
+            Some(cookie) if cookie == "session=abc" => Ok(()),
+            _ => Err((401, "no session").into()),
+        },
+    ));
+    let request = wsdriver_tokio::core::http_types::Request::get("ws://pipe/room")
+        .header("Cookie", "session=abc")
+        .body(())
+        .unwrap();
+    let client = connect_on(client_io, request, ClientOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(client.url(), Some("ws://pipe/room"));
+    assert!(server.await.unwrap().is_ok());
+    assert!(client
+        .response_headers()
+        .unwrap()
+        .contains_key("sec-websocket-accept"));
+
+    // A request that is not a GET is refused before anything is sent.
+    let (client_io, _server_io) = tokio::io::duplex(4096);
+    let post = wsdriver_tokio::core::http_types::Request::post("ws://pipe/")
+        .body(())
+        .unwrap();
+    let error = connect_on(client_io, post, ClientOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, wsdriver_tokio::Error::Config(_)),
+        "{error:?}"
+    );
+}
