@@ -220,6 +220,7 @@ mod server_builder;
 mod server_options;
 mod server_shared;
 mod server_socket;
+mod server_stream;
 mod split;
 mod stream;
 mod sync;
@@ -249,6 +250,7 @@ pub use server::WebSocketServer;
 pub use server_builder::{ClientInfo, ServerBuilder};
 pub use server_options::ServerOptions;
 pub use server_socket::ServerSocket;
+pub use server_stream::ServerStream;
 pub use split::{ReadHalf, WriteHalf};
 pub use stream::{MaybeTlsStream, PrefixedStream};
 #[cfg(feature = "rustls")]

@@ -10,6 +10,7 @@ use crate::reject::Reject;
 use crate::server_builder::{ClientInfo, Data, ServerBuilder};
 use crate::server_shared::{Settings, Shared};
 use crate::server_socket::ServerSocket;
+use crate::server_stream::ServerStream;
 use crate::sync::lock;
 use crate::trace;
 use crate::websocket::WebSocket;
@@ -62,6 +63,8 @@ impl ServerBuilder {
                 path: self.path,
                 verify: self.verify,
                 on_error: self.on_error,
+                #[cfg(feature = "rustls")]
+                tls: self.tls.map(tokio_rustls::TlsAcceptor::from),
             },
             tracking: self.tracking,
             stop: CancellationToken::new(),
@@ -283,8 +286,12 @@ async fn connection(
     queue: mpsc::Sender<ServerSocket>,
 ) {
     let _ = stream.set_nodelay(true);
-    // The driver times the handshake (and answers 408 when it runs out).
-    let handshake = handshake(stream, peer_addr, &shared.settings);
+    // The driver times the handshake (and answers 408 when it runs out);
+    // TLS first, within the same bound.
+    let handshake = async {
+        let stream = secure(stream, &shared.settings).await?;
+        handshake(stream, peer_addr, &shared.settings).await
+    };
     // Refusals were answered by the driver; there is no one to tell.
     let (socket, request, data) = match shared.stop.run_until_cancelled(handshake).await {
         Some(Ok(opened)) => opened,
@@ -311,13 +318,33 @@ async fn connection(
     }
 }
 
+/// The connection's transport: TLS over it when the server has a
+/// certificate, bounded by the handshake timeout; plain TCP otherwise.
+async fn secure(stream: TcpStream, settings: &Settings) -> Result<ServerStream, Error> {
+    #[cfg(feature = "rustls")]
+    if let Some(acceptor) = &settings.tls {
+        let accepting = acceptor.accept(stream);
+        let tls = match settings.options.core_options().get_handshake_timeout() {
+            Some(limit) => tokio::time::timeout(limit, accepting)
+                .await
+                .map_err(|_| Error::Timeout("the TLS handshake"))?,
+            None => accepting.await,
+        };
+        return Ok(ServerStream::Tls(Box::new(
+            tls.map_err(Error::from_tls_io)?,
+        )));
+    }
+    let _ = settings;
+    Ok(ServerStream::Plain(stream))
+}
+
 /// The server's side of the handshake: the core parses and validates, the
 /// application's path and client checks refuse through the core.
 async fn handshake(
-    mut stream: TcpStream,
+    mut stream: ServerStream,
     peer_addr: SocketAddr,
     settings: &Settings,
-) -> Result<(WebSocket<TcpStream>, Box<Request>, Option<Data>), Error> {
+) -> Result<(WebSocket<ServerStream>, Box<Request>, Option<Data>), Error> {
     let options = &settings.options;
     let mut data = None;
     let mut handshake = options.handshake()?;

@@ -90,6 +90,8 @@ pub struct ServerBuilder {
     pub(crate) path: Option<String>,
     pub(crate) verify: Option<Verify>,
     pub(crate) on_error: Option<OnError>,
+    #[cfg(feature = "rustls")]
+    pub(crate) tls: Option<std::sync::Arc<rustls::ServerConfig>>,
     pub(crate) tracking: bool,
 }
 
@@ -104,6 +106,8 @@ impl Default for ServerBuilder {
             path: None,
             verify: None,
             on_error: None,
+            #[cfg(feature = "rustls")]
+            tls: None,
             tracking: true,
         }
     }
@@ -174,6 +178,18 @@ impl ServerBuilder {
         hook: impl Fn(SocketAddr, &Error) + Send + Sync + 'static,
     ) -> Self {
         self.on_error = Some(Arc::new(hook));
+        self
+    }
+
+    /// Serves `wss:`: every connection runs TLS with `config` (its
+    /// certificate, key, ALPN) before the WebSocket handshake, within the
+    /// same [`handshake_timeout`](Self::handshake_timeout). A client that
+    /// fails TLS is told through
+    /// [`on_handshake_error`](Self::on_handshake_error).
+    #[cfg(feature = "rustls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
+    pub fn tls(mut self, config: std::sync::Arc<rustls::ServerConfig>) -> Self {
+        self.tls = Some(config);
         self
     }
 

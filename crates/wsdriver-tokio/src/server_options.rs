@@ -93,7 +93,7 @@ impl ServerOptions {
     }
 
     /// The core's options, as set.
-    #[cfg(feature = "axum")]
+    #[cfg(any(feature = "axum", feature = "rustls"))]
     pub(crate) fn core_options(&self) -> &Options {
         &self.options
     }

@@ -36,6 +36,9 @@ pub(crate) struct Settings {
     pub(crate) path: Option<String>,
     pub(crate) verify: Option<Verify>,
     pub(crate) on_error: Option<OnError>,
+    /// TLS for every connection (`wss:`), when set.
+    #[cfg(feature = "rustls")]
+    pub(crate) tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 /// One tracked connection: the waker of the task reading it, for the

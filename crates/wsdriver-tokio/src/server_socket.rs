@@ -7,6 +7,7 @@
 use crate::error::Error;
 use crate::server_builder::Data;
 use crate::server_shared::{Tracker, SHUTDOWN_REASON};
+use crate::server_stream::ServerStream;
 use crate::split::{ReadHalf, WriteHalf};
 use crate::websocket::WebSocket;
 use futures_core::Stream;
@@ -17,7 +18,6 @@ use std::net::SocketAddr;
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
-use tokio::net::TcpStream;
 use wsdriver::{CloseEvent, Message, ReadyState, Request};
 
 /// A connection accepted by a
@@ -51,7 +51,7 @@ use wsdriver::{CloseEvent, Message, ReadyState, Request};
 /// }
 /// ```
 pub struct ServerSocket {
-    pub(crate) socket: WebSocket<TcpStream>,
+    pub(crate) socket: WebSocket<ServerStream>,
     /// Kept here, since the driver lets go of it once open.
     pub(crate) request: Box<Request>,
     /// What the `verify_client` check handed over, if it ran.
@@ -120,7 +120,7 @@ impl ServerSocket {
     /// The connection without the server's tracking: it leaves the count
     /// and [`WebSocketServer::shutdown`](crate::WebSocketServer::shutdown)
     /// no longer reaches it.
-    pub fn into_inner(self) -> WebSocket<TcpStream> {
+    pub fn into_inner(self) -> WebSocket<ServerStream> {
         self.socket
     }
 
@@ -146,7 +146,7 @@ impl ServerSocket {
     /// with 1001 at the next read or write of either, as on the whole
     /// socket. The request and [`data`](Self::data) stay behind: read
     /// them first.
-    pub fn split(self) -> (ReadHalf<TcpStream>, WriteHalf<TcpStream>) {
+    pub fn split(self) -> (ReadHalf<ServerStream>, WriteHalf<ServerStream>) {
         crate::split::split_tracked(self.socket, self.tracker)
     }
 
@@ -168,7 +168,7 @@ impl ServerSocket {
 }
 
 impl Deref for ServerSocket {
-    type Target = WebSocket<TcpStream>;
+    type Target = WebSocket<ServerStream>;
 
     fn deref(&self) -> &Self::Target {
         &self.socket

@@ -472,7 +472,7 @@ async fn dropped_or_detached_sockets_leave_the_count() {
         let _b = client(&url(&server, "/")).await;
         let socket = server.accept().await.unwrap();
         assert_eq!(server.clients(), 1);
-        let _inner: WebSocket<TcpStream> = socket.into_inner();
+        let _inner: WebSocket<wsdriver_tokio::ServerStream> = socket.into_inner();
         assert_eq!(server.clients(), 0);
 
         let untracked = WebSocketServer::builder()

@@ -192,6 +192,12 @@ impl Options {
         self
     }
 
+    /// The handshake timeout set (for layers that time something around
+    /// the handshake, such as a TLS handshake, by the same bound).
+    pub fn get_handshake_timeout(&self) -> Option<Duration> {
+        self.handshake_timeout
+    }
+
     pub(crate) fn validate(&self) -> Result<(), Error> {
         if self.max_length == 0 {
             return Err(Error::InvalidOption("max_length must be at least 1".into()));
