@@ -29,9 +29,9 @@ use wsdriver::{CloseEvent, Message, ReadyState, Request};
 /// [`send`](Self::send), as a `WebSocket`. When the server shuts down,
 /// the next read or write starts the close handshake with 1001; reading
 /// then ends when the client answers, and writing fails with
-/// [`Error::Closed`]. To use the halves of [`WebSocket::split`], take the
-/// socket out with [`into_inner`](Self::into_inner) (it then leaves the
-/// server's count).
+/// [`Error::Closed`]. Its [`split`](Self::split) halves stay under the
+/// shutdown too; [`into_inner`](Self::into_inner) takes the bare
+/// `WebSocket` out of it (which then leaves the server's count).
 ///
 /// Reading is cancellation-safe, as [`WebSocket`]'s: dropping a `next()`
 /// future loses nothing.

@@ -52,7 +52,27 @@ pub struct PingId(pub(crate) u64);
 
 /// How the connection ended.
 ///
-/// Non-exhaustive: build one with [`CloseEvent::new`], match it with `..`.
+/// Non-exhaustive: build one with [`CloseEvent::new`], match it with `..`,
+/// so that fields can be added without breaking anyone:
+///
+/// ```
+/// use wsdriver::{CloseCode, CloseEvent};
+///
+/// let close = CloseEvent::new(CloseCode::NORMAL, "bye", true);
+/// let CloseEvent { code, clean, .. } = close;
+/// assert!(clean && code == 1000);
+/// ```
+///
+/// A struct literal does not compile outside this crate:
+///
+/// ```compile_fail,E0639
+/// let close = wsdriver::CloseEvent {
+///     code: wsdriver::CloseCode::NORMAL,
+///     reason: String::new(),
+///     clean: true,
+///     error: None,
+/// };
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CloseEvent {

@@ -113,7 +113,12 @@ pub struct ExtensionMessage {
 /// `code`, or when it is `None` with 1010 on a client and 1011 on a server.
 ///
 /// Non-exhaustive: build one with [`new`](Self::new),
-/// [`too_large`](Self::too_large) or `From` a message.
+/// [`too_large`](Self::too_large) or `From` a message; a struct literal
+/// does not compile outside this crate:
+///
+/// ```compile_fail,E0639
+/// let error = wsdriver::ExtensionError { code: None, message: "no".into() };
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ExtensionError {
