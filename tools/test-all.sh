@@ -40,6 +40,8 @@ if rustup toolchain list 2>/dev/null | grep -q "^$msrv[.-]"; then
 else
   echo "test-all.sh: Rust $msrv is not installed; rust-version not checked" >&2
 fi
+# Every crate packages (versions, license, readme), built from its package.
+cargo package --workspace --allow-dirty --quiet
 
 step "unit, golden-vector and property tests"
 if cargo nextest --version >/dev/null 2>&1; then

@@ -238,6 +238,17 @@ impl<S> WebSocket<S> {
         self.response_headers.as_deref()
     }
 
+    /// The server's handshake response, on a client: its `101` and
+    /// headers, as an `http::Response` (what tokio-tungstenite's
+    /// `connect_async` returns beside the socket); `None` on a server.
+    pub fn response(&self) -> Option<wsdriver::http_types::Response<()>> {
+        let headers = self.response_headers.as_deref()?;
+        let mut response = wsdriver::http_types::Response::new(());
+        *response.status_mut() = wsdriver::http_types::StatusCode::SWITCHING_PROTOCOLS;
+        *response.headers_mut() = headers.clone();
+        Some(response)
+    }
+
     /// Where the connection is: `Open` until a close starts, `Closing`
     /// while a close handshake waits for its answer, then `Closed` (sends
     /// fail with [`Error::Closed`] from `Closing` on).

@@ -39,6 +39,10 @@ async fn a_client_over_a_pipe_talks_to_a_server_over_its_other_end() {
         .unwrap();
     assert!(extensions.starts_with("permessage-deflate"), "{extensions}");
     assert_eq!(server.url(), Some("ws://pipe/room"));
+    let response = client.response().unwrap();
+    assert_eq!(response.status(), 101);
+    assert!(response.headers().contains_key("sec-websocket-accept"));
+    assert!(server.response().is_none(), "a server has no response");
 
     let big = "x".repeat(100_000); // many reads through a 1 KiB pipe
     client.send(big.as_str()).await.unwrap();
