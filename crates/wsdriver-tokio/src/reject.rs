@@ -4,13 +4,13 @@
 //! every other refusal (`Content-Length`, `Connection: close`).
 
 use crate::error::Error;
-use wsdriver::http_types::{HeaderName, HeaderValue};
+use wsdriver::http_types::{HeaderName, HeaderValue, Response};
 
 /// A refusal from [`verify_client`](crate::ServerBuilder::verify_client)
 /// or [`accept_with`](crate::accept_with)'s check.
 ///
 /// `(u16, String)` and `(u16, &str)` convert into one, for refusals that
-/// need no headers.
+/// need no headers, and so does a whole `http::Response<String>`.
 ///
 /// ```
 /// use wsdriver_tokio::Reject;
@@ -66,6 +66,36 @@ impl Reject {
     /// The headers added, in order.
     pub fn headers(&self) -> impl Iterator<Item = (&HeaderName, &HeaderValue)> {
         self.headers.iter().map(|(name, value)| (name, value))
+    }
+}
+
+/// A whole response: its status, headers and body (as text).
+///
+/// ```
+/// use wsdriver_tokio::core::http_types::Response;
+/// use wsdriver_tokio::Reject;
+///
+/// let response = Response::builder()
+///     .status(503)
+///     .header("Retry-After", "30")
+///     .body("Busy, try later".to_owned())
+///     .unwrap();
+/// let reject = Reject::from(response);
+/// assert_eq!((reject.status(), reject.body()), (503, "Busy, try later"));
+/// assert_eq!(reject.headers().next().unwrap().1, "30");
+/// ```
+impl From<Response<String>> for Reject {
+    fn from(response: Response<String>) -> Self {
+        let (parts, body) = response.into_parts();
+        Reject {
+            status: parts.status.as_u16(),
+            body,
+            headers: parts
+                .headers
+                .into_iter()
+                .filter_map(|(n, v)| Some((n?, v)))
+                .collect(),
+        }
     }
 }
 
