@@ -83,18 +83,33 @@ impl Reject {
 /// let reject = Reject::from(response);
 /// assert_eq!((reject.status(), reject.body()), (503, "Busy, try later"));
 /// assert_eq!(reject.headers().next().unwrap().1, "30");
+///
+/// let twice = Response::builder()
+///     .status(401)
+///     .header("WWW-Authenticate", "Bearer")
+///     .header("WWW-Authenticate", "Basic")
+///     .body(String::new())
+///     .unwrap();
+/// assert_eq!(Reject::from(twice).headers().count(), 2);
 /// ```
 impl From<Response<String>> for Reject {
     fn from(response: Response<String>) -> Self {
         let (parts, body) = response.into_parts();
+        // A name comes once, before all of its values.
+        let mut last = None;
+        let mut headers = Vec::new();
+        for (name, value) in parts.headers {
+            if let Some(name) = name {
+                last = Some(name);
+            }
+            if let Some(name) = &last {
+                headers.push((name.clone(), value));
+            }
+        }
         Reject {
             status: parts.status.as_u16(),
             body,
-            headers: parts
-                .headers
-                .into_iter()
-                .filter_map(|(n, v)| Some((n?, v)))
-                .collect(),
+            headers,
         }
     }
 }
