@@ -59,6 +59,7 @@ mod connection;
 mod driver;
 mod error;
 mod event;
+pub mod eventsource;
 pub mod extensions;
 pub mod handshake;
 mod hixie;

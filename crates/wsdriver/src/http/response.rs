@@ -109,6 +109,13 @@ impl ResponseHead {
         response
     }
 
+    /// The head and body as HTTP/1.1 bytes, for a server on a raw stream.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.write(&mut out);
+        out
+    }
+
     /// Writes the head and body as HTTP/1.1 bytes.
     pub(crate) fn write(&self, out: &mut Vec<u8>) {
         let reason = self
