@@ -129,3 +129,60 @@ pub trait Machine {
         bytes
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+
+    /// Only an output: what `write_output` drains.
+    struct Sending(Output);
+
+    impl Machine for Sending {
+        type Event = ();
+        fn poll_event(&mut self) -> Option<()> {
+            None
+        }
+        fn input_buffer(&mut self) -> &mut BytesMut {
+            unreachable!("nothing is read")
+        }
+        fn received(&mut self, _now: Instant) {}
+        fn transport_closed(&mut self) {}
+        fn output(&self) -> &Output {
+            &self.0
+        }
+        fn advance_output(&mut self, n: usize) {
+            self.0.advance(n);
+        }
+        fn poll_timeout(&self) -> Option<Instant> {
+            None
+        }
+        fn handle_timeout(&mut self, _now: Instant) {}
+    }
+
+    #[test]
+    fn write_output_handles_short_writes() {
+        struct Trickle(Vec<u8>);
+        impl Write for Trickle {
+            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+                let n = b.len().min(7);
+                self.0.extend_from_slice(&b[..n]);
+                Ok(n)
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut out = Output::default();
+        out.extend(b"abc");
+        out.push(Bytes::from(vec![9u8; 1500]));
+        out.extend(b"xyz");
+        let mut machine = Sending(out);
+        let mut sink = Trickle(Vec::new());
+        machine.write_output(&mut sink).unwrap();
+        assert_eq!(sink.0.len(), 1506);
+        assert_eq!(&sink.0[..3], b"abc");
+        assert_eq!(&sink.0[1503..], b"xyz");
+        assert!(!machine.has_output());
+    }
+}

@@ -7,7 +7,7 @@
 
 use bytes::{Buf, Bytes};
 use std::collections::VecDeque;
-use std::io::{self, IoSlice, Write};
+use std::io::IoSlice;
 
 /// Payloads at least this long are queued by reference rather than copied.
 const ZERO_COPY_MIN: usize = 1024;
@@ -149,20 +149,6 @@ impl Output {
             }
         }
     }
-
-    /// Writes everything pending to `w`, vectored.
-    pub(crate) fn write_to<W: Write + ?Sized>(&mut self, w: &mut W) -> io::Result<()> {
-        while !self.is_empty() {
-            let mut slices = [IoSlice::new(&[]); 16];
-            let count = self.slices(&mut slices);
-            let written = w.write_vectored(&slices[..count])?;
-            if written == 0 {
-                return Err(io::ErrorKind::WriteZero.into());
-            }
-            self.advance(written);
-        }
-        w.flush()
-    }
 }
 
 #[cfg(test)]
@@ -201,30 +187,5 @@ mod tests {
         out.advance(out.len());
         assert!(out.is_empty());
         assert_eq!(collect(&out), b"");
-    }
-
-    #[test]
-    fn write_to_handles_short_writes() {
-        struct Trickle(Vec<u8>);
-        impl Write for Trickle {
-            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-                let n = b.len().min(7);
-                self.0.extend_from_slice(&b[..n]);
-                Ok(n)
-            }
-            fn flush(&mut self) -> io::Result<()> {
-                Ok(())
-            }
-        }
-        let mut out = Output::default();
-        out.extend(b"abc");
-        out.push(Bytes::from(vec![9u8; 1500]));
-        out.extend(b"xyz");
-        let mut sink = Trickle(Vec::new());
-        out.write_to(&mut sink).unwrap();
-        assert_eq!(sink.0.len(), 1506);
-        assert_eq!(&sink.0[..3], b"abc");
-        assert_eq!(&sink.0[1503..], b"xyz");
-        assert!(out.is_empty());
     }
 }

@@ -230,8 +230,8 @@ impl Driver {
     /// The writer's error; what it did not take stays queued.
     pub fn write_output<W: Write + ?Sized>(&mut self, writer: &mut W) -> io::Result<()> {
         match &mut self.stage {
-            Stage::Server(handshake) => handshake.output_mut().write_to(writer),
-            Stage::Client(handshake) => handshake.output_mut().write_to(writer),
+            Stage::Server(handshake) => handshake.write_output(writer),
+            Stage::Client(handshake) => handshake.write_output(writer),
             Stage::Open(connection) => connection.write_output(writer),
             Stage::Moving => unreachable!("between stages"),
         }

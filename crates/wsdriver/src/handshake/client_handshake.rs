@@ -199,10 +199,6 @@ impl ClientHandshake {
         &mut self.options
     }
 
-    pub(crate) fn output_mut(&mut self) -> &mut Output {
-        &mut self.output
-    }
-
     pub(crate) fn response(&self) -> Option<&Response> {
         self.response.as_deref()
     }

@@ -203,10 +203,6 @@ impl ServerHandshake {
         &mut self.options
     }
 
-    pub(crate) fn output_mut(&mut self) -> &mut Output {
-        &mut self.output
-    }
-
     /// Adds a header to the answer (the `101`, or a refusal of your own).
     ///
     /// # Errors
