@@ -174,8 +174,7 @@ where
     S: AsyncWrite + Unpin,
 {
     let sent = async {
-        handshake.set_header("Upgrade", "websocket")?;
-        handshake.reject(426, "Upgrade Required: this endpoint speaks WebSocket\n")?;
+        handshake.reject_plain_http()?;
         flush(stream, handshake).await?;
         let _ = stream.shutdown().await;
         Ok(())

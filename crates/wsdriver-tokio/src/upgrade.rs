@@ -107,11 +107,7 @@ fn handshake(
     if !upgradable {
         // HTTP/1.0, HTTP/2, or a request made up outside hyper's server.
         let body = "Upgrade Required: this connection cannot be upgraded (HTTP/1.1 needed)\n";
-        let mut answer = response(&ResponseHead::refusal(426, body));
-        answer.headers_mut().insert(
-            hyper::header::UPGRADE,
-            HeaderValue::from_static("websocket"),
-        );
+        let answer = response(&ResponseHead::upgrade_required(body));
         let error = Error::Status {
             status: 426,
             headers: Box::default(),
@@ -362,13 +358,8 @@ mod axum_extract {
 
     impl IntoResponse for NotWebSocket {
         fn into_response(self) -> Response {
-            let body = "Upgrade Required: this endpoint speaks WebSocket\n";
-            let mut response = super::response(&wsdriver::ResponseHead::refusal(426, body));
-            response.headers_mut().insert(
-                hyper::header::UPGRADE,
-                hyper::header::HeaderValue::from_static("websocket"),
-            );
-            response.map(Body::new)
+            let body = wsdriver::handshake::NOT_WEBSOCKET;
+            super::response(&wsdriver::ResponseHead::upgrade_required(body)).map(Body::new)
         }
     }
 

@@ -299,3 +299,27 @@ fn a_refusal_waits_for_its_page_and_keeps_its_start() {
     );
     assert_eq!(&client.body()[..], b"part");
 }
+
+#[test]
+fn plain_http_is_answered_426_with_upgrade_websocket() {
+    let now = Instant::now();
+    let mut server = ServerHandshake::new(Options::default(), now).unwrap();
+    let plain = b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n";
+    assert_eq!(pump(&mut server, plain, now), [ServerEvent::Request]);
+    server.reject_plain_http().unwrap();
+    let answer = String::from_utf8(server.take_output()).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 426 Upgrade Required\r\n"),
+        "{answer}"
+    );
+    assert!(answer.contains("\r\nUpgrade: websocket\r\n"), "{answer}");
+    assert!(
+        answer.ends_with(wsdriver::handshake::NOT_WEBSOCKET),
+        "{answer}"
+    );
+    assert_eq!(
+        server.reject_plain_http(),
+        Err(Error::Closed),
+        "answered once"
+    );
+}

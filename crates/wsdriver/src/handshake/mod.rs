@@ -9,3 +9,4 @@ pub(crate) mod server_handshake;
 
 pub use key::accept_key;
 pub use server::selected_protocol;
+pub use server_handshake::NOT_WEBSOCKET;

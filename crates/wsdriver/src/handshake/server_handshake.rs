@@ -367,6 +367,24 @@ impl ServerHandshake {
         Ok(())
     }
 
+    /// Answers a request that is not a WebSocket handshake (a browser's
+    /// plain GET) with [`ResponseHead::upgrade_required`] and the headers
+    /// set so far. No event follows: write the output and end the
+    /// transport.
+    ///
+    /// # Errors
+    /// [`Error::Closed`] unless a request awaits an answer.
+    pub fn reject_plain_http(&mut self) -> Result<(), Error> {
+        if self.phase != Phase::AwaitingAnswer {
+            return Err(Error::Closed);
+        }
+        let mut head = ResponseHead::upgrade_required(NOT_WEBSOCKET);
+        head.extend(&self.custom_headers);
+        head.write(self.output.buffer());
+        self.finish();
+        Ok(())
+    }
+
     pub(crate) fn settle_timer(&mut self, now: Instant) {
         self.timer.settle(now);
     }
@@ -495,6 +513,9 @@ pub(crate) fn check_extension(extension: &impl Extension) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// The body of the answer to plain HTTP.
+pub const NOT_WEBSOCKET: &str = "Upgrade Required: this endpoint speaks WebSocket\n";
 
 /// The close code a failed server handshake reports.
 pub(crate) fn failure_code(error: &Error) -> CloseCode {

@@ -44,6 +44,16 @@ impl ResponseHead {
         super::Refusal::new(status, message).head()
     }
 
+    /// The answer to a request that is not a WebSocket handshake, or that
+    /// its HTTP layer cannot upgrade: `426 Upgrade Required` with
+    /// `Upgrade: websocket`, saying what this endpoint speaks (as ws
+    /// answers plain HTTP on its own listener).
+    pub fn upgrade_required(body: &str) -> Self {
+        let mut head = ResponseHead::plain(426, body);
+        head.push("Upgrade", "websocket");
+        head
+    }
+
     pub(crate) fn push(&mut self, name: &str, value: &str) {
         self.headers.push((name.to_owned(), value.to_owned()));
     }
