@@ -41,7 +41,12 @@ else
   echo "test-all.sh: Rust $msrv is not installed; rust-version not checked" >&2
 fi
 # Every crate packages (versions, license, readme), built from its package.
-cargo package --workspace --allow-dirty --quiet
+# In a target dir of its own: cargo keeps the sources of a packaged crate
+# by name and version, so a second run in the same place would verify the
+# dependents against the first run's copy of wsdriver 0.1.0.
+package_dir=$(mktemp -d)
+CARGO_TARGET_DIR="$package_dir" cargo package --workspace --allow-dirty --quiet
+rm -rf "$package_dir"
 
 step "unit, golden-vector and property tests"
 if cargo nextest --version >/dev/null 2>&1; then
