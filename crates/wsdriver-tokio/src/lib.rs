@@ -211,6 +211,10 @@ mod config;
 mod connect;
 mod drive;
 mod error;
+mod event_stream;
+#[cfg(feature = "hyper")]
+mod event_stream_body;
+mod event_stream_options;
 mod listener;
 mod pong;
 mod proxy;
@@ -239,6 +243,11 @@ pub use client_request::{ClientRequest, IntoClientRequest};
 pub use config::Config;
 pub use connect::{connect, connect_on};
 pub use error::Error;
+pub use event_stream::{accept_event_stream, EventStream};
+#[cfg(feature = "hyper")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
+pub use event_stream_body::{event_stream, EventStreamBody};
+pub use event_stream_options::EventStreamOptions;
 pub use listener::{accept_tcp, ACCEPT_BACKOFF};
 pub use pong::Pong;
 pub use proxy::{no_proxy_matches, ProxyOptions};
@@ -266,6 +275,7 @@ pub use websocket::WebSocket;
 /// The sans-IO core (crate `wsdriver`), for what this crate does not
 /// wrap: the machines, `Driver`, every type, without a second dependency.
 pub use wsdriver as core;
+pub use wsdriver::eventsource::is_event_source;
 pub use wsdriver::http_types::HeaderMap;
 pub use wsdriver::{is_websocket, Request};
 pub use wsdriver::{CloseCode, CloseEvent, Message, Options, ReadyState, Text, Version};

@@ -72,7 +72,10 @@ fn keepalive_comments_go_out_every_ping_interval() {
     // Late by half a second: the next is due ten seconds after this one.
     stream.handle_timeout(start + 10 * SECOND + SECOND / 2);
     assert_eq!(stream.take_output(), b":\n\n");
-    assert_eq!(stream.poll_timeout(), Some(start + 20 * SECOND + SECOND / 2));
+    assert_eq!(
+        stream.poll_timeout(),
+        Some(start + 20 * SECOND + SECOND / 2)
+    );
     assert_eq!(stream.poll_timeout(), stream.poll_timeout(), "a pure query");
     let (events, _) = decoded(b":\n\n:\n\n");
     assert!(events.is_empty(), "comments dispatch nothing");
@@ -99,7 +102,11 @@ fn close_finishes_once_everything_queued_is_written() {
     assert!(!stream.is_finished());
     stream.advance_output(1);
     assert!(stream.is_finished());
-    assert_eq!(stream.poll_event(), None, "closing is not the client leaving");
+    assert_eq!(
+        stream.poll_event(),
+        None,
+        "closing is not the client leaving"
+    );
 }
 
 #[test]

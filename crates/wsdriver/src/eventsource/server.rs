@@ -51,7 +51,9 @@ enum State {
     /// [`Server::close`] was called: what is queued still goes out.
     Closing,
     /// The transport ended; `reported` once [`StreamEvent::Gone`] went out.
-    Gone { reported: bool },
+    Gone {
+        reported: bool,
+    },
 }
 
 /// The server's side of one event stream: encodes events into its
