@@ -47,6 +47,17 @@
 //!   or a [`Refused`] holding the refusal to send). Feature `axum`: the
 //!   [`WebSocketUpgrade`] extractor.
 //!
+//! **EventSource (server-sent events)**, faye-websocket's second half:
+//! an [`EventStream`] sends events to one client (`send`, `send_event`
+//! with a type and an ID, keepalive comments by themselves, a bounded
+//! buffer, [`closed`](EventStream::closed) once the client leaves, and
+//! the [`last_event_id`](EventStream::last_event_id) a reconnecting
+//! client resumes after), with [`EventStreamOptions`]. Open one with
+//! [`accept_event_stream`] on any stream, from a [`WebSocketServer`] built
+//! with [`event_streams`](ServerBuilder::event_streams) (it routes by what
+//! each request asks for), or with `event_stream` (feature `hyper`) as
+//! the body of a hyper or axum response.
+//!
 //! **Clients.** [`connect`] with [`ClientOptions`] opens `ws:`, `wss:`
 //! and `ws+unix:/path/to/socket:/request/path` URLs. TLS is rustls
 //! ([`TlsOptions`]), verified against the platform's roots plus any
