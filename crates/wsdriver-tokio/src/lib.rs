@@ -228,6 +228,7 @@ mod target;
 #[cfg(feature = "rustls")]
 mod tls;
 mod trace;
+mod transport;
 #[cfg(feature = "hyper")]
 mod upgrade;
 mod websocket;
