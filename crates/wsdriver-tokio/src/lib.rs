@@ -211,6 +211,8 @@ mod config;
 mod connect;
 mod drive;
 mod error;
+mod event_source;
+mod event_source_options;
 mod listener;
 mod pong;
 mod proxy;
@@ -240,6 +242,8 @@ pub use client_request::{ClientRequest, IntoClientRequest};
 pub use config::Config;
 pub use connect::{connect, connect_on};
 pub use error::Error;
+pub use event_source::EventSource;
+pub use event_source_options::EventSourceOptions;
 pub use listener::{accept_tcp, ACCEPT_BACKOFF};
 pub use pong::Pong;
 pub use proxy::{no_proxy_matches, ProxyOptions};
@@ -267,6 +271,7 @@ pub use websocket::WebSocket;
 /// The sans-IO core (crate `wsdriver`), for what this crate does not
 /// wrap: the machines, `Driver`, every type, without a second dependency.
 pub use wsdriver as core;
+pub use wsdriver::eventsource::MessageEvent;
 pub use wsdriver::http_types::HeaderMap;
 pub use wsdriver::{is_websocket, Request};
 pub use wsdriver::{CloseCode, CloseEvent, Message, Options, ReadyState, Text, Version};
