@@ -60,6 +60,14 @@
 //! says so, credentials kept only while the host stays the same and
 //! `wss:` does not turn into `ws:`.
 //!
+//! **Server-sent events.** [`EventSource`] with [`EventSourceOptions`]
+//! reads an `http:` or `https:` event stream (the same TLS and proxy
+//! options as [`connect`]) as a [`Stream`](futures_core::Stream) of
+//! [`MessageEvent`]s, and reconnects by itself as a browser does: after
+//! the server's `retry:` (3 s by default), sending `Last-Event-ID`. A
+//! `204` ends it; an answer that is not an event stream ends it with
+//! [`Error::EventSource`], status and content type in it.
+//!
 //! **Settings.** [`Options`] (the driver's: `max_length`, subprotocols,
 //! close timeout, drafts,
 //! [`ping_interval`](Options::ping_interval) for keepalive pings,

@@ -470,3 +470,60 @@ async fn through_a_connect_proxy_plain_and_tls() {
     })
     .await;
 }
+
+// ------------------------------------------------------------- interop
+
+/// faye-websocket's EventSource server: events in order, then the
+/// reconnection faye reads `Last-Event-ID` from (`es.lastEventId`).
+#[cfg(feature = "interop")]
+#[tokio::test]
+async fn faye_websocket_event_source_server() {
+    use std::process::Stdio;
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    timed(async {
+        let node = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/node");
+        assert!(
+            node.join("node_modules/faye-websocket/package.json")
+                .is_file(),
+            "faye-websocket is not installed: run tools/peers.sh"
+        );
+        let mut child = tokio::process::Command::new("node")
+            .arg(node.join("faye_eventsource_server.js"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("cannot run `node`: install Node.js >= 18");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut line = async || {
+            lines
+                .next_line()
+                .await
+                .unwrap()
+                .expect("the server's output")
+        };
+        let first = line().await;
+        let port: u16 = first
+            .strip_prefix("listening ")
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_else(|| panic!("faye_eventsource_server.js said {first:?}"));
+
+        let url = format!("http://127.0.0.1:{port}/stream");
+        let mut events = EventSource::connect(&url, EventSourceOptions::default()).unwrap();
+        check(&next(&mut events).await, "tick", "one", "1");
+        check(&next(&mut events).await, "tick", "two\nlines", "2");
+        // faye ends the stream; its retry: 100 brings the client back.
+        check(&next(&mut events).await, "message", "resumed after 2", "3");
+        assert_eq!(events.reconnection_time(), Duration::from_millis(100));
+        assert_eq!(
+            line().await,
+            r#"{"lastEventId":"","accept":"text/event-stream"}"#
+        );
+        assert_eq!(
+            line().await,
+            r#"{"lastEventId":"2","accept":"text/event-stream"}"#
+        );
+        events.close();
+    })
+    .await;
+}
