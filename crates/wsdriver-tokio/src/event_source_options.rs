@@ -89,9 +89,10 @@ impl EventSourceOptions {
         self
     }
 
-    /// How long one connection may take, from TCP to the response head
-    /// (proxy and TLS included), before it counts as a network error and
-    /// is retried; 30 s by default, `None` waits as long as it takes.
+    /// How long opening a connection (TCP, proxy and TLS) may take, and
+    /// then how long the server may take to send its response head;
+    /// past either, the attempt counts as a network error and is retried.
+    /// 30 s by default; `None` waits as long as it takes.
     pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.connect_timeout = timeout;
         self

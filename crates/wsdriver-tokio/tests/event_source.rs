@@ -277,6 +277,33 @@ async fn reconnects_after_retry_with_last_event_id() {
 }
 
 #[tokio::test]
+async fn redirects_are_followed_on_a_new_connection() {
+    timed(async {
+        let mut server = Server::start().await;
+        let url = format!("http://127.0.0.1:{}/old", server.port);
+        let mut events = EventSource::connect(&url, EventSourceOptions::default()).unwrap();
+        let serve = async {
+            let mut request = server.next().await;
+            assert!(request.head.starts_with("GET /old "), "{}", request.head);
+            request
+                .io
+                .write_all(b"HTTP/1.1 307 Temporary Redirect\r\nLocation: /new?x=1\r\nContent-Length: 0\r\n\r\n")
+                .await
+                .unwrap();
+            let mut second = server.next().await;
+            assert!(second.head.starts_with("GET /new?x=1 "), "{}", second.head);
+            second.io.write_all(STREAM_HEAD).await.unwrap();
+            second.io.write_all(&encode(&THREE[..1])).await.unwrap();
+            (request, second)
+        };
+        let (_conns, event) = tokio::join!(serve, next(&mut events));
+        check(&event, "tick", "one", "1");
+        assert_eq!(events.url(), url, "the EventSource keeps its URL");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn no_content_ends_the_stream_for_good() {
     timed(async {
         let mut server = Server::start().await;

@@ -370,6 +370,27 @@ fn a_content_length_body_ends_the_stream() {
 }
 
 #[test]
+fn an_empty_body_ends_at_once() {
+    let now = Instant::now();
+    let mut client = Client::new("http://example.com/").unwrap();
+    connect(&mut client, now);
+    let events = feed(
+        &mut client,
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: 0\r\n\r\n",
+    );
+    assert!(matches!(
+        &events[..],
+        [
+            ClientEvent::Open,
+            ClientEvent::Reconnecting {
+                cause: Interruption::EndOfStream,
+                ..
+            }
+        ]
+    ));
+}
+
+#[test]
 fn reconnects_after_the_delay_with_last_event_id_and_retry() {
     let t0 = Instant::now();
     let mut client = Client::new("http://example.com/").unwrap();

@@ -378,6 +378,10 @@ impl Client {
 
     /// Feeds the body's bytes through its framing into the decoder.
     fn read_body(&mut self, framing: Framing) -> bool {
+        if framing == Framing::Length(0) {
+            self.reconnect(Interruption::EndOfStream, None);
+            return true;
+        }
         if self.input.is_empty() {
             if !self.ended {
                 return false;
