@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install the test peers (idempotent, quiet on success):
 #   - tools/.venv       : kosoku (Autobahn TestSuite runner) from tools/requirements.txt
-#   - tools/node/node_modules : ws, faye-websocket, websocket-driver, permessage-deflate from package-lock.json
+#   - tools/node/node_modules : ws, faye-websocket, websocket-driver, permessage-deflate,
+#                               puppeteer-core, eventsource from package-lock.json
+#   - Debian redis-server and chromium, for the chat demo's Redis and browser tests
 # Re-installs only when the pinned files changed since the last successful install.
 set -euo pipefail
 
@@ -23,6 +25,16 @@ sum() { cat "$@" | sha256sum | cut -d' ' -f1; }
 exec 8>"$tools/.peers.lock" # one installer at a time
 flock 8
 
+# Debian: redis-server (the chat demo's scale-out) and chromium (its
+# browser test, driven by puppeteer-core), when missing.
+missing=()
+command -v redis-server >/dev/null || missing+=(redis-server)
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
+if ((${#missing[@]})); then
+  run apt-get update
+  run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
 # Python: kosoku
 venv="$tools/.venv"
 want="$(sum "$tools/requirements.txt")"
@@ -37,6 +49,7 @@ fi
 node_dir="$tools/node"
 want="$(sum "$node_dir/package.json" "$node_dir/package-lock.json")"
 if [[ "$(cat "$node_dir/node_modules/.peers-stamp" 2>/dev/null)" != "$want" ]]; then
-  run npm ci --prefix "$node_dir" --no-audit --no-fund --loglevel=error
+  # puppeteer-core drives Debian's /usr/bin/chromium: no browser download.
+  run env PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefix "$node_dir" --no-audit --no-fund --loglevel=error
   echo "$want" >"$node_dir/node_modules/.peers-stamp"
 fi
