@@ -47,6 +47,17 @@
 //!   or a [`Refused`] holding the refusal to send). Feature `axum`: the
 //!   [`WebSocketUpgrade`] extractor.
 //!
+//! **EventSource (server-sent events)**, faye-websocket's second half:
+//! an [`EventStream`] sends events to one client (`send`, `send_event`
+//! with a type and an ID, keepalive comments by themselves, a bounded
+//! buffer, [`closed`](EventStream::closed) once the client leaves, and
+//! the [`last_event_id`](EventStream::last_event_id) a reconnecting
+//! client resumes after), with [`EventStreamOptions`]. Open one with
+//! [`accept_event_stream`] on any stream, from a [`WebSocketServer`] built
+//! with [`event_streams`](ServerBuilder::event_streams) (it routes by what
+//! each request asks for), or with `event_stream` (feature `hyper`) as
+//! the body of a hyper or axum response.
+//!
 //! **Clients.** [`connect`] with [`ClientOptions`] opens `ws:`, `wss:`
 //! and `ws+unix:/path/to/socket:/request/path` URLs. TLS is rustls
 //! ([`TlsOptions`]), verified against the platform's roots plus any
@@ -211,6 +222,10 @@ mod config;
 mod connect;
 mod drive;
 mod error;
+mod event_stream;
+#[cfg(feature = "hyper")]
+mod event_stream_body;
+mod event_stream_options;
 mod listener;
 mod pong;
 mod proxy;
@@ -239,6 +254,11 @@ pub use client_request::{ClientRequest, IntoClientRequest};
 pub use config::Config;
 pub use connect::{connect, connect_on};
 pub use error::Error;
+pub use event_stream::{accept_event_stream, EventStream};
+#[cfg(feature = "hyper")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
+pub use event_stream_body::{event_stream, EventStreamBody};
+pub use event_stream_options::EventStreamOptions;
 pub use listener::{accept_tcp, ACCEPT_BACKOFF};
 pub use pong::Pong;
 pub use proxy::{no_proxy_matches, ProxyOptions};
@@ -266,6 +286,7 @@ pub use websocket::WebSocket;
 /// The sans-IO core (crate `wsdriver`), for what this crate does not
 /// wrap: the machines, `Driver`, every type, without a second dependency.
 pub use wsdriver as core;
+pub use wsdriver::eventsource::is_event_source;
 pub use wsdriver::http_types::HeaderMap;
 pub use wsdriver::{is_websocket, Request};
 pub use wsdriver::{CloseCode, CloseEvent, Message, Options, ReadyState, Text, Version};

@@ -6,6 +6,7 @@
 
 use crate::accept;
 use crate::error::Error;
+use crate::event_stream::{self, EventStream};
 use crate::reject::Reject;
 use crate::server_builder::{ClientInfo, Data, ServerBuilder};
 use crate::server_shared::{Settings, Shared};
@@ -25,6 +26,7 @@ use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::sync::{mpsc, Notify};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+use wsdriver::eventsource::is_event_source;
 use wsdriver::{is_websocket, Request};
 
 /// Handshakes done but not yet taken by [`WebSocketServer::accept`];
@@ -63,6 +65,7 @@ impl ServerBuilder {
                 path: self.path,
                 verify: self.verify,
                 on_error: self.on_error,
+                event_streams: self.event_streams,
                 #[cfg(feature = "rustls")]
                 tls: self.tls.map(tokio_rustls::TlsAcceptor::from),
             },
@@ -73,12 +76,15 @@ impl ServerBuilder {
             next_id: AtomicU64::new(0),
             left: Notify::new(),
         });
-        let (queue, incoming) = mpsc::channel(QUEUE);
-        let accept_task = tokio::spawn(accept_loop(listener, shared.clone(), queue));
+        let (sockets, incoming) = mpsc::channel(QUEUE);
+        let (streams, incoming_streams) = mpsc::channel(QUEUE);
+        let queues = Queues { sockets, streams };
+        let accept_task = tokio::spawn(accept_loop(listener, shared.clone(), queues));
         Ok(WebSocketServer {
             owner: Arc::new(Owner {
                 shared,
                 incoming: tokio::sync::Mutex::new(incoming),
+                incoming_streams: tokio::sync::Mutex::new(incoming_streams),
                 accept_task: Mutex::new(Some(accept_task)),
                 local_addr,
             }),
@@ -183,6 +189,18 @@ impl WebSocketServer {
         stop.run_until_cancelled(incoming.recv()).await.flatten()
     }
 
+    /// The next event stream opened by an EventSource client, when the
+    /// server serves them ([`ServerBuilder::event_streams`]); `None` once
+    /// the server shuts down (and never anything without that setting).
+    /// Cancellation-safe, as [`accept`](Self::accept) is.
+    pub async fn accept_event_stream(&self) -> Option<EventStream> {
+        let stop = &self.owner.shared.stop;
+        let mut incoming = stop
+            .run_until_cancelled(self.owner.incoming_streams.lock())
+            .await?;
+        stop.run_until_cancelled(incoming.recv()).await.flatten()
+    }
+
     /// The address the listener is bound to (the port, when bound to 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.owner.local_addr
@@ -230,6 +248,13 @@ impl WebSocketServer {
                 tokio::spawn(tokio::time::timeout_at(deadline, socket.go_away()));
             }
         }
+        // Their writers end them on the stop signal.
+        if let Ok(mut incoming) =
+            tokio::time::timeout_at(deadline, self.owner.incoming_streams.lock()).await
+        {
+            incoming.close();
+            while incoming.try_recv().is_ok() {}
+        }
         loop {
             let mut left = pin!(shared.left.notified());
             left.as_mut().enable();
@@ -246,6 +271,7 @@ impl WebSocketServer {
 struct Owner {
     shared: Arc<Shared>,
     incoming: tokio::sync::Mutex<mpsc::Receiver<ServerSocket>>,
+    incoming_streams: tokio::sync::Mutex<mpsc::Receiver<EventStream>>,
     accept_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
     local_addr: SocketAddr,
 }
@@ -256,13 +282,24 @@ impl Drop for Owner {
     }
 }
 
+/// Where opened connections wait for `accept` and `accept_event_stream`.
+#[derive(Clone)]
+struct Queues {
+    sockets: mpsc::Sender<ServerSocket>,
+    streams: mpsc::Sender<EventStream>,
+}
+
+/// What a handshake opened. Moved once, straight into the queue: boxing
+/// the WebSocket would cost every connection an allocation for nothing.
+#[allow(clippy::large_enum_variant)]
+enum Opened {
+    WebSocket(WebSocket<ServerStream>, Box<Request>, Option<Data>),
+    EventStream(EventStream),
+}
+
 /// Accepts connections until the server stops; each handshake runs in a
 /// task of its own so a slow client holds up no other.
-async fn accept_loop(
-    listener: TcpListener,
-    shared: Arc<Shared>,
-    queue: mpsc::Sender<ServerSocket>,
-) {
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, queues: Queues) {
     // Out of file descriptors and the like: `accept_tcp` waits and tries
     // again rather than spin or stop.
     let next = || {
@@ -273,28 +310,28 @@ async fn accept_loop(
     };
     while let Some((stream, peer_addr)) = shared.stop.run_until_cancelled(next()).await {
         let span = trace::connection_span(Some(peer_addr), None);
-        let task = connection(stream, peer_addr, shared.clone(), queue.clone());
+        let task = connection(stream, peer_addr, shared.clone(), queues.clone());
         tokio::spawn(trace::instrument(task, span));
     }
 }
 
 /// One connection: the handshake, then the hand-off to `accept`.
-async fn connection(
-    stream: TcpStream,
-    peer_addr: SocketAddr,
-    shared: Arc<Shared>,
-    queue: mpsc::Sender<ServerSocket>,
-) {
+async fn connection(stream: TcpStream, peer_addr: SocketAddr, shared: Arc<Shared>, queues: Queues) {
     let _ = stream.set_nodelay(true);
     // The driver times the handshake (and answers 408 when it runs out);
     // TLS first, within the same bound.
     let handshake = async {
         let stream = secure(stream, &shared.settings).await?;
-        handshake(stream, peer_addr, &shared.settings).await
+        handshake(stream, peer_addr, &shared).await
     };
     // Refusals were answered by the driver; there is no one to tell.
     let (socket, request, data) = match shared.stop.run_until_cancelled(handshake).await {
-        Some(Ok(opened)) => opened,
+        Some(Ok(Opened::WebSocket(socket, request, data))) => (socket, request, data),
+        Some(Ok(Opened::EventStream(stream))) => {
+            // A server shutting down ends it (its writer sees the stop).
+            let _ = queues.streams.send(stream).await;
+            return;
+        }
         Some(Err(error)) => {
             if let Some(hook) = &shared.settings.on_error {
                 hook(peer_addr, &error);
@@ -310,7 +347,7 @@ async fn connection(
         peer_addr,
         tracker: shared.track(),
     };
-    if let Err(mpsc::error::SendError(socket)) = queue.send(socket).await {
+    if let Err(mpsc::error::SendError(socket)) = queues.sockets.send(socket).await {
         // The server shut down (or was dropped) while this one opened.
         if shared.going_away.load(Ordering::SeqCst) {
             socket.go_away().await;
@@ -343,18 +380,23 @@ async fn secure(stream: TcpStream, settings: &Settings) -> Result<ServerStream, 
 async fn handshake(
     mut stream: ServerStream,
     peer_addr: SocketAddr,
-    settings: &Settings,
-) -> Result<(WebSocket<ServerStream>, Box<Request>, Option<Data>), Error> {
+    shared: &Shared,
+) -> Result<Opened, Error> {
+    let settings = &shared.settings;
     let options = &settings.options;
     let mut data = None;
     let mut handshake = options.handshake()?;
     accept::read_request(&mut stream, &mut handshake).await?;
     // The socket keeps it: an open connection does not.
     let request = Box::new(handshake.request().expect("a read request").clone());
-    if !is_websocket(&*request) {
+    let event_stream = match &settings.event_streams {
+        Some(options) if is_event_source(&*request) => Some(options),
+        _ => None,
+    };
+    if event_stream.is_none() && !is_websocket(&*request) {
         return Err(accept::refuse_plain_http(&mut stream, &mut handshake).await);
     }
-    if let Some(path) = &settings.path {
+    if let (Some(path), None) = (&settings.path, event_stream) {
         if request.uri.path() != path {
             let body = "Bad Request: no WebSocket endpoint at this path";
             let reject = Reject::new(400, body);
@@ -374,6 +416,12 @@ async fn handshake(
             None => return Err(accept::fail_timed_out(&mut stream, &mut handshake).await),
         }
     }
+    if let Some(options) = event_stream {
+        let head = options.response_head()?;
+        let stop = Some(shared.stop.clone());
+        let events = event_stream::spawn(stream, &*request, head, options, stop);
+        return Ok(Opened::EventStream(events));
+    }
     let socket = accept::open(stream, handshake, options.config.clone()).await?;
-    Ok((socket, request, data))
+    Ok(Opened::WebSocket(socket, request, data))
 }

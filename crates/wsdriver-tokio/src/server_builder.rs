@@ -6,6 +6,7 @@
 //! done in `server.rs`, next to the loop it spawns.
 
 use crate::error::Error;
+use crate::event_stream_options::EventStreamOptions;
 use crate::reject::Reject;
 use crate::server_options::ServerOptions;
 use std::any::Any;
@@ -93,6 +94,7 @@ pub struct ServerBuilder {
     #[cfg(feature = "rustls")]
     pub(crate) tls: Option<std::sync::Arc<rustls::ServerConfig>>,
     pub(crate) tracking: bool,
+    pub(crate) event_streams: Option<EventStreamOptions>,
 }
 
 /// The hook told of handshakes that do not open.
@@ -109,6 +111,7 @@ impl Default for ServerBuilder {
             #[cfg(feature = "rustls")]
             tls: None,
             tracking: true,
+            event_streams: None,
         }
     }
 }
@@ -121,6 +124,7 @@ impl fmt::Debug for ServerBuilder {
             .field("path", &self.path)
             .field("verify_client", &self.verify.is_some())
             .field("client_tracking", &self.tracking)
+            .field("event_streams", &self.event_streams)
             .finish()
     }
 }
@@ -131,6 +135,19 @@ impl ServerBuilder {
     /// before.
     pub fn server_options(mut self, options: ServerOptions) -> Self {
         self.options = options;
+        self
+    }
+
+    /// Also serve EventSource clients: a request that asks for an event
+    /// stream (a `GET` accepting `text/event-stream`) is answered with one,
+    /// at any path (the [`path`](Self::path) filter is for WebSockets; see
+    /// [`EventStream::request`](crate::EventStream::request)), after
+    /// [`verify_client`](Self::verify_client) accepted it, and handed out
+    /// by [`WebSocketServer::accept_event_stream`](crate::WebSocketServer::accept_event_stream).
+    /// Without this, such requests get `426 Upgrade Required` as any plain
+    /// HTTP request does. A shutdown ends the streams.
+    pub fn event_streams(mut self, options: EventStreamOptions) -> Self {
+        self.event_streams = Some(options);
         self
     }
 

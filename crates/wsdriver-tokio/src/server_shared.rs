@@ -5,6 +5,7 @@
 //! reach into it, and the server and its sockets could not take it from
 //! each other without importing each other.
 
+use crate::event_stream_options::EventStreamOptions;
 use crate::server_builder::{OnError, Verify};
 use crate::server_options::ServerOptions;
 use crate::sync::lock;
@@ -36,6 +37,8 @@ pub(crate) struct Settings {
     pub(crate) path: Option<String>,
     pub(crate) verify: Option<Verify>,
     pub(crate) on_error: Option<OnError>,
+    /// Event streams are served, with these options.
+    pub(crate) event_streams: Option<EventStreamOptions>,
     /// TLS for every connection (`wss:`), when set.
     #[cfg(feature = "rustls")]
     pub(crate) tls: Option<tokio_rustls::TlsAcceptor>,

@@ -3,13 +3,16 @@
 //! reads with, and what a server needs of the request and its answer.
 //!
 //! The second half of faye-websocket, and the part of the protocol the
-//! tokio layer's EventSource server and client run on.
+//! tokio layer's EventSource server and client run on: [`Server`] is the
+//! machine a server's stream runs on.
 
 mod decode;
 mod encode;
+mod server;
 
 pub use decode::{Decoder, EventTooLarge, MessageEvent, DEFAULT_MAX_EVENT_SIZE};
 pub use encode::{write_comment, write_event, write_retry};
+pub use server::{Server, StreamClosed, StreamEvent, DEFAULT_PING, DEFAULT_RETRY};
 
 use crate::http::{HttpRequest, ResponseHead};
 use http::Method;
