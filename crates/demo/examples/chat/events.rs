@@ -5,13 +5,13 @@
 //! `lastEventId` parameter a reloaded page uses) gets what it missed, then
 //! the live feed, with no gap and no duplicate ([`crate::feed`]).
 
-use crate::event_stream_shim::{event_stream, EventStream, EventStreamOptions};
 use crate::feed::Feed;
 use crate::room::{now_ms, Entry, Room};
 use axum::extract::State;
 use axum::http::{request::Parts, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::time::Duration;
+use wsdriver_tokio::{event_stream, EventStream, EventStreamOptions};
 
 /// How often the feed ticks.
 const TICK: Duration = Duration::from_secs(1);
@@ -30,8 +30,12 @@ pub async fn events(State(room): State<Room>, request: Parts) -> Response {
         }
     };
     tokio::spawn(async move {
+        // Sends fail once the client is gone: that is how a feed ends.
         if let Err(error) = feed(&room, &stream).await {
-            eprintln!("chat: feed ended: {error}");
+            if stream.is_open() {
+                eprintln!("chat: feed ended: {error}");
+                stream.close();
+            }
         }
     });
     response.into_response()

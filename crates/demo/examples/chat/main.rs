@@ -20,7 +20,6 @@
 //! It prints `chat on http://ADDR/` on stderr once it listens.
 
 mod chat_socket;
-mod event_stream_shim;
 mod events;
 mod feed;
 mod ids;
