@@ -181,7 +181,13 @@ async function main() {
     step("ticks");
     const ticks = [];
     for (let i = 0; i < 3; i++) {
-      await a.waitForFunction((n) => Number(document.getElementById("ticks").dataset.count) > n, { timeout: 10_000, polling: 100 }, i);
+      // The next tick, whatever the count is now.
+      const count = await a.$eval("#ticks", (el) => Number(el.dataset.count));
+      await a.waitForFunction(
+        (n) => Number(document.getElementById("ticks").dataset.count) > n,
+        { timeout: 10_000, polling: 50 },
+        count,
+      );
       ticks.push(await a.$eval("#ticks", (el) => el.dataset.lastId));
     }
     const tickNumbers = ticks.map((id) => Number(id.split(".")[1]));
