@@ -16,7 +16,7 @@
 
 use crate::ids::ChatId;
 use crate::room::{now_ms, Entry, Error, Kind, NewEntry, HISTORY};
-use redis::aio::MultiplexedConnection;
+use redis::aio::{ConnectionManager, MultiplexedConnection};
 use redis::streams::{StreamId, StreamRangeReply, StreamReadOptions, StreamReadReply};
 use redis::AsyncConnectionConfig;
 use std::sync::Arc;
@@ -39,7 +39,9 @@ const BLOCK: Duration = Duration::from_secs(5);
 /// A process's handle on the shared room.
 #[derive(Clone)]
 pub struct RedisRoom {
-    commands: MultiplexedConnection,
+    /// Reconnects by itself: a command fails while Redis is away, the
+    /// next one works once it is back.
+    commands: ConnectionManager,
     live: broadcast::Sender<Arc<Entry>>,
     keys: Arc<Keys>,
     /// Stops the reader when the last handle goes.
@@ -64,7 +66,7 @@ impl RedisRoom {
     /// `PREFIX:online`) on the Redis at `url`.
     pub async fn connect(url: &str, prefix: &str) -> Result<RedisRoom, Error> {
         let client = redis::Client::open(url)?;
-        let mut commands = client.get_multiplexed_async_connection().await?;
+        let mut commands = client.get_connection_manager().await?;
         let keys = Arc::new(Keys {
             stream: format!("{prefix}:stream"),
             online: format!("{prefix}:online"),
@@ -77,7 +79,21 @@ impl RedisRoom {
             .await?;
         let start = last_id(&mut commands, &keys.stream).await?;
         let live = broadcast::channel(256).0;
-        let reader = tokio::spawn(read(reading, Arc::clone(&keys), start, live.clone()));
+        let reconnect = move || {
+            let (client, config) = (client.clone(), config.clone());
+            async move {
+                client
+                    .get_multiplexed_async_connection_with_config(&config)
+                    .await
+            }
+        };
+        let reader = tokio::spawn(read(
+            reading,
+            reconnect,
+            Arc::clone(&keys),
+            start,
+            live.clone(),
+        ));
         Ok(RedisRoom {
             commands,
             live,
@@ -123,8 +139,8 @@ impl RedisRoom {
             Kind::Chat => 0,
         };
         let time = now_ms();
-        let (id, online): (String, i64) = redis::cmd("EVAL")
-            .arg(ADD)
+        let mut add = redis::cmd("EVAL");
+        add.arg(ADD)
             .arg(2)
             .arg(&self.keys.stream)
             .arg(&self.keys.online)
@@ -133,9 +149,14 @@ impl RedisRoom {
             .arg(new.kind.as_str())
             .arg(&new.name)
             .arg(&new.text)
-            .arg(time)
-            .query_async(&mut self.commands.clone())
-            .await?;
+            .arg(time);
+        let mut connection = self.commands.clone();
+        let (id, online): (String, i64) = match add.query_async(&mut connection).await {
+            // The first command after Redis went away fails while the
+            // manager reconnects; it was not run: once more.
+            Err(error) if error.is_connection_dropped() => add.query_async(&mut connection).await?,
+            done => done?,
+        };
         Ok(Entry {
             kind: new.kind,
             id: id.parse().map_err(|_| format!("bad stream id {id:?}"))?,
@@ -148,7 +169,7 @@ impl RedisRoom {
 }
 
 /// The stream's last id, or [`ChatId::START`] while it is empty.
-async fn last_id(connection: &mut MultiplexedConnection, stream: &str) -> Result<ChatId, Error> {
+async fn last_id(connection: &mut ConnectionManager, stream: &str) -> Result<ChatId, Error> {
     let last: StreamRangeReply = redis::cmd("XREVRANGE")
         .arg(stream)
         .arg("+")
@@ -168,13 +189,18 @@ fn first_id(reply: &StreamRangeReply) -> Result<ChatId, Error> {
 }
 
 /// The reader task: every entry after `after`, in order, to `live`. On a
-/// Redis error it waits a second and asks again from where it was.
-async fn read(
+/// Redis error it waits a second, connects again and asks from where it
+/// was, so entries added meanwhile still come, in order.
+async fn read<F, C>(
     mut connection: MultiplexedConnection,
+    reconnect: F,
     keys: Arc<Keys>,
     mut after: ChatId,
     live: broadcast::Sender<Arc<Entry>>,
-) {
+) where
+    F: Fn() -> C,
+    C: std::future::Future<Output = redis::RedisResult<MultiplexedConnection>>,
+{
     let options = StreamReadOptions::default()
         .block(BLOCK.as_millis() as usize)
         .count(100);
@@ -192,6 +218,10 @@ async fn read(
             Err(error) => {
                 eprintln!("chat: reading the Redis stream: {error}");
                 tokio::time::sleep(Duration::from_secs(1)).await;
+                match reconnect().await {
+                    Ok(again) => connection = again,
+                    Err(error) => eprintln!("chat: connecting to Redis again: {error}"),
+                }
                 continue;
             }
         };
