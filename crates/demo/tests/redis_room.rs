@@ -4,6 +4,9 @@
 #![cfg(feature = "interop")]
 
 #[allow(dead_code)]
+#[path = "../examples/chat/entry.rs"]
+mod entry;
+#[allow(dead_code)]
 #[path = "../examples/chat/feed.rs"]
 mod feed;
 #[allow(dead_code)]

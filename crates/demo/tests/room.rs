@@ -6,6 +6,9 @@
 //! The chat example's own modules, compiled in here.
 
 #[allow(dead_code)]
+#[path = "../examples/chat/entry.rs"]
+mod entry;
+#[allow(dead_code)]
 #[path = "../examples/chat/feed.rs"]
 mod feed;
 #[allow(dead_code)]

@@ -20,6 +20,7 @@
 //! It prints `chat on http://ADDR/` on stderr once it listens.
 
 mod chat_socket;
+mod entry;
 mod events;
 mod feed;
 mod ids;

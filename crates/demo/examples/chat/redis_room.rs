@@ -14,8 +14,8 @@
 //! - The history is `XRANGE` with an exclusive start, read in one
 //!   `MULTI` with the stream's last id.
 
+use crate::entry::{now_ms, Entry, Error, Kind, NewEntry, HISTORY};
 use crate::ids::ChatId;
-use crate::room::{now_ms, Entry, Error, Kind, NewEntry, HISTORY};
 use redis::aio::{ConnectionManager, MultiplexedConnection};
 use redis::streams::{StreamId, StreamRangeReply, StreamReadOptions, StreamReadReply};
 use redis::AsyncConnectionConfig;

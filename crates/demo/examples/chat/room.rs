@@ -15,86 +15,16 @@
 //! dropping the live ones at or below the last it read leaves no gap and
 //! no duplicate.
 
+pub use crate::entry::{now_ms, Entry, Error, Kind, NewEntry, HISTORY};
 use crate::ids::ChatId;
 use crate::redis_room::RedisRoom;
-use serde::Serialize;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::broadcast;
-
-/// How many entries a room keeps for clients that resume.
-pub const HISTORY: usize = 1_000;
 
 /// How many live entries a slow subscriber may fall behind before it
 /// lags (it then catches up from the history).
 const LIVE_BUFFER: usize = 256;
-
-/// What an entry is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    Chat,
-    Join,
-    Leave,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Chat => "chat",
-            Kind::Join => "join",
-            Kind::Leave => "leave",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Kind> {
-        match text {
-            "chat" => Some(Kind::Chat),
-            "join" => Some(Kind::Join),
-            "leave" => Some(Kind::Leave),
-            _ => None,
-        }
-    }
-}
-
-/// One entry of the room, as the page gets it (JSON, over the WebSocket
-/// and as a `chat` event on the feed).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Entry {
-    #[serde(rename = "type")]
-    pub kind: Kind,
-    #[serde(serialize_with = "as_string")]
-    pub id: ChatId,
-    pub name: String,
-    pub text: String,
-    /// People online right after this entry.
-    pub online: i64,
-    /// When the server added it, in milliseconds since the Unix epoch.
-    pub time: u64,
-}
-
-fn as_string<S: serde::Serializer>(id: &ChatId, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(id)
-}
-
-impl Entry {
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("an entry serializes")
-    }
-}
-
-/// What a speaker adds; the room gives it its id and the online count.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewEntry {
-    pub kind: Kind,
-    pub name: String,
-    pub text: String,
-}
-
-/// The room failed (Redis went away): the request fails, the process
-/// keeps serving.
-pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
 /// The chat room, in memory or over Redis.
 #[derive(Clone)]
@@ -131,13 +61,6 @@ impl Room {
             Room::Redis(room) => room.add(entry).await,
         }
     }
-}
-
-/// The clock entries are stamped with.
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.as_millis() as u64)
 }
 
 /// One process's room: the history ring and the live channel under one
