@@ -169,6 +169,8 @@
 //! - `axum` (implies `hyper`): the [`WebSocketUpgrade`] extractor for axum
 //!   0.8. An axum-only server can turn the defaults off:
 //!   `default-features = false, features = ["axum"]`.
+//! - `encrypted-keys` (implies `rustls`): `ClientCert::from_pem_with_passphrase`
+//!   for passphrase-protected PKCS#8 client keys (the `pkcs8` crate).
 //! - `tracing`: a span per connection (peer, URL) and one `debug` event
 //!   for each open, refusal, failure (close code, error) and close; a
 //!   `warn` when the accept loop runs out of file descriptors. Nothing per
