@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Every test wsdriver has, on a fresh clone: installs the test peers
 # (kosoku from PyPI, ws/faye-websocket from npm, pinned by lockfiles into
-# ignored folders), then format and lint checks, unit, golden-vector and
-# property tests, the Autobahn TestSuite in both modes, and Node interop.
+# ignored folders; redis-server and chromium from Debian), then format and
+# lint checks, unit, golden-vector and property tests, the chat demo in
+# headless Chromium and over Redis, the Autobahn TestSuite in both modes,
+# and Node interop.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -45,10 +47,14 @@ fi
 # by name and version, so a second run in the same place would verify the
 # dependents against the first run's copy of wsdriver 0.1.0.
 package_dir=$(mktemp -d)
-CARGO_TARGET_DIR="$package_dir" cargo package --workspace --allow-dirty --quiet
+# The chat demo (wsdriver-demo) is publish = false: not packaged.
+CARGO_TARGET_DIR="$package_dir" cargo package --workspace --exclude wsdriver-demo --allow-dirty --quiet
 rm -rf "$package_dir"
 
-step "unit, golden-vector and property tests"
+# --all-features turns on `interop`: the tests against real peers, the
+# chat demo's among them (a redis-server of its own, two chat processes,
+# two pages in headless Chromium).
+step "unit, golden-vector, property and interop tests (the chat demo in Chromium and over Redis)"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --all-features --no-fail-fast
 else

@@ -7,18 +7,12 @@ use crate::client_options::ClientOptions;
 use crate::client_request::IntoClientRequest;
 use crate::drive::next_event;
 use crate::error::Error;
-use crate::proxy::{open_tunnel, ProxyOptions};
 use crate::stream::MaybeTlsStream;
-#[cfg(feature = "rustls")]
-use crate::stream::PrefixedStream;
-use crate::target::{bare_host, Target};
-#[cfg(feature = "rustls")]
-use crate::tls::tls_handshake;
+use crate::target::Target;
+use crate::transport::{self, Route};
 use crate::websocket::WebSocket;
-use std::borrow::Cow;
 use std::io;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
 use tokio::time::Instant;
 use wsdriver::{ClientEvent, ClientHandshake, Machine};
 #[cfg(feature = "deflate")]
@@ -348,9 +342,9 @@ fn is_redirect(status: u16) -> bool {
     matches!(status, 301 | 302 | 303 | 307 | 308)
 }
 
-/// The connection the handshake runs on: a Unix socket, TCP, or a
-/// proxy's tunnel, with TLS for `wss:`. Bytes a proxy sent after its
-/// answer go to the handshake (`ws:`) or to TLS (`wss:`).
+/// The connection the handshake runs on: a Unix socket, or what
+/// [`transport::open`] opens (TCP or a proxy's tunnel, TLS for `wss:`).
+/// Bytes a proxy sent after its answer go to the handshake.
 async fn open_transport(
     target: &Target,
     options: &ClientOptions,
@@ -360,44 +354,15 @@ async fn open_transport(
     if let Some(path) = &target.socket {
         return connect_unix(url, path).await;
     }
-    let address = handshake.url().clone();
-    let host = bare_host(&address);
-    let secure = address.scheme() == "wss";
-    #[cfg(not(feature = "rustls"))]
-    if secure {
-        return Err(Error::Config("wss: needs the `rustls` feature".into()));
-    }
-    let proxy = match &options.proxy {
-        Some(proxy) => Some(Cow::Borrowed(proxy)),
-        None if options.use_env_proxy => ProxyOptions::from_env(address.as_str()).map(Cow::Owned),
-        None => None,
-    };
-    if let Some(proxy) = proxy {
-        let (tunnel, remaining) = open_tunnel(&proxy, address.as_str(), url).await?;
+    let route = Route {
         #[cfg(feature = "rustls")]
-        if secure {
-            let inner = PrefixedStream::new(remaining, tunnel);
-            let tls = tls_handshake(&options.tls, &host, inner)
-                .await
-                .map_err(|e| network(url, e))?;
-            return Ok(MaybeTlsStream::TlsTunnel(Box::new(tls)));
-        }
-        handshake.input_buffer().extend_from_slice(&remaining);
-        return Ok(tunnel);
-    }
-    let port = address.port_or_known_default().unwrap_or(80);
-    let tcp = TcpStream::connect((host.as_str(), port))
-        .await
-        .map_err(|e| Error::network(url, e))?;
-    tcp.set_nodelay(true).map_err(|e| Error::network(url, e))?;
-    #[cfg(feature = "rustls")]
-    if secure {
-        let tls = tls_handshake(&options.tls, &host, tcp)
-            .await
-            .map_err(|e| network(url, e))?;
-        return Ok(MaybeTlsStream::Tls(tls));
-    }
-    Ok(MaybeTlsStream::Plain(tcp))
+        tls: &options.tls,
+        proxy: options.proxy.as_ref(),
+        use_env_proxy: options.use_env_proxy,
+    };
+    let (stream, remaining) = transport::open(handshake.url(), url, &route).await?;
+    handshake.input_buffer().extend_from_slice(&remaining);
+    Ok(stream)
 }
 
 #[cfg(unix)]

@@ -23,7 +23,11 @@ use std::io;
 ///   carry, such as 1006);
 /// - handshakes: [`Status`](Self::Status) for an answer or refusal other
 ///   than `101`, [`Timeout`](Self::Timeout), [`Config`](Self::Config),
-///   and the two above.
+///   and the two above;
+/// - an [`EventSource`](crate::EventSource): [`EventSource`](Self::EventSource)
+///   when it stops for good (not an event stream, an event too large),
+///   `Tls`, and [`Config`](Self::Config). Network errors are not
+///   reported: it reconnects.
 ///
 /// Non-exhaustive: match with a `_` arm.
 #[derive(Debug)]
@@ -94,6 +98,11 @@ pub enum Error {
     /// fail with this: an unanswered close or an idle timeout ends it with
     /// close code 1006 instead.
     Timeout(&'static str),
+    /// An [`EventSource`](crate::EventSource) failed the connection and
+    /// stopped: the answer was not `200` with `Content-Type:
+    /// text/event-stream` (its status and content type are in it), a
+    /// redirect was one too many, or an event was over the bound.
+    EventSource(wsdriver::eventsource::ClientError),
     /// Options or a URL the layer cannot work with: a deflate setting out
     /// of range, unreadable PEM, no trusted TLS roots, a host that is not a
     /// valid TLS name, `ws+unix:` off Unix, a `wss:` URL or an `https:`
@@ -173,6 +182,7 @@ impl fmt::Display for Error {
                     None => Ok(()),
                 }
             }
+            Error::EventSource(error) => fmt::Display::fmt(error, f),
             Error::Closed => f.write_str("The WebSocket is closed"),
             Error::Timeout(what) => write!(f, "Timed out waiting for {what}"),
             Error::Config(message) => f.write_str(message),
@@ -187,6 +197,7 @@ impl std::error::Error for Error {
             #[cfg(feature = "rustls")]
             Error::Tls { source, .. } => Some(source),
             Error::WebSocket(error) => Some(error),
+            Error::EventSource(error) => Some(error),
             _ => None,
         }
     }

@@ -49,7 +49,7 @@
 //!   or a [`Refused`] holding the refusal to send). Feature `axum`: the
 //!   [`WebSocketUpgrade`] extractor.
 //!
-//! **EventSource (server-sent events)**, faye-websocket's second half:
+//! **EventSource servers** (server-sent events), faye-websocket's second half:
 //! an [`EventStream`] sends events to one client (`send`, `send_event`
 //! with a type and an ID, keepalive comments by themselves, a bounded
 //! buffer, [`closed`](EventStream::closed) once the client leaves, and
@@ -72,6 +72,14 @@
 //! followed when [`follow_redirects`](ClientOptions::follow_redirects)
 //! says so, credentials kept only while the host stays the same and
 //! `wss:` does not turn into `ws:`.
+//!
+//! **EventSource clients.** [`EventSource`] with [`EventSourceOptions`]
+//! reads an `http:` or `https:` event stream (the same TLS and proxy
+//! options as [`connect`]) as a [`Stream`](futures_core::Stream) of
+//! [`MessageEvent`]s, and reconnects by itself as a browser does: after
+//! the server's `retry:` (3 s by default), sending `Last-Event-ID`. A
+//! `204` ends it; an answer that is not an event stream ends it with
+//! [`Error::EventSource`], status and content type in it.
 //!
 //! **Settings.** [`Options`] (the driver's: `max_length`, subprotocols,
 //! close timeout, drafts,
@@ -226,6 +234,8 @@ mod config;
 mod connect;
 mod drive;
 mod error;
+mod event_source;
+mod event_source_options;
 mod event_stream;
 #[cfg(feature = "hyper")]
 mod event_stream_body;
@@ -248,6 +258,7 @@ mod target;
 #[cfg(feature = "rustls")]
 mod tls;
 mod trace;
+mod transport;
 #[cfg(feature = "hyper")]
 mod upgrade;
 mod websocket;
@@ -259,6 +270,8 @@ pub use client_request::{ClientRequest, IntoClientRequest};
 pub use config::Config;
 pub use connect::{connect, connect_on};
 pub use error::Error;
+pub use event_source::EventSource;
+pub use event_source_options::EventSourceOptions;
 pub use event_stream::{accept_event_stream, EventStream};
 #[cfg(feature = "hyper")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
@@ -292,7 +305,7 @@ pub use websocket::WebSocket;
 /// The sans-IO core (crate `wsdriver`), for what this crate does not
 /// wrap: the machines, `Driver`, every type, without a second dependency.
 pub use wsdriver as core;
-pub use wsdriver::eventsource::is_event_source;
+pub use wsdriver::eventsource::{is_event_source, MessageEvent};
 pub use wsdriver::http_types::HeaderMap;
 pub use wsdriver::{is_websocket, Request};
 pub use wsdriver::{CloseCode, CloseEvent, Message, Options, ReadyState, Text, Version};

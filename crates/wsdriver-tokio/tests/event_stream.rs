@@ -480,3 +480,56 @@ mod hyper_body {
         .await;
     }
 }
+
+/// Our client against our server: the hyper body and the raw stream, a
+/// server that ends the stream, and the client coming back after the
+/// server's `retry` with the last id it saw.
+mod own_client {
+    use super::*;
+    use futures_util::StreamExt;
+    use wsdriver_tokio::{EventSource, EventSourceOptions, WebSocketServer};
+
+    #[tokio::test]
+    async fn our_client_reads_our_server_and_resumes_after_its_last_id() {
+        let options = EventStreamOptions::default().retry(Duration::from_millis(100));
+        let server = WebSocketServer::builder()
+            .event_streams(options)
+            .bind("127.0.0.1:0")
+            .await
+            .unwrap();
+        let url = format!("http://{}/feed", server.local_addr());
+        let mut client = EventSource::connect(&url, EventSourceOptions::default()).unwrap();
+        let serving = tokio::spawn(async move {
+            let mut seen_ids = Vec::new();
+            for round in 0..2u32 {
+                let events = server.accept_event_stream().await.unwrap();
+                seen_ids.push(events.last_event_id().map(str::to_owned));
+                for n in 1..=2 {
+                    let id = (round * 2 + n).to_string();
+                    let data = format!("line {id}\nsecond line");
+                    events
+                        .send_event(Some("n"), &data, Some(&id))
+                        .await
+                        .unwrap();
+                }
+                // The stream ends here; the client reconnects.
+            }
+            seen_ids
+        });
+        let mut got = Vec::new();
+        while got.len() < 4 {
+            let event = within(client.next()).await.unwrap().unwrap();
+            got.push((event.event, event.data, event.id));
+        }
+        let expected: Vec<Event> = (1..=4)
+            .map(|id| event("n", &format!("line {id}\nsecond line"), &id.to_string()))
+            .collect();
+        assert_eq!(got, expected);
+        assert_eq!(client.last_event_id(), "4");
+        assert_eq!(client.reconnection_time(), Duration::from_millis(100));
+        let seen_ids = within(serving).await.unwrap();
+        assert_eq!(seen_ids, [None, Some("2".to_owned())]);
+        client.close();
+        assert!(within(client.next()).await.is_none());
+    }
+}

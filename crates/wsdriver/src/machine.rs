@@ -3,7 +3,8 @@
 //!
 //! The machines are the opening handshakes ([`ServerHandshake`](crate::ServerHandshake),
 //! [`ClientHandshake`](crate::ClientHandshake)), the CONNECT
-//! [`Proxy`](crate::Proxy) and the open [`Connection`](crate::Connection).
+//! [`Proxy`](crate::Proxy), the open [`Connection`](crate::Connection)
+//! and the EventSource [`Client`](crate::eventsource::Client).
 //! A driving loop reads from the transport into
 //! [`input_buffer`](Machine::input_buffer) and calls
 //! [`received`](Machine::received), takes events with
@@ -19,7 +20,8 @@ use std::time::Instant;
 /// One protocol machine without I/O: an opening handshake
 /// ([`ServerHandshake`](crate::ServerHandshake),
 /// [`ClientHandshake`](crate::ClientHandshake)), the CONNECT
-/// [`Proxy`](crate::Proxy) or an open [`Connection`](crate::Connection).
+/// [`Proxy`](crate::Proxy), an open [`Connection`](crate::Connection) or
+/// an EventSource [`Client`](crate::eventsource::Client).
 ///
 /// The loop that drives any of them reads from the transport into
 /// [`input_buffer`](Self::input_buffer) and calls

@@ -1,15 +1,22 @@
 //! Server-sent events (the WHATWG "Server-sent events" stream format),
 //! without I/O: the encoder a server writes with, the decoder a client
-//! reads with, and what a server needs of the request and its answer.
+//! reads with, what a server needs of the request and its answer, and
+//! [`Client`], the machine a client runs across its reconnections.
 //!
 //! The second half of faye-websocket, and the part of the protocol the
 //! tokio layer's EventSource server and client run on: [`Server`] is the
 //! machine a server's stream runs on.
 
+mod chunked;
+mod client;
+mod client_event;
+mod client_head;
 mod decode;
 mod encode;
 mod server;
 
+pub use client::{Client, DEFAULT_MAX_REDIRECTS, DEFAULT_RECONNECTION_TIME};
+pub use client_event::{ClientError, ClientEvent, Interruption, ReadyState};
 pub use decode::{Decoder, EventTooLarge, MessageEvent, DEFAULT_MAX_EVENT_SIZE};
 pub use encode::{write_comment, write_event, write_retry};
 pub use server::{Server, StreamClosed, StreamEvent, DEFAULT_PING, DEFAULT_RETRY};

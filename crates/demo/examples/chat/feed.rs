@@ -1,0 +1,113 @@
+//! What one EventSource client is sent, apart from the sending: the chat
+//! entries it missed, then the live ones, each once, and the ids of its
+//! ticks (the scheme is in [`crate::ids`]).
+//!
+//! The order of the steps is the whole trick: subscribe to the live
+//! entries, then read the history after the client's chat id together
+//! with the room's last id; from then on a live entry at or below the
+//! last id covered is one the client already has.
+
+use crate::ids::{ChatId, EventId};
+use crate::room::{Entry, Error, Room};
+use std::sync::Arc;
+use tokio::sync::broadcast::{self, error::RecvError};
+
+/// One client's place in the room.
+pub struct Feed {
+    room: Room,
+    live: broadcast::Receiver<Arc<Entry>>,
+    /// Every entry up to here was sent, or came before the client's start.
+    covered: ChatId,
+    /// The last tick's number.
+    tick: u64,
+}
+
+/// A feed subscribed to the live entries, before its history is read.
+pub struct Subscribed {
+    room: Room,
+    live: broadcast::Receiver<Arc<Entry>>,
+    resume: Option<EventId>,
+}
+
+impl Feed {
+    /// Step one: listen. `last_event_id` is what the client sent (the
+    /// header or the `lastEventId` parameter); one that is not ours counts
+    /// as none, so the client starts from now.
+    pub fn subscribe(room: &Room, last_event_id: Option<&str>) -> Subscribed {
+        Subscribed {
+            live: room.subscribe(),
+            room: room.clone(),
+            resume: last_event_id.and_then(|id| id.parse().ok()),
+        }
+    }
+
+    /// The last chat id this client has been sent (or skipped).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub fn covered(&self) -> ChatId {
+        self.covered
+    }
+
+    /// The next tick's id. Tick numbers go on from the client's
+    /// `Last-Event-ID`, so a client's ids never go back.
+    pub fn tick(&mut self) -> EventId {
+        self.tick += 1;
+        EventId::tick(self.covered, self.tick)
+    }
+
+    /// The next live entry, as the channel has it. Cancellation-safe: for
+    /// a `select!`; hand what it returns to [`admit`](Self::admit).
+    pub async fn recv(&mut self) -> Result<Arc<Entry>, RecvError> {
+        self.live.recv().await
+    }
+
+    /// What to send for what [`recv`](Self::recv) returned: nothing for
+    /// an entry already covered, the entry, or, when this client fell
+    /// behind the live channel, everything it missed from the history.
+    /// Err when the room is gone.
+    pub async fn admit(
+        &mut self,
+        received: Result<Arc<Entry>, RecvError>,
+    ) -> Result<Vec<Entry>, Error> {
+        match received {
+            Ok(entry) if entry.id <= self.covered => Ok(Vec::new()),
+            Ok(entry) => {
+                self.covered = entry.id;
+                Ok(vec![Arc::unwrap_or_clone(entry)])
+            }
+            Err(RecvError::Lagged(_)) => {
+                let (missed, last) = self.room.since(Some(self.covered)).await?;
+                self.covered = last;
+                Ok(missed)
+            }
+            Err(RecvError::Closed) => Err("the room closed".into()),
+        }
+    }
+
+    /// [`recv`](Self::recv) and [`admit`](Self::admit) until there is
+    /// something to send.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub async fn next(&mut self) -> Result<Vec<Entry>, Error> {
+        loop {
+            let received = self.recv().await;
+            let entries = self.admit(received).await?;
+            if !entries.is_empty() {
+                return Ok(entries);
+            }
+        }
+    }
+}
+
+impl Subscribed {
+    /// Step two: the entries the client missed, oldest first, and the
+    /// feed that goes on from the last of them.
+    pub async fn catch_up(self) -> Result<(Feed, Vec<Entry>), Error> {
+        let (missed, last) = self.room.since(self.resume.map(|id| id.chat)).await?;
+        let feed = Feed {
+            room: self.room,
+            live: self.live,
+            covered: last,
+            tick: self.resume.and_then(|id| id.tick).unwrap_or(0),
+        };
+        Ok((feed, missed))
+    }
+}

@@ -1,0 +1,216 @@
+//! The room: one ordered stream of entries (messages, joins, leaves) that
+//! every WebSocket and every feed of every process sees, with a bounded
+//! history to resume from.
+//!
+//! Two backends behind one [`Room`]: [`MemoryRoom`] (one process, a
+//! `broadcast` channel and a ring of the last entries) and
+//! [`RedisRoom`](crate::redis_room::RedisRoom) (a Redis Stream, for
+//! several processes). An enum rather than a trait object: two variants,
+//! and async methods stay plain `async fn`s.
+//!
+//! The promise both keep, which the feed's resume relies on: an entry is
+//! sent to the subscribers only once it is in the history. So a reader
+//! that [subscribes](Room::subscribe) first and then reads the
+//! [history](Room::since) has every entry in one or the other, and
+//! dropping the live ones at or below the last it read leaves no gap and
+//! no duplicate.
+
+use crate::ids::ChatId;
+use crate::redis_room::RedisRoom;
+use serde::Serialize;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::sync::broadcast;
+
+/// How many entries a room keeps for clients that resume.
+pub const HISTORY: usize = 1_000;
+
+/// How many live entries a slow subscriber may fall behind before it
+/// lags (it then catches up from the history).
+const LIVE_BUFFER: usize = 256;
+
+/// What an entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Chat,
+    Join,
+    Leave,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Chat => "chat",
+            Kind::Join => "join",
+            Kind::Leave => "leave",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Kind> {
+        match text {
+            "chat" => Some(Kind::Chat),
+            "join" => Some(Kind::Join),
+            "leave" => Some(Kind::Leave),
+            _ => None,
+        }
+    }
+}
+
+/// One entry of the room, as the page gets it (JSON, over the WebSocket
+/// and as a `chat` event on the feed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    #[serde(serialize_with = "as_string")]
+    pub id: ChatId,
+    pub name: String,
+    pub text: String,
+    /// People online right after this entry.
+    pub online: i64,
+    /// When the server added it, in milliseconds since the Unix epoch.
+    pub time: u64,
+}
+
+fn as_string<S: serde::Serializer>(id: &ChatId, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(id)
+}
+
+impl Entry {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("an entry serializes")
+    }
+}
+
+/// What a speaker adds; the room gives it its id and the online count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEntry {
+    pub kind: Kind,
+    pub name: String,
+    pub text: String,
+}
+
+/// The room failed (Redis went away): the request fails, the process
+/// keeps serving.
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// The chat room, in memory or over Redis.
+#[derive(Clone)]
+pub enum Room {
+    Memory(MemoryRoom),
+    Redis(RedisRoom),
+}
+
+impl Room {
+    /// The live entries from now on. Subscribe before reading the
+    /// history (see the module docs).
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Entry>> {
+        match self {
+            Room::Memory(room) => room.subscribe(),
+            Room::Redis(room) => room.subscribe(),
+        }
+    }
+
+    /// The kept entries after `after` (none without it), oldest first,
+    /// and the last id added so far, read together: every entry up to
+    /// that id is either in the list or at or before `after`.
+    pub async fn since(&self, after: Option<ChatId>) -> Result<(Vec<Entry>, ChatId), Error> {
+        match self {
+            Room::Memory(room) => Ok(room.since(after)),
+            Room::Redis(room) => room.since(after).await,
+        }
+    }
+
+    /// Adds an entry; a join counts one more person online, a leave one
+    /// fewer. Returns the entry as the room stored it.
+    pub async fn add(&self, entry: NewEntry) -> Result<Entry, Error> {
+        match self {
+            Room::Memory(room) => Ok(room.add(entry)),
+            Room::Redis(room) => room.add(entry).await,
+        }
+    }
+}
+
+/// The clock entries are stamped with.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as u64)
+}
+
+/// One process's room: the history ring and the live channel under one
+/// lock, so an entry is in the history before anyone hears of it.
+#[derive(Clone)]
+pub struct MemoryRoom {
+    inner: Arc<Mutex<Memory>>,
+    live: broadcast::Sender<Arc<Entry>>,
+}
+
+struct Memory {
+    history: VecDeque<Entry>,
+    bound: usize,
+    last: ChatId,
+    online: i64,
+}
+
+impl MemoryRoom {
+    /// A room that keeps the last `bound` entries.
+    pub fn new(bound: usize) -> MemoryRoom {
+        MemoryRoom {
+            inner: Arc::new(Mutex::new(Memory {
+                history: VecDeque::with_capacity(bound.min(HISTORY)),
+                bound,
+                last: ChatId::START,
+                online: 0,
+            })),
+            live: broadcast::channel(LIVE_BUFFER).0,
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Entry>> {
+        self.live.subscribe()
+    }
+
+    pub fn since(&self, after: Option<ChatId>) -> (Vec<Entry>, ChatId) {
+        let memory = self.inner.lock().expect("room lock");
+        let entries = match after {
+            Some(after) => memory
+                .history
+                .iter()
+                .filter(|entry| entry.id > after)
+                .cloned()
+                .collect(),
+            None => Vec::new(),
+        };
+        (entries, memory.last)
+    }
+
+    pub fn add(&self, new: NewEntry) -> Entry {
+        let mut memory = self.inner.lock().expect("room lock");
+        memory.online += match new.kind {
+            Kind::Join => 1,
+            Kind::Leave => -1,
+            Kind::Chat => 0,
+        };
+        memory.last = ChatId::counter(memory.last.seq + 1);
+        let entry = Entry {
+            kind: new.kind,
+            id: memory.last,
+            name: new.name,
+            text: new.text,
+            online: memory.online,
+            time: now_ms(),
+        };
+        if memory.history.len() == memory.bound {
+            memory.history.pop_front();
+        }
+        if memory.bound > 0 {
+            memory.history.push_back(entry.clone());
+        }
+        // Nobody listening is fine.
+        let _ = self.live.send(Arc::new(entry.clone()));
+        entry
+    }
+}

@@ -1,0 +1,1 @@
+//! Nothing here: the demo is the `chat` example (`examples/chat/`).

@@ -1,0 +1,274 @@
+//! [`EventSource`]: a server-sent events client on tokio, the core's
+//! [`Client`] machine run on the crate's drive loop. The machine decides
+//! everything (what to send, what an answer means, when to reconnect);
+//! this opens transports when it asks and moves the bytes.
+
+use crate::drive::Drive;
+use crate::error::Error;
+use crate::event_source_options::EventSourceOptions;
+use crate::stream::MaybeTlsStream;
+use crate::transport::{self, Route};
+use bytes::BytesMut;
+use futures_core::Stream;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::time::Instant;
+use wsdriver::eventsource::{Client, ClientEvent, MessageEvent, ReadyState};
+use wsdriver::Machine;
+
+type Opening = Pin<Box<dyn Future<Output = Result<(MaybeTlsStream, BytesMut), Error>> + Send>>;
+
+// Open is the usual state: boxing it would cost an indirection per read
+// to save room in the rare others.
+#[allow(clippy::large_enum_variant)]
+enum Transport {
+    /// None wanted: waiting to reconnect, or closed.
+    None,
+    /// Being opened (TCP, proxy, TLS).
+    Opening(Opening),
+    Open(MaybeTlsStream),
+}
+
+/// A server-sent events client (a browser's `EventSource`): a
+/// [`Stream`] of the events an `http:` or `https:` URL sends, that
+/// reconnects by itself.
+///
+/// When the connection is lost (the server ends the body, the network
+/// fails) it waits the reconnection time (the server's `retry:`, else
+/// [`EventSourceOptions::reconnection_time`]) and asks again, sending
+/// the last event ID as `Last-Event-ID`; the stream does not end. It ends
+/// for good after a `204 No Content` (`None`), or with one error when the
+/// answer is not an event stream ([`Error::EventSource`] with the status
+/// and `Content-Type`), an event is over
+/// [`max_event_size`](EventSourceOptions::max_event_size), or TLS fails
+/// ([`ready_state`](Self::ready_state) is then `Closed`).
+///
+/// Connections are made while the stream is polled: keep reading it.
+/// Receiving is cancellation-safe: dropping a `next()` future loses
+/// nothing.
+///
+/// ```no_run
+/// use futures_util::StreamExt;
+/// use wsdriver_tokio::{EventSource, EventSourceOptions};
+///
+/// # async fn run() -> Result<(), wsdriver_tokio::Error> {
+/// let mut events = EventSource::connect("https://example.com/updates", EventSourceOptions::default())?;
+/// while let Some(event) = events.next().await {
+///     let event = event?;
+///     println!("{} #{}: {}", event.event, event.id, event.data);
+/// }
+/// # Ok(()) }
+/// ```
+pub struct EventSource {
+    client: Client,
+    options: Arc<EventSourceOptions>,
+    transport: Transport,
+    drive: Drive,
+    /// The stream has ended (after its error, if any).
+    finished: bool,
+}
+
+impl fmt::Debug for EventSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventSource")
+            .field("url", &self.url())
+            .field("ready_state", &self.ready_state())
+            .field("last_event_id", &self.last_event_id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl EventSource {
+    /// An event source for `url` (`http:` or `https:`). It returns at once,
+    /// as a browser's `new EventSource(url)` does: the first connection is
+    /// made when the stream is first polled, and what becomes of it comes
+    /// out of the stream.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a URL that is not `http:` or `https:`, or a
+    /// header that is not valid HTTP.
+    pub fn connect(url: &str, options: EventSourceOptions) -> Result<EventSource, Error> {
+        let config = |e: wsdriver::Error| Error::Config(e.to_string());
+        let mut client = Client::new(url).map_err(config)?;
+        for (name, value) in &options.headers {
+            client.set_header(name, value).map_err(config)?;
+        }
+        if let Some(id) = &options.last_event_id {
+            client.set_last_event_id(id);
+        }
+        client.set_reconnection_time(options.reconnection_time);
+        client.set_max_event_size(options.max_event_size);
+        client.set_head_timeout(options.connect_timeout);
+        client.set_max_redirects(options.max_redirects);
+        Ok(EventSource {
+            client,
+            options: Arc::new(options),
+            transport: Transport::None,
+            drive: Drive::default(),
+            finished: false,
+        })
+    }
+
+    /// The URL, as parsed (without a fragment).
+    pub fn url(&self) -> &str {
+        self.client.url().as_str()
+    }
+
+    /// The last event ID: that of the last event read (or the one the
+    /// options resumed from), sent as `Last-Event-ID` on reconnection.
+    pub fn last_event_id(&self) -> &str {
+        self.client.last_event_id()
+    }
+
+    /// WHATWG's `readyState`: `Connecting` (also while waiting to
+    /// reconnect), `Open`, or `Closed` for good.
+    pub fn ready_state(&self) -> ReadyState {
+        self.client.ready_state()
+    }
+
+    /// Whether a stream is open now.
+    pub fn is_open(&self) -> bool {
+        self.ready_state() == ReadyState::Open
+    }
+
+    /// How long the next reconnection waits (the server's last `retry:`,
+    /// else the options').
+    pub fn reconnection_time(&self) -> Duration {
+        self.client.reconnection_time()
+    }
+
+    /// Stops for good: the connection is dropped, no reconnection
+    /// follows, and the stream ends.
+    pub fn close(&mut self) {
+        self.client.close();
+        self.transport = Transport::None;
+        self.finished = true;
+    }
+
+    /// Opens a transport to where the machine points now, within the
+    /// connect timeout.
+    fn open(&self) -> Opening {
+        let options = self.options.clone();
+        let address = self.client.current_url().clone();
+        Box::pin(async move {
+            let route = Route {
+                #[cfg(feature = "rustls")]
+                tls: &options.tls,
+                proxy: options.proxy.as_ref(),
+                use_env_proxy: options.use_env_proxy,
+            };
+            let opening = transport::open(&address, address.as_str(), &route);
+            match options.connect_timeout {
+                Some(limit) => tokio::time::timeout(limit, opening)
+                    .await
+                    .map_err(|_| Error::Timeout("the EventSource connection"))?,
+                None => opening.await,
+            }
+        })
+    }
+
+    /// A failure of the transport: the machine reconnects, unless trying
+    /// again cannot help (TLS refused, options unusable); then the
+    /// error ends the stream.
+    fn lost(&mut self, error: Error) -> Option<Error> {
+        self.transport = Transport::None;
+        let futile = match &error {
+            #[cfg(feature = "rustls")]
+            Error::Tls { .. } => true,
+            Error::Config(_) => true,
+            _ => false,
+        };
+        if futile {
+            crate::trace::event!(debug, url = self.url(), %error, "EventSource failed");
+            self.close();
+            return Some(error);
+        }
+        let now = Instant::now().into_std();
+        self.client.network_error(now, error.to_string());
+        None
+    }
+}
+
+impl Stream for EventSource {
+    type Item = Result<MessageEvent, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if this.finished {
+            return Poll::Ready(None);
+        }
+        loop {
+            while let Some(event) = this.client.poll_event() {
+                match event {
+                    ClientEvent::Message(message) => return Poll::Ready(Some(Ok(message))),
+                    ClientEvent::Connect => this.transport = Transport::Opening(this.open()),
+                    ClientEvent::Open => {
+                        crate::trace::event!(debug, url = this.url(), "EventSource open");
+                    }
+                    ClientEvent::Reconnecting { after, cause } => {
+                        crate::trace::event!(debug, url = this.url(), ?after, %cause, "EventSource reconnecting");
+                        #[cfg(not(feature = "tracing"))]
+                        let _ = (after, cause);
+                        this.transport = Transport::None;
+                        // The delay counts from now.
+                        this.client.handle_timeout(Instant::now().into_std());
+                    }
+                    ClientEvent::Closed(error) => {
+                        crate::trace::event!(debug, url = this.url(), ?error, "EventSource closed");
+                        this.close();
+                        return Poll::Ready(error.map(|error| Err(Error::EventSource(error))));
+                    }
+                    _ => {}
+                }
+            }
+            if this.drive.poll_timers(cx, &mut this.client) {
+                continue;
+            }
+            match &mut this.transport {
+                // Waiting out the reconnection time: the timer wakes us.
+                Transport::None => return Poll::Pending,
+                Transport::Opening(opening) => match opening.as_mut().poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Ok((stream, remaining))) => {
+                        this.transport = Transport::Open(stream);
+                        this.drive = Drive::default();
+                        this.client.transport_opened(Instant::now().into_std());
+                        this.client.input_buffer().extend_from_slice(&remaining);
+                    }
+                    Poll::Ready(Err(error)) => {
+                        if let Some(error) = this.lost(error) {
+                            return Poll::Ready(Some(Err(error)));
+                        }
+                    }
+                },
+                Transport::Open(stream) => {
+                    // The request is small: a write still pending does not
+                    // hold up reading.
+                    if let Poll::Ready(Err(error)) =
+                        this.drive.poll_write(cx, stream, &mut this.client)
+                    {
+                        if let Some(error) = this.lost(error.into()) {
+                            return Poll::Ready(Some(Err(error)));
+                        }
+                        continue;
+                    }
+                    match this.drive.poll_read(cx, stream, &mut this.client) {
+                        Poll::Pending => return Poll::Pending,
+                        // Bytes, or the end (the machine was told): its
+                        // events say what they mean.
+                        Poll::Ready(Ok(_)) => {}
+                        Poll::Ready(Err(error)) => {
+                            if let Some(error) = this.lost(error.into()) {
+                                return Poll::Ready(Some(Err(error)));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

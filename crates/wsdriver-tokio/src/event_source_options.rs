@@ -1,0 +1,131 @@
+//! The EventSource client's settings, apart from the code that runs it:
+//! what to send, how to reconnect, what to accept, and how to reach the
+//! server (the same [`TlsOptions`](crate::TlsOptions) and
+//! [`ProxyOptions`] as the WebSocket client).
+
+use crate::proxy::ProxyOptions;
+#[cfg(feature = "rustls")]
+use crate::tls::TlsOptions;
+use std::time::Duration;
+use wsdriver::eventsource::{
+    DEFAULT_MAX_EVENT_SIZE, DEFAULT_MAX_REDIRECTS, DEFAULT_RECONNECTION_TIME,
+};
+
+/// How an [`EventSource`](crate::EventSource) connects and reconnects.
+///
+/// The default: no extra headers, no last event ID, 3 s between
+/// reconnections until the server sends `retry:`, events up to 1 MiB,
+/// 30 s to connect and get an answer, up to 20 redirects, TLS verified
+/// against the platform's roots, no proxy.
+///
+/// ```
+/// use std::time::Duration;
+/// use wsdriver_tokio::{EventSourceOptions, ProxyOptions};
+///
+/// let options = EventSourceOptions::default()
+///     .header("Authorization", "Bearer token")
+///     .last_event_id("1041")
+///     .reconnection_time(Duration::from_secs(1))
+///     .max_event_size(64 * 1024)
+///     .proxy(ProxyOptions::new("http://proxy.internal:3128"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct EventSourceOptions {
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) last_event_id: Option<String>,
+    pub(crate) reconnection_time: Duration,
+    pub(crate) max_event_size: usize,
+    pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) max_redirects: usize,
+    #[cfg(feature = "rustls")]
+    pub(crate) tls: TlsOptions,
+    pub(crate) proxy: Option<ProxyOptions>,
+    pub(crate) use_env_proxy: bool,
+}
+
+impl Default for EventSourceOptions {
+    fn default() -> Self {
+        EventSourceOptions {
+            headers: Vec::new(),
+            last_event_id: None,
+            reconnection_time: DEFAULT_RECONNECTION_TIME,
+            max_event_size: DEFAULT_MAX_EVENT_SIZE,
+            connect_timeout: Some(wsdriver::DEFAULT_HANDSHAKE_TIMEOUT),
+            max_redirects: DEFAULT_MAX_REDIRECTS,
+            #[cfg(feature = "rustls")]
+            tls: TlsOptions::default(),
+            proxy: None,
+            use_env_proxy: false,
+        }
+    }
+}
+
+impl EventSourceOptions {
+    /// Adds a header to every request (a token, a cookie). Checked by
+    /// [`EventSource::connect`](crate::EventSource::connect).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Resumes a stream: the first request sends `Last-Event-ID: id`, as
+    /// the reconnections do with the last ID the stream set.
+    pub fn last_event_id(mut self, id: impl Into<String>) -> Self {
+        self.last_event_id = Some(id.into());
+        self
+    }
+
+    /// How long to wait before reconnecting until the server says with
+    /// `retry:` (3 s by default).
+    pub fn reconnection_time(mut self, after: Duration) -> Self {
+        self.reconnection_time = after;
+        self
+    }
+
+    /// The largest event (and line) to read (1 MiB by default): a larger
+    /// one ends the stream with an error rather than growing memory.
+    pub fn max_event_size(mut self, max: usize) -> Self {
+        self.max_event_size = max;
+        self
+    }
+
+    /// How long opening a connection (TCP, proxy and TLS) may take, and
+    /// then how long the server may take to send its response head;
+    /// past either, the attempt counts as a network error and is retried.
+    /// 30 s by default; `None` waits as long as it takes.
+    pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How many redirects one connection follows (20 by default, fetch's
+    /// limit); one more ends the stream with an error.
+    pub fn max_redirects(mut self, max: usize) -> Self {
+        self.max_redirects = max;
+        self
+    }
+
+    /// TLS settings for `https:` URLs: roots to trust besides the
+    /// platform's, a client certificate, or a whole rustls configuration.
+    #[cfg(feature = "rustls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
+    pub fn tls(mut self, tls: TlsOptions) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// Connect through this HTTP proxy, with `CONNECT`, for `http:` and
+    /// `https:` alike.
+    pub fn proxy(mut self, proxy: ProxyOptions) -> Self {
+        self.proxy = Some(proxy);
+        self
+    }
+
+    /// Without [`proxy`](Self::proxy), take the proxy from
+    /// `https_proxy`/`http_proxy`/`no_proxy` as
+    /// [`ProxyOptions::from_env`] reads them. Off by default.
+    pub fn use_env_proxy(mut self, use_env: bool) -> Self {
+        self.use_env_proxy = use_env;
+        self
+    }
+}

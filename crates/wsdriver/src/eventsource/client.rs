@@ -1,0 +1,527 @@
+//! [`Client`]: an EventSource client without I/O, across its
+//! reconnections (the WHATWG processing model).
+
+use super::chunked::Dechunker;
+use super::client_event::{ClientError, ClientEvent, Interruption, ReadyState};
+use super::client_head::{judge, write_request, Framing, Verdict};
+use super::decode::{Decoder, MessageEvent, DEFAULT_MAX_EVENT_SIZE};
+use crate::error::Error;
+use crate::http::{parse_response, CustomHeaders, HeadError};
+use crate::machine::Machine;
+use crate::options::{DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_HANDSHAKE_SIZE};
+use crate::output::Output;
+use crate::timer::Timer;
+use bytes::BytesMut;
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+use url::Url;
+
+/// The reconnection time until the server sends `retry:` (what browsers
+/// use).
+pub const DEFAULT_RECONNECTION_TIME: Duration = Duration::from_secs(3);
+
+/// How many redirects one connection follows (fetch's limit).
+pub const DEFAULT_MAX_REDIRECTS: usize = 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// [`ClientEvent::Connect`] is out (or queued): waiting for a
+    /// transport.
+    Connecting,
+    /// The request is written; reading the response head.
+    ReadingHead,
+    /// The stream is open.
+    Streaming(Framing),
+    /// Waiting out the reconnection time.
+    Waiting,
+    /// Stopped for good.
+    Closed,
+}
+
+/// An EventSource client, without I/O: a [`Machine`] that spans every
+/// connection it makes.
+///
+/// It asks for a transport ([`ClientEvent::Connect`]), writes the `GET`
+/// once told the transport is up ([`transport_opened`](Self::transport_opened)),
+/// reads the answer (redirects followed; `200 text/event-stream` opens,
+/// `204` stops, anything else fails), decodes the body (chunked,
+/// `Content-Length` or to the end) into events, and when the stream ends
+/// or the network fails waits out the reconnection time and asks for a
+/// new transport, sending `Last-Event-ID`. Every bound holds across
+/// chunkings: the response head ([`set_max_head_size`](Self::set_max_head_size)),
+/// an event ([`set_max_event_size`](Self::set_max_event_size)), a chunk-size line.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use wsdriver::eventsource::{Client, ClientEvent, Interruption};
+/// use wsdriver::Machine;
+///
+/// let now = Instant::now();
+/// let mut client = Client::new("http://example.com/events")?;
+/// assert_eq!(client.poll_event(), Some(ClientEvent::Connect));
+/// client.transport_opened(now);
+/// let request = String::from_utf8(client.take_output()).unwrap();
+/// assert!(request.starts_with("GET /events HTTP/1.1\r\n"));
+///
+/// client.input_buffer().extend_from_slice(
+///     b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\nretry: 500\nid: 1\ndata: hi\n\n",
+/// );
+/// assert_eq!(client.poll_event(), Some(ClientEvent::Open));
+/// let Some(ClientEvent::Message(event)) = client.poll_event() else { panic!() };
+/// assert_eq!((event.data.as_str(), event.id.as_str()), ("hi", "1"));
+///
+/// // The server hangs up: reconnect after its retry, from event 1.
+/// client.transport_closed();
+/// let after = Duration::from_millis(500);
+/// let cause = Interruption::EndOfStream;
+/// assert_eq!(client.poll_event(), Some(ClientEvent::Reconnecting { after, cause }));
+/// client.handle_timeout(now); // the delay counts from here
+/// assert_eq!(client.poll_timeout(), Some(now + after));
+/// client.handle_timeout(now + after);
+/// assert_eq!(client.poll_event(), Some(ClientEvent::Connect));
+/// client.transport_opened(now + after);
+/// let request = String::from_utf8(client.take_output()).unwrap();
+/// assert!(request.contains("\r\nLast-Event-ID: 1\r\n"));
+/// # Ok::<(), wsdriver::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Client {
+    /// The EventSource's URL: where every reconnection starts.
+    url: Url,
+    /// Where the current attempt goes (after redirects).
+    current: Url,
+    redirects: usize,
+    /// A redirect left the first host: credentials stay behind.
+    cross_origin: bool,
+    headers: CustomHeaders,
+    reconnection_time: Duration,
+    max_event_size: usize,
+    max_head_size: usize,
+    head_timeout: Option<Duration>,
+    max_redirects: usize,
+    phase: Phase,
+    /// The transport ended; the input holds all there will be.
+    ended: bool,
+    decoder: Decoder,
+    dechunker: Dechunker,
+    /// The ID of the last event handed out (or dispatched without data).
+    last_event_id: String,
+    input: BytesMut,
+    output: Output,
+    timer: Timer,
+    events: VecDeque<ClientEvent>,
+}
+
+impl Client {
+    /// A client for an `http:` or `https:` URL (a fragment is dropped;
+    /// userinfo becomes Basic `Authorization`). Its first event is
+    /// [`ClientEvent::Connect`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidUrl`] for anything else.
+    pub fn new(url: &str) -> Result<Client, Error> {
+        let mut parsed = Url::parse(url).map_err(|e| Error::InvalidUrl(format!("{url}: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::InvalidUrl(format!(
+                "{url}: the scheme must be http or https"
+            )));
+        }
+        if parsed.host_str().is_none_or(str::is_empty) {
+            return Err(Error::InvalidUrl(format!("{url}: no host")));
+        }
+        parsed.set_fragment(None);
+        Ok(Client {
+            current: parsed.clone(),
+            url: parsed,
+            redirects: 0,
+            cross_origin: false,
+            headers: CustomHeaders::default(),
+            reconnection_time: DEFAULT_RECONNECTION_TIME,
+            max_event_size: DEFAULT_MAX_EVENT_SIZE,
+            max_head_size: DEFAULT_MAX_HANDSHAKE_SIZE,
+            head_timeout: Some(DEFAULT_HANDSHAKE_TIMEOUT),
+            max_redirects: DEFAULT_MAX_REDIRECTS,
+            phase: Phase::Connecting,
+            ended: false,
+            decoder: Decoder::new(DEFAULT_MAX_EVENT_SIZE),
+            dechunker: Dechunker::default(),
+            last_event_id: String::new(),
+            input: BytesMut::new(),
+            output: Output::default(),
+            timer: Timer::Off,
+            events: VecDeque::from([ClientEvent::Connect]),
+        })
+    }
+
+    /// The EventSource's URL.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// Where to open the transport after [`ClientEvent::Connect`]: the URL,
+    /// or where a redirect pointed.
+    pub fn current_url(&self) -> &Url {
+        &self.current
+    }
+
+    /// WHATWG's `readyState`.
+    pub fn ready_state(&self) -> ReadyState {
+        match self.phase {
+            Phase::Streaming(_) => ReadyState::Open,
+            Phase::Closed => ReadyState::Closed,
+            _ => ReadyState::Connecting,
+        }
+    }
+
+    /// The last event ID: of the last event handed out, and what the next
+    /// connection sends as `Last-Event-ID` (when not empty).
+    pub fn last_event_id(&self) -> &str {
+        &self.last_event_id
+    }
+
+    /// How long the next reconnection waits: the stream's last `retry:`,
+    /// else [`set_reconnection_time`](Self::set_reconnection_time)'s.
+    pub fn reconnection_time(&self) -> Duration {
+        self.reconnection_time
+    }
+
+    /// Adds a header to every request (an `Authorization`, a cookie).
+    /// `Authorization` and `Cookie` are not sent once a redirect leaves
+    /// the URL's host and port.
+    ///
+    /// # Errors
+    /// A name or value that is not valid HTTP.
+    pub fn set_header(&mut self, name: &str, value: &str) -> Result<(), Error> {
+        self.headers.append(name, value)
+    }
+
+    /// Resumes a stream: the first request sends `Last-Event-ID: id`.
+    pub fn set_last_event_id(&mut self, id: &str) {
+        id.clone_into(&mut self.last_event_id);
+        self.decoder = Decoder::resuming(self.max_event_size, id);
+    }
+
+    /// The reconnection time until the server sends `retry:`;
+    /// [`DEFAULT_RECONNECTION_TIME`] otherwise.
+    pub fn set_reconnection_time(&mut self, after: Duration) {
+        self.reconnection_time = after;
+    }
+
+    /// The bound on one event ([`DEFAULT_MAX_EVENT_SIZE`] by default):
+    /// a larger one fails the client with [`ClientError::EventTooLarge`].
+    pub fn set_max_event_size(&mut self, max: usize) {
+        self.max_event_size = max;
+        self.decoder = Decoder::resuming(max, &self.last_event_id);
+    }
+
+    /// The bound on a response head (16 KiB by default).
+    pub fn set_max_head_size(&mut self, max: usize) {
+        self.max_head_size = max;
+    }
+
+    /// How long to wait for a response head once the transport is up
+    /// (30 s by default; then a reconnection); `None` waits for ever.
+    pub fn set_head_timeout(&mut self, timeout: Option<Duration>) {
+        self.head_timeout = timeout;
+    }
+
+    /// How many redirects one connection follows
+    /// ([`DEFAULT_MAX_REDIRECTS`] by default).
+    pub fn set_max_redirects(&mut self, max: usize) {
+        self.max_redirects = max;
+    }
+
+    /// The transport asked for by [`ClientEvent::Connect`] is up (TLS
+    /// too): the request is written and the head timeout starts at `now`.
+    /// Returns `false`, doing nothing, when no transport was asked for.
+    pub fn transport_opened(&mut self, now: Instant) -> bool {
+        if self.phase != Phase::Connecting {
+            return false;
+        }
+        self.input.clear();
+        self.output = Output::default();
+        self.ended = false;
+        self.decoder = Decoder::resuming(self.max_event_size, &self.last_event_id);
+        self.dechunker = Dechunker::default();
+        let mut request = Vec::with_capacity(256);
+        let mut headers = self.headers.clone();
+        if self.cross_origin {
+            headers = CustomHeaders::default();
+            for (name, value) in self.headers.iter() {
+                if !name.eq_ignore_ascii_case("authorization")
+                    && !name.eq_ignore_ascii_case("cookie")
+                {
+                    let _ = headers.append(name, value);
+                }
+            }
+        }
+        write_request(&mut request, &self.current, &self.last_event_id, &headers);
+        self.output.extend(&request);
+        self.phase = Phase::ReadingHead;
+        self.timer = Timer::start(self.head_timeout, Some(now));
+        true
+    }
+
+    /// The transport failed at `now` (or could not be opened): the
+    /// connection is lost, and the reconnection time counts from `now`.
+    /// `message` says why, in [`Interruption::NetworkError`].
+    pub fn network_error(&mut self, now: Instant, message: impl Into<String>) {
+        if matches!(self.phase, Phase::Waiting | Phase::Closed) {
+            return;
+        }
+        self.reconnect(Interruption::NetworkError(message.into()), Some(now));
+    }
+
+    /// Stops for good (WHATWG's `close()`): no more events, no
+    /// reconnection. Drop the transport.
+    pub fn close(&mut self) {
+        self.stop();
+        self.events.clear();
+        self.decoder = Decoder::resuming(self.max_event_size, &self.last_event_id);
+    }
+
+    fn stop(&mut self) {
+        self.phase = Phase::Closed;
+        self.timer = Timer::Off;
+        self.input = BytesMut::new();
+        self.output = Output::default();
+    }
+
+    fn fail(&mut self, error: Option<ClientError>) {
+        self.decoder.finish();
+        self.stop();
+        self.events.push_back(ClientEvent::Closed(error));
+    }
+
+    /// WHATWG's "reestablish the connection": the delay starts at `now`,
+    /// or at the next call that carries the time.
+    fn reconnect(&mut self, cause: Interruption, now: Option<Instant>) {
+        self.decoder.finish();
+        self.input.clear();
+        self.output = Output::default();
+        self.current = self.url.clone();
+        self.redirects = 0;
+        self.cross_origin = false;
+        self.phase = Phase::Waiting;
+        self.timer = Timer::start(Some(self.reconnection_time), now);
+        self.events.push_back(ClientEvent::Reconnecting {
+            after: self.reconnection_time,
+            cause,
+        });
+    }
+
+    /// Acts on the input once; `false` when it needs more of it.
+    fn step(&mut self) -> bool {
+        match self.phase {
+            Phase::ReadingHead => self.read_head(),
+            Phase::Streaming(framing) => self.read_body(framing),
+            _ => false,
+        }
+    }
+
+    fn read_head(&mut self) -> bool {
+        let response = match parse_response(&self.input, self.max_head_size) {
+            Ok(Some((response, len))) => {
+                let _ = self.input.split_to(len);
+                response
+            }
+            Ok(None) if self.ended => {
+                self.reconnect(Interruption::TransportClosed, None);
+                return true;
+            }
+            Ok(None) => return false,
+            Err(HeadError::TooLarge) => {
+                let message = format!("a response head over {} bytes", self.max_head_size);
+                self.fail(Some(ClientError::InvalidResponse(message)));
+                return true;
+            }
+            Err(HeadError::Malformed(message)) => {
+                self.fail(Some(ClientError::InvalidResponse(message)));
+                return true;
+            }
+        };
+        match judge(&response) {
+            Verdict::Open(framing) => {
+                self.timer = Timer::Off;
+                self.phase = Phase::Streaming(framing);
+                self.events.push_back(ClientEvent::Open);
+            }
+            Verdict::NoContent => self.fail(None),
+            Verdict::Redirect { status, location } => self.redirect(status, location),
+            Verdict::Fail(error) => self.fail(Some(error)),
+        }
+        true
+    }
+
+    fn redirect(&mut self, status: u16, location: String) {
+        let next = self
+            .current
+            .join(&location)
+            .ok()
+            .filter(|url| matches!(url.scheme(), "http" | "https") && url.has_host());
+        let Some(mut next) = next.filter(|_| self.redirects < self.max_redirects) else {
+            self.fail(Some(ClientError::Redirect { status, location }));
+            return;
+        };
+        next.set_fragment(None);
+        let same_origin = next.scheme() == self.url.scheme()
+            && next.host_str() == self.url.host_str()
+            && next.port_or_known_default() == self.url.port_or_known_default();
+        self.cross_origin |= !same_origin;
+        self.redirects += 1;
+        self.current = next;
+        self.input.clear();
+        self.timer = Timer::Off;
+        self.phase = Phase::Connecting;
+        self.events.push_back(ClientEvent::Connect);
+    }
+
+    /// Feeds the body's bytes through its framing into the decoder.
+    fn read_body(&mut self, framing: Framing) -> bool {
+        if framing == Framing::Length(0) {
+            self.reconnect(Interruption::EndOfStream, None);
+            return true;
+        }
+        if self.input.is_empty() {
+            if !self.ended {
+                return false;
+            }
+            let cause = match framing {
+                Framing::UntilClose => Interruption::EndOfStream,
+                _ => Interruption::TransportClosed,
+            };
+            self.reconnect(cause, None);
+            return true;
+        }
+        let mut buffer = std::mem::take(&mut self.input);
+        let mut bytes = &buffer[..];
+        let mut ended = false;
+        let fed = match framing {
+            Framing::UntilClose => self.decoder.feed(bytes).map_err(ClientError::EventTooLarge),
+            Framing::Length(left) => {
+                let take = usize::try_from(left).unwrap_or(usize::MAX).min(bytes.len());
+                let left = left - take as u64;
+                ended = left == 0;
+                self.phase = Phase::Streaming(Framing::Length(left));
+                self.decoder
+                    .feed(&bytes[..take])
+                    .map_err(ClientError::EventTooLarge)
+            }
+            Framing::Chunked => loop {
+                match self.dechunker.next(&mut bytes) {
+                    Ok(Some(data)) => {
+                        if let Err(error) = self.decoder.feed(data) {
+                            break Err(ClientError::EventTooLarge(error));
+                        }
+                    }
+                    Ok(None) => {
+                        ended = self.dechunker.is_done();
+                        break Ok(());
+                    }
+                    Err(invalid) => {
+                        buffer.clear();
+                        self.input = buffer;
+                        self.reconnect(Interruption::InvalidBody(invalid.to_string()), None);
+                        return true;
+                    }
+                }
+            },
+        };
+        // Keep the buffer's room for the next read.
+        buffer.clear();
+        self.input = buffer;
+        if let Some(retry) = self.decoder.retry() {
+            self.reconnection_time = retry;
+        }
+        if let Err(error) = fed {
+            self.fail(Some(error));
+        } else if ended {
+            self.reconnect(Interruption::EndOfStream, None);
+        }
+        true
+    }
+
+    fn deliver(&mut self, event: MessageEvent) -> ClientEvent {
+        self.last_event_id.clone_from(&event.id);
+        ClientEvent::Message(event)
+    }
+}
+
+impl Machine for Client {
+    type Event = ClientEvent;
+
+    /// Events in the order they happened: the messages a body held come
+    /// before the [`ClientEvent::Reconnecting`] its end caused.
+    fn poll_event(&mut self) -> Option<ClientEvent> {
+        loop {
+            if let Some(event) = self.decoder.next_event() {
+                return Some(self.deliver(event));
+            }
+            // Dispatches without data set the ID too.
+            let id = self.decoder.last_event_id();
+            if self.last_event_id != id {
+                id.clone_into(&mut self.last_event_id);
+            }
+            if let Some(event) = self.events.pop_front() {
+                return Some(event);
+            }
+            if !self.step() {
+                return None;
+            }
+        }
+    }
+
+    fn input_buffer(&mut self) -> &mut BytesMut {
+        &mut self.input
+    }
+
+    fn received(&mut self, now: Instant) {
+        self.timer.settle(now);
+    }
+
+    /// The transport ended: what it sent is read to the end, then the
+    /// stream is lost ([`ClientEvent::Reconnecting`]; its delay counts
+    /// from the next call that carries the time).
+    fn transport_closed(&mut self) {
+        match self.phase {
+            Phase::ReadingHead | Phase::Streaming(_) => self.ended = true,
+            Phase::Connecting => self.reconnect(Interruption::TransportClosed, None),
+            Phase::Waiting | Phase::Closed => {}
+        }
+    }
+
+    fn output(&self) -> &Output {
+        &self.output
+    }
+
+    fn advance_output(&mut self, n: usize) {
+        self.output.advance(n);
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.timer.deadline()
+    }
+
+    /// Ends a reconnection delay ([`ClientEvent::Connect`] follows), or a
+    /// head timeout ([`ClientEvent::Reconnecting`] follows). Also starts a
+    /// delay armed without the time.
+    fn handle_timeout(&mut self, now: Instant) {
+        self.timer.settle(now);
+        if !self.timer.is_due(now) {
+            return;
+        }
+        match self.phase {
+            Phase::Waiting => {
+                self.timer = Timer::Off;
+                self.phase = Phase::Connecting;
+                self.events.push_back(ClientEvent::Connect);
+            }
+            Phase::ReadingHead => self.reconnect(Interruption::Timeout, Some(now)),
+            _ => self.timer = Timer::Off,
+        }
+    }
+
+    fn wants_read(&self) -> bool {
+        matches!(self.phase, Phase::ReadingHead | Phase::Streaming(_))
+    }
+}
