@@ -4,6 +4,7 @@
 #   - tools/node/node_modules : ws, faye-websocket, websocket-driver, permessage-deflate,
 #                               puppeteer-core, eventsource from package-lock.json
 #   - Debian redis-server and chromium, for the chat demo's Redis and browser tests
+#   - Debian tmux, the terminal wscat's interactive tests type into
 # Re-installs only when the pinned files changed since the last successful install.
 set -euo pipefail
 
@@ -30,6 +31,7 @@ flock 8
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+command -v tmux >/dev/null || missing+=(tmux)
 if ((${#missing[@]})); then
   run apt-get update
   run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"

@@ -18,6 +18,8 @@
 //!   messages, pings answered for you; `None` once closed, then
 //!   [`close_event`](WebSocket::close_event) says how. Receiving is
 //!   cancellation-safe: dropping a `next()` future loses nothing.
+//!   [`next_incoming`](WebSocket::next_incoming) reads the same with the
+//!   peer's pings and pongs as [`Incoming`] items, for showing them.
 //! - a [`Sink<Message>`](futures_sink::Sink), and
 //!   [`send`](WebSocket::send), [`ping`](WebSocket::ping) (its [`Pong`]
 //!   resolves when the answer is read), [`close`](WebSocket::close) (the
@@ -175,6 +177,8 @@
 //! - `axum` (implies `hyper`): the [`WebSocketUpgrade`] extractor for axum
 //!   0.8. An axum-only server can turn the defaults off:
 //!   `default-features = false, features = ["axum"]`.
+//! - `encrypted-keys` (implies `rustls`): `ClientCert::from_pem_with_passphrase`
+//!   for passphrase-protected PKCS#8 client keys (the `pkcs8` crate).
 //! - `tracing`: a span per connection (peer, URL) and one `debug` event
 //!   for each open, refusal, failure (close code, error) and close; a
 //!   `warn` when the accept loop runs out of file descriptors. Nothing per
@@ -236,6 +240,7 @@ mod event_stream;
 #[cfg(feature = "hyper")]
 mod event_stream_body;
 mod event_stream_options;
+mod incoming;
 mod listener;
 mod pong;
 mod proxy;
@@ -272,6 +277,7 @@ pub use event_stream::{accept_event_stream, EventStream};
 #[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
 pub use event_stream_body::{event_stream, EventStreamBody};
 pub use event_stream_options::EventStreamOptions;
+pub use incoming::Incoming;
 pub use listener::{accept_tcp, ACCEPT_BACKOFF};
 pub use pong::Pong;
 pub use proxy::{no_proxy_matches, ProxyOptions};

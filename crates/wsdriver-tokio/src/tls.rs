@@ -264,7 +264,8 @@ impl ClientCert {
     /// (RSA) or SEC1 (EC) private key.
     ///
     /// Fails with [`Error::Config`] when either cannot be read (an
-    /// encrypted key cannot).
+    /// encrypted key cannot here: see `from_pem_with_passphrase`, feature
+    /// `encrypted-keys`).
     ///
     /// # Errors
     /// As said: [`Error::Config`].
@@ -273,6 +274,69 @@ impl ClientCert {
         let key = PrivateKeyDer::from_pem_slice(key_pem)
             .map_err(|e| Error::Config(format!("bad PEM private key: {e}")))?;
         Ok(ClientCert { chain, key })
+    }
+}
+
+#[cfg(feature = "encrypted-keys")]
+impl ClientCert {
+    /// From PEM with a passphrase-protected key: the chain's `CERTIFICATE`
+    /// blocks and an `ENCRYPTED PRIVATE KEY` (PKCS#8 with PBES2: PBKDF2
+    /// or scrypt, AES-CBC or AES-GCM; what `openssl pkcs8 -topk8 -v2
+    /// aes-256-cbc` and `openssl genpkey -aes256` write). ws's
+    /// `passphrase`, wscat's `--passphrase`. A key that is not encrypted
+    /// is read as [`from_pem`](Self::from_pem) reads it, the passphrase
+    /// unused, as Node does.
+    ///
+    /// The legacy OpenSSL form (`Proc-Type: 4,ENCRYPTED` in a `BEGIN RSA
+    /// PRIVATE KEY` block) is not read: convert it with `openssl pkcs8
+    /// -topk8`.
+    ///
+    /// ```
+    /// use wsdriver_tokio::ClientCert;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let made = rcgen::generate_simple_self_signed(vec!["client.internal".to_owned()])?;
+    /// # let cert_pem = made.cert.pem();
+    /// # let key_pem = made.key_pair.serialize_pem();
+    /// // A key that is not encrypted is read as it is.
+    /// let cert = ClientCert::from_pem_with_passphrase(cert_pem.as_bytes(), key_pem.as_bytes(), b"unused")?;
+    /// assert_eq!(cert.chain.len(), 1);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the certificate or the key cannot be read,
+    /// or the passphrase is wrong (`wrong passphrase, or a damaged key`).
+    pub fn from_pem_with_passphrase(
+        cert_pem: &[u8],
+        key_pem: &[u8],
+        passphrase: &[u8],
+    ) -> Result<Self, Error> {
+        use pkcs8::der::pem::PemLabel;
+        use pkcs8::{EncryptedPrivateKeyInfoRef, SecretDocument};
+        use rustls::pki_types::PrivatePkcs8KeyDer;
+
+        let text = std::str::from_utf8(key_pem)
+            .map_err(|_| Error::Config("bad PEM private key: not text".into()))?;
+        let Ok((label, document)) = SecretDocument::from_pem(text) else {
+            // Not one block we can take apart: leave it to from_pem,
+            // which says what is wrong with it.
+            return Self::from_pem(cert_pem, key_pem);
+        };
+        if label != EncryptedPrivateKeyInfoRef::PEM_LABEL {
+            return Self::from_pem(cert_pem, key_pem);
+        }
+        let chain = certs_from_pem(cert_pem)?;
+        let encrypted = EncryptedPrivateKeyInfoRef::try_from(document.as_bytes())
+            .map_err(|e| Error::Config(format!("bad encrypted private key: {e}")))?;
+        let key = encrypted
+            .decrypt(passphrase)
+            .map_err(|_| Error::Config("wrong passphrase, or a damaged key".into()))?;
+        let key = PrivatePkcs8KeyDer::from(key.as_bytes().to_vec());
+        Ok(ClientCert {
+            chain,
+            key: PrivateKeyDer::Pkcs8(key),
+        })
     }
 }
 

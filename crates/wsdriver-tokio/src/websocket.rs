@@ -5,6 +5,7 @@
 use crate::config::Config;
 use crate::drive::Drive;
 use crate::error::Error;
+use crate::incoming::Incoming;
 use crate::pong::Pong;
 use crate::trace;
 use std::pin::Pin;
@@ -355,16 +356,49 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Message, Error>>> {
+        loop {
+            return match ready!(self.poll_incoming(cx, false)) {
+                Some(Ok(Incoming::Message(message))) => Poll::Ready(Some(Ok(message))),
+                Some(Ok(_)) => continue,
+                Some(Err(error)) => Poll::Ready(Some(Err(error))),
+                None => Poll::Ready(None),
+            };
+        }
+    }
+
+    /// The connection's loop: messages, and the peer's pings and pongs
+    /// too when `control` asks for them (skipped otherwise).
+    pub(crate) fn poll_incoming(
+        &mut self,
+        cx: &mut Context<'_>,
+        control: bool,
+    ) -> Poll<Option<Result<Incoming, Error>>> {
         if self.finished {
             return Poll::Ready(None);
         }
         loop {
             while let Some(event) = self.connection.poll_event() {
                 match event {
-                    Event::Message(message) => return Poll::Ready(Some(Ok(message))),
-                    Event::Pong { ping: Some(id), .. } => {
-                        if let Some(index) = self.pongs.iter().position(|(p, _)| *p == id) {
+                    Event::Message(message) => {
+                        return Poll::Ready(Some(Ok(Incoming::Message(message))))
+                    }
+                    Event::Ping(payload) if control => {
+                        // The pong goes out now, as far as the stream takes
+                        // it (the rest with the next poll): a caller that
+                        // shows the ping and then waits on something else
+                        // has still answered it. A failed write is
+                        // reported by the next poll, which tries again.
+                        let _ = self.poll_write_output(cx);
+                        return Poll::Ready(Some(Ok(Incoming::Ping(payload))));
+                    }
+                    Event::Pong { payload, ping } => {
+                        let waiting =
+                            ping.and_then(|id| self.pongs.iter().position(|(p, _)| *p == id));
+                        if let Some(index) = waiting {
                             let _ = self.pongs.swap_remove(index).1.send(());
+                        }
+                        if control {
+                            return Poll::Ready(Some(Ok(Incoming::Pong(payload))));
                         }
                     }
                     Event::Close(event) => {

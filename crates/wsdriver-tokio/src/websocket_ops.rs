@@ -6,6 +6,7 @@
 //! (`split.rs`) and a server's sockets (`server_socket.rs`) do.
 
 use crate::error::Error;
+use crate::incoming::Incoming;
 use crate::pong::Pong;
 use crate::websocket::WebSocket;
 use futures_core::Stream;
@@ -37,6 +38,37 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         self.connection.send(message.into())?;
         poll_fn(|cx| self.poll_write_output(cx)).await?;
         Ok(())
+    }
+
+    /// The next message, ping or pong from the peer; `None` once closed.
+    ///
+    /// As the `Stream` (`next()`), which skips the control frames, with
+    /// the peer's pings and pongs as well (ws's `ping` and `pong` events):
+    /// for showing them, since pings are answered and pongs matched to
+    /// their [`Pong`] either way. Cancellation-safe as `next()` is.
+    ///
+    /// ```
+    /// use wsdriver_tokio::{accept, connect_on, ClientOptions, Incoming, ServerOptions};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (client_io, server_io) = tokio::io::duplex(4096);
+    /// let server = tokio::spawn(accept(server_io, ServerOptions::default()));
+    /// let mut client = connect_on(client_io, "ws://localhost/", ClientOptions::default()).await?;
+    /// let mut server = server.await??;
+    /// server.ping(b"are you there").await?;
+    /// let seen = client.next_incoming().await.transpose()?;
+    /// assert_eq!(seen, Some(Incoming::Ping("are you there".into())));
+    /// // The client answered by itself.
+    /// let seen = server.next_incoming().await.transpose()?;
+    /// assert_eq!(seen, Some(Incoming::Pong("are you there".into())));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As the `Stream`: an `Err` item ends the connection.
+    pub async fn next_incoming(&mut self) -> Option<Result<Incoming, Error>> {
+        poll_fn(|cx| self.poll_incoming(cx, true)).await
     }
 
     /// Sends a ping. The returned [`Pong`] resolves when the matching pong

@@ -10,7 +10,9 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream, ReadBuf};
 use tokio::time::timeout;
 use wsdriver::{Driver, Event, Options};
-use wsdriver_tokio::{accept, Config, Error, Message, ReadyState, ServerOptions, WebSocket};
+use wsdriver_tokio::{
+    accept, Config, Error, Incoming, Message, ReadyState, ServerOptions, WebSocket,
+};
 
 const LIMIT: Duration = Duration::from_secs(10);
 
@@ -136,6 +138,70 @@ async fn ping_resolves_when_the_matching_pong_is_read() {
     write.close(1000, "").await.unwrap();
     timeout(LIMIT, reading).await.unwrap().unwrap();
     timeout(LIMIT, reader).await.unwrap().unwrap();
+}
+
+/// `next_incoming` shows the peer's pings and pongs between the messages,
+/// in order, while the ping is still answered and the `Pong` resolved;
+/// `next()` on the same connection skips them.
+#[tokio::test]
+async fn next_incoming_shows_pings_and_pongs_between_messages() {
+    let (mut client, mut server) = pair().await;
+    server.send("before").await.unwrap();
+    server.ping(b"from server").await.unwrap();
+    server.pong(b"unsolicited").await.unwrap();
+    server.send("after").await.unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        seen.push(
+            timeout(LIMIT, client.next_incoming())
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap(),
+        );
+    }
+    assert_eq!(
+        seen,
+        [
+            Incoming::Message(Message::from("before")),
+            Incoming::Ping("from server".into()),
+            Incoming::Pong("unsolicited".into()),
+            Incoming::Message(Message::from("after")),
+        ]
+    );
+    // The client answered the ping by itself (its pong goes out with the
+    // next write, here its own ping): the server sees the pong, then the
+    // ping.
+    let pong = client.ping(b"rtt").await.unwrap();
+    for expected in [
+        Incoming::Pong("from server".into()),
+        Incoming::Ping("rtt".into()),
+    ] {
+        let seen = timeout(LIMIT, server.next_incoming())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(seen, expected);
+    }
+    // The client's ping resolves while next_incoming reads, and next()
+    // skips the control frames. Writing this ping also writes the pong
+    // the server queued.
+    server.ping(b"skipped").await.unwrap();
+    server.send("last").await.unwrap();
+    let seen = timeout(LIMIT, client.next_incoming())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(seen, Incoming::Pong("rtt".into()));
+    timeout(LIMIT, pong).await.unwrap().unwrap();
+    let next = timeout(LIMIT, client.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(next, Message::from("last"));
 }
 
 /// On tokio's paused clock, so the count is exact: pings at 20, 40, ...,

@@ -1,0 +1,126 @@
+//! The flags of a client turned into the library's `ClientOptions`: each
+//! is one of its settings, read here and nowhere else.
+
+use crate::args::Args;
+use base64::Engine;
+use std::time::Duration;
+use wsdriver_tokio::{ClientCert, ClientOptions, DeflateConfig, Options, ProxyOptions, TlsOptions};
+
+/// `url` with `ws://` in front when it has no scheme (`localhost:8080`),
+/// as Node wscat does.
+pub fn with_scheme(url: &str) -> String {
+    let has_scheme = url.contains("://") || url.starts_with("ws+unix:");
+    if has_scheme {
+        url.to_owned()
+    } else {
+        format!("ws://{url}")
+    }
+}
+
+/// The client's options from the flags. Fails with a line to show when a
+/// header is malformed or a certificate file cannot be read.
+pub fn client_options(args: &Args) -> Result<ClientOptions, String> {
+    let mut protocol = Options::default();
+    if !args.subprotocols.is_empty() {
+        protocol = protocol.protocols(args.subprotocols.iter().map(String::as_str));
+    }
+    if let Some(version) = &args.protocol_version {
+        protocol = protocol.protocol_version(version.parse().map_err(|_| "bad --protocol")?);
+    }
+    let mut options = ClientOptions::default()
+        .options(protocol)
+        .follow_redirects(args.location)
+        .max_redirects(args.max_redirects)
+        .handshake_timeout(Some(seconds(args.timeout, "--timeout")?));
+    for header in &args.headers {
+        let (name, value) = split_header(header)?;
+        options = options.header(name, value);
+    }
+    if let Some(auth) = &args.auth {
+        // ws's `auth`: Basic credentials in the Authorization header (the
+        // library drops it when a redirect leaves the host).
+        let encoded = base64::engine::general_purpose::STANDARD.encode(auth);
+        options = options.header("Authorization", format!("Basic {encoded}"));
+    }
+    if let Some(host) = &args.host {
+        options = options.header("Host", host);
+    }
+    if let Some(origin) = &args.origin {
+        options = options.origin(origin);
+    }
+    if args.deflate_on(false) {
+        options = options.deflate([DeflateConfig::default()]);
+    }
+    if let Some(proxy) = &args.proxy {
+        options = options.proxy(ProxyOptions::new(with_http_scheme(proxy)));
+    }
+    Ok(options.tls(tls_options(args)?))
+}
+
+/// A -H flag's name and value.
+pub fn split_header(header: &str) -> Result<(&str, &str), String> {
+    let (name, value) = header
+        .split_once(':')
+        .ok_or_else(|| format!("-H {header:?}: a header is 'Name: value'"))?;
+    Ok((name.trim(), value.trim()))
+}
+
+/// --ca, --cert, --key, --passphrase and --no-check.
+pub fn tls_options(args: &Args) -> Result<TlsOptions, String> {
+    let mut tls = TlsOptions::default().danger_accept_invalid_certs(args.no_check);
+    if let Some(ca) = &args.ca {
+        let pem = read(ca)?;
+        tls = tls
+            .add_ca_pem(&pem)
+            .map_err(|e| format!("--ca {}: {e}", ca.display()))?;
+    }
+    if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
+        let (cert_pem, key_pem) = (read(cert)?, read(key)?);
+        let client = match &args.passphrase {
+            Some(passphrase) => {
+                let passphrase = if passphrase.is_empty() {
+                    crate::input::read_secret("Passphrase: ").map_err(|e| e.to_string())?
+                } else {
+                    passphrase.clone()
+                };
+                ClientCert::from_pem_with_passphrase(&cert_pem, &key_pem, passphrase.as_bytes())
+            }
+            None => ClientCert::from_pem(&cert_pem, &key_pem),
+        }
+        .map_err(|e| format!("--cert/--key: {e}"))?;
+        tls = tls.client_cert(client);
+    }
+    Ok(tls)
+}
+
+/// A proxy given as `host:port` is an `http://` one.
+pub fn with_http_scheme(proxy: &str) -> String {
+    if proxy.contains("://") {
+        proxy.to_owned()
+    } else {
+        format!("http://{proxy}")
+    }
+}
+
+fn read(path: &std::path::Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// A number of seconds from a flag.
+pub fn seconds(value: f64, flag: &str) -> Result<Duration, String> {
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| format!("{flag} {value}: not a number of seconds"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scheme_is_added_only_when_missing() {
+        assert_eq!(with_scheme("localhost:8080"), "ws://localhost:8080");
+        assert_eq!(with_scheme("wss://example.com/"), "wss://example.com/");
+        assert_eq!(with_scheme("ws+unix:/tmp/s.sock"), "ws+unix:/tmp/s.sock");
+        assert_eq!(with_http_scheme("proxy:3128"), "http://proxy:3128");
+    }
+}

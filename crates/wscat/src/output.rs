@@ -1,0 +1,218 @@
+//! Where everything wscat shows goes, and how it looks: above the prompt
+//! (through the line editor's printer, so a line being typed is never cut
+//! through) or raw on stdout for scripts; coloured only for a terminal.
+
+use std::io::{IsTerminal, Write};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use wsdriver_tokio::Message;
+
+/// The kinds of line, each with its colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A message received (blue, as Node wscat).
+    Incoming,
+    /// Connected, listening, a client came or left (green).
+    Status,
+    /// A ping or pong received, with -P (blue).
+    Control,
+    /// A failure, or a close with a code that says one (red).
+    Error,
+}
+
+impl Kind {
+    fn colour(self) -> &'static str {
+        match self {
+            Kind::Incoming | Kind::Control => "\x1b[34m",
+            Kind::Status => "\x1b[32m",
+            Kind::Error => "\x1b[31m",
+        }
+    }
+}
+
+/// A line on its way to the editor's printer, or a request to be told
+/// once everything before it is on the screen.
+pub enum Printed {
+    Line(String),
+    Flush(mpsc::Sender<()>),
+}
+
+/// Shared by every task that shows something; cheap to clone.
+#[derive(Clone)]
+pub struct Output {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    colour: bool,
+    binary_as_hex: bool,
+    /// Set while the line editor runs: lines go to its printer thread.
+    printer: Mutex<Option<mpsc::Sender<Printed>>>,
+    /// A terminal session (prompt and status lines) or a script's (raw).
+    interactive: bool,
+}
+
+impl Output {
+    /// `interactive`: a person at a terminal; `no_color`: --no-color;
+    /// `binary_as_hex`: --binary.
+    pub fn new(interactive: bool, no_color: bool, binary_as_hex: bool) -> Self {
+        let colour = !no_color
+            && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+            && std::io::stdout().is_terminal();
+        Output {
+            inner: Arc::new(Inner {
+                colour,
+                binary_as_hex,
+                printer: Mutex::new(None),
+                interactive,
+            }),
+        }
+    }
+
+    pub fn interactive(&self) -> bool {
+        self.inner.interactive
+    }
+
+    /// From now on, lines go through the editor's printer thread.
+    pub fn use_printer(&self, printer: mpsc::Sender<Printed>) {
+        *lock(&self.inner.printer) = Some(printer);
+    }
+
+    /// A message received; `from` names the client, on a server.
+    pub fn message(&self, message: &Message, from: Option<u64>) {
+        if !self.inner.interactive {
+            // A script gets the bytes as they came, binary included.
+            match message {
+                Message::Binary(bytes) if self.inner.binary_as_hex => raw(hex(bytes).as_bytes()),
+                other => raw(other.as_bytes()),
+            }
+            return;
+        }
+        let text = self.message_text(message);
+        let from = from.map(|id| format!("[#{id}] ")).unwrap_or_default();
+        self.line(Kind::Incoming, &format!("< {from}{text}"));
+    }
+
+    /// A ping or pong received (with -P), as Node wscat words it.
+    pub fn control(&self, what: &str, payload: &[u8], from: Option<u64>) {
+        let from = from.map(|id| format!("[#{id}] ")).unwrap_or_default();
+        let text = format!(
+            "Received {what} (data: {:?})",
+            String::from_utf8_lossy(payload)
+        );
+        if self.inner.interactive {
+            self.line(Kind::Control, &format!("< {from}{text}"));
+        } else {
+            raw(format!("{from}{text}").as_bytes());
+        }
+    }
+
+    /// An EventSource event: its data for a script (as a message's), with
+    /// its type and ID, when it has them, for a person.
+    pub fn event(&self, kind: &str, id: &str, data: &str) {
+        if !self.inner.interactive {
+            raw(data.as_bytes());
+            return;
+        }
+        let mut label = String::new();
+        if kind != "message" {
+            label.push_str(kind);
+        }
+        if !id.is_empty() {
+            if !label.is_empty() {
+                label.push(' ');
+            }
+            label.push('#');
+            label.push_str(id);
+        }
+        let label = if label.is_empty() {
+            label
+        } else {
+            format!("[{label}] ")
+        };
+        self.line(Kind::Incoming, &format!("< {label}{data}"));
+    }
+
+    /// A status line for a person (Connected, Listening...); scripts
+    /// see none.
+    pub fn status(&self, text: &str) {
+        if self.inner.interactive {
+            self.line(Kind::Status, text);
+        }
+    }
+
+    /// An error: red above the prompt, or `error: ` on stderr.
+    pub fn error(&self, text: &str) {
+        if self.inner.interactive {
+            self.line(Kind::Error, &format!("error: {text}"));
+        } else {
+            eprintln!("error: {text}");
+        }
+    }
+
+    /// How a line looks: coloured or not.
+    fn styled(&self, kind: Kind, text: &str) -> String {
+        if self.inner.colour {
+            format!("{}{text}\x1b[0m", kind.colour())
+        } else {
+            text.to_owned()
+        }
+    }
+
+    /// One line for a person: through the printer while the editor runs,
+    /// else straight to stdout.
+    pub fn line(&self, kind: Kind, text: &str) {
+        let styled = self.styled(kind, text);
+        let printer = lock(&self.inner.printer).clone();
+        match printer {
+            Some(printer) => {
+                if printer.send(Printed::Line(styled.clone())).is_err() {
+                    println!("{styled}");
+                }
+            }
+            None => println!("{styled}"),
+        }
+    }
+
+    /// Waits until every line given so far is on the screen (the printer
+    /// thread answers once the editor has taken them): before the program
+    /// ends, so the last lines are not lost.
+    pub fn flush(&self) {
+        let printer = lock(&self.inner.printer).clone();
+        if let Some(printer) = printer {
+            let (done, wait) = mpsc::channel();
+            if printer.send(Printed::Flush(done)).is_ok() {
+                let _ = wait.recv_timeout(std::time::Duration::from_secs(2));
+            }
+        }
+        let _ = std::io::stdout().flush();
+    }
+
+    /// The text of a message for a terminal: hex for binary with
+    /// --binary, else its bytes read as UTF-8 (a terminal cannot show raw
+    /// bytes anyway).
+    fn message_text(&self, message: &Message) -> String {
+        match message {
+            Message::Binary(bytes) if self.inner.binary_as_hex => hex(bytes),
+            other => String::from_utf8_lossy(other.as_bytes()).into_owned(),
+        }
+    }
+}
+
+/// A script's line: the bytes as they are, then a newline.
+fn raw(bytes: &[u8]) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(bytes);
+    let _ = stdout.write_all(b"\n");
+    let _ = stdout.flush();
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}

@@ -1,0 +1,297 @@
+//! wscat driven as a script drives it: stdin piped, stdout and stderr
+//! read, against servers made in-process with wsdriver-tokio.
+
+mod support;
+
+use futures_util::StreamExt;
+use std::time::{Duration, Instant};
+use support::{closed_port, echo_server, run_piped, text, wscat, Running};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use wsdriver_tokio::{Message, ServerOptions, WebSocketServer};
+
+/// Each line is a message; the echoes come back raw, one per line, with
+/// no prompt or colour; stdin's end closes with 1000 and exits 0.
+#[tokio::test]
+async fn lines_in_messages_out_then_a_clean_close_when_stdin_ends() {
+    let (url, seen, _server) = echo_server().await;
+    // No scheme: ws:// is added.
+    let address = url.trim_start_matches("ws://").to_owned();
+    let output = run_piped(&["-c", &address, "-w", "1"], "hello\nwörld\n").await;
+    assert_eq!(text(&output.stdout), "hello\nwörld\n");
+    assert_eq!(text(&output.stderr), "");
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        *seen.messages.lock().unwrap(),
+        [Message::from("hello"), Message::from("wörld")]
+    );
+    assert_eq!(*seen.closes.lock().unwrap(), [(1000, String::new())]);
+}
+
+/// -x sends each command once connected, then closes after -w seconds;
+/// stdin is not read.
+#[tokio::test]
+async fn execute_sends_then_closes_after_the_wait() {
+    let (url, seen, _server) = echo_server().await;
+    let started = Instant::now();
+    let output = run_piped(
+        &["-c", &url, "-x", "first", "-x", "second", "-w", "0.6"],
+        "ignored\n",
+    )
+    .await;
+    let took = started.elapsed();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout), "first\nsecond\n");
+    assert_eq!(
+        *seen.messages.lock().unwrap(),
+        [Message::from("first"), Message::from("second")]
+    );
+    assert_eq!(*seen.closes.lock().unwrap(), [(1000, String::new())]);
+    assert!(took >= Duration::from_millis(600), "closed after {took:?}");
+}
+
+/// --binary sends lines as binary messages and shows binary as hex.
+#[tokio::test]
+async fn binary_lines_go_out_as_binary_and_come_back_as_hex() {
+    let (url, seen, _server) = echo_server().await;
+    let output = run_piped(&["-c", &url, "--binary", "-w", "0.5"], "AB\n").await;
+    assert_eq!(text(&output.stdout), "4142\n");
+    assert_eq!(
+        *seen.messages.lock().unwrap(),
+        [Message::Binary("AB".into())]
+    );
+}
+
+/// --slash makes /ping a ping; -P shows the server's pong; /close closes
+/// with its code and reason.
+#[tokio::test]
+async fn slash_ping_shows_the_pong_with_show_ping_pong() {
+    let (url, seen, _server) = echo_server().await;
+    let output = run_piped(
+        &["-c", &url, "--slash", "-P", "-w", "0.5"],
+        "/ping are you there\n//not a command\n",
+    )
+    .await;
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains("Received pong (data: \"are you there\")"),
+        "{stdout:?}"
+    );
+    // A line starting with // is a message starting with /.
+    assert_eq!(
+        *seen.messages.lock().unwrap(),
+        [Message::from("/not a command")]
+    );
+
+    // /close at once, long before the wait is over; wscat asked for the
+    // close, so it exits 0 whatever the code.
+    let started = Instant::now();
+    let output = run_piped(&["-c", &url, "--slash", "-w", "10"], "/close 4000 done\n").await;
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let closes = seen.closes.lock().unwrap().clone();
+    assert!(closes.contains(&(4000, "done".to_owned())), "{closes:?}");
+}
+
+/// A refused connection: Node's words and exit status 1.
+#[tokio::test]
+async fn a_refused_connection_exits_1_with_econnrefused() {
+    let port = closed_port();
+    let output = run_piped(&["-c", &format!("ws://127.0.0.1:{port}")], "").await;
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        text(&output.stderr),
+        format!("error: connect ECONNREFUSED 127.0.0.1:{port}\n")
+    );
+    assert_eq!(text(&output.stdout), "");
+}
+
+/// A server that answers 404: `Unexpected server response: 404`, 1.
+#[tokio::test]
+async fn a_404_exits_1_with_the_status() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut head = vec![0; 4096];
+        let _ = socket.read(&mut head).await;
+        let body = "not here\n";
+        let answer = format!(
+            "HTTP/1.1 404 Not Found\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        socket.write_all(answer.as_bytes()).await.unwrap();
+    });
+    let output = run_piped(&["-c", &format!("127.0.0.1:{port}/missing")], "").await;
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        text(&output.stderr),
+        "error: Unexpected server response: 404\n"
+    );
+}
+
+/// A server that closes with 1011: exit 1, the code and reason on stderr.
+#[tokio::test]
+async fn a_server_closing_with_1011_exits_1_with_the_code_and_reason() {
+    let server = WebSocketServer::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/", server.local_addr());
+    let acceptor = server.clone();
+    tokio::spawn(async move {
+        let mut socket = acceptor.accept().await.unwrap();
+        socket.send("about to fail").await.unwrap();
+        socket.close(1011, "internal trouble").await.unwrap();
+    });
+    let output = run_piped(&["-c", &url, "-w", "-1"], "").await;
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(text(&output.stdout), "about to fail\n");
+    let stderr = text(&output.stderr);
+    assert!(stderr.starts_with("error: "), "{stderr:?}");
+    assert!(
+        stderr.contains("code: 1011") && stderr.contains("internal trouble"),
+        "{stderr:?}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
+}
+
+/// Bad usage is exit status 2, with clap's explanation.
+#[tokio::test]
+async fn bad_usage_exits_2() {
+    let output = run_piped(&["-c", "ws://a", "-l", "1"], "").await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("cannot be used with"));
+    let output = run_piped(&["-c", "ws://a", "-p", "7"], "").await;
+    assert_eq!(output.status.code(), Some(2));
+}
+
+/// The handshake carries what the flags say: headers, Basic auth, Host,
+/// Origin, the subprotocols offered (and the one agreed), version 8.
+#[tokio::test]
+async fn headers_auth_host_origin_and_subprotocols_reach_the_server() {
+    let server = WebSocketServer::builder()
+        .server_options(
+            ServerOptions::default()
+                .protocols(["superchat"])
+                .allow_drafts(true),
+        )
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let url = format!("ws://{}/path?q=1", server.local_addr());
+    let acceptor = server.clone();
+    let handshake = tokio::spawn(async move {
+        let mut socket = acceptor.accept().await.unwrap();
+        let request = socket.request().clone();
+        let protocol = socket.protocol().map(str::to_owned);
+        while socket.next().await.is_some() {}
+        (request, protocol)
+    });
+    let output = run_piped(
+        &[
+            "-c",
+            &url,
+            "-H",
+            "X-Custom: one",
+            "-H",
+            "X-Other:two",
+            "--auth",
+            "user:pa:ss",
+            "--host",
+            "example.test",
+            "-o",
+            "https://origin.test",
+            "-s",
+            "chat",
+            "-s",
+            "superchat",
+            "-p",
+            "8",
+            "-w",
+            "0",
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let (request, protocol) = tokio::time::timeout(support::LIMIT, handshake)
+        .await
+        .unwrap()
+        .unwrap();
+    let header = |name: &str| {
+        request
+            .headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    };
+    assert_eq!(request.uri.to_string(), "/path?q=1");
+    assert_eq!(header("x-custom").as_deref(), Some("one"));
+    assert_eq!(header("x-other").as_deref(), Some("two"));
+    // base64("user:pa:ss")
+    assert_eq!(
+        header("authorization").as_deref(),
+        Some("Basic dXNlcjpwYTpzcw==")
+    );
+    assert_eq!(header("host").as_deref(), Some("example.test"));
+    assert_eq!(header("sec-websocket-version").as_deref(), Some("8"));
+    // Draft 8 names the origin Sec-WebSocket-Origin.
+    assert_eq!(
+        header("sec-websocket-origin").as_deref(),
+        Some("https://origin.test")
+    );
+    assert_eq!(
+        header("sec-websocket-protocol").as_deref(),
+        Some("chat, superchat")
+    );
+    assert_eq!(protocol.as_deref(), Some("superchat"));
+}
+
+/// -l serves several clients at once: each line goes to all of them, and
+/// --echo answers each client alone.
+#[tokio::test(flavor = "multi_thread")]
+async fn listen_sends_each_line_to_every_client() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    let mut server = Running(
+        wscat()
+            .args(["-l", "0"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut stderr = BufReader::new(server.0.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let port: u16 = line
+        .trim()
+        .strip_prefix("Listening on port ")
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .parse()
+        .unwrap();
+    let url = format!("ws://127.0.0.1:{port}/");
+    let opts = wsdriver_tokio::ClientOptions::default;
+    let mut one = wsdriver_tokio::connect(url.as_str(), opts()).await.unwrap();
+    let mut two = wsdriver_tokio::connect(url.as_str(), opts()).await.unwrap();
+    one.send("from one").await.unwrap();
+    // The server prints what clients send, raw.
+    let mut stdout = BufReader::new(server.0.stdout.take().unwrap());
+    let mut printed = String::new();
+    tokio::task::block_in_place(|| stdout.read_line(&mut printed)).unwrap();
+    assert_eq!(printed, "from one\n");
+    // Wait until the server has both clients, then type a line.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut stdin = server.0.stdin.take().unwrap();
+    stdin.write_all(b"to everyone\n").unwrap();
+    stdin.flush().unwrap();
+    for client in [&mut one, &mut two] {
+        let message = tokio::time::timeout(support::LIMIT, client.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(message, Message::from("to everyone"));
+    }
+    one.close(1000, "").await.unwrap();
+    two.close(1000, "").await.unwrap();
+    drop(server);
+}
