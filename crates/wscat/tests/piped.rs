@@ -295,3 +295,40 @@ async fn listen_sends_each_line_to_every_client() {
     two.close(1000, "").await.unwrap();
     drop(server);
 }
+
+/// --sse prints each event's data raw, one per line; it reconnects after
+/// the server's retry with the last event ID, and a 204 ends it with 0.
+#[tokio::test]
+async fn sse_prints_events_reconnects_with_the_last_id_and_stops_at_204() {
+    use wsdriver_tokio::{accept_event_stream, EventStreamOptions};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/feed", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        let options = EventStreamOptions::default().retry(Duration::from_millis(50));
+        let mut last_ids = Vec::new();
+        for round in 0..2 {
+            let (stream, _) = listener.accept().await.unwrap();
+            let events = accept_event_stream(stream, options.clone()).await.unwrap();
+            last_ids.push(events.last_event_id().map(str::to_owned));
+            let id = (round + 1).to_string();
+            events
+                .send_event(Some("tick"), &format!("event {id}"), Some(&id))
+                .await
+                .unwrap();
+            // Dropped: the stream ends, and the client comes back.
+        }
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut request = [0; 1024];
+        let _ = stream.read(&mut request).await.unwrap();
+        stream
+            .write_all(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+            .await
+            .unwrap();
+        last_ids
+    });
+    let output = run_piped(&["--sse", &url], "").await;
+    assert_eq!(text(&output.stdout), "event 1\nevent 2\n");
+    assert_eq!(text(&output.stderr), "");
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(server.await.unwrap(), [None, Some("1".to_owned())]);
+}
