@@ -313,7 +313,7 @@ impl ClientCert {
         passphrase: &[u8],
     ) -> Result<Self, Error> {
         use pkcs8::der::pem::PemLabel;
-        use pkcs8::{EncryptedPrivateKeyInfoRef, SecretDocument};
+        use pkcs8::{EncryptedPrivateKeyInfo, SecretDocument};
         use rustls::pki_types::PrivatePkcs8KeyDer;
 
         let text = std::str::from_utf8(key_pem)
@@ -323,11 +323,11 @@ impl ClientCert {
             // which says what is wrong with it.
             return Self::from_pem(cert_pem, key_pem);
         };
-        if label != EncryptedPrivateKeyInfoRef::PEM_LABEL {
+        if label != EncryptedPrivateKeyInfo::PEM_LABEL {
             return Self::from_pem(cert_pem, key_pem);
         }
         let chain = certs_from_pem(cert_pem)?;
-        let encrypted = EncryptedPrivateKeyInfoRef::try_from(document.as_bytes())
+        let encrypted = EncryptedPrivateKeyInfo::try_from(document.as_bytes())
             .map_err(|e| Error::Config(format!("bad encrypted private key: {e}")))?;
         let key = encrypted
             .decrypt(passphrase)

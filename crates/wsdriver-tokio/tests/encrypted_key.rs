@@ -6,7 +6,7 @@
 
 use pkcs8::der::pem::LineEnding;
 use pkcs8::pkcs5::pbes2;
-use pkcs8::PrivateKeyInfoRef;
+use pkcs8::PrivateKeyInfo;
 use rcgen::{CertificateParams, KeyPair};
 use wsdriver_tokio::rustls::pki_types::PrivateKeyDer;
 use wsdriver_tokio::{ClientCert, TlsOptions};
@@ -21,8 +21,8 @@ fn encrypted(passphrase: &str) -> (String, Vec<u8>, String) {
         .unwrap();
     let der = key.serialize_der();
     let params =
-        pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(2048, b"saltsalt", [7; 16]).unwrap();
-    let pem = PrivateKeyInfoRef::try_from(der.as_slice())
+        pbes2::Parameters::pbkdf2_sha256_aes256cbc(2048, b"saltsalt", &[7; 16]).unwrap();
+    let pem = PrivateKeyInfo::try_from(der.as_slice())
         .unwrap()
         .encrypt_with_params(params, passphrase)
         .unwrap()
