@@ -38,7 +38,8 @@ RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p wsdriver-tokio --no-default-fe
 # (`rustup toolchain install 1.88 --profile minimal`; not fetched here).
 msrv=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 if rustup toolchain list 2>/dev/null | grep -q "^$msrv[.-]"; then
-  cargo "+$msrv" check --workspace --all-targets --all-features
+  # wscat, a program, asks for a newer Rust of its own (its Cargo.toml).
+  cargo "+$msrv" check --workspace --exclude wscat --all-targets --all-features
 else
   echo "test-all.sh: Rust $msrv is not installed; rust-version not checked" >&2
 fi
