@@ -20,8 +20,7 @@ fn encrypted(passphrase: &str) -> (String, Vec<u8>, String) {
         .self_signed(&key)
         .unwrap();
     let der = key.serialize_der();
-    let params =
-        pbes2::Parameters::pbkdf2_sha256_aes256cbc(2048, b"saltsalt", &[7; 16]).unwrap();
+    let params = pbes2::Parameters::pbkdf2_sha256_aes256cbc(2048, b"saltsalt", &[7; 16]).unwrap();
     let pem = PrivateKeyInfo::try_from(der.as_slice())
         .unwrap()
         .encrypt_with_params(params, passphrase)
