@@ -332,3 +332,59 @@ async fn sse_prints_events_reconnects_with_the_last_id_and_stops_at_204() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(server.await.unwrap(), [None, Some("1".to_owned())]);
 }
+
+/// A server that takes the connection and never answers: --timeout ends
+/// the handshake with one line and exit 1.
+#[tokio::test]
+async fn timeout_bounds_a_handshake_that_never_completes() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let held = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        drop(socket);
+    });
+    let started = Instant::now();
+    let url = format!("ws://127.0.0.1:{port}");
+    let output = run_piped(&["-c", &url, "--timeout", "0.5"], "").await;
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        text(&output.stderr),
+        "error: Opening handshake has timed out\n"
+    );
+    assert!(started.elapsed() >= Duration::from_millis(500));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    held.abort();
+}
+
+/// -L follows a redirect to where the WebSocket is; without it the
+/// redirect is the answer (exit 1).
+#[tokio::test]
+async fn location_follows_a_redirect() {
+    let (target, seen, _server) = echo_server().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        loop {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut head = vec![0; 4096];
+            let _ = socket.read(&mut head).await;
+            let answer =
+                format!("HTTP/1.1 302 Found\r\nLocation: {target}\r\nContent-Length: 0\r\n\r\n");
+            socket.write_all(answer.as_bytes()).await.unwrap();
+        }
+    });
+    let url = format!("ws://127.0.0.1:{port}/old");
+    let output = run_piped(&["-c", &url, "-L", "-x", "moved", "-w", "0.3"], "").await;
+    assert_eq!(text(&output.stderr), "");
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(text(&output.stdout), "moved\n");
+    assert_eq!(*seen.messages.lock().unwrap(), [Message::from("moved")]);
+
+    let output = run_piped(&["-c", &url, "-x", "stays"], "").await;
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        text(&output.stderr),
+        "error: Unexpected server response: 302\n"
+    );
+}
