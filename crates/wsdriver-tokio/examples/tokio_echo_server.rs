@@ -9,7 +9,9 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpListener;
 use wsdriver_tokio::{accept, accept_tcp, DeflateConfig, ServerOptions};
 
-#[tokio::main]
+// One thread, as the benchmark runs every server: the figures of
+// tools/instructions.py then repeat within a few instructions.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> std::io::Result<()> {
     let mut addr = "127.0.0.1:9001".to_owned();
     let mut options = ServerOptions::default();

@@ -47,13 +47,24 @@ fn xor_with(data: &mut [u8], key: [u8; 4]) {
             }
         }
     }
-    let word = u32::from_ne_bytes(key);
-    let mut words = chunks.into_remainder().chunks_exact_mut(4);
-    for chunk in &mut words {
-        let value = u32::from_ne_bytes((&*chunk).try_into().expect("4 bytes")) ^ word;
+    // What is left (under 32 bytes: all of a short message) eight bytes
+    // at a time, then four, then one.
+    let [a, b, c, d] = key;
+    let long = u64::from_ne_bytes([a, b, c, d, a, b, c, d]);
+    let mut longs = chunks.into_remainder().chunks_exact_mut(8);
+    for chunk in &mut longs {
+        let value = u64::from_ne_bytes((&*chunk).try_into().expect("8 bytes")) ^ long;
         chunk.copy_from_slice(&value.to_ne_bytes());
     }
-    for (byte, k) in words.into_remainder().iter_mut().zip(key) {
+    let mut rest = longs.into_remainder();
+    if rest.len() >= 4 {
+        let (word, tail) = rest.split_at_mut(4);
+        let value =
+            u32::from_ne_bytes((&*word).try_into().expect("4 bytes")) ^ u32::from_ne_bytes(key);
+        word.copy_from_slice(&value.to_ne_bytes());
+        rest = tail;
+    }
+    for (byte, k) in rest.iter_mut().zip(key) {
         *byte ^= k;
     }
 }

@@ -10,7 +10,7 @@ use super::frame::{DecodeError, FrameHeader, Opcode};
 use super::mask::apply_mask;
 use super::utf8::Utf8Validator;
 use crate::close::CloseCode;
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 
 /// What a complete frame or message amounts to.
 #[derive(Debug, PartialEq, Eq)]
@@ -111,7 +111,10 @@ impl Receiver {
                 None => match FrameHeader::decode(input) {
                     Ok((header, len)) => {
                         self.check(&header)?;
-                        let _ = input.split_to(len);
+                        // Not `split_to`: that would share the buffer (an
+                        // allocation the first time) to hand out bytes
+                        // nobody keeps.
+                        input.advance(len);
                         (header, 0)
                     }
                     Err(DecodeError::Incomplete) => return Ok(None),
