@@ -15,23 +15,33 @@ use crate::message::{Message, Text};
 use bytes::{Bytes, BytesMut};
 
 impl Connection {
-    /// Reads input until it yields an event or runs out.
+    /// Reads input until it yields an event or runs out. The event of a
+    /// frame is returned straight away rather than queued: one move
+    /// instead of three on the path every message takes. (Closing and
+    /// failing queue theirs, as the timers do.)
     #[inline]
-    pub(super) fn process(&mut self) {
-        while self.events.is_empty() {
+    pub(super) fn process(&mut self) -> Option<Event> {
+        loop {
             if self.state == ReadyState::Closed {
                 self.input = BytesMut::new();
-                return;
+                return None;
             }
             match self.framing.read(&mut self.input) {
-                Ok(Some(incoming)) => self.handle(incoming),
-                Ok(None) => return,
+                Ok(Some(incoming)) => {
+                    if let Some(event) = self.handle(incoming) {
+                        return Some(event);
+                    }
+                }
+                Ok(None) => return None,
                 Err(failure) => self.fail(failure),
+            }
+            if let Some(event) = self.events.pop_front() {
+                return Some(event);
             }
         }
     }
 
-    fn handle(&mut self, incoming: Incoming) {
+    fn handle(&mut self, incoming: Incoming) -> Option<Event> {
         match incoming {
             Incoming::Message {
                 opcode,
@@ -39,7 +49,7 @@ impl Connection {
                 payload,
             } => {
                 if self.state != ReadyState::Open {
-                    return; // RFC 6455 §1.4: data after our close is dropped
+                    return None; // RFC 6455 §1.4: data after our close is dropped
                 }
                 let message = if self.extensions.is_empty() {
                     match opcode {
@@ -49,15 +59,18 @@ impl Connection {
                 } else {
                     match self.receive_message(opcode, rsv, payload) {
                         Ok(message) => message,
-                        Err(failure) => return self.fail(failure),
+                        Err(failure) => {
+                            self.fail(failure);
+                            return None;
+                        }
                     }
                 };
-                self.events.push_back(Event::Message(message));
+                Some(Event::Message(message))
             }
             Incoming::Ping(payload) => {
                 self.pongs
                     .answer(&mut self.output, payload.clone(), self.mask);
-                self.events.push_back(Event::Ping(payload));
+                Some(Event::Ping(payload))
             }
             Incoming::Pong(payload) => {
                 let ping = match self.pings.iter().position(|(_, p)| *p == payload) {
@@ -65,7 +78,7 @@ impl Connection {
                     Some(index) => self.pings.remove(index).map(|(id, _)| id),
                     None => None,
                 };
-                self.events.push_back(Event::Pong { payload, ping });
+                Some(Event::Pong { payload, ping })
             }
             Incoming::Close(frame) => {
                 let (code, reason) = frame
@@ -77,6 +90,7 @@ impl Connection {
                         .write_close(&mut self.output, echo, "", self.mask);
                 }
                 self.finish(code, reason, true);
+                None
             }
         }
     }

@@ -174,10 +174,10 @@ impl Machine for Connection {
 
     #[inline]
     fn poll_event(&mut self) -> Option<Event> {
-        if self.events.is_empty() {
-            self.process();
+        match self.events.pop_front() {
+            Some(event) => Some(event),
+            None => self.process(),
         }
-        self.events.pop_front()
     }
 
     #[inline]
