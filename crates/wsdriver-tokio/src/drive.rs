@@ -41,13 +41,13 @@ impl Drive {
         M: Machine,
     {
         while machine.has_output() {
-            let mut slices = [IoSlice::new(&[]); 16];
-            let count = machine.output_slices(&mut slices);
-            let stream = Pin::new(&mut *stream);
-            let written = if stream.is_write_vectored() {
-                ready!(stream.poll_write_vectored(cx, &slices[..count]))?
+            let first = machine.output().first_slice();
+            let written = if first.len() == machine.buffered_amount() {
+                // All in one buffer (small messages): a plain write, without
+                // gathering slices.
+                ready!(Pin::new(&mut *stream).poll_write(cx, first))?
             } else {
-                ready!(stream.poll_write(cx, &slices[0]))?
+                ready!(Self::poll_write_slices(cx, stream, machine))?
             };
             if written == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
@@ -60,6 +60,27 @@ impl Drive {
             self.unflushed = false;
         }
         Poll::Ready(Ok(()))
+    }
+
+    /// One vectored write of the output's slices (a frame header and a
+    /// payload queued by reference leave together).
+    fn poll_write_slices<S, M>(
+        cx: &mut Context<'_>,
+        stream: &mut S,
+        machine: &mut M,
+    ) -> Poll<io::Result<usize>>
+    where
+        S: AsyncWrite + Unpin,
+        M: Machine,
+    {
+        let mut slices = [IoSlice::new(&[]); 16];
+        let count = machine.output_slices(&mut slices);
+        let stream = Pin::new(&mut *stream);
+        if stream.is_write_vectored() {
+            stream.poll_write_vectored(cx, &slices[..count])
+        } else {
+            stream.poll_write(cx, &slices[0])
+        }
     }
 
     /// Whether a write or flush is still owed.

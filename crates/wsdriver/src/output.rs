@@ -118,6 +118,11 @@ impl Output {
     pub(crate) fn advance(&mut self, mut n: usize) {
         assert!(n <= self.len(), "advanced past the pending output");
         self.written += n as u64;
+        if self.chunks.is_empty() {
+            // The common case (small messages): one buffer.
+            self.pos += n;
+            n = 0;
+        }
         while n > 0 {
             match self.chunks.front_mut() {
                 Some((at, _)) if *at > self.pos => {
