@@ -67,6 +67,15 @@ python3 tools/test_autobahn_check.py
 step "release examples"
 cargo build --release --workspace --examples --all-features
 
+# The bench crate's smoke check (issue 14): wsdriver-tokio's user-space
+# instructions per echoed message under valgrind, 100 x 20 B text and
+# 10 x 16 KiB binary, against bench/baseline.json; fails when either grows
+# more than 10%. Instruction counts do not mind a busy machine. About a
+# minute and a half, most of it the LTO build of the echo server. After an
+# intended change: `cargo run --release -p bench -- smoke --update`.
+step "bench smoke: instructions per message against bench/baseline.json"
+cargo run --release -q -p bench -- smoke
+
 step "the newcomer's programs check themselves (client, token_server, axum_chat)"
 target/release/examples/client
 target/release/examples/token_server

@@ -75,6 +75,7 @@ fn open_server(payload: &[u8], is_text: bool) -> (Driver, Vec<u8>) {
     server.start();
     assert_eq!(server.poll_event(), Some(Event::Open));
     client.parse(&server.take_output());
+    assert_eq!(client.poll_event(), Some(Event::Open));
     if is_text {
         client.text(std::str::from_utf8(payload).unwrap()).unwrap();
     } else {

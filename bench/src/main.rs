@@ -58,6 +58,16 @@ fn server(args: &Args) -> Result<Option<&'static Server>, String> {
         .transpose()
 }
 
+/// Builds the servers asked for (all when none is named).
+fn build(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+    let all: Vec<&Server> = servers::ALL.iter().collect();
+    match server(args)? {
+        Some(one) => servers::build(&[one])?,
+        None => servers::build(&all)?,
+    }
+    Ok(())
+}
+
 fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let plan = |instructions, syscalls, rounds| Plan {
         instructions,
@@ -80,7 +90,7 @@ fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
             }
         }
         "all" => {
-            servers::build()?;
+            build(args)?;
             let rounds = args.number("--rounds", 5)?;
             let only = server(args)?;
             let rows: Vec<_> = scenarios(args)?
@@ -100,7 +110,7 @@ fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
             println!("wrote bench/RESULTS.md");
         }
         "instructions" | "syscalls" | "rate" => {
-            servers::build()?;
+            build(args)?;
             let rounds = args.number("--rounds", 5)?;
             let mut chosen = match args.command.as_str() {
                 "instructions" => plan(true, true, 0),
@@ -120,7 +130,7 @@ fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
             println!("{}", micro::render(&micro::estimates()));
         }
         "profile" => {
-            servers::build()?;
+            build(args)?;
             let server = server(args)?.unwrap_or(&WSDRIVER);
             for scenario in scenarios(args)? {
                 let per_message = profile::measure(server, scenario)?;
@@ -131,7 +141,7 @@ fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
             }
         }
         "smoke" => {
-            servers::build()?;
+            servers::build(&[&WSDRIVER])?;
             if !smoke::run(args.flag("--update"))? {
                 return Ok(ExitCode::FAILURE);
             }

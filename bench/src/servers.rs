@@ -127,25 +127,27 @@ pub fn for_scenario(deflate: bool) -> Vec<&'static Server> {
         .collect()
 }
 
-/// Builds the Rust servers with the `bench-servers` profile.
+/// Builds the Rust servers of `servers` with the `bench-servers` profile.
 ///
 /// # Errors
 /// When cargo fails.
-pub fn build() -> std::io::Result<()> {
+pub fn build(servers: &[&Server]) -> std::io::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = std::process::Command::new(cargo)
-        .current_dir(workspace_root())
-        .args([
-            "build",
-            "--quiet",
-            "--profile",
-            "bench-servers",
-            "-p",
-            "bench",
-            "--bins",
-        ])
-        .status()?;
-    if status.success() {
+    let mut command = std::process::Command::new(cargo);
+    command.current_dir(workspace_root()).args([
+        "build",
+        "--quiet",
+        "--profile",
+        "bench-servers",
+        "-p",
+        "bench",
+    ]);
+    for server in servers {
+        if let Kind::Rust(bin) = server.kind {
+            command.args(["--bin", bin]);
+        }
+    }
+    if command.status()?.success() {
         Ok(())
     } else {
         Err(std::io::Error::other("building the servers failed"))
