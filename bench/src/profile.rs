@@ -20,9 +20,9 @@ pub fn measure(
     scenario: &'static Scenario,
 ) -> io::Result<Vec<(String, f64)>> {
     let (short, long) = scenario.instruction_runs;
-    let first = std::thread::spawn(move || functions(server, scenario, short));
+    // One after the other, as for the instruction counts.
+    let short_counts = functions(server, scenario, short)?;
     let long_counts = functions(server, scenario, long)?;
-    let short_counts = first.join().map_err(|_| io::Error::other("panicked"))??;
     let extra = (scenario.sent(long) - scenario.sent(short)) as f64;
     let mut per_message: Vec<(String, f64)> = long_counts
         .into_iter()
