@@ -3,8 +3,9 @@
 #   - tools/.venv       : kosoku (Autobahn TestSuite runner) from tools/requirements.txt
 #   - tools/node/node_modules : ws, faye-websocket, websocket-driver, permessage-deflate,
 #                               puppeteer-core, eventsource from package-lock.json
-#   - Debian redis-server and chromium, for the chat demo's Redis and browser tests
-#   - Debian tmux, the terminal wscat's interactive tests type into
+#   - Debian redis-server and chromium, for the chat demo's Redis and browser tests,
+#     tmux, the terminal wscat's interactive tests type into,
+#     and valgrind for the bench crate's smoke check
 # Re-installs only when the pinned files changed since the last successful install.
 set -euo pipefail
 
@@ -26,12 +27,14 @@ sum() { cat "$@" | sha256sum | cut -d' ' -f1; }
 exec 8>"$tools/.peers.lock" # one installer at a time
 flock 8
 
-# Debian: redis-server (the chat demo's scale-out) and chromium (its
-# browser test, driven by puppeteer-core), when missing.
+# Debian: redis-server (the chat demo's scale-out), chromium (its
+# browser test, driven by puppeteer-core), tmux (wscat's interactive
+# tests) and valgrind (the bench smoke check), when missing.
 missing=()
 command -v redis-server >/dev/null || missing+=(redis-server)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 command -v tmux >/dev/null || missing+=(tmux)
+command -v valgrind >/dev/null || missing+=(valgrind) # the bench smoke check
 if ((${#missing[@]})); then
   run apt-get update
   run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"

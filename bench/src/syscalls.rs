@@ -1,0 +1,63 @@
+//! Syscalls and context switches per message, counted by
+//! `perf stat -e raw_syscalls:sys_enter,context-switches -p PID` around
+//! the messages only (after the handshakes, before the closes).
+
+use std::io;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::process::{self, LoadChild};
+use crate::scenario::Scenario;
+use crate::servers::{work_dir, Server};
+
+/// Per message, in the server's process (every thread).
+#[derive(Debug, Clone, Copy)]
+pub struct Syscalls {
+    /// System calls entered.
+    pub syscalls: f64,
+    /// Context switches.
+    pub switches: f64,
+}
+
+/// Counts `server`'s syscalls over `scenario`'s longer instruction run.
+///
+/// # Errors
+/// When perf or a run fails.
+pub fn measure(server: &Server, scenario: &Scenario) -> io::Result<Syscalls> {
+    let messages = scenario.instruction_runs.1;
+    let running = process::start(server, &[], scenario.deflate)?;
+    let mut load = LoadChild::start(&[], running.addr, scenario, messages)?;
+    let out = work_dir().join(format!("perf.{}.{}.csv", server.name, scenario.name));
+    let mut perf = Command::new("perf")
+        .args([
+            "stat",
+            "-x",
+            ",",
+            "-e",
+            "raw_syscalls:sys_enter,context-switches",
+        ])
+        .arg("-o")
+        .arg(&out)
+        .args(["-p", &running.pid().to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    std::thread::sleep(Duration::from_millis(300)); // perf attaches
+    load.go()?;
+    process::signal(perf.id(), "INT")?;
+    perf.wait()?;
+    load.finish()?;
+    running.stop()?;
+    let total = scenario.sent(messages) as f64;
+    let text = std::fs::read_to_string(&out)?;
+    let count = |event: &str| -> io::Result<f64> {
+        text.lines()
+            .find(|line| line.split(',').nth(2) == Some(event))
+            .and_then(|line| line.split(',').next()?.parse::<f64>().ok())
+            .ok_or_else(|| io::Error::other(format!("perf counted no {event}: {text}")))
+    };
+    Ok(Syscalls {
+        syscalls: count("raw_syscalls:sys_enter")? / total,
+        switches: count("context-switches")? / total,
+    })
+}
