@@ -1,6 +1,6 @@
 //! The receive path's hot spots beside their physical limit, `memcpy` of
-//! the same size, in the same run: unmasking, UTF-8 validation, frame
-//! header decoding, a whole masked frame through the core's public
+//! the same size, in the same run: unmasking, UTF-8 validation (of
+//! multi-byte text, and of ASCII), frame header decoding, a whole masked frame through the core's public
 //! `Driver`, and a permessage-deflate round trip.
 //!
 //! The masking function and the incremental UTF-8 validator are private to
@@ -42,13 +42,16 @@ fn memcpy_unmask_utf8(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("unmask", size), &size, |b, _| {
             b.iter(|| mask::apply_mask(black_box(&mut data), [0x37, 0xfa, 0x21, 0x3d], 0))
         });
-        group.bench_with_input(BenchmarkId::new("utf8 validate", size), &size, |b, _| {
-            b.iter(|| {
-                let mut validator = utf8::Utf8Validator::default();
-                validator.feed(black_box(&source)).unwrap();
-                validator.finish().unwrap();
-            })
-        });
+        let ascii = bench::scenario::payload(bench::scenario::Payload::Ascii, size);
+        for (name, text) in [("utf8 validate", &source), ("utf8 validate ascii", &ascii)] {
+            group.bench_with_input(BenchmarkId::new(name, size), &size, |b, _| {
+                b.iter(|| {
+                    let mut validator = utf8::Utf8Validator::default();
+                    validator.feed(black_box(text)).unwrap();
+                    validator.finish().unwrap();
+                })
+            });
+        }
     }
     group.finish();
 }

@@ -53,7 +53,7 @@ pub fn describe() -> String {
     .join(", ");
     format!(
         "- date: {}\n- machine: {model}, {} cores (shared with other builds), Linux {}\n\
-         - tools: {}, {}, {}, perf {}\n\
+         - tools: {}, {}, Node {}, perf {}\n\
          - servers: wsdriver-tokio (this tree, commit {}), {crates}, Node {} with ws {}\n",
         run("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
         run("nproc", &[]),

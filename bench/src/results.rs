@@ -5,6 +5,17 @@ use std::io;
 use crate::machine;
 use crate::servers::workspace_root;
 
+/// What holds for every run, beside the table.
+const READING: &str = "Reading it:\n\n\
+- Instruction counts repeat within 1% for the Rust peers. wsdriver-tokio's at 16 KiB \
+  moves by a few percent with how far the server lags the load (more when the machine \
+  is busy): extra reads that end in EAGAIN (bench/PROFILE.md).\n\
+- Node's counts include V8's compiler at work and move by up to 30% from run to run \
+  (20 B: 29,000-38,000); its unmasking is JavaScript (no `bufferutil`).\n\
+- The deflate scenario runs only on the servers that offer permessage-deflate.\n\
+- Messages per second: the closed loop of one core's load generator against one \
+  core's server; on this shared machine the min-max spread shows the neighbours.\n";
+
 /// Writes RESULTS.md from the tables of a run of `command`.
 ///
 /// # Errors
@@ -23,6 +34,7 @@ pub fn write(command: &str, servers_table: &str, micro_table: &str) -> io::Resul
          the best peer (any server but wsdriver-tokio) in the same run: below 1 is better \
          for instructions, above 1 is better for msg/s.\n\n\
          {servers_table}\n\
+         {READING}\n\
          ## Hot paths (criterion)\n\n\
          Median time of each path beside `memcpy` of the same size, in the same run.\n\n\
          {micro_table}",
