@@ -47,8 +47,9 @@ fi
 # by name and version, so a second run in the same place would verify the
 # dependents against the first run's copy of wsdriver 0.1.0.
 package_dir=$(mktemp -d)
-# The chat demo (wsdriver-demo) is publish = false: not packaged.
-CARGO_TARGET_DIR="$package_dir" cargo package --workspace --exclude wsdriver-demo --allow-dirty --quiet
+# The chat demo (wsdriver-demo) and the bench crate are publish = false:
+# not packaged.
+CARGO_TARGET_DIR="$package_dir" cargo package --workspace --exclude wsdriver-demo --exclude bench --allow-dirty --quiet
 rm -rf "$package_dir"
 
 # --all-features turns on `interop`: the tests against real peers, the
