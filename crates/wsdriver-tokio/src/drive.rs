@@ -129,8 +129,18 @@ impl Drive {
 
     /// Runs the machine's due timers; returns whether one fired (it may
     /// have something new to say). Otherwise arms the sleep for the next.
-    #[inline]
+    #[inline(always)]
     pub fn poll_timers<M: Machine>(&mut self, cx: &mut Context<'_>, machine: &mut M) -> bool {
+        // Most connections run no timer: decided here, inlined, without a
+        // call on the path of every message.
+        if self.timer.is_none() && machine.poll_timeout().is_none() {
+            return false;
+        }
+        self.poll_timers_slow(cx, machine)
+    }
+
+    #[inline(never)]
+    fn poll_timers_slow<M: Machine>(&mut self, cx: &mut Context<'_>, machine: &mut M) -> bool {
         let Some(at) = machine.poll_timeout() else {
             self.timer = None;
             return false;
@@ -148,7 +158,7 @@ impl Drive {
             timer.as_mut().reset(at);
         }
         if timer.as_mut().poll(cx).is_ready() {
-            return self.poll_timers(cx, machine);
+            return self.poll_timers_slow(cx, machine);
         }
         false
     }

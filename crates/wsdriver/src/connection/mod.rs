@@ -176,6 +176,9 @@ impl Machine for Connection {
     fn poll_event(&mut self) -> Option<Event> {
         match self.events.pop_front() {
             Some(event) => Some(event),
+            // No input, nothing to read: the poll after every message and
+            // every wake-up before a read ends here.
+            None if self.input.is_empty() => None,
             None => self.process(),
         }
     }
