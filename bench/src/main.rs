@@ -136,7 +136,7 @@ fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 let per_message = profile::measure(server, scenario)?;
                 println!(
                     "{}",
-                    profile::render(server.name, scenario, &per_message, 15)
+                    profile::render(server.name, scenario, &per_message, 40)
                 );
             }
         }

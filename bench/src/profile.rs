@@ -48,6 +48,9 @@ fn functions(
         "valgrind".to_owned(),
         "-q".to_owned(),
         "--tool=callgrind".to_owned(),
+        // Costs per instruction too, for reading a hot function's
+        // disassembly beside them (the annotation itself is per function).
+        "--dump-instr=yes".to_owned(),
         format!("--callgrind-out-file={}", out.display()),
     ];
     let running = process::start(server, &wrapper, scenario.deflate)?;

@@ -324,11 +324,18 @@ impl<S> WebSocket<S> {
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// Writes what the connection has queued, vectored, then flushes.
+    #[inline(always)]
     pub(crate) fn poll_write_output(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        // The common case on every read: nothing to write or flush.
+        // The common case on every read: nothing to write or flush, decided
+        // without a call.
         if self.drive.is_idle(&self.connection) {
             return Poll::Ready(Ok(()));
         }
+        self.poll_write_pending(cx)
+    }
+
+    #[inline(never)]
+    fn poll_write_pending(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let written = match self.write_waker.clone() {
             Some(waker) => {
                 let mut cx = Context::from_waker(&waker);

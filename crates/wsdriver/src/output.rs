@@ -5,6 +5,7 @@
 //! between those copies, so a header and its payload leave in one vectored
 //! write without the payload being copied.
 
+use crate::hybi::sender::Payload;
 use bytes::{Buf, Bytes};
 use std::collections::VecDeque;
 use std::io::IoSlice;
@@ -75,6 +76,24 @@ impl Output {
         } else {
             self.chunk_len += data.len();
             self.chunks.push_back((self.buf.len(), data));
+        }
+    }
+
+    /// Appends a frame: its header, then its payload (by reference when
+    /// it is large and owned). One reservation for both when copied.
+    #[inline]
+    pub(crate) fn push_frame(&mut self, head: &[u8], payload: Payload<'_>) {
+        let data = payload.as_slice();
+        if data.len() < ZERO_COPY_MIN {
+            self.buf.reserve(head.len() + data.len());
+            self.buf.extend_from_slice(head);
+            self.buf.extend_from_slice(data);
+            return;
+        }
+        self.buf.extend_from_slice(head);
+        match payload {
+            Payload::Borrowed(slice) => self.buf.extend_from_slice(slice),
+            Payload::Owned(bytes) => self.push(bytes),
         }
     }
 

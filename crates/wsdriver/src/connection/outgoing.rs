@@ -151,18 +151,22 @@ impl Connection {
 
     /// Frames a message, passing data through the active extensions in
     /// registration order. An extension failure fails the connection.
+    #[inline]
     fn write_now(&mut self, opcode: Opcode, payload: Payload<'_>) -> Result<(), Error> {
-        let kind = match opcode {
-            Opcode::Text => MessageKind::Text,
-            Opcode::Binary => MessageKind::Binary,
-            _ => MessageKind::Binary,
-        };
         let is_data = matches!(opcode, Opcode::Text | Opcode::Binary);
         if !is_data || self.extensions.is_empty() {
             self.framing
                 .write(&mut self.output, opcode, 0, payload, self.mask);
             return Ok(());
         }
+        self.write_transformed(opcode, payload)
+    }
+
+    fn write_transformed(&mut self, opcode: Opcode, payload: Payload<'_>) -> Result<(), Error> {
+        let kind = match opcode {
+            Opcode::Text => MessageKind::Text,
+            _ => MessageKind::Binary,
+        };
         let mut message = ExtensionMessage {
             kind,
             rsv: 0,

@@ -155,6 +155,7 @@ impl FrameHeader {
 
     /// Encodes into `out`, returning the number of bytes written; always the
     /// shortest length form.
+    #[inline]
     pub fn encode(&self, out: &mut [u8; MAX_HEADER_LEN]) -> usize {
         let opcode = match self.opcode {
             Ok(op) => op.bits(),

@@ -31,6 +31,7 @@ impl Payload<'_> {
     }
 }
 
+#[inline]
 pub(crate) fn write_frame(
     out: &mut Output,
     opcode: Opcode,
@@ -39,19 +40,19 @@ pub(crate) fn write_frame(
     payload: Payload<'_>,
     mask: bool,
 ) {
-    let data = payload.as_slice();
     let key = mask.then(rand::random::<[u8; 4]>);
     let header = FrameHeader {
         fin,
         rsv,
         opcode: Ok(opcode),
         mask: key,
-        payload_len: data.len() as u64,
+        payload_len: payload.as_slice().len() as u64,
     };
     let mut head = [0; MAX_HEADER_LEN];
     let head_len = header.encode(&mut head);
     match key {
         Some(key) => {
+            let data = payload.as_slice();
             let buf = out.buffer();
             buf.reserve(head_len + data.len());
             buf.extend_from_slice(&head[..head_len]);
@@ -59,13 +60,7 @@ pub(crate) fn write_frame(
             buf.extend_from_slice(data);
             apply_mask(&mut buf[start..], key, 0);
         }
-        None => {
-            out.extend(&head[..head_len]);
-            match payload {
-                Payload::Borrowed(slice) => out.extend(slice),
-                Payload::Owned(bytes) => out.push(bytes),
-            }
-        }
+        None => out.push_frame(&head[..head_len], payload),
     }
 }
 

@@ -71,6 +71,12 @@ impl Utf8Validator {
     }
 }
 
+/// Whether a whole message (nothing before it, nothing after) is UTF-8.
+#[inline]
+pub fn is_utf8(input: &[u8]) -> bool {
+    (input.len() <= SHORT && is_ascii(input)) || simdutf8::basic::from_utf8(input).is_ok()
+}
+
 /// Inputs up to this long are first tried as plain ASCII.
 const SHORT: usize = 64;
 

@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Self cost per instruction address of one function in a callgrind file
+(--dump-instr=yes), printed beside objdump's disassembly.
+usage: cgasm.py CALLGRIND_OUT BINARY FUNCTION_SUBSTRING DIVISOR"""
+import re, subprocess, sys
+out, binary, want, div = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+names = {}
+costs = {}
+cur = None
+addr = 0
+skip = False
+for line in open(out):
+    line = line.rstrip('\n')
+    m = re.match(r'(c?)fn=\((\d+)\)(?: (.*))?', line)
+    if m:
+        if m.group(3): names[m.group(2)] = m.group(3)
+        if not m.group(1): cur = names.get(m.group(2), '')
+        continue
+    if line.startswith('calls='):
+        skip = True
+        continue
+    m = re.match(r'^(0x[0-9a-f]+|[+-]\d+|\*)\s+\S+\s+(\d+)', line)
+    if m:
+        pos = m.group(1)
+        if pos.startswith('0x'): addr = int(pos, 16)
+        elif pos == '*': pass
+        else: addr += int(pos)
+        if skip:
+            skip = False
+            continue
+        if want in cur:
+            costs[addr] = costs.get(addr, 0) + int(m.group(2))
+if not costs:
+    sys.exit('no such function')
+lo, hi = min(costs), max(costs)
+dis = subprocess.run(['objdump', '-d', '--no-show-raw-insn', '-C', f'--start-address={lo:#x}', f'--stop-address={hi+16:#x}', binary], capture_output=True, text=True).stdout
+total = sum(costs.values())
+print(f'total {total/div:.1f} per message')
+for l in dis.splitlines():
+    m = re.match(r'\s*([0-9a-f]+):\s*(.*)', l)
+    if not m: continue
+    a = int(m.group(1), 16)
+    c = costs.get(a, 0)
+    if c / div >= 0.5:
+        print(f'{c/div:6.1f}  {a:x}  {m.group(2)[:90]}')
