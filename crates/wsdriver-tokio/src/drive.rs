@@ -5,18 +5,32 @@
 //! decides anything about the protocol (the machine does).
 
 use crate::error::Error;
+use bytes::BytesMut;
 use std::future::{poll_fn, Future};
 use std::io::{self, IoSlice};
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 use wsdriver::Machine;
 
-/// Bytes asked of the stream per read when the machine gives no hint:
-/// small, so idle connections stay small; a large frame sizes its own
-/// reads from its header.
-const READ_SIZE: usize = 1024;
+/// Bytes asked of the stream per read when the machine gives no hint; a
+/// large frame sizes its own reads from its header. Idle connections hold
+/// no read buffer (see `poll_read_unbuffered`), so this is paid only while
+/// bytes flow: 4 KiB takes most messages, and a 1 KiB one with its header,
+/// in one read.
+const READ_SIZE: usize = 4096;
+
+/// Room asked for past the rest of a frame: see `poll_read`.
+const SLACK: usize = READ_SIZE / 4;
+
+/// A read buffer grown past this for a large frame is released once it
+/// is empty and the stream has nothing more to read.
+const KEEP_CAPACITY: usize = 64 * 1024;
+
+/// The most one read asks for, however large the frame.
+const MAX_READ: usize = 1 << 24;
 
 /// What drives one machine over one stream, besides the two: the sleep
 /// for its next deadline, and whether written bytes still need a flush
@@ -25,6 +39,8 @@ const READ_SIZE: usize = 1024;
 pub(crate) struct Drive {
     timer: Option<Pin<Box<Sleep>>>,
     unflushed: bool,
+    /// The read buffer was grown past `KEEP_CAPACITY` for a large frame.
+    grown: bool,
 }
 
 impl Drive {
@@ -103,19 +119,79 @@ impl Drive {
         S: AsyncRead + Unpin,
         M: Machine,
     {
-        let spare = {
-            let buffer = machine.input_buffer();
-            buffer.capacity() - buffer.len()
-        };
-        if spare < READ_SIZE / 2 {
-            let wanted = machine.read_hint().clamp(READ_SIZE, 1 << 24);
+        let buffer = machine.input_buffer();
+        if buffer.capacity() == 0 {
+            return self.poll_read_unbuffered(cx, stream, machine);
+        }
+        let spare = buffer.capacity() - buffer.len();
+        let rest = machine.read_hint().min(MAX_READ);
+        if spare < READ_SIZE / 2 || spare < rest {
+            // The rest of the frame and a little room past it: the read that
+            // drains the socket then comes up short, which tells tokio the
+            // socket is empty (a read that fills the buffer to the byte
+            // leaves it to find out with one more read, answered EAGAIN).
+            // The room is under READ_SIZE / 2, so that once the frame is
+            // taken the next read first reclaims the whole buffer (in
+            // place, when the frame has been dropped) rather than reading
+            // a sliver of the next frame.
+            let wanted = (rest + SLACK).max(READ_SIZE);
+            self.grown |= wanted > KEEP_CAPACITY;
             machine.input_buffer().reserve(wanted);
         }
-        let read = ready!(tokio_util::io::poll_read_buf(
-            Pin::new(stream),
-            cx,
-            machine.input_buffer()
-        ))?;
+        let read = match tokio_util::io::poll_read_buf(Pin::new(stream), cx, machine.input_buffer())
+        {
+            Poll::Ready(read) => read?,
+            Poll::Pending => {
+                // Shrink back: a connection that received a large frame
+                // must not keep its buffer while it waits. (What is left
+                // of the buffer may look small: the frame split off holds
+                // the rest of the allocation until it is dropped.)
+                if self.grown {
+                    self.shrink(machine);
+                }
+                return Poll::Pending;
+            }
+        };
+        self.finish_read(read, machine)
+    }
+
+    #[cold]
+    fn shrink<M: Machine>(&mut self, machine: &mut M) {
+        let buffer = machine.input_buffer();
+        if buffer.is_empty() {
+            *buffer = BytesMut::new();
+            self.grown = false;
+        }
+    }
+
+    /// A read with no buffer allocated (a connection that has been idle
+    /// since it opened, or shrank back): into the stack, so that a
+    /// connection that is waiting holds no read buffer at all.
+    #[inline(never)]
+    fn poll_read_unbuffered<S, M>(
+        &mut self,
+        cx: &mut Context<'_>,
+        stream: &mut S,
+        machine: &mut M,
+    ) -> Poll<io::Result<bool>>
+    where
+        S: AsyncRead + Unpin,
+        M: Machine,
+    {
+        let mut stack = [MaybeUninit::<u8>::uninit(); READ_SIZE];
+        let mut buf = ReadBuf::uninit(&mut stack);
+        ready!(Pin::new(stream).poll_read(cx, &mut buf))?;
+        let filled = buf.filled();
+        if !filled.is_empty() {
+            let input = machine.input_buffer();
+            input.reserve(READ_SIZE);
+            input.extend_from_slice(filled);
+        }
+        self.finish_read(filled.len(), machine)
+    }
+
+    #[inline]
+    fn finish_read<M: Machine>(&mut self, read: usize, machine: &mut M) -> Poll<io::Result<bool>> {
         if read == 0 {
             machine.transport_closed();
             return Poll::Ready(Ok(false));
@@ -201,4 +277,145 @@ where
 {
     let mut drive = Drive::default();
     poll_fn(|cx| drive.poll_write(cx, stream, machine)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::task::Waker;
+    use wsdriver::Output;
+
+    /// A machine that only holds bytes and says how many more it wants.
+    #[derive(Default)]
+    struct Bytes {
+        input: BytesMut,
+        output: Output,
+        hint: usize,
+        closed: bool,
+    }
+
+    impl Machine for Bytes {
+        type Event = ();
+        fn poll_event(&mut self) -> Option<()> {
+            None
+        }
+        fn input_buffer(&mut self) -> &mut BytesMut {
+            &mut self.input
+        }
+        fn received(&mut self, _now: std::time::Instant) {}
+        fn transport_closed(&mut self) {
+            self.closed = true;
+        }
+        fn output(&self) -> &Output {
+            &self.output
+        }
+        fn advance_output(&mut self, _n: usize) {}
+        fn poll_timeout(&self) -> Option<std::time::Instant> {
+            None
+        }
+        fn handle_timeout(&mut self, _now: std::time::Instant) {}
+        fn read_hint(&self) -> usize {
+            self.hint
+        }
+    }
+
+    /// A stream that has `ready` bytes to give, then none for now.
+    struct Source {
+        ready: Vec<u8>,
+        asked: Vec<usize>,
+    }
+
+    impl AsyncRead for Source {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            self.asked.push(buf.remaining());
+            if self.ready.is_empty() {
+                return Poll::Pending;
+            }
+            let n = buf.remaining().min(self.ready.len());
+            buf.put_slice(&self.ready[..n]);
+            self.ready.drain(..n);
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    fn read(drive: &mut Drive, source: &mut Source, machine: &mut Bytes) -> Poll<bool> {
+        let mut cx = Context::from_waker(Waker::noop());
+        drive
+            .poll_read(&mut cx, source, machine)
+            .map(|read| read.expect("no error"))
+    }
+
+    #[test]
+    fn a_waiting_connection_holds_no_read_buffer() {
+        let (mut drive, mut machine) = (Drive::default(), Bytes::default());
+        let mut source = Source {
+            ready: Vec::new(),
+            asked: Vec::new(),
+        };
+        assert!(read(&mut drive, &mut source, &mut machine).is_pending());
+        assert_eq!(machine.input.capacity(), 0);
+
+        source.ready = b"hello".to_vec();
+        assert_eq!(
+            read(&mut drive, &mut source, &mut machine),
+            Poll::Ready(true)
+        );
+        assert_eq!(&machine.input[..], b"hello");
+        assert_eq!(source.asked, [READ_SIZE, READ_SIZE]);
+    }
+
+    #[test]
+    fn the_rest_of_a_large_frame_comes_in_one_short_read_then_the_buffer_goes() {
+        let (mut drive, mut machine) = (Drive::default(), Bytes::default());
+        machine.input.extend_from_slice(b"first bytes of a frame");
+        machine.hint = 200_000;
+        let mut source = Source {
+            ready: vec![7; 200_000],
+            asked: Vec::new(),
+        };
+        assert_eq!(
+            read(&mut drive, &mut source, &mut machine),
+            Poll::Ready(true)
+        );
+        // Room for all of the rest and more, so that the read was short.
+        assert!(source.asked[0] >= 200_000 + SLACK, "{:?}", source.asked);
+        assert_eq!(machine.input.len(), 200_000 + 22);
+
+        // The frame is taken; the stream waits; the large buffer goes.
+        machine.hint = 0;
+        let frame = machine.input.split().freeze();
+        assert!(read(&mut drive, &mut source, &mut machine).is_pending());
+        assert_eq!(machine.input.capacity(), 0);
+        drop(frame);
+    }
+
+    #[test]
+    fn a_small_buffer_is_kept_while_the_stream_waits() {
+        let (mut drive, mut machine) = (Drive::default(), Bytes::default());
+        let mut source = Source {
+            ready: vec![1; 100],
+            asked: Vec::new(),
+        };
+        assert_eq!(
+            read(&mut drive, &mut source, &mut machine),
+            Poll::Ready(true)
+        );
+        let _message = machine.input.split().freeze();
+        assert!(read(&mut drive, &mut source, &mut machine).is_pending());
+        assert!(machine.input.capacity() > 0);
+    }
+
+    #[test]
+    fn the_end_of_the_stream_is_told_to_the_machine() {
+        let (mut drive, mut machine) = (Drive::default(), Bytes::default());
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut empty: &[u8] = &[];
+        let read = drive.poll_read(&mut cx, &mut empty, &mut machine);
+        assert!(matches!(read, Poll::Ready(Ok(false))));
+        assert!(machine.closed);
+    }
 }
