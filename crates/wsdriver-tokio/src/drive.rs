@@ -45,7 +45,7 @@ pub(crate) struct Drive {
 
 impl Drive {
     /// Writes all of the machine's output, vectored, then flushes.
-    #[inline]
+    #[inline(always)]
     pub fn poll_write<S, M>(
         &mut self,
         cx: &mut Context<'_>,

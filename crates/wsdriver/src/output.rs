@@ -100,6 +100,18 @@ impl Output {
     /// Fills `dst` with the pending bytes in order; returns how many slices
     /// were filled.
     pub fn slices<'a>(&'a self, dst: &mut [IoSlice<'a>]) -> usize {
+        if let (Some((at, chunk)), 1, 3..) = (self.chunks.front(), self.chunks.len(), dst.len()) {
+            // The common case: one frame's header, its payload by
+            // reference, perhaps bytes queued after it.
+            let mut n = 0;
+            for slice in [&self.buf[self.pos..*at], chunk, &self.buf[*at..]] {
+                if !slice.is_empty() {
+                    dst[n] = IoSlice::new(slice);
+                    n += 1;
+                }
+            }
+            return n;
+        }
         let mut n = 0;
         let mut from = self.pos;
         for (at, chunk) in &self.chunks {
@@ -134,14 +146,25 @@ impl Output {
     }
 
     /// Marks `n` bytes as written.
-    pub(crate) fn advance(&mut self, mut n: usize) {
+    #[inline]
+    pub(crate) fn advance(&mut self, n: usize) {
+        if n == self.len() {
+            // The common case: one write took everything.
+            self.written += n as u64;
+            self.pos = 0;
+            if !self.chunks.is_empty() {
+                self.chunks.clear();
+                self.chunk_len = 0;
+            }
+            self.drained();
+            return;
+        }
+        self.advance_through(n);
+    }
+
+    fn advance_through(&mut self, mut n: usize) {
         assert!(n <= self.len(), "advanced past the pending output");
         self.written += n as u64;
-        if self.chunks.is_empty() {
-            // The common case (small messages): one buffer.
-            self.pos += n;
-            n = 0;
-        }
         while n > 0 {
             match self.chunks.front_mut() {
                 Some((at, _)) if *at > self.pos => {
@@ -166,11 +189,16 @@ impl Output {
         }
         if self.chunks.is_empty() && self.pos == self.buf.len() {
             self.pos = 0;
-            if self.buf.capacity() > KEEP_CAPACITY {
-                self.buf = Vec::new();
-            } else {
-                self.buf.clear();
-            }
+            self.drained();
+        }
+    }
+
+    #[inline]
+    fn drained(&mut self) {
+        if self.buf.capacity() > KEEP_CAPACITY {
+            self.buf = Vec::new();
+        } else {
+            self.buf.clear();
         }
     }
 }
@@ -211,5 +239,40 @@ mod tests {
         out.advance(out.len());
         assert!(out.is_empty());
         assert_eq!(collect(&out), b"");
+    }
+
+    #[test]
+    fn one_frame_by_reference_drains_in_any_steps() {
+        for cut in 0..40 {
+            let mut out = Output::default();
+            out.push_frame(b"head", Payload::Owned(Bytes::from(vec![9u8; 1500])));
+            out.extend(b"tail");
+            let mut expected = b"head".to_vec();
+            expected.extend([9u8; 1500]);
+            expected.extend(b"tail");
+            assert_eq!(collect(&out), expected);
+            // One partial write, then the rest at once.
+            let first = (cut * 40).min(expected.len());
+            out.advance(first);
+            assert_eq!(collect(&out), expected[first..], "cut {cut}");
+            assert_eq!(
+                out.first_slice(),
+                &expected[first..][..out.first_slice().len()]
+            );
+            out.advance(out.len());
+            assert!(out.is_empty());
+            assert_eq!(out.written_total(), expected.len() as u64);
+        }
+    }
+
+    #[test]
+    fn a_short_slice_array_gets_what_fits() {
+        let mut out = Output::default();
+        out.push_frame(b"head", Payload::Owned(Bytes::from(vec![1u8; 2000])));
+        out.extend(b"tail");
+        let mut two = [IoSlice::new(&[]); 2];
+        assert_eq!(out.slices(&mut two), 2);
+        assert_eq!(&*two[0], b"head");
+        assert_eq!(two[1].len(), 2000);
     }
 }

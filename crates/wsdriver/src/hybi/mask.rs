@@ -5,6 +5,7 @@
 
 /// XORs `data` in place with `key`, as if the key started `offset` bytes
 /// before `data` (a frame's payload may be unmasked in several pieces).
+#[inline]
 pub fn apply_mask(data: &mut [u8], key: [u8; 4], offset: usize) {
     let key = rotate(key, offset);
     #[cfg(target_arch = "x86_64")]
