@@ -89,7 +89,10 @@ impl Drive {
         S: AsyncWrite + Unpin,
         M: Machine,
     {
-        let mut slices = [IoSlice::new(&[]); 16];
+        // Eight: a frame's header and payload and a few after them, without
+        // filling a long array for every write (a longer queue takes more
+        // writes, each of them large).
+        let mut slices = [IoSlice::new(&[]); 8];
         let count = machine.output_slices(&mut slices);
         let stream = Pin::new(&mut *stream);
         if stream.is_write_vectored() {

@@ -8,8 +8,12 @@
 #[inline]
 pub fn apply_mask(data: &mut [u8], key: [u8; 4], offset: usize) {
     let key = rotate(key, offset);
+    if data.len() < 64 {
+        xor_words(data, key);
+        return;
+    }
     #[cfg(target_arch = "x86_64")]
-    if data.len() >= 64 && std::arch::is_x86_feature_detected!("avx2") {
+    if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: `mask_avx2` is only `unsafe` because it is compiled for
         // AVX2; the CPU was just checked to have it. It touches nothing
         // but `data`, through safe code.
@@ -23,11 +27,17 @@ pub fn apply_mask(data: &mut [u8], key: [u8; 4], offset: usize) {
 }
 
 /// The same loop, compiled for AVX2 so that each 32-byte step is one load
-/// and one XOR (the x86-64 baseline, SSE2, needs twice as many).
+/// and one XOR (the x86-64 baseline, SSE2, needs twice as many). The bytes
+/// before the first 32-byte boundary go first: a 32-byte store that
+/// straddles two cache lines halves the speed while the data is in cache
+/// (16 KiB: 140 ns aligned, 290 ns not, on this machine).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn mask_avx2(data: &mut [u8], key: [u8; 4]) {
-    xor_with(data, key);
+    let head = data.as_ptr().align_offset(32).min(data.len());
+    let (head_bytes, rest) = data.split_at_mut(head);
+    xor_words(head_bytes, key);
+    xor_with(rest, rotate(key, head));
 }
 
 /// Every chunk below is a multiple of 4 bytes long, so the key stays in
@@ -48,10 +58,42 @@ fn xor_with(data: &mut [u8], key: [u8; 4]) {
     // where a loop it unrolls by choice took one step per 128 bytes).
     let (blocks, data) = data.as_chunks_mut::<1024>();
     for block in blocks {
-        for chunk in block.as_chunks_mut::<8>().0 {
-            *chunk = (u64::from_ne_bytes(*chunk) ^ long).to_ne_bytes();
-        }
+        xor_block(block, long);
     }
+    // What is left under a block, in halves with no loop: fixed sizes
+    // LLVM unrolls too, where a loop over it took one step per 128 bytes.
+    let data = xor_part::<512>(data, long);
+    let data = xor_part::<256>(data, long);
+    let data = xor_part::<128>(data, long);
+    let data = xor_part::<64>(data, long);
+    let data = xor_part::<32>(data, long);
+    xor_words(data, key);
+}
+
+/// A fixed number of bytes: the loop inside has a known count.
+#[inline(always)]
+fn xor_block<const N: usize>(block: &mut [u8; N], long: u64) {
+    for chunk in block.as_chunks_mut::<8>().0 {
+        *chunk = (u64::from_ne_bytes(*chunk) ^ long).to_ne_bytes();
+    }
+}
+
+/// The first `N` bytes when there are that many; returns the rest.
+#[inline(always)]
+fn xor_part<const N: usize>(data: &mut [u8], long: u64) -> &mut [u8] {
+    if data.len() < N {
+        return data;
+    }
+    let (block, rest) = data.split_first_chunk_mut::<N>().expect("N bytes");
+    xor_block(block, long);
+    rest
+}
+
+/// Eight bytes at a time, then what is left: what is under a block.
+#[inline(always)]
+fn xor_words(data: &mut [u8], key: [u8; 4]) {
+    let word = u32::from_ne_bytes(key);
+    let long = u64::from(word) | (u64::from(word) << 32);
     let (longs, rest) = data.as_chunks_mut::<8>();
     for chunk in longs {
         *chunk = (u64::from_ne_bytes(*chunk) ^ long).to_ne_bytes();
