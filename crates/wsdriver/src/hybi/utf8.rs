@@ -44,19 +44,24 @@ impl Utf8Validator {
                 Err(_) => return Err(InvalidUtf8),
             }
         }
-        if simdutf8::basic::from_utf8(input).is_ok() {
-            return Ok(());
+        // A piece of multi-byte text usually ends inside a code point. That
+        // end is set aside first, so the rest is validated once, by the
+        // fast check, rather than failed by it and scanned again to learn
+        // where it stopped.
+        let (whole, tail) = input.split_at(unfinished_start(input));
+        if simdutf8::basic::from_utf8(whole).is_err() {
+            return Err(InvalidUtf8);
         }
-        match simdutf8::compat::from_utf8(input) {
-            Ok(_) => Ok(()),
-            Err(e) if e.error_len().is_none() => {
-                let tail = &input[e.valid_up_to()..];
-                self.partial[..tail.len()].copy_from_slice(tail);
-                self.partial_len = tail.len() as u8;
-                Ok(())
+        if !tail.is_empty() {
+            // At most three bytes: they must be able to start a code point.
+            match simdutf8::compat::from_utf8(tail) {
+                Err(e) if e.error_len().is_none() && e.valid_up_to() == 0 => {}
+                _ => return Err(InvalidUtf8),
             }
-            Err(_) => Err(InvalidUtf8),
+            self.partial[..tail.len()].copy_from_slice(tail);
+            self.partial_len = tail.len() as u8;
         }
+        Ok(())
     }
 
     /// Ends the text: a code point left unfinished is an error.
@@ -96,8 +101,27 @@ fn is_ascii(input: &[u8]) -> bool {
     seen & HIGH == 0
 }
 
-/// Length of the sequence a lead byte starts. Only called on bytes that
-/// simdutf8 accepted as the start of an unfinished sequence.
+/// Where a code point that `input` leaves unfinished starts: the last lead
+/// byte when fewer bytes follow it than it announces, else `input.len()`.
+/// (Whether the bytes are valid is for the validator to say.)
+#[inline]
+fn unfinished_start(input: &[u8]) -> usize {
+    let len = input.len();
+    for back in 1..=len.min(3) {
+        let byte = input[len - back];
+        if byte & 0xc0 == 0x80 {
+            continue; // a continuation byte: the lead is further back
+        }
+        if byte >= 0xc0 && sequence_len(byte) > back {
+            return len - back;
+        }
+        return len;
+    }
+    len
+}
+
+/// Length of the sequence a lead byte starts (0xc0 and up; simdutf8 judges
+/// whether the lead is valid).
 fn sequence_len(lead: u8) -> usize {
     match lead {
         0xc0..=0xdf => 2,
