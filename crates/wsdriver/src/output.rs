@@ -27,7 +27,11 @@ pub struct Output {
     buf: Vec<u8>,
     /// Bytes of `buf` already written.
     pos: usize,
-    /// `(at, bytes)`: `bytes` go out after `buf[..at]` and before `buf[at..]`.
+    /// `(at, bytes)`: `bytes` go out after `buf[..at]` and before
+    /// `buf[at..]`. The first payload queued by reference, apart: one
+    /// frame's payload at a time is the common case, and needs no queue.
+    first: Option<(usize, Bytes)>,
+    /// The ones after `first` (empty while `first` is `None`).
     chunks: VecDeque<(usize, Bytes)>,
     chunk_len: usize,
     /// Bytes written since the start, so that a position in the output
@@ -75,7 +79,12 @@ impl Output {
             self.buf.extend_from_slice(&data);
         } else {
             self.chunk_len += data.len();
-            self.chunks.push_back((self.buf.len(), data));
+            let chunk = (self.buf.len(), data);
+            if self.first.is_none() {
+                self.first = Some(chunk);
+            } else {
+                self.chunks.push_back(chunk);
+            }
         }
     }
 
@@ -100,7 +109,7 @@ impl Output {
     /// Fills `dst` with the pending bytes in order; returns how many slices
     /// were filled.
     pub fn slices<'a>(&'a self, dst: &mut [IoSlice<'a>]) -> usize {
-        if let (Some((at, chunk)), 1, 3..) = (self.chunks.front(), self.chunks.len(), dst.len()) {
+        if let (Some((at, chunk)), true, 3..) = (&self.first, self.chunks.is_empty(), dst.len()) {
             // The common case: one frame's header, its payload by
             // reference, perhaps bytes queued after it.
             let mut n = 0;
@@ -114,7 +123,7 @@ impl Output {
         }
         let mut n = 0;
         let mut from = self.pos;
-        for (at, chunk) in &self.chunks {
+        for (at, chunk) in self.first.iter().chain(&self.chunks) {
             if n == dst.len() {
                 return n;
             }
@@ -138,7 +147,7 @@ impl Output {
 
     /// The first contiguous run of pending bytes.
     pub fn first_slice(&self) -> &[u8] {
-        match self.chunks.front() {
+        match &self.first {
             Some((at, _)) if *at > self.pos => &self.buf[self.pos..*at],
             Some((_, chunk)) => chunk,
             None => &self.buf[self.pos..],
@@ -152,7 +161,7 @@ impl Output {
             // The common case: one write took everything.
             self.written += n as u64;
             self.pos = 0;
-            if !self.chunks.is_empty() {
+            if self.first.take().is_some() {
                 self.chunks.clear();
                 self.chunk_len = 0;
             }
@@ -166,7 +175,7 @@ impl Output {
         assert!(n <= self.len(), "advanced past the pending output");
         self.written += n as u64;
         while n > 0 {
-            match self.chunks.front_mut() {
+            match &mut self.first {
                 Some((at, _)) if *at > self.pos => {
                     let step = n.min(*at - self.pos);
                     self.pos += step;
@@ -178,7 +187,7 @@ impl Output {
                     self.chunk_len -= step;
                     n -= step;
                     if chunk.is_empty() {
-                        self.chunks.pop_front();
+                        self.first = self.chunks.pop_front();
                     }
                 }
                 None => {
@@ -187,7 +196,7 @@ impl Output {
                 }
             }
         }
-        if self.chunks.is_empty() && self.pos == self.buf.len() {
+        if self.first.is_none() && self.pos == self.buf.len() {
             self.pos = 0;
             self.drained();
         }
