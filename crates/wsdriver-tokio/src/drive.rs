@@ -5,7 +5,7 @@
 //! decides anything about the protocol (the machine does).
 
 use crate::error::Error;
-use bytes::BytesMut;
+use crate::read_buffer::{ReadSizing, READ_SIZE};
 use std::future::{poll_fn, Future};
 use std::io::{self, IoSlice};
 use std::mem::MaybeUninit;
@@ -15,23 +15,6 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 use wsdriver::Machine;
 
-/// Bytes asked of the stream per read when the machine gives no hint; a
-/// large frame sizes its own reads from its header. Idle connections hold
-/// no read buffer (see `poll_read_unbuffered`), so this is paid only while
-/// bytes flow: 4 KiB takes most messages, and a 1 KiB one with its header,
-/// in one read.
-const READ_SIZE: usize = 4096;
-
-/// Room asked for past the rest of a frame: see `poll_read`.
-const SLACK: usize = READ_SIZE / 4;
-
-/// A read buffer grown past this for a large frame is released once it
-/// is empty and the stream has nothing more to read.
-const KEEP_CAPACITY: usize = 64 * 1024;
-
-/// The most one read asks for, however large the frame.
-const MAX_READ: usize = 1 << 24;
-
 /// What drives one machine over one stream, besides the two: the sleep
 /// for its next deadline, and whether written bytes still need a flush
 /// (TLS holds them until then).
@@ -39,8 +22,7 @@ const MAX_READ: usize = 1 << 24;
 pub(crate) struct Drive {
     timer: Option<Pin<Box<Sleep>>>,
     unflushed: bool,
-    /// The read buffer was grown past `KEEP_CAPACITY` for a large frame.
-    grown: bool,
+    read_sizing: ReadSizing,
 }
 
 impl Drive {
@@ -122,49 +104,20 @@ impl Drive {
         S: AsyncRead + Unpin,
         M: Machine,
     {
-        let buffer = machine.input_buffer();
-        if buffer.capacity() == 0 {
+        let rest = machine.read_hint();
+        if !self.read_sizing.prepare(machine.input_buffer(), rest) {
             return self.poll_read_unbuffered(cx, stream, machine);
-        }
-        let spare = buffer.capacity() - buffer.len();
-        let rest = machine.read_hint().min(MAX_READ);
-        if spare < READ_SIZE / 2 || spare < rest {
-            // The rest of the frame and a little room past it: the read that
-            // drains the socket then comes up short, which tells tokio the
-            // socket is empty (a read that fills the buffer to the byte
-            // leaves it to find out with one more read, answered EAGAIN).
-            // The room is under READ_SIZE / 2, so that once the frame is
-            // taken the next read first reclaims the whole buffer (in
-            // place, when the frame has been dropped) rather than reading
-            // a sliver of the next frame.
-            let wanted = (rest + SLACK).max(READ_SIZE);
-            self.grown |= wanted > KEEP_CAPACITY;
-            machine.input_buffer().reserve(wanted);
         }
         let read = match tokio_util::io::poll_read_buf(Pin::new(stream), cx, machine.input_buffer())
         {
             Poll::Ready(read) => read?,
             Poll::Pending => {
-                // Shrink back: a connection that received a large frame
-                // must not keep its buffer while it waits. (What is left
-                // of the buffer may look small: the frame split off holds
-                // the rest of the allocation until it is dropped.)
-                if self.grown {
-                    self.shrink(machine);
-                }
+                self.read_sizing.waiting(machine.input_buffer());
                 return Poll::Pending;
             }
         };
+        self.read_sizing.read(read);
         self.finish_read(read, machine)
-    }
-
-    #[cold]
-    fn shrink<M: Machine>(&mut self, machine: &mut M) {
-        let buffer = machine.input_buffer();
-        if buffer.is_empty() {
-            *buffer = BytesMut::new();
-            self.grown = false;
-        }
     }
 
     /// A read with no buffer allocated (a connection that has been idle
@@ -285,6 +238,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::BytesMut;
     use std::task::Waker;
     use wsdriver::Output;
 
@@ -385,7 +339,7 @@ mod tests {
             Poll::Ready(true)
         );
         // Room for all of the rest and more, so that the read was short.
-        assert!(source.asked[0] >= 200_000 + SLACK, "{:?}", source.asked);
+        assert!(source.asked[0] > 200_000, "{:?}", source.asked);
         assert_eq!(machine.input.len(), 200_000 + 22);
 
         // The frame is taken; the stream waits; the large buffer goes.

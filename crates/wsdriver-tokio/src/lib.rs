@@ -244,6 +244,7 @@ mod incoming;
 mod listener;
 mod pong;
 mod proxy;
+mod read_buffer;
 mod reject;
 mod server;
 mod server_builder;
