@@ -109,6 +109,8 @@ fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 .collect();
             let servers_table = table::render(&rows);
             println!("{servers_table}");
+            let memory_table = memory::render(&memory::run(only, connections(args)?));
+            println!("{memory_table}");
             micro::run()?;
             let micro_table = micro::render(&micro::estimates());
             println!("{micro_table}");
@@ -116,7 +118,12 @@ fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 "cargo run --release -p bench -- {}",
                 std::env::args().skip(1).collect::<Vec<_>>().join(" ")
             );
-            results::write(command.trim_end(), &servers_table, &micro_table)?;
+            results::write(
+                command.trim_end(),
+                &servers_table,
+                &memory_table,
+                &micro_table,
+            )?;
             println!("wrote bench/RESULTS.md");
         }
         "instructions" | "syscalls" | "rate" => {
