@@ -20,6 +20,7 @@ const WITH_VALUE: &[&str] = &[
     "--messages",
     "--addr",
     "--out",
+    "--connections",
 ];
 
 impl Args {

@@ -114,27 +114,7 @@ impl Connection {
                 .map_err(io::Error::other)?;
             return Ok(Connection::Deflate(Box::new(socket)));
         }
-        let stream = TcpStream::connect(load.addr).await?;
-        stream.set_nodelay(true)?;
-        let (reader, mut writer) = stream.into_split();
-        let mut reader = BufReader::with_capacity(64 * 1024, reader);
-        let request = format!(
-            "GET / HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-            load.addr
-        );
-        writer.write_all(request.as_bytes()).await?;
-        let mut line = String::new();
-        reader.read_line(&mut line).await?;
-        if !line.starts_with("HTTP/1.1 101") {
-            return Err(io::Error::other(format!("handshake refused: {line:?}")));
-        }
-        while line != "\r\n" {
-            line.clear();
-            if reader.read_line(&mut line).await? == 0 {
-                return Err(io::ErrorKind::UnexpectedEof.into());
-            }
-        }
+        let (reader, writer) = handshake(load.addr, 64 * 1024).await?;
         let text = load.scenario.is_text();
         let frame = masked_frame(payload, text, nonzero_key());
         Ok(Connection::Raw {
@@ -197,6 +177,41 @@ impl Connection {
     }
 }
 
+/// Connects to `addr` (TCP_NODELAY) and completes a client's opening
+/// handshake in raw bytes, checking the `101` status line only; returns
+/// the two halves, the reader buffering `capacity` bytes. Shared by the
+/// load generator and the memory measurement, so that every server sees
+/// the same client.
+///
+/// # Errors
+/// Connecting fails, or the server answers anything but `101`.
+pub async fn handshake(
+    addr: SocketAddr,
+    capacity: usize,
+) -> io::Result<(BufReader<OwnedReadHalf>, OwnedWriteHalf)> {
+    let stream = TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    let (reader, mut writer) = stream.into_split();
+    let mut reader = BufReader::with_capacity(capacity, reader);
+    let request = format!(
+        "GET / HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    writer.write_all(request.as_bytes()).await?;
+    let mut line = String::new();
+    reader.read_line(&mut line).await?;
+    if !line.starts_with("HTTP/1.1 101") {
+        return Err(io::Error::other(format!("handshake refused: {line:?}")));
+    }
+    while line != "\r\n" {
+        line.clear();
+        if reader.read_line(&mut line).await? == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+    }
+    Ok((reader, writer))
+}
+
 fn check(ok: bool, what: &str) -> io::Result<()> {
     if ok {
         Ok(())
@@ -206,7 +221,7 @@ fn check(ok: bool, what: &str) -> io::Result<()> {
 }
 
 /// A random mask key with at least one bit set.
-fn nonzero_key() -> [u8; 4] {
+pub fn nonzero_key() -> [u8; 4] {
     loop {
         let key: [u8; 4] = rand::random();
         if key != [0; 4] {
@@ -237,7 +252,10 @@ pub fn masked_frame(payload: &[u8], text: bool, key: [u8; 4]) -> Vec<u8> {
 
 /// Reads one message, frame by frame, skipping control frames; returns its
 /// opcode and length. Its bytes are in `scratch` when `keep`.
-async fn read_echo(
+///
+/// # Errors
+/// A read failure, a masked frame or a close from the server.
+pub async fn read_echo(
     reader: &mut BufReader<OwnedReadHalf>,
     scratch: &mut Vec<u8>,
     keep: bool,

@@ -7,6 +7,7 @@
 //! cargo run --release -p bench -- rate         [--scenario S] [--rounds 5] [--messages N]
 //! cargo run --release -p bench -- micro        # criterion, briefly, and its table
 //! cargo run --release -p bench -- profile --scenario 20b [--server X]  # callgrind, per function
+//! cargo run --release -p bench -- memory       [--server X] [--connections 10000]  # RSS per connection
 //! cargo run --release -p bench -- smoke [--update]   # the test command's check
 //! cargo run --release -p bench -- load --addr A --scenario S --messages N [--pause]
 //! ```
@@ -17,7 +18,7 @@ use bench::cli::Args;
 use bench::report::{self, Plan};
 use bench::scenario::{self, Scenario};
 use bench::servers::{self, Server, WSDRIVER};
-use bench::{load, micro, profile, results, smoke, table};
+use bench::{load, memory, micro, profile, results, smoke, table};
 
 fn main() -> ExitCode {
     let args = match Args::parse(std::env::args().skip(1)) {
@@ -35,8 +36,8 @@ fn main() -> ExitCode {
 
 fn usage(problem: &str) -> ExitCode {
     eprintln!(
-        "bench: {problem}\nusage: bench [all|instructions|syscalls|rate|micro|profile|smoke|load] \
-         [--scenario S] [--server X] [--rounds N] [--messages N] [--update]\nscenarios: {}\nservers: {}",
+        "bench: {problem}\nusage: bench [all|instructions|syscalls|rate|micro|profile|memory|smoke|load] \
+         [--scenario S] [--server X] [--rounds N] [--messages N] [--connections N] [--update]\nscenarios: {}\nservers: {}",
         scenario::ALL.iter().map(|s| s.name).collect::<Vec<_>>().join(", "),
         servers::ALL.iter().map(|s| s.name).collect::<Vec<_>>().join(", "),
     );
@@ -56,6 +57,15 @@ fn server(args: &Args) -> Result<Option<&'static Server>, String> {
     args.get("--server")
         .map(|name| servers::find(name).ok_or(format!("no server {name:?}")))
         .transpose()
+}
+
+/// The memory measurement's connections: `--connections`, else 10,000.
+fn connections(args: &Args) -> Result<usize, String> {
+    let n = args.number("--connections", memory::CONNECTIONS as u64)?;
+    usize::try_from(n)
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or(format!("bad --connections {n}"))
 }
 
 /// Builds the servers asked for (all when none is named).
@@ -99,6 +109,8 @@ fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 .collect();
             let servers_table = table::render(&rows);
             println!("{servers_table}");
+            let memory_table = memory::render(&memory::run(only, connections(args)?));
+            println!("{memory_table}");
             micro::run()?;
             let micro_table = micro::render(&micro::estimates());
             println!("{micro_table}");
@@ -106,7 +118,12 @@ fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 "cargo run --release -p bench -- {}",
                 std::env::args().skip(1).collect::<Vec<_>>().join(" ")
             );
-            results::write(command.trim_end(), &servers_table, &micro_table)?;
+            results::write(
+                command.trim_end(),
+                &servers_table,
+                &memory_table,
+                &micro_table,
+            )?;
             println!("wrote bench/RESULTS.md");
         }
         "instructions" | "syscalls" | "rate" => {
@@ -124,6 +141,11 @@ fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 .map(|s| report::scenario(s, only, chosen))
                 .collect();
             println!("{}", table::render(&rows));
+        }
+        "memory" => {
+            build(args)?;
+            let rows = memory::run(server(args)?, connections(args)?);
+            println!("{}", memory::render(&rows));
         }
         "micro" => {
             micro::run()?;

@@ -20,7 +20,12 @@ const READING: &str = "Reading it:\n\n\
 ///
 /// # Errors
 /// When the file cannot be written.
-pub fn write(command: &str, servers_table: &str, micro_table: &str) -> io::Result<()> {
+pub fn write(
+    command: &str,
+    servers_table: &str,
+    memory_table: &str,
+    micro_table: &str,
+) -> io::Result<()> {
     let text = format!(
         "# Benchmark results\n\n\
          The latest run of `{command}` (see bench/README.md for the method).\n\n\
@@ -35,6 +40,14 @@ pub fn write(command: &str, servers_table: &str, micro_table: &str) -> io::Resul
          for instructions, above 1 is better for msg/s.\n\n\
          {servers_table}\n\
          {READING}\n\
+         ## Memory per connection\n\n\
+         Each server's resident set (VmRSS) with the connections open and idle, less its RSS \
+         when it started listening, divided by the connections; then the same after one 16 KiB \
+         binary echo on every connection, in turn, once the server is quiet again (do buffers \
+         that grew with the traffic shrink back?). Kernel socket buffers are not in RSS. \
+         Issue 14's target for wsdriver-tokio: at most 4 KiB idle. Ratios are to the best \
+         (lowest) peer.\n\n\
+         {memory_table}\n\
          ## Hot paths (criterion)\n\n\
          Median time of each path beside `memcpy` of the same size, in the same run.\n\n\
          {micro_table}",

@@ -50,26 +50,29 @@ pub struct ScenarioRows {
     pub rows: Vec<Row>,
 }
 
-/// The best of the peers' figures: lowest, or highest when `higher`.
-fn best_peer(
-    rows: &[Row],
-    value: impl Fn(&Row) -> Option<f64>,
+/// The best of the peers' figures, given as (server, figure): lowest, or
+/// highest when `higher`. Shared with the memory table.
+pub fn best_peer(
+    figures: impl IntoIterator<Item = (&'static str, Option<f64>)>,
     higher: bool,
 ) -> Option<(f64, &'static str)> {
-    rows.iter()
-        .filter(|r| r.server != WSDRIVER.name)
-        .filter_map(|r| value(r).filter(|v| v.is_finite()).map(|v| (v, r.server)))
+    figures
+        .into_iter()
+        .filter(|(server, _)| *server != WSDRIVER.name)
+        .filter_map(|(server, v)| v.filter(|v| v.is_finite()).map(|v| (v, server)))
         .reduce(|a, b| if (b.0 < a.0) != higher { b } else { a })
 }
 
-fn ratio(value: Option<f64>, best: Option<(f64, &str)>) -> String {
+/// `value` over the best peer's, as `1.23x`; `-` when either is missing.
+pub fn ratio(value: Option<f64>, best: Option<(f64, &str)>) -> String {
     match (value, best) {
         (Some(v), Some((b, _))) if b > 0.0 => format!("{:.2}x", v / b),
         _ => "-".to_owned(),
     }
 }
 
-fn thousands(value: f64) -> String {
+/// `value` rounded, with thousands separated by commas.
+pub fn thousands(value: f64) -> String {
     let digits = format!("{:.0}", value);
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -81,7 +84,8 @@ fn thousands(value: f64) -> String {
     out
 }
 
-fn or_dash(value: Option<String>) -> String {
+/// The text, or `-` for none.
+pub fn or_dash(value: Option<String>) -> String {
     value.unwrap_or_else(|| "-".to_owned())
 }
 
@@ -94,8 +98,9 @@ pub fn render(results: &[ScenarioRows]) -> String {
          |---|---|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for result in results {
-        let best_instr = best_peer(&result.rows, |r| r.instructions, false);
-        let best_rate = best_peer(&result.rows, Row::median_rate, true);
+        let rows = &result.rows;
+        let best_instr = best_peer(rows.iter().map(|r| (r.server, r.instructions)), false);
+        let best_rate = best_peer(rows.iter().map(|r| (r.server, r.median_rate())), true);
         for row in &result.rows {
             let rate = row.rate.as_ref().map(|r| spread(&r.per_second));
             let cpu = row.rate.as_ref().map(|r| spread(&r.cpu_ns).0);
