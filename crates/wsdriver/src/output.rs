@@ -108,6 +108,7 @@ impl Output {
 
     /// Fills `dst` with the pending bytes in order; returns how many slices
     /// were filled.
+    #[inline]
     pub fn slices<'a>(&'a self, dst: &mut [IoSlice<'a>]) -> usize {
         if let (Some((at, chunk)), true, 3..) = (&self.first, self.chunks.is_empty(), dst.len()) {
             // The common case: one frame's header, its payload by
@@ -121,6 +122,12 @@ impl Output {
             }
             return n;
         }
+        self.all_slices(dst)
+    }
+
+    /// [`slices`](Self::slices) for any number of payloads by reference.
+    #[inline(never)]
+    fn all_slices<'a>(&'a self, dst: &mut [IoSlice<'a>]) -> usize {
         let mut n = 0;
         let mut from = self.pos;
         for (at, chunk) in self.first.iter().chain(&self.chunks) {

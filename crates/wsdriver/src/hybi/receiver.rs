@@ -113,39 +113,49 @@ impl Receiver {
         self.next_frame(input)
     }
 
-    /// The path most messages take: one masked, unfragmented text or binary
-    /// frame under 64 KiB, already whole in `input`, with no RSV bit. It is
-    /// checked, unmasked and handed out in one pass; anything else (and any
-    /// doubt) is `None`, for [`next_frame`](Self::next_frame), which applies
-    /// every rule in the reference's order.
+    /// The path most messages take: one unfragmented text or binary frame
+    /// under 64 KiB, masked if this is a server, already whole in
+    /// `input`, with no RSV bit. It is checked, unmasked and handed out in
+    /// one pass; anything else (and any doubt) is `None`, for
+    /// [`next_frame`](Self::next_frame), which applies every rule in the
+    /// reference's order.
     #[inline]
     fn whole_message(&mut self, input: &mut BytesMut) -> Option<Result<Incoming, Failure>> {
         let &[b0, b1, ..] = input.as_ref() else {
             return None;
         };
-        // FIN set, no RSV bit, text or binary; MASK set.
+        // FIN set, no RSV bit, text or binary.
         let opcode = match b0 {
             0x81 => Opcode::Text,
             0x82 => Opcode::Binary,
             _ => return None,
         };
-        if b1 & 0x80 == 0 || self.mask_rule == MaskRule::Forbidden {
+        // Masked for a server, unmasked for a client (a server's unmasked
+        // frames, when allowed, take the other path).
+        let masked = b1 & 0x80 != 0;
+        if masked == (self.mask_rule == MaskRule::Forbidden) {
             return None;
         }
-        let (len, start) = match b1 & 0x7f {
+        let (len, length_end) = match b1 & 0x7f {
             127 => return None,
             126 => {
                 let bytes = input.get(2..4)?;
-                (usize::from(u16::from_be_bytes([bytes[0], bytes[1]])), 8)
+                (usize::from(u16::from_be_bytes([bytes[0], bytes[1]])), 4)
             }
-            n => (usize::from(n), 6),
+            n => (usize::from(n), 2),
         };
+        let start = if masked { length_end + 4 } else { length_end };
         if len > self.max_length || input.len() < start + len {
             return None;
         }
-        let key = input[start - 4..start].try_into().expect("4 bytes");
+        let key: Option<[u8; 4]> = masked.then(|| {
+            let key = &input[length_end..start];
+            [key[0], key[1], key[2], key[3]]
+        });
         input.advance(start);
-        apply_mask(&mut input[..len], key, 0);
+        if let Some(key) = key {
+            apply_mask(&mut input[..len], key, 0);
+        }
         if opcode == Opcode::Text && !is_utf8(&input[..len]) {
             return Some(Err(invalid_utf8()));
         }
@@ -464,6 +474,18 @@ mod tests {
             (MaskRule::Required, 1 << 20, frame(0x81, b"unmasked", None)),
             (MaskRule::Optional, 1 << 20, frame(0x81, b"unmasked", None)),
             (MaskRule::Forbidden, 1 << 20, frame(0x81, b"masked", key)),
+            (
+                MaskRule::Forbidden,
+                1 << 20,
+                frame(0x81, b"to a client", None),
+            ),
+            (MaskRule::Forbidden, 1 << 20, frame(0x82, &[3; 300], None)),
+            (
+                MaskRule::Forbidden,
+                1 << 20,
+                frame(0x81, b"bad \xc0\xaf", None),
+            ),
+            (MaskRule::Optional, 1 << 20, frame(0x82, &[4; 200], key)),
             (MaskRule::Required, 100, frame(0x82, &[0; 101], key)),
             (MaskRule::Required, 100, frame(0x82, &[0; 100], key)),
             (MaskRule::Required, 1 << 20, frame(0xc1, b"rsv1", key)),
