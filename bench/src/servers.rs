@@ -38,6 +38,11 @@ pub const ALL: &[Server] = &[
         deflate: false,
     },
     Server {
+        name: "tokio-tungstenite-tuned",
+        kind: Kind::Rust("echo_tungstenite_tuned"),
+        deflate: false,
+    },
+    Server {
         name: "fastwebsockets",
         kind: Kind::Rust("echo_fastwebsockets"),
         deflate: false,
