@@ -7,9 +7,12 @@ use crate::servers::workspace_root;
 
 /// What holds for every run, beside the table.
 const READING: &str = "Reading it:\n\n\
-- Instruction counts repeat within 1% for the Rust peers. wsdriver-tokio's at 16 KiB \
-  moves by a few percent with how far the server lags the load (more when the machine \
-  is busy): extra reads that end in EAGAIN (bench/PROFILE.md).\n\
+- Instruction counts repeat within 1% for the Rust servers (wsdriver-tokio's 16 KiB \
+  count within about 0.5%: bench/PROFILE.md shows where each goes).\n\
+- Syscalls per message are the median of three runs: how many reads a 1 MiB message \
+  takes depends on how far the server lags the sender, for every server.\n\
+- tokio-tungstenite-tuned is tokio-tungstenite with a 4 KiB read buffer and no write \
+  buffering, as its documentation suggests for many connections; it counts as a peer.\n\
 - Node's counts include V8's compiler at work and move by up to 30% from run to run \
   (20 B: 29,000-38,000); its unmasking is JavaScript (no `bufferutil`).\n\
 - The deflate scenario runs only on the servers that offer permessage-deflate.\n\
