@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """Self cost per instruction address of one function in a callgrind file
-(--dump-instr=yes), printed beside objdump's disassembly.
-usage: cgasm.py CALLGRIND_OUT BINARY FUNCTION_SUBSTRING DIVISOR"""
-import re, subprocess, sys
+(--dump-instr=yes), printed beside objdump's disassembly; with --lines,
+summed by source line instead (the outermost frame in this repository's
+code, through addr2line, so that inlined library code counts where it was
+called).
+usage: cgasm.py CALLGRIND_OUT BINARY FUNCTION_SUBSTRING DIVISOR [--lines]"""
+import collections, re, subprocess, sys
 out, binary, want, div = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+by_lines = '--lines' in sys.argv[5:]
 names = {}
 costs = {}
 cur = None
@@ -32,6 +36,32 @@ for line in open(out):
             costs[addr] = costs.get(addr, 0) + int(m.group(2))
 if not costs:
     sys.exit('no such function')
+if by_lines:
+    addrs = sorted(costs)
+    argv = []
+    for a in addrs:
+        argv += [hex(a), '0x0']  # 0x0 answers '??': the end of one address's frames
+    lines = subprocess.run(['addr2line', '-i', '-f', '-C', '-e', binary] + argv,
+                           capture_output=True, text=True).stdout.split('\n')
+    frames, cur, i = [], [], 0
+    while i + 1 < len(lines):
+        func, loc = lines[i], lines[i + 1]
+        i += 2
+        if func == '??' and loc.startswith('??'):
+            frames.append(cur)
+            cur = []
+        else:
+            cur.append(loc.split(' ')[0])
+    root = subprocess.run(['git', 'rev-parse', '--show-toplevel'], capture_output=True,
+                          text=True).stdout.strip() + '/'
+    sums = collections.Counter()
+    for a, locs in zip(addrs, frames):
+        ours = [l for l in locs if l.startswith(root)]
+        sums[(ours[0] if ours else (locs[0] if locs else '??')).replace(root, '')] += costs[a]
+    print(f'total {sum(costs.values())/div:.1f} per message')
+    for loc, cost in sums.most_common(40):
+        print(f'{cost/div:7.1f}  {loc}')
+    sys.exit(0)
 lo, hi = min(costs), max(costs)
 dis = subprocess.run(['objdump', '-d', '--no-show-raw-insn', '-C', f'--start-address={lo:#x}', f'--stop-address={hi+16:#x}', binary], capture_output=True, text=True).stdout
 total = sum(costs.values())
