@@ -5,10 +5,33 @@
 //! between those copies, so a header and its payload leave in one vectored
 //! write without the payload being copied.
 
-use crate::hybi::sender::Payload;
 use bytes::{Buf, Bytes};
 use std::collections::VecDeque;
 use std::io::IoSlice;
+
+/// A payload the caller either lends (copied) or gives (kept by reference
+/// when it is large and needs no masking).
+pub(crate) enum Payload<'a> {
+    Borrowed(&'a [u8]),
+    Owned(Bytes),
+}
+
+impl Payload<'_> {
+    /// The payload as owned bytes: a copy only when it was lent.
+    pub(crate) fn into_bytes(self) -> Bytes {
+        match self {
+            Payload::Borrowed(slice) => Bytes::copy_from_slice(slice),
+            Payload::Owned(bytes) => bytes,
+        }
+    }
+
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        match self {
+            Payload::Borrowed(slice) => slice,
+            Payload::Owned(bytes) => bytes,
+        }
+    }
+}
 
 /// Payloads at least this long are queued by reference rather than copied.
 const ZERO_COPY_MIN: usize = 1024;

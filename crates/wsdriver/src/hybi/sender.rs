@@ -5,31 +5,7 @@ use super::frame::{FrameHeader, Opcode, MAX_HEADER_LEN};
 use super::mask::apply_mask;
 use crate::close::CloseCode;
 use crate::output::Output;
-use bytes::Bytes;
-
-/// A payload the caller either lends (copied) or gives (kept by reference
-/// when it is large and needs no masking).
-pub(crate) enum Payload<'a> {
-    Borrowed(&'a [u8]),
-    Owned(Bytes),
-}
-
-impl Payload<'_> {
-    /// The payload as owned bytes: a copy only when it was lent.
-    pub(crate) fn into_bytes(self) -> Bytes {
-        match self {
-            Payload::Borrowed(slice) => Bytes::copy_from_slice(slice),
-            Payload::Owned(bytes) => bytes,
-        }
-    }
-
-    pub(crate) fn as_slice(&self) -> &[u8] {
-        match self {
-            Payload::Borrowed(slice) => slice,
-            Payload::Owned(bytes) => bytes,
-        }
-    }
-}
+pub(crate) use crate::output::Payload;
 
 #[inline]
 pub(crate) fn write_frame(
