@@ -36,7 +36,12 @@ pub fn apply_mask(data: &mut [u8], key: [u8; 4], offset: usize) {
 fn mask_avx2(data: &mut [u8], key: [u8; 4]) {
     let head = data.as_ptr().align_offset(32).min(data.len());
     let (head_bytes, rest) = data.split_at_mut(head);
-    xor_words(head_bytes, key);
+    // Under 32 bytes: fixed steps, no loop.
+    let word = u32::from_ne_bytes(key);
+    let long = u64::from(word) | (u64::from(word) << 32);
+    let head_bytes = xor_part::<16>(head_bytes, long);
+    let head_bytes = xor_part::<8>(head_bytes, long);
+    xor_tail(head_bytes, key);
     xor_with(rest, rotate(key, head));
 }
 
@@ -96,7 +101,14 @@ fn xor_words(data: &mut [u8], key: [u8; 4]) {
     for chunk in longs {
         *chunk = (u64::from_ne_bytes(*chunk) ^ long).to_ne_bytes();
     }
-    // At most one word and three bytes are left: no loops for them.
+    xor_tail(rest, key);
+}
+
+/// Under eight bytes: at most one word and three bytes, with no loop for
+/// the word.
+#[inline(always)]
+fn xor_tail(rest: &mut [u8], key: [u8; 4]) {
+    let word = u32::from_ne_bytes(key);
     let rest = match rest.split_first_chunk_mut::<4>() {
         Some((chunk, rest)) => {
             *chunk = (u32::from_ne_bytes(*chunk) ^ word).to_ne_bytes();
