@@ -93,8 +93,11 @@ impl ReadSizing {
         // (What is left of the buffer may look small: the frame split off
         // holds the rest of the allocation until it is dropped.)
         *buffer = BytesMut::new();
+        // No more than the last cycle read, so that the size follows the
+        // frames down as well as up (a larger frame grows the buffer as
+        // its header is read).
         self.expect = if self.read_since > READ_SIZE {
-            self.large
+            self.large.min(self.read_since.saturating_add(SLACK))
         } else {
             0
         };
@@ -161,6 +164,31 @@ mod tests {
         sizing.waiting(&mut buffer);
         assert_eq!(buffer.capacity(), 0);
         assert!(!sizing.prepare(&mut buffer, 0), "back to the stack");
+    }
+
+    #[test]
+    fn the_size_allocated_again_follows_smaller_large_frames_down() {
+        let mut sizing = ReadSizing::default();
+        let mut buffer = BytesMut::with_capacity(READ_SIZE);
+        // A 4 MB frame, then the connection waits.
+        buffer.extend_from_slice(&[0; READ_SIZE]);
+        sizing.read(READ_SIZE);
+        assert!(sizing.prepare(&mut buffer, 4_000_000 - READ_SIZE));
+        buffer.extend_from_slice(&vec![0; 4_000_000 - READ_SIZE]);
+        sizing.read(4_000_000 - READ_SIZE);
+        drop(buffer.split());
+        sizing.waiting(&mut buffer);
+        // A 200 KB frame comes in the 4 MB buffer allocated for it.
+        assert!(sizing.prepare(&mut buffer, 0));
+        assert!(buffer.capacity() >= 4_000_000);
+        buffer.extend_from_slice(&vec![0; 200_000]);
+        sizing.read(200_000);
+        drop(buffer.split());
+        sizing.waiting(&mut buffer);
+        // The next allocation is the size of what came last.
+        assert!(sizing.prepare(&mut buffer, 0));
+        assert!(buffer.capacity() >= 200_000);
+        assert!(buffer.capacity() < 400_000, "{}", buffer.capacity());
     }
 
     #[test]
