@@ -3,11 +3,13 @@
 (--dump-instr=yes), printed beside objdump's disassembly; with --lines,
 summed by source line instead (the outermost frame in this repository's
 code, through addr2line, so that inlined library code counts where it was
-called).
-usage: cgasm.py CALLGRIND_OUT BINARY FUNCTION_SUBSTRING DIVISOR [--lines]"""
+called); with --detail, each such line split by the innermost source
+line its instructions came from.
+usage: cgasm.py CALLGRIND_OUT BINARY FUNCTION_SUBSTRING DIVISOR [--lines|--detail]"""
 import collections, re, subprocess, sys
 out, binary, want, div = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
-by_lines = '--lines' in sys.argv[5:]
+by_lines = '--lines' in sys.argv[5:] or '--detail' in sys.argv[5:]
+detail = '--detail' in sys.argv[5:]
 names = {}
 costs = {}
 cur = None
@@ -57,9 +59,12 @@ if by_lines:
     sums = collections.Counter()
     for a, locs in zip(addrs, frames):
         ours = [l for l in locs if l.startswith(root)]
-        sums[(ours[0] if ours else (locs[0] if locs else '??')).replace(root, '')] += costs[a]
+        key = (ours[0] if ours else (locs[0] if locs else '??')).replace(root, '')
+        if detail and locs:
+            key += '  <- ' + locs[0].replace(root, '')
+        sums[key] += costs[a]
     print(f'total {sum(costs.values())/div:.1f} per message')
-    for loc, cost in sums.most_common(40):
+    for loc, cost in sums.most_common(80 if detail else 40):
         print(f'{cost/div:7.1f}  {loc}')
     sys.exit(0)
 lo, hi = min(costs), max(costs)
