@@ -149,6 +149,20 @@ fn events_and_lines_are_bounded() {
     assert_eq!(events(&mut decoder).len(), 1);
 }
 
+/// Found by the `eventsource_decoder` fuzz target: a line over the bound
+/// was refused when a chunk ended inside it, but read (as a field without
+/// a colon) when it ended in the same chunk.
+#[test]
+fn a_long_line_is_refused_however_the_stream_is_cut() {
+    let mut line = vec![b'y'; 65];
+    line.extend_from_slice(b"\ndata: after\n\n");
+    let mut whole = Decoder::new(64);
+    assert!(whole.feed(&line).is_err(), "ended in the same chunk");
+    assert!(events(&mut whole).is_empty());
+    let mut cut = Decoder::new(64);
+    assert!(cut.feed(&line[..65]).is_err(), "ended in the next chunk");
+}
+
 #[test]
 fn what_the_encoder_writes_the_decoder_reads() {
     let mut stream = Vec::new();

@@ -136,6 +136,9 @@ impl Decoder {
         }
         while let Some(end) = bytes.iter().position(|&b| b == b'\r' || b == b'\n') {
             self.line.extend_from_slice(&bytes[..end]);
+            // The same bound whether the line ended in this chunk or the
+            // next: where a stream is cut must not change what it means.
+            self.check_size()?;
             let crlf = bytes[end] == b'\r' && bytes.get(end + 1) == Some(&b'\n');
             if bytes[end] == b'\r' && end + 1 == bytes.len() {
                 self.after_cr = true;
@@ -145,6 +148,11 @@ impl Decoder {
             self.line_ended(&line)?;
         }
         self.line.extend_from_slice(bytes);
+        self.check_size()
+    }
+
+    /// The line being read and the event's data so far fit the bound.
+    fn check_size(&self) -> Result<(), EventTooLarge> {
         if self.line.len() + self.data.len() > self.max_event_size {
             return Err(EventTooLarge {
                 limit: self.max_event_size,

@@ -94,7 +94,9 @@ pub enum MessageKind {
 
 /// A whole message as it passes through the extensions.
 ///
-/// Non-exhaustive: the driver makes them; extensions change their fields.
+/// Non-exhaustive: the driver makes them and extensions change their
+/// fields; [`new`](Self::new) is for an extension's own tests (and
+/// fuzzing), which feed it messages without a driver.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ExtensionMessage {
@@ -107,6 +109,21 @@ pub struct ExtensionMessage {
     /// The whole payload: incoming, fragments already joined; outgoing, it
     /// leaves as one frame. Replace it with the transformed bytes.
     pub payload: Bytes,
+}
+
+impl ExtensionMessage {
+    /// A message as the driver would hand it over: `rsv` holds the RSV
+    /// bits of its first frame (`RSV1` = `0b100`).
+    ///
+    /// ```
+    /// use wsdriver::{Bytes, ExtensionMessage, MessageKind};
+    ///
+    /// let message = ExtensionMessage::new(MessageKind::Text, 0, Bytes::from("hi"));
+    /// assert_eq!((message.kind, message.rsv, &message.payload[..]), (MessageKind::Text, 0, &b"hi"[..]));
+    /// ```
+    pub fn new(kind: MessageKind, rsv: u8, payload: Bytes) -> Self {
+        ExtensionMessage { kind, rsv, payload }
+    }
 }
 
 /// An extension could not process a message. The connection fails with
