@@ -4,8 +4,9 @@
 # what a run finds goes to a scratch folder, not the committed corpus.
 # Installs cargo-fuzz, pinned, into tools/.cargo-fuzz (ignored) first.
 #   tools/fuzz.sh [SECONDS] [TARGET...]
-# FUZZ_OUT=DIR keeps the new inputs and logs in DIR. A crash stops the script with the input libFuzzer saved under
-# fuzz/artifacts/TARGET/; replay it with
+# FUZZ_OUT=DIR keeps the new inputs and logs in DIR. A crash stops the
+# script with the input libFuzzer saved under fuzz/artifacts/TARGET/;
+# replay it with
 #   tools/.cargo-fuzz/bin/cargo-fuzz run --fuzz-dir fuzz -s none TARGET FILE
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -52,5 +53,5 @@ for target in "${targets[@]}"; do
     echo "fuzz: $target failed; the input is under fuzz/artifacts/$target/" >&2
     exit 1
   fi
-  grep -E '^#[0-9]+ +DONE|^stat::(number_of_executed_units|peak_rss_mb)' "$log" || true
+  grep -E '^#[0-9]+[[:space:]]+DONE|^stat::(number_of_executed_units|peak_rss_mb)' "$log" || true
 done

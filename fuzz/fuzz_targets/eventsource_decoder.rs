@@ -17,7 +17,11 @@ fn decode<'a>(chunks: impl Iterator<Item = &'a [u8]>) -> (Vec<MessageEvent>, boo
     for chunk in chunks {
         failed = decoder.feed(chunk).is_err();
         while let Some(event) = decoder.next_event() {
-            assert!(event.data.len() <= MAX, "an event of {} bytes", event.data.len());
+            assert!(
+                event.data.len() <= MAX,
+                "an event of {} bytes",
+                event.data.len()
+            );
             events.push(event);
         }
         if failed {

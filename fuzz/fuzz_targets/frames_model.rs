@@ -22,10 +22,21 @@ struct Input {
 
 #[derive(Arbitrary, Debug)]
 enum Op {
-    Text { text: String, cuts: Vec<u8>, between: Vec<Control> },
-    Binary { bytes: Vec<u8>, cuts: Vec<u8>, between: Vec<Control> },
+    Text {
+        text: String,
+        cuts: Vec<u8>,
+        between: Vec<Control>,
+    },
+    Binary {
+        bytes: Vec<u8>,
+        cuts: Vec<u8>,
+        between: Vec<Control>,
+    },
     Control(Control),
-    Raw { b0: u8, payload: Vec<u8> },
+    Raw {
+        b0: u8,
+        payload: Vec<u8>,
+    },
 }
 
 #[derive(Arbitrary, Debug)]
@@ -45,7 +56,10 @@ impl Encoder {
         self.out.extend(frame(b0, payload, self.key));
         // A new key for each frame, as a client must.
         if let Some(key) = &mut self.key {
-            *key = u32::from_ne_bytes(*key).rotate_left(7).wrapping_add(0x9e37_79b9).to_ne_bytes();
+            *key = u32::from_ne_bytes(*key)
+                .rotate_left(7)
+                .wrapping_add(0x9e37_79b9)
+                .to_ne_bytes();
         }
     }
 
@@ -69,7 +83,10 @@ impl Encoder {
     /// A message cut at `cuts` (empty fragments included), with the
     /// control frames of `between` after the first fragments.
     fn message(&mut self, opcode: u8, bytes: &[u8], cuts: &[u8], between: &[Control]) {
-        let mut ends: Vec<usize> = cuts.iter().map(|c| usize::from(*c) % (bytes.len() + 1)).collect();
+        let mut ends: Vec<usize> = cuts
+            .iter()
+            .map(|c| usize::from(*c) % (bytes.len() + 1))
+            .collect();
         ends.sort_unstable();
         ends.push(bytes.len());
         let mut start = 0;
@@ -92,8 +109,16 @@ fuzz_target!(|input: Input| {
     };
     for op in &input.ops {
         match op {
-            Op::Text { text, cuts, between } => encoder.message(1, text.as_bytes(), cuts, between),
-            Op::Binary { bytes, cuts, between } => encoder.message(2, bytes, cuts, between),
+            Op::Text {
+                text,
+                cuts,
+                between,
+            } => encoder.message(1, text.as_bytes(), cuts, between),
+            Op::Binary {
+                bytes,
+                cuts,
+                between,
+            } => encoder.message(2, bytes, cuts, between),
             Op::Control(control) => encoder.control(control),
             Op::Raw { b0, payload } => encoder.frame(*b0, payload),
         }

@@ -12,9 +12,16 @@ fuzz_target!(|input: &[u8]| {
     let Some((&mode, input)) = input.split_first() else {
         return;
     };
-    let request = if mode & 1 == 0 { HIXIE76_REQUEST } else { HIXIE75_REQUEST };
+    let request = if mode & 1 == 0 {
+        HIXIE76_REQUEST
+    } else {
+        HIXIE75_REQUEST
+    };
     let mut driver = Driver::server(options()).expect("valid options");
-    let (_, output) = run(&mut driver, std::iter::once(request).chain(Chunks::split(input)));
+    let (_, output) = run(
+        &mut driver,
+        std::iter::once(request).chain(Chunks::split(input)),
+    );
     let (head, mut frames) = wire::after_head(&output).expect("the 101 was written");
     assert!(head.starts_with(b"HTTP/1.1 101 "), "{head:?}");
     if mode & 1 == 0 {

@@ -49,7 +49,11 @@ fuzz_target!(|input: Input| {
         for payload in &input.compressed {
             let mut message = message(payload.clone(), RSV1);
             if server.incoming(&mut message, max_length).is_ok() {
-                assert!(message.payload.len() <= max_length, "{} bytes", message.payload.len());
+                assert!(
+                    message.payload.len() <= max_length,
+                    "{} bytes",
+                    message.payload.len()
+                );
                 assert_eq!(message.rsv & RSV1, 0, "RSV1 left on");
             }
         }
@@ -58,12 +62,16 @@ fuzz_target!(|input: Input| {
     // A client and a server that agreed: every message comes back.
     let mut client = PerMessageDeflate::new(config.clone()).expect("valid");
     let mut server = PerMessageDeflate::new(config).expect("valid");
-    let response = server.accept(&client.offers()).expect("our own offer is accepted");
+    let response = server
+        .accept(&client.offers())
+        .expect("our own offer is accepted");
     client.activate(&response).expect("our own answer is taken");
     for payload in &input.plain {
         let mut message = message(payload.clone(), 0);
         client.outgoing(&mut message).expect("compresses");
-        server.incoming(&mut message, usize::MAX).expect("inflates what we deflated");
+        server
+            .incoming(&mut message, usize::MAX)
+            .expect("inflates what we deflated");
         assert_eq!(&message.payload[..], &payload[..]);
     }
 });

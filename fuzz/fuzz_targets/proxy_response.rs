@@ -9,8 +9,8 @@ use wsdriver::{Machine, Proxy, ProxyEvent};
 use wsdriver_fuzz::Chunks;
 
 fn answer<'a>(chunks: impl Iterator<Item = &'a [u8]>) -> (Option<bool>, Option<u16>, Vec<u8>) {
-    let mut proxy = Proxy::new("ws://target.example/chat", "http://proxy.example:3128")
-        .expect("valid URLs");
+    let mut proxy =
+        Proxy::new("ws://target.example/chat", "http://proxy.example:3128").expect("valid URLs");
     assert!(proxy.start());
     let mut outcome = None;
     for chunk in chunks {
@@ -20,7 +20,11 @@ fn answer<'a>(chunks: impl Iterator<Item = &'a [u8]>) -> (Option<bool>, Option<u
             outcome = Some(matches!(event, ProxyEvent::Connect));
         }
     }
-    (outcome, proxy.status_code(), proxy.take_remaining().to_vec())
+    (
+        outcome,
+        proxy.status_code(),
+        proxy.take_remaining().to_vec(),
+    )
 }
 
 fuzz_target!(|input: &[u8]| {
@@ -35,9 +39,16 @@ fuzz_target!(|input: &[u8]| {
         Some(true) => {
             let head = &data[..data.len() - whole.2.len()];
             assert!(data.ends_with(&whole.2), "the tunnel's first bytes");
-            assert!(head.ends_with(b"\n\n") || head.ends_with(b"\n\r\n"), "{head:?}");
+            assert!(
+                head.ends_with(b"\n\n") || head.ends_with(b"\n\r\n"),
+                "{head:?}"
+            );
         }
         Some(false) => {}
-        None => assert!(data.len() <= MAX_PROXY_RESPONSE_SIZE, "{} bytes and no answer", data.len()),
+        None => assert!(
+            data.len() <= MAX_PROXY_RESPONSE_SIZE,
+            "{} bytes and no answer",
+            data.len()
+        ),
     }
 });

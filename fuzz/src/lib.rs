@@ -81,27 +81,40 @@ Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSoc
 
 /// A valid hixie-76 opening request with its 8-byte body (the draft's own
 /// example).
-pub const HIXIE76_REQUEST: &[u8] = b"GET /demo HTTP/1.1\r\nHost: example.com\r\nConnection: Upgrade\r\n\
+pub const HIXIE76_REQUEST: &[u8] =
+    b"GET /demo HTTP/1.1\r\nHost: example.com\r\nConnection: Upgrade\r\n\
 Sec-WebSocket-Key2: 12998 5 Y3 1  .P00\r\nSec-WebSocket-Protocol: sample\r\nUpgrade: WebSocket\r\n\
 Sec-WebSocket-Key1: 4 @1  46546xW%0l 1 5\r\nOrigin: http://example.com\r\n\r\n^n:ds[4U";
 
 /// A valid hixie-75 opening request.
-pub const HIXIE75_REQUEST: &[u8] = b"GET /demo HTTP/1.1\r\nHost: example.com\r\nConnection: Upgrade\r\n\
+pub const HIXIE75_REQUEST: &[u8] =
+    b"GET /demo HTTP/1.1\r\nHost: example.com\r\nConnection: Upgrade\r\n\
 Upgrade: WebSocket\r\nOrigin: http://example.com\r\n\r\n";
 
-/// The bound the targets set, small enough for the fuzzer to cross.
-pub const MAX_LENGTH: usize = 1000;
+/// The bounds the targets set, small enough for the fuzzer to cross.
+pub const LIMITS: reference::Limits = reference::Limits {
+    max_length: 1000,
+    max_fragments: 12,
+};
+/// The message bound of [`LIMITS`].
+pub const MAX_LENGTH: usize = LIMITS.max_length;
 
 /// Options every target's driver uses.
 pub fn options() -> Options {
-    Options::default().max_length(MAX_LENGTH).allow_drafts(true)
+    Options::default()
+        .max_length(LIMITS.max_length)
+        .max_fragments(LIMITS.max_fragments)
+        .allow_drafts(true)
 }
 
 /// Feeds `chunks` to `driver`, starting it when its request is in, and
 /// returns what it reported and everything it wrote. Checks on the way the
 /// invariants that hold for every input: nothing is reported after the
 /// close, and no message is longer than `max_length`.
-pub fn run<'a>(driver: &mut Driver, chunks: impl Iterator<Item = &'a [u8]>) -> (Vec<Seen>, Vec<u8>) {
+pub fn run<'a>(
+    driver: &mut Driver,
+    chunks: impl Iterator<Item = &'a [u8]>,
+) -> (Vec<Seen>, Vec<u8>) {
     let mut seen = Vec::new();
     let mut output = Vec::new();
     let mut closed = false;

@@ -23,13 +23,25 @@ pub enum Side {
     Client,
 }
 
+/// The bounds a driver reads with.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_length: usize,
+    pub max_fragments: usize,
+}
+
 /// What a driver on `side` must report for `stream` (the bytes after the
-/// opening handshake), with messages bounded by `max_length`.
-pub fn decode(stream: &[u8], side: Side, max_length: usize) -> Vec<Seen> {
+/// opening handshake), within `limits`.
+pub fn decode(stream: &[u8], side: Side, limits: Limits) -> Vec<Seen> {
+    let Limits {
+        max_length,
+        max_fragments,
+    } = limits;
     let mut seen = Vec::new();
     let mut at = 0;
-    // The message being put together: whether it is text, and its bytes.
-    let mut message: Option<(bool, Vec<u8>)> = None;
+    // The message being put together: whether it is text, its bytes and
+    // how many frames brought them.
+    let mut message: Option<(bool, Vec<u8>, usize)> = None;
     loop {
         let rest = &stream[at..];
         if rest.len() < 2 {
@@ -82,7 +94,12 @@ pub fn decode(stream: &[u8], side: Side, max_length: usize) -> Vec<Seen> {
         if masked != (side == Side::Server) {
             return fail(seen, 1002);
         }
-        let buffered = message.as_ref().map_or(0, |(_, bytes)| bytes.len());
+        let (buffered, frames) = message
+            .as_ref()
+            .map_or((0, 0), |(_, bytes, n)| (bytes.len(), *n));
+        if !control && frames >= max_fragments {
+            return fail(seen, 1009);
+        }
         if !control && len > (max_length - buffered) as u64 {
             return fail(seen, 1009);
         }
@@ -106,10 +123,10 @@ pub fn decode(stream: &[u8], side: Side, max_length: usize) -> Vec<Seen> {
             continue;
         }
         let text = match (&message, opcode) {
-            (Some((text, _)), _) => *text,
+            (Some((text, _, _)), _) => *text,
             (None, op) => op == 1,
         };
-        let mut bytes = message.take().map_or_else(Vec::new, |(_, bytes)| bytes);
+        let mut bytes = message.take().map_or_else(Vec::new, |(_, bytes, _)| bytes);
         bytes.extend_from_slice(&payload);
         if text && !could_be_utf8(&bytes) {
             return fail(seen, 1007);
@@ -119,7 +136,7 @@ pub fn decode(stream: &[u8], side: Side, max_length: usize) -> Vec<Seen> {
         }
         at += header + len;
         if !fin {
-            message = Some((text, bytes));
+            message = Some((text, bytes, frames + 1));
             continue;
         }
         if text {
@@ -171,6 +188,11 @@ mod tests {
     use super::*;
     use crate::wire::frame;
 
+    const LIMITS: Limits = Limits {
+        max_length: 100,
+        max_fragments: 3,
+    };
+
     #[test]
     fn fragments_with_a_ping_between_them() {
         let key = Some([1, 2, 3, 4]);
@@ -180,8 +202,12 @@ mod tests {
         stream.extend(frame(0x88, &[0x03, 0xe8], key));
         stream.extend(frame(0x82, b"after", key));
         assert_eq!(
-            decode(&stream, Side::Server, 100),
-            [Seen::Ping(b"p".to_vec()), Seen::Text(b"hello".to_vec()), Seen::Close(1000)]
+            decode(&stream, Side::Server, LIMITS),
+            [
+                Seen::Ping(b"p".to_vec()),
+                Seen::Text(b"hello".to_vec()),
+                Seen::Close(1000)
+            ]
         );
     }
 
@@ -194,17 +220,23 @@ mod tests {
         let mut bad = frame(0x80, b"\x41\x82\xac", key);
         bad.truncate(bad.len() - 2);
         stream.extend(bad);
-        assert_eq!(decode(&stream, Side::Server, 100), [Seen::Close(1007)]);
+        assert_eq!(decode(&stream, Side::Server, LIMITS), [Seen::Close(1007)]);
     }
 
     #[test]
     fn each_side_keeps_its_masking_rule() {
-        assert_eq!(decode(&frame(0x82, b"x", None), Side::Server, 100), [Seen::Close(1002)]);
         assert_eq!(
-            decode(&frame(0x82, b"x", None), Side::Client, 100),
+            decode(&frame(0x82, b"x", None), Side::Server, LIMITS),
+            [Seen::Close(1002)]
+        );
+        assert_eq!(
+            decode(&frame(0x82, b"x", None), Side::Client, LIMITS),
             [Seen::Binary(b"x".to_vec())]
         );
-        assert_eq!(decode(&frame(0x82, b"x", Some([0; 4])), Side::Client, 100), [Seen::Close(1002)]);
+        assert_eq!(
+            decode(&frame(0x82, b"x", Some([0; 4])), Side::Client, LIMITS),
+            [Seen::Close(1002)]
+        );
     }
 
     #[test]
@@ -212,7 +244,26 @@ mod tests {
         let key = Some([0; 4]);
         let mut stream = frame(0x02, &[0; 60], key);
         stream.extend(frame(0x80, &[0; 41], key));
-        assert_eq!(decode(&stream, Side::Server, 100), [Seen::Close(1009)]);
-        assert_eq!(decode(&frame(0x88, &[0x03, 0xed], key), Side::Server, 100), [Seen::Close(1002)]);
+        assert_eq!(decode(&stream, Side::Server, LIMITS), [Seen::Close(1009)]);
+        assert_eq!(
+            decode(&frame(0x88, &[0x03, 0xed], key), Side::Server, LIMITS),
+            [Seen::Close(1002)]
+        );
+    }
+
+    #[test]
+    fn a_message_may_come_in_max_fragments_frames() {
+        let key = Some([5; 4]);
+        let mut three = frame(0x02, b"a", key);
+        three.extend(frame(0x00, b"b", key));
+        let mut four = three.clone();
+        three.extend(frame(0x80, b"c", key));
+        assert_eq!(
+            decode(&three, Side::Server, LIMITS),
+            [Seen::Binary(b"abc".to_vec())]
+        );
+        four.extend(frame(0x00, b"c", key));
+        four.extend(frame(0x80, b"d", key));
+        assert_eq!(decode(&four, Side::Server, LIMITS), [Seen::Close(1009)]);
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::reference::{self, Side};
 use crate::wire::{after_head, written_frames, Written};
-use crate::{options, run, Chunks, Seen, HYBI_REQUEST, MAX_LENGTH};
+use crate::{options, run, Chunks, Seen, HYBI_REQUEST, LIMITS};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use sha1::{Digest, Sha1};
@@ -55,7 +55,7 @@ pub fn switching_protocols(request: &[u8]) -> Vec<u8> {
 /// reported with its payload, wrote nothing else but the closing frame, and
 /// wrote that with the code it reported.
 fn check(stream: &[u8], side: Side, seen: &[Seen], written: &[Written]) {
-    let expected = reference::decode(stream, side, MAX_LENGTH);
+    let expected = reference::decode(stream, side, LIMITS);
     assert_eq!(seen, expected, "the driver and the reference disagree");
     let pings: Vec<&Vec<u8>> = seen
         .iter()

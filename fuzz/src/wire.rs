@@ -51,7 +51,10 @@ pub fn written_frames(mut bytes: &[u8], masked: bool) -> Vec<Written> {
         let fin = b0 & 0x80 != 0;
         let opcode = b0 & 0x0f;
         assert_eq!(b0 & 0x70, 0, "a reserved bit written");
-        assert!(matches!(opcode, 0 | 1 | 2 | 8 | 9 | 10), "opcode {opcode} written");
+        assert!(
+            matches!(opcode, 0 | 1 | 2 | 8 | 9 | 10),
+            "opcode {opcode} written"
+        );
         assert_eq!(b1 & 0x80 != 0, masked, "the masking rule broken");
         let (len, mut at) = match b1 & 0x7f {
             126 => {
@@ -80,7 +83,11 @@ pub fn written_frames(mut bytes: &[u8], masked: bool) -> Vec<Written> {
             .enumerate()
             .map(|(i, b)| b ^ key[i % 4])
             .collect();
-        frames.push(Written { fin, opcode, payload });
+        frames.push(Written {
+            fin,
+            opcode,
+            payload,
+        });
         bytes = &bytes[at + len..];
     }
     frames

@@ -86,8 +86,8 @@ pub use kinds::{ReadyState, Role, Version};
 pub use machine::Machine;
 pub use message::{Message, Text};
 pub use options::{
-    Options, DEFAULT_CLOSE_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_HANDSHAKE_SIZE,
-    DEFAULT_MAX_LENGTH, DEFAULT_MAX_QUEUED_PONGS,
+    Options, DEFAULT_CLOSE_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAGMENTS,
+    DEFAULT_MAX_HANDSHAKE_SIZE, DEFAULT_MAX_HEADERS, DEFAULT_MAX_LENGTH, DEFAULT_MAX_QUEUED_PONGS,
 };
 pub use output::Output;
 pub use proxy::{Proxy, ProxyEvent};

@@ -13,6 +13,11 @@ pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
 /// How many automatic pongs may wait unwritten before further pings are
 /// answered by one pong for the newest (as ws bounds them, with 60).
 pub const DEFAULT_MAX_QUEUED_PONGS: usize = 60;
+/// How many frames one message may come in (RFC 6455 sets no bound; 2^17
+/// is twice what the Autobahn TestSuite sends, 4 MiB in 64-byte pieces).
+pub const DEFAULT_MAX_FRAGMENTS: usize = 1 << 17;
+/// How many header lines an HTTP head may have.
+pub const DEFAULT_MAX_HEADERS: usize = crate::http::DEFAULT_MAX_HEADERS;
 /// How long the opening handshake may take (ws's client default; a server
 /// that waits longer for a request head feeds slowloris).
 pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -33,6 +38,8 @@ pub struct Options {
     pub(crate) masking: Option<bool>,
     pub(crate) require_masking: bool,
     pub(crate) max_handshake_size: usize,
+    pub(crate) max_headers: usize,
+    pub(crate) max_fragments: usize,
     pub(crate) close_timeout: Option<Duration>,
     pub(crate) handshake_timeout: Option<Duration>,
     pub(crate) max_queued_pongs: usize,
@@ -51,6 +58,8 @@ impl Default for Options {
             masking: None,
             require_masking: true,
             max_handshake_size: DEFAULT_MAX_HANDSHAKE_SIZE,
+            max_headers: DEFAULT_MAX_HEADERS,
+            max_fragments: DEFAULT_MAX_FRAGMENTS,
             close_timeout: Some(DEFAULT_CLOSE_TIMEOUT),
             handshake_timeout: Some(DEFAULT_HANDSHAKE_TIMEOUT),
             max_queued_pongs: DEFAULT_MAX_QUEUED_PONGS,
@@ -119,6 +128,24 @@ impl Options {
         self
     }
 
+    /// The most header lines an HTTP request or response head may have
+    /// (96 by default); more are refused like an oversized head (431 on a
+    /// server). The size bound already caps what they cost; this caps the
+    /// work of many tiny ones.
+    pub fn max_headers(mut self, count: usize) -> Self {
+        self.max_headers = count;
+        self
+    }
+
+    /// The most frames one message may arrive in (2^17 by default); the
+    /// frame past it fails the connection with 1009. `max_length` bounds
+    /// a message's memory, this the work of one sent in tiny or empty
+    /// pieces.
+    pub fn max_fragments(mut self, frames: usize) -> Self {
+        self.max_fragments = frames;
+        self
+    }
+
     /// How long to wait for the peer's close frame after sending ours before
     /// reporting close 1006; `None` waits for ever (for the transport to
     /// end).
@@ -127,6 +154,11 @@ impl Options {
         self
     }
 
+    /// How many frames one message may come in (RFC 6455 sets no bound; 2^17
+    /// is twice what the Autobahn TestSuite sends, 4 MiB in 64-byte pieces).
+    pub const DEFAULT_MAX_FRAGMENTS: usize = 1 << 17;
+    /// How many header lines an HTTP head may have.
+    pub const DEFAULT_MAX_HEADERS: usize = crate::http::DEFAULT_MAX_HEADERS;
     /// How long the opening handshake may take, 30 s by default; `None`
     /// waits for ever.
     ///
@@ -192,6 +224,14 @@ impl Options {
         self
     }
 
+    /// The bound on a handshake head, bytes and lines.
+    pub(crate) fn head_limit(&self) -> crate::http::HeadLimit {
+        crate::http::HeadLimit {
+            bytes: self.max_handshake_size,
+            headers: self.max_headers,
+        }
+    }
+
     /// The handshake timeout set (for layers that time something around
     /// the handshake, such as a TLS handshake, by the same bound).
     pub fn get_handshake_timeout(&self) -> Option<Duration> {
@@ -207,6 +247,12 @@ impl Options {
                 "max_handshake_size of {} bytes is too small for any handshake (minimum 256)",
                 self.max_handshake_size
             )));
+        }
+        if self.max_headers < 8 || self.max_fragments == 0 {
+            return Err(Error::InvalidOption(
+                "max_headers must be at least 8 (a handshake needs 5) and max_fragments at least 1"
+                    .into(),
+            ));
         }
         for protocol in &self.protocols {
             if !crate::http::is_token(protocol) {
@@ -254,6 +300,13 @@ mod tests {
     fn bad_values_are_errors() {
         assert!(Options::default().validate().is_ok());
         assert!(Options::default().max_length(0).validate().is_err());
+        assert!(Options::default().max_headers(7).validate().is_err());
+        assert!(Options::default().max_fragments(0).validate().is_err());
+        assert!(Options::default()
+            .max_headers(8)
+            .max_fragments(1)
+            .validate()
+            .is_ok());
         assert!(Options::default()
             .max_handshake_size(10)
             .validate()

@@ -4,7 +4,7 @@
 
 use crate::error::Error;
 use crate::handshake::client::{basic_auth, parse_url};
-use crate::http::{parse_response, write_header, CustomHeaders, HeadError, Response};
+use crate::http::{parse_response, write_header, CustomHeaders, HeadError, HeadLimit, Response};
 use crate::machine::Machine;
 use crate::options::DEFAULT_MAX_HANDSHAKE_SIZE;
 use crate::output::Output;
@@ -266,7 +266,7 @@ impl Proxy {
         if self.event.is_some() {
             return;
         }
-        match parse_response(&self.input, MAX_PROXY_RESPONSE_SIZE) {
+        match parse_response(&self.input, HeadLimit::bytes(MAX_PROXY_RESPONSE_SIZE)) {
             Ok(None) => {}
             Ok(Some((response, len))) => {
                 let _ = self.input.split_to(len);

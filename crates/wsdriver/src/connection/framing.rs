@@ -21,9 +21,10 @@ pub(crate) enum Framing {
 }
 
 impl Framing {
-    pub fn rfc6455(mask_rule: MaskRule, max_length: usize, rsv: u8) -> Self {
+    pub fn rfc6455(mask_rule: MaskRule, max_length: usize, max_fragments: usize, rsv: u8) -> Self {
         let mut receiver = Receiver::new(mask_rule, max_length);
         receiver.allow_rsv(rsv);
+        receiver.limit_fragments(max_fragments);
         Framing::Rfc6455(receiver)
     }
 

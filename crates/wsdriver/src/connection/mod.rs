@@ -107,7 +107,7 @@ impl Connection {
                     (Role::Server, false) => MaskRule::Optional,
                 };
                 let rsv = extensions.iter().fold(0, |bits, e| bits | e.rsv());
-                Framing::rfc6455(mask_rule, options.max_length, rsv)
+                Framing::rfc6455(mask_rule, options.max_length, options.max_fragments, rsv)
             }
         };
         Connection {

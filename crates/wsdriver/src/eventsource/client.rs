@@ -6,7 +6,7 @@ use super::client_event::{ClientError, ClientEvent, Interruption, ReadyState};
 use super::client_head::{judge, write_request, Framing, Verdict};
 use super::decode::{Decoder, MessageEvent, DEFAULT_MAX_EVENT_SIZE};
 use crate::error::Error;
-use crate::http::{parse_response, CustomHeaders, HeadError};
+use crate::http::{parse_response, CustomHeaders, HeadError, HeadLimit};
 use crate::machine::Machine;
 use crate::options::{DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_HANDSHAKE_SIZE};
 use crate::output::Output;
@@ -320,7 +320,7 @@ impl Client {
     }
 
     fn read_head(&mut self) -> bool {
-        let response = match parse_response(&self.input, self.max_head_size) {
+        let response = match parse_response(&self.input, HeadLimit::bytes(self.max_head_size)) {
             Ok(Some((response, len))) => {
                 let _ = self.input.split_to(len);
                 response

@@ -300,7 +300,7 @@ impl ClientHandshake {
             this.finish();
             Some(ClientEvent::Failed(Error::Handshake(error)))
         };
-        match parse_response(&self.input, self.options.max_handshake_size) {
+        match parse_response(&self.input, self.options.head_limit()) {
             Ok(None) => None,
             Ok(Some((response, len))) => {
                 let _ = self.input.split_to(len);

@@ -240,26 +240,22 @@ impl ServerHandshake {
             return Some(event);
         }
         match self.phase {
-            Phase::ReadingRequest => {
-                match parse_request(&self.input, self.options.max_handshake_size) {
-                    Ok(None) => None,
-                    Ok(Some((request, len))) => {
-                        let _ = self.input.split_to(len);
-                        self.request = Some(Box::new(request));
-                        self.phase = Phase::AwaitingAnswer;
-                        Some(ServerEvent::Request)
-                    }
-                    Err(error) => {
-                        let (status, message) = match error {
-                            HeadError::TooLarge => {
-                                (431, "Request header fields too large".to_owned())
-                            }
-                            HeadError::Malformed(message) => (400, message),
-                        };
-                        Some(self.refuse(Refusal::new(status, message)))
-                    }
+            Phase::ReadingRequest => match parse_request(&self.input, self.options.head_limit()) {
+                Ok(None) => None,
+                Ok(Some((request, len))) => {
+                    let _ = self.input.split_to(len);
+                    self.request = Some(Box::new(request));
+                    self.phase = Phase::AwaitingAnswer;
+                    Some(ServerEvent::Request)
                 }
-            }
+                Err(error) => {
+                    let (status, message) = match error {
+                        HeadError::TooLarge => (431, "Request header fields too large".to_owned()),
+                        HeadError::Malformed(message) => (400, message),
+                    };
+                    Some(self.refuse(Refusal::new(status, message)))
+                }
+            },
             Phase::AwaitingChallenge(keys) if self.input.len() >= BODY_LEN => {
                 let answer = challenge_answer(keys, &self.input);
                 let _ = self.input.split_to(BODY_LEN);

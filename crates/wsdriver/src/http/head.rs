@@ -4,8 +4,38 @@
 use super::Request;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 
-/// Enough for any real handshake; more is refused like an oversized head.
-const MAX_HEADERS: usize = 96;
+/// Enough for any real handshake (a browser sends about 15); more is
+/// refused like an oversized head.
+pub(crate) const DEFAULT_MAX_HEADERS: usize = 96;
+
+/// How much of a head is read: its bytes, and its header lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HeadLimit {
+    pub bytes: usize,
+    pub headers: usize,
+}
+
+impl HeadLimit {
+    /// `bytes`, with the default count of headers.
+    pub fn bytes(bytes: usize) -> Self {
+        HeadLimit {
+            bytes,
+            headers: DEFAULT_MAX_HEADERS,
+        }
+    }
+}
+
+/// httparse's header slots: on the stack up to the default count, so only
+/// a server configured for more pays an allocation per head.
+fn with_slots<'b, T>(count: usize, parse: impl FnOnce(&mut [httparse::Header<'b>]) -> T) -> T {
+    if count <= DEFAULT_MAX_HEADERS {
+        let mut slots: [httparse::Header<'b>; DEFAULT_MAX_HEADERS] =
+            [httparse::EMPTY_HEADER; DEFAULT_MAX_HEADERS];
+        parse(&mut slots[..count])
+    } else {
+        parse(&mut vec![httparse::EMPTY_HEADER; count])
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum HeadError {
@@ -24,9 +54,19 @@ pub(crate) struct Response {
 
 /// Parses a request head from the start of `buf`: `Ok(None)` until it is
 /// complete, then the request and the length of the head.
-pub(crate) fn parse_request(buf: &[u8], max: usize) -> Result<Option<(Request, usize)>, HeadError> {
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut parsed = httparse::Request::new(&mut headers);
+pub(crate) fn parse_request(
+    buf: &[u8],
+    limit: HeadLimit,
+) -> Result<Option<(Request, usize)>, HeadError> {
+    with_slots(limit.headers, |slots| read_request(buf, limit.bytes, slots))
+}
+
+fn read_request<'b>(
+    buf: &'b [u8],
+    max: usize,
+    slots: &mut [httparse::Header<'b>],
+) -> Result<Option<(Request, usize)>, HeadError> {
+    let mut parsed = httparse::Request::new(slots);
     // Looking past the limit would make the answer depend on how the bytes
     // were chunked (431 or 400 for the same head).
     let Some(len) = outcome(
@@ -63,10 +103,19 @@ pub(crate) fn parse_request(buf: &[u8], max: usize) -> Result<Option<(Request, u
 /// Parses a response head, as `parse_request`.
 pub(crate) fn parse_response(
     buf: &[u8],
-    max: usize,
+    limit: HeadLimit,
 ) -> Result<Option<(Response, usize)>, HeadError> {
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut parsed = httparse::Response::new(&mut headers);
+    with_slots(limit.headers, |slots| {
+        read_response(buf, limit.bytes, slots)
+    })
+}
+
+fn read_response<'b>(
+    buf: &'b [u8],
+    max: usize,
+    slots: &mut [httparse::Header<'b>],
+) -> Result<Option<(Response, usize)>, HeadError> {
+    let mut parsed = httparse::Response::new(slots);
     let Some(len) = outcome(
         parsed.parse(&buf[..buf.len().min(max)]),
         buf.len() >= max,
@@ -127,11 +176,15 @@ mod tests {
         let head = b"GET /chat?x=1 HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nX-A: 2\r\n\r\nBODY";
         for cut in 0..head.len() - 4 {
             assert_eq!(
-                parse_request(&head[..cut], 1024).unwrap().map(|r| r.1),
+                parse_request(&head[..cut], HeadLimit::bytes(1024))
+                    .unwrap()
+                    .map(|r| r.1),
                 None
             );
         }
-        let (request, len) = parse_request(head, 1024).unwrap().unwrap();
+        let (request, len) = parse_request(head, HeadLimit::bytes(1024))
+            .unwrap()
+            .unwrap();
         assert_eq!(len, head.len() - 4);
         assert_eq!(request.method, Method::GET);
         assert_eq!(request.uri, "/chat?x=1");
@@ -142,31 +195,58 @@ mod tests {
     fn oversized_and_malformed_heads() {
         let big = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(600));
         assert_eq!(
-            parse_request(big.as_bytes(), 512).unwrap_err(),
+            parse_request(big.as_bytes(), HeadLimit::bytes(512)).unwrap_err(),
             HeadError::TooLarge
         );
         // incomplete but already too long
         assert_eq!(
-            parse_request(&big.as_bytes()[..550], 512).unwrap_err(),
+            parse_request(&big.as_bytes()[..550], HeadLimit::bytes(512)).unwrap_err(),
             HeadError::TooLarge
         );
         let many: String = (0..200).map(|i| format!("X-{i}: v\r\n")).collect();
         let many = format!("GET / HTTP/1.1\r\n{many}\r\n");
         assert_eq!(
-            parse_request(many.as_bytes(), 1 << 20).unwrap_err(),
+            parse_request(many.as_bytes(), HeadLimit::bytes(1 << 20)).unwrap_err(),
             HeadError::TooLarge
         );
         assert!(matches!(
-            parse_request(b"GET / HTTP/1.1\r\nBad Header\r\n\r\n", 512),
+            parse_request(
+                b"GET / HTTP/1.1\r\nBad Header\r\n\r\n",
+                HeadLimit::bytes(512)
+            ),
             Err(HeadError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn the_header_count_is_a_setting() {
+        let head = |count: usize| {
+            let lines: String = (0..count).map(|i| format!("X-{i}: v\r\n")).collect();
+            format!("GET / HTTP/1.1\r\n{lines}\r\n")
+        };
+        let limit = |headers| HeadLimit {
+            bytes: 1 << 20,
+            headers,
+        };
+        for (count, headers, fits) in [
+            (10, 10, true),
+            (11, 10, false),
+            (200, 300, true),
+            (301, 300, false),
+        ] {
+            let result = parse_request(head(count).as_bytes(), limit(headers));
+            assert_eq!(result.is_ok(), fits, "{count} headers, {headers} allowed");
+            if !fits {
+                assert_eq!(result.unwrap_err(), HeadError::TooLarge);
+            }
+        }
     }
 
     #[test]
     fn response_head() {
         let (response, len) = parse_response(
             b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x81",
-            512,
+            HeadLimit::bytes(512),
         )
         .unwrap()
         .unwrap();

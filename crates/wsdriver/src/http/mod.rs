@@ -5,7 +5,10 @@ mod head;
 mod refusal;
 mod response;
 
-pub(crate) use head::{parse_request, parse_response, write_header, HeadError, Response};
+pub(crate) use head::{
+    parse_request, parse_response, write_header, HeadError, HeadLimit, Response,
+    DEFAULT_MAX_HEADERS,
+};
 pub(crate) use refusal::Refusal;
 pub use response::ResponseHead;
 

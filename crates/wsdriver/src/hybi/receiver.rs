@@ -58,6 +58,7 @@ pub(crate) enum MaskRule {
 pub(crate) struct Receiver {
     mask_rule: MaskRule,
     max_length: usize,
+    max_fragments: usize,
     /// RSV bits that negotiated extensions claim.
     allowed_rsv: u8,
     /// The header of the frame whose payload is arriving, and how much of
@@ -73,6 +74,8 @@ struct Fragments {
     opcode: Opcode,
     rsv: u8,
     payload: BytesMut,
+    /// Frames taken so far.
+    frames: usize,
 }
 
 impl Receiver {
@@ -80,6 +83,7 @@ impl Receiver {
         Receiver {
             mask_rule,
             max_length,
+            max_fragments: usize::MAX,
             allowed_rsv: 0,
             frame: None,
             fragments: None,
@@ -91,6 +95,11 @@ impl Receiver {
     /// extensions claim them).
     pub fn allow_rsv(&mut self, rsv: u8) {
         self.allowed_rsv = rsv;
+    }
+
+    /// Fails a message that comes in more than `frames` frames (1009).
+    pub fn limit_fragments(&mut self, frames: usize) {
+        self.max_fragments = frames;
     }
 
     /// Bytes still needed to finish the frame in progress, if known: lets a
@@ -310,6 +319,14 @@ impl Receiver {
             }
             _ => {}
         }
+        if let Some(fragments) = &self.fragments {
+            if !opcode.is_control() && fragments.frames >= self.max_fragments {
+                return Err(Failure::new(
+                    CloseCode::TOO_LARGE,
+                    format!("More than {} frames in one message", self.max_fragments),
+                ));
+            }
+        }
         if !opcode.is_control() {
             let buffered = self.fragments.as_ref().map_or(0, |f| f.payload.len());
             if header.payload_len > (self.max_length - buffered) as u64 {
@@ -338,11 +355,13 @@ impl Receiver {
                     opcode,
                     rsv: header.rsv,
                     payload,
+                    frames: 1,
                 });
                 return Ok(None);
             }
             (Some(mut fragments), fin) => {
                 fragments.payload.extend_from_slice(&payload);
+                fragments.frames += 1;
                 if !fin {
                     self.fragments = Some(fragments);
                     return Ok(None);
@@ -441,6 +460,31 @@ mod tests {
                     return seen;
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_message_in_more_frames_than_allowed_fails_with_1009() {
+        let key = Some([1, 2, 3, 4]);
+        let mut receiver = Receiver::new(MaskRule::Required, 1 << 20);
+        receiver.limit_fragments(3);
+        // Three frames make a message; a ping between them is no fragment.
+        let mut three = frame(0x01, b"a", key);
+        three.extend(frame(0x89, b"", key));
+        three.extend(frame(0x00, b"b", key));
+        three.extend(frame(0x80, b"", key));
+        let seen = read_all(&mut receiver, &mut BytesMut::from(&three[..]));
+        assert!(
+            matches!(&seen[..], [Ok(Incoming::Ping(_)), Ok(Incoming::Message { payload, .. })] if payload == "ab")
+        );
+        let mut four = frame(0x02, b"", key);
+        for _ in 0..3 {
+            four.extend(frame(0x00, b"", key));
+        }
+        let seen = read_all(&mut receiver, &mut BytesMut::from(&four[..]));
+        match &seen[..] {
+            [Err(failure)] => assert_eq!(failure.code, CloseCode::TOO_LARGE),
+            other => panic!("{other:?}"),
         }
     }
 
