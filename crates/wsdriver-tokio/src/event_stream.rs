@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Poll, Waker};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::Notify;
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use wsdriver::eventsource::{self, Server};
@@ -315,7 +316,7 @@ where
         let reject = crate::Reject::new(406, "Not Acceptable: this is an event stream");
         return Err(accept::refuse(&mut stream, &mut handshake, reject).await);
     }
-    Ok(spawn(stream, request, head, &options, None))
+    Ok(spawn(stream, request, head, &options, None, None))
 }
 
 /// Opens the event stream on `stream` for `request` (already read and
@@ -327,6 +328,7 @@ pub(crate) fn spawn<S>(
     head: wsdriver::ResponseHead,
     options: &EventStreamOptions,
     stop: Option<CancellationToken>,
+    permit: Option<OwnedSemaphorePermit>,
 ) -> EventStream
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -334,7 +336,12 @@ where
     let now = Instant::now().into_std();
     let machine = Server::with_head(now, head, options.retry, options.ping);
     let shared = Shared::new(request, machine, options);
-    tokio::spawn(write(stream, shared.clone(), stop));
+    let shared_writer = shared.clone();
+    tokio::spawn(async move {
+        write(stream, shared_writer, stop).await;
+        // A server's place for this connection is free once it ends.
+        drop(permit);
+    });
     EventStream::from_shared(shared)
 }
 

@@ -287,7 +287,7 @@ pub use reject::Reject;
 #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
 pub use rustls;
 pub use server::WebSocketServer;
-pub use server_builder::{ClientInfo, ServerBuilder};
+pub use server_builder::{ClientInfo, ServerBuilder, DEFAULT_MAX_CONNECTIONS};
 pub use server_options::ServerOptions;
 pub use server_socket::ServerSocket;
 pub use server_stream::ServerStream;

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{mpsc, Notify, OwnedSemaphorePermit};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use wsdriver::eventsource::is_event_source;
@@ -75,6 +75,9 @@ impl ServerBuilder {
             clients: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(0),
             left: Notify::new(),
+            capacity: self
+                .max_connections
+                .map(|max| Arc::new(tokio::sync::Semaphore::new(max))),
         });
         let (sockets, incoming) = mpsc::channel(QUEUE);
         let (streams, incoming_streams) = mpsc::channel(QUEUE);
@@ -293,9 +296,18 @@ struct Queues {
 /// the WebSocket would cost every connection an allocation for nothing.
 #[allow(clippy::large_enum_variant)]
 enum Opened {
-    WebSocket(WebSocket<ServerStream>, Box<Request>, Option<Data>),
+    WebSocket(
+        WebSocket<ServerStream>,
+        Box<Request>,
+        Option<Data>,
+        Option<OwnedSemaphorePermit>,
+    ),
     EventStream(EventStream),
 }
+
+/// Seconds a client refused for a full server is told to wait
+/// (`Retry-After` on the 503).
+const FULL_RETRY_AFTER: &str = "5";
 
 /// Accepts connections until the server stops; each handshake runs in a
 /// task of its own so a slow client holds up no other.
@@ -310,23 +322,35 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, queues: Queues)
     };
     while let Some((stream, peer_addr)) = shared.stop.run_until_cancelled(next()).await {
         let span = trace::connection_span(Some(peer_addr), None);
-        let task = connection(stream, peer_addr, shared.clone(), queues.clone());
+        // Taken here, so that handshakes under way count too.
+        let place = shared.admit();
+        let task = connection(stream, peer_addr, place, shared.clone(), queues.clone());
         tokio::spawn(trace::instrument(task, span));
     }
 }
 
-/// One connection: the handshake, then the hand-off to `accept`.
-async fn connection(stream: TcpStream, peer_addr: SocketAddr, shared: Arc<Shared>, queues: Queues) {
+/// One connection: the handshake, then the hand-off to `accept`. `place`
+/// is its permit under `max_connections` (`Some(None)` when unbounded);
+/// `None`, the server is full and answers 503 once the request is in.
+async fn connection(
+    stream: TcpStream,
+    peer_addr: SocketAddr,
+    place: Option<Option<OwnedSemaphorePermit>>,
+    shared: Arc<Shared>,
+    queues: Queues,
+) {
     let _ = stream.set_nodelay(true);
     // The driver times the handshake (and answers 408 when it runs out);
     // TLS first, within the same bound.
     let handshake = async {
         let stream = secure(stream, &shared.settings).await?;
-        handshake(stream, peer_addr, &shared).await
+        handshake(stream, peer_addr, place, &shared).await
     };
     // Refusals were answered by the driver; there is no one to tell.
-    let (socket, request, data) = match shared.stop.run_until_cancelled(handshake).await {
-        Some(Ok(Opened::WebSocket(socket, request, data))) => (socket, request, data),
+    let (socket, request, data, permit) = match shared.stop.run_until_cancelled(handshake).await {
+        Some(Ok(Opened::WebSocket(socket, request, data, permit))) => {
+            (socket, request, data, permit)
+        }
         Some(Ok(Opened::EventStream(stream))) => {
             // A server shutting down ends it (its writer sees the stop).
             let _ = queues.streams.send(stream).await;
@@ -345,7 +369,7 @@ async fn connection(stream: TcpStream, peer_addr: SocketAddr, shared: Arc<Shared
         request,
         data,
         peer_addr,
-        tracker: shared.track(),
+        tracker: shared.track(permit),
     };
     if let Err(mpsc::error::SendError(socket)) = queues.sockets.send(socket).await {
         // The server shut down (or was dropped) while this one opened.
@@ -380,6 +404,7 @@ async fn secure(stream: TcpStream, settings: &Settings) -> Result<ServerStream, 
 async fn handshake(
     mut stream: ServerStream,
     peer_addr: SocketAddr,
+    place: Option<Option<OwnedSemaphorePermit>>,
     shared: &Shared,
 ) -> Result<Opened, Error> {
     let settings = &shared.settings;
@@ -387,6 +412,11 @@ async fn handshake(
     let mut data = None;
     let mut handshake = options.handshake()?;
     accept::read_request(&mut stream, &mut handshake).await?;
+    let Some(permit) = place else {
+        let reject = Reject::new(503, "Service Unavailable: too many connections")
+            .header("Retry-After", FULL_RETRY_AFTER)?;
+        return Err(accept::refuse(&mut stream, &mut handshake, reject).await);
+    };
     // The socket keeps it: an open connection does not.
     let request = Box::new(handshake.request().expect("a read request").clone());
     let event_stream = match &settings.event_streams {
@@ -419,9 +449,9 @@ async fn handshake(
     if let Some(options) = event_stream {
         let head = options.response_head()?;
         let stop = Some(shared.stop.clone());
-        let events = event_stream::spawn(stream, &*request, head, options, stop);
+        let events = event_stream::spawn(stream, &*request, head, options, stop, permit);
         return Ok(Opened::EventStream(events));
     }
     let socket = accept::open(stream, handshake, options.config.clone()).await?;
-    Ok(Opened::WebSocket(socket, request, data))
+    Ok(Opened::WebSocket(socket, request, data, permit))
 }

@@ -95,7 +95,14 @@ pub struct ServerBuilder {
     pub(crate) tls: Option<std::sync::Arc<rustls::ServerConfig>>,
     pub(crate) tracking: bool,
     pub(crate) event_streams: Option<EventStreamOptions>,
+    pub(crate) max_connections: Option<usize>,
 }
+
+/// How many connections a [`WebSocketServer`](crate::WebSocketServer)
+/// holds at once by default (handshakes under way included): about 25 MB
+/// of idle connections, 200 MB of busy ones, and well under a default
+/// `ulimit -n` raised for a server.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 
 /// The hook told of handshakes that do not open.
 pub(crate) type OnError = Arc<dyn Fn(SocketAddr, &Error) + Send + Sync>;
@@ -112,6 +119,7 @@ impl Default for ServerBuilder {
             tls: None,
             tracking: true,
             event_streams: None,
+            max_connections: Some(DEFAULT_MAX_CONNECTIONS),
         }
     }
 }
@@ -125,6 +133,7 @@ impl fmt::Debug for ServerBuilder {
             .field("verify_client", &self.verify.is_some())
             .field("client_tracking", &self.tracking)
             .field("event_streams", &self.event_streams)
+            .field("max_connections", &self.max_connections)
             .finish()
     }
 }
@@ -216,6 +225,19 @@ impl ServerBuilder {
     /// closed by [`shutdown`](crate::WebSocketServer::shutdown).
     pub fn client_tracking(mut self, tracking: bool) -> Self {
         self.tracking = tracking;
+        self
+    }
+
+    /// The most connections the server holds at once (10,000 by default;
+    /// `None` for no bound): from the accept, through the handshake, until
+    /// the socket closes, is dropped or leaves with
+    /// [`ServerSocket::into_inner`](crate::ServerSocket::into_inner); event
+    /// streams count until they end. A client past it is answered `503
+    /// Service Unavailable` with `Retry-After`, once its request is in (so
+    /// it learns why rather than seeing a reset); the connections already
+    /// open are not disturbed.
+    pub fn max_connections(mut self, max: Option<usize>) -> Self {
+        self.max_connections = max;
         self
     }
 

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Waker;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 use wsdriver::ReadyState;
 
@@ -30,6 +30,9 @@ pub(crate) struct Shared {
     pub(crate) next_id: AtomicU64,
     /// Notified when a tracked connection leaves.
     pub(crate) left: Notify,
+    /// A permit for each connection, from its accept until it ends
+    /// (`max_connections`); `None` for no bound.
+    pub(crate) capacity: Option<Arc<Semaphore>>,
 }
 
 pub(crate) struct Settings {
@@ -52,20 +55,35 @@ pub(crate) struct Slot {
 }
 
 impl Shared {
-    pub(crate) fn track(self: &Arc<Self>) -> Option<Tracker> {
-        if !self.tracking {
+    /// The link of a connection that opened: counted (when tracking) and
+    /// holding its place under `max_connections` (`permit`) until it
+    /// closes, is dropped or leaves with `into_inner`.
+    pub(crate) fn track(self: &Arc<Self>, permit: Option<OwnedSemaphorePermit>) -> Option<Tracker> {
+        if !self.tracking && permit.is_none() {
             return None;
         }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let slot = Arc::new(Slot::default());
-        lock(&self.clients).insert(id, slot.clone());
+        if self.tracking {
+            lock(&self.clients).insert(id, slot.clone());
+        }
         Some(Tracker {
             shared: self.clone(),
             id,
             slot,
             waker: None,
             closing: false,
+            _permit: permit,
         })
+    }
+
+    /// A place for one more connection: `Some(None)` when there is no
+    /// bound, `None` when every place is taken.
+    pub(crate) fn admit(&self) -> Option<Option<OwnedSemaphorePermit>> {
+        match &self.capacity {
+            None => Some(None),
+            Some(capacity) => capacity.clone().try_acquire_owned().ok().map(Some),
+        }
     }
 
     pub(crate) fn wake_clients(&self) {
@@ -88,6 +106,7 @@ pub(crate) struct Tracker {
     pub(crate) waker: Option<Waker>,
     /// The shutdown's close has been started.
     pub(crate) closing: bool,
+    _permit: Option<OwnedSemaphorePermit>,
 }
 
 /// The reason sent with the 1001 of a shutdown.
@@ -97,6 +116,9 @@ impl Tracker {
     /// Once the server is shutting down, starts `socket`'s close with 1001
     /// (the first time) and returns `true`. One atomic load otherwise.
     pub(crate) fn observe<S>(&mut self, socket: &mut WebSocket<S>) -> bool {
+        if !self.shared.tracking {
+            return false;
+        }
         if !self.closing {
             if !self.shared.going_away.load(Ordering::SeqCst) {
                 return false;
@@ -112,7 +134,10 @@ impl Tracker {
     /// Leaves `waker` where the shutdown finds it, when it is not there
     /// already.
     pub(crate) fn register(&mut self, waker: &Waker) {
-        if self.closing || self.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
+        if !self.shared.tracking
+            || self.closing
+            || self.waker.as_ref().is_some_and(|w| w.will_wake(waker))
+        {
             return;
         }
         *lock(&self.slot.waker) = Some(waker.clone());

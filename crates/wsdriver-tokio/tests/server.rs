@@ -1,8 +1,6 @@
 //! WebSocketServer against this crate's own client and raw TCP.
 
 use futures_util::StreamExt;
-use std::future::Future;
-use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -10,103 +8,12 @@ use tokio::sync::mpsc;
 #[cfg(feature = "deflate")]
 use wsdriver_tokio::DeflateConfig;
 use wsdriver_tokio::{
-    connect, ClientOptions, CloseEvent, Error, MaybeTlsStream, Message, Options, ServerBuilder,
-    ServerOptions, WebSocket, WebSocketServer,
+    connect, ClientOptions, Error, MaybeTlsStream, Message, Options, ServerOptions, WebSocket,
+    WebSocketServer,
 };
 
-/// Every test runs under this; nothing waits for ever.
-async fn within<F: Future>(future: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(10), future)
-        .await
-        .expect("timed out")
-}
-
-/// What the echo server saw.
-#[derive(Debug)]
-enum Seen {
-    Open {
-        peer: SocketAddr,
-        target: String,
-        protocol: Option<String>,
-    },
-    Closed(Option<CloseEvent>),
-}
-
-/// Starts `builder` as an echo server that reports each connection's
-/// opening and closing.
-async fn echo_server(builder: ServerBuilder) -> (WebSocketServer, mpsc::UnboundedReceiver<Seen>) {
-    let server = builder.bind("127.0.0.1:0").await.unwrap();
-    let (tx, rx) = mpsc::unbounded_channel();
-    let acceptor = server.clone();
-    tokio::spawn(async move {
-        while let Some(mut socket) = acceptor.accept().await {
-            let tx = tx.clone();
-            let _ = tx.send(Seen::Open {
-                peer: socket.peer_addr(),
-                target: socket.request().uri.to_string(),
-                protocol: socket.protocol().map(str::to_owned),
-            });
-            tokio::spawn(async move {
-                while let Some(Ok(message)) = socket.next().await {
-                    if socket.send(message).await.is_err() {
-                        break;
-                    }
-                }
-                // Drain to the end, so the close handshake completes.
-                while socket.next().await.is_some() {}
-                let _ = tx.send(Seen::Closed(socket.close_event().cloned()));
-            });
-        }
-    });
-    (server, rx)
-}
-
-fn url(server: &WebSocketServer, path: &str) -> String {
-    format!("ws://{}{path}", server.local_addr())
-}
-
-async fn client(url: &str) -> WebSocket<MaybeTlsStream> {
-    connect(url, ClientOptions::default()).await.unwrap()
-}
-
-async fn opened(seen: &mut mpsc::UnboundedReceiver<Seen>) -> (SocketAddr, String, Option<String>) {
-    match seen.recv().await {
-        Some(Seen::Open {
-            peer,
-            target,
-            protocol,
-        }) => (peer, target, protocol),
-        other => panic!("expected an open connection, got {other:?}"),
-    }
-}
-
-async fn closed(seen: &mut mpsc::UnboundedReceiver<Seen>) -> Option<CloseEvent> {
-    match seen.recv().await {
-        Some(Seen::Closed(event)) => event,
-        other => panic!("expected a closed connection, got {other:?}"),
-    }
-}
-
-/// Sends a raw request and reads the whole answer (the server closes).
-async fn raw(addr: SocketAddr, request: &str) -> String {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).await.unwrap();
-    String::from_utf8_lossy(&answer).into_owned()
-}
-
-fn status_of(result: Result<WebSocket<MaybeTlsStream>, Error>) -> u16 {
-    match result {
-        Err(Error::Status { status, .. }) => status,
-        Err(other) => panic!("expected a status, got {other:?}"),
-        Ok(_) => panic!("expected a refusal, the handshake succeeded"),
-    }
-}
-
-const UPGRADE_REQUEST: &str = "GET /chat HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n\
-    Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-    Sec-WebSocket-Version: 13\r\n\r\n";
+mod server_support;
+use server_support::*;
 
 #[tokio::test]
 async fn echoes_text_and_binary_and_reports_peer_and_request() {
