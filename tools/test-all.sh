@@ -33,6 +33,13 @@ cargo clippy --workspace --all-targets -- -D warnings # as a plain `cargo test` 
 cargo clippy -p wsdriver-tokio --all-targets --no-default-features -- -D warnings
 cargo check -p wsdriver-tokio --no-default-features --features axum
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p wsdriver-tokio
+# TLS through rustls only (SECURITY.md): no OpenSSL or native-tls anywhere.
+for crate in openssl-sys native-tls; do
+  if cargo tree --workspace --all-features -e normal -i "$crate" >/dev/null 2>&1; then
+    echo "test-all.sh: $crate is in the dependency tree" >&2
+    exit 1
+  fi
+done
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p wsdriver-tokio --no-default-features
 # The rust-version in Cargo.toml, when that toolchain is installed
 # (`rustup toolchain install 1.88 --profile minimal`; not fetched here).
@@ -78,6 +85,14 @@ cargo build --release --workspace --examples --all-features
 # intended change: `cargo run --release -p bench -- smoke --update`.
 step "bench smoke: instructions per message against bench/baseline.json"
 cargo run --release -q -p bench -- smoke
+
+# Issue 15: every parser under libFuzzer (cargo fuzz, installed pinned
+# into tools/.cargo-fuzz), 15 s per target from the committed corpus; the
+# reference decoder's own tests first. A crash fails the run and leaves
+# its input in fuzz/artifacts/.
+step "fuzzing: each target for 15 s"
+cargo fmt --manifest-path fuzz/Cargo.toml -- --check
+tools/fuzz.sh 15
 
 step "the newcomer's programs check themselves (client, token_server, axum_chat)"
 target/release/examples/client

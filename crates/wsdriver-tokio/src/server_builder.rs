@@ -16,7 +16,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
-use wsdriver::Request;
+use wsdriver::{AllowedOrigins, Request};
 
 /// A value a [`verify_client`](ServerBuilder::verify_client) check hands
 /// to the socket it accepted (a user id, a session).
@@ -36,6 +36,28 @@ pub struct ClientInfo {
 }
 
 impl ClientInfo {
+    /// `Ok` when `allowed` lets the request's origin connect, else the
+    /// `403 Forbidden` to answer it with: the check against cross-site
+    /// WebSocket hijacking, for a `verify_client` (see [`AllowedOrigins`]).
+    ///
+    /// ```
+    /// use wsdriver_tokio::{AllowedOrigins, WebSocketServer};
+    ///
+    /// let allowed = AllowedOrigins::new(["https://example.com"]);
+    /// let builder = WebSocketServer::builder()
+    ///     .verify_client(move |info| std::future::ready(info.check_origin(&allowed)));
+    /// ```
+    ///
+    /// # Errors
+    /// The 403 refusal, when the origin is not allowed.
+    pub fn check_origin(&self, allowed: &AllowedOrigins) -> Result<(), Reject> {
+        if allowed.allows_request(&self.request) {
+            Ok(())
+        } else {
+            Err(Reject::new(403, "Forbidden: this origin may not connect"))
+        }
+    }
+
     /// The page's origin: `Origin`, or `Sec-WebSocket-Origin` as draft 8
     /// clients name it.
     pub fn origin(&self) -> Option<&str> {

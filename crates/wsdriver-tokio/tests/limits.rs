@@ -297,7 +297,12 @@ async fn past_max_connections_clients_get_503_until_one_leaves() {
         assert_eq!(status_of(third), 503);
         let answer = raw(server.local_addr(), UPGRADE_REQUEST).await;
         assert!(answer.starts_with("HTTP/1.1 503 "), "{answer}");
-        assert!(answer.to_ascii_lowercase().contains("\r\nretry-after: 5\r\n"), "{answer}");
+        assert!(
+            answer
+                .to_ascii_lowercase()
+                .contains("\r\nretry-after: 5\r\n"),
+            "{answer}"
+        );
         // The two inside are not disturbed.
         second.send("inside").await.unwrap();
         assert_eq!(
@@ -387,7 +392,10 @@ async fn a_ping_flood_stalls_while_others_are_served() {
         let stalled_at = written.load(std::sync::atomic::Ordering::SeqCst);
         assert!(stalled_at < ping.len() * PINGS, "the whole flood was read");
         tokio::time::sleep(Duration::from_millis(200)).await;
-        assert_eq!(written.load(std::sync::atomic::Ordering::SeqCst), stalled_at);
+        assert_eq!(
+            written.load(std::sync::atomic::Ordering::SeqCst),
+            stalled_at
+        );
     })
     .await;
 }

@@ -69,6 +69,7 @@ mod kinds;
 mod machine;
 mod message;
 mod options;
+mod origin;
 mod output;
 pub mod proxy;
 mod timer;
@@ -89,6 +90,7 @@ pub use options::{
     Options, DEFAULT_CLOSE_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAGMENTS,
     DEFAULT_MAX_HANDSHAKE_SIZE, DEFAULT_MAX_HEADERS, DEFAULT_MAX_LENGTH, DEFAULT_MAX_QUEUED_PONGS,
 };
+pub use origin::AllowedOrigins;
 pub use output::Output;
 pub use proxy::{Proxy, ProxyEvent};
 

@@ -393,9 +393,9 @@ fn server_refuses_a_malformed_extensions_header_with_400() {
         output.starts_with("HTTP/1.1 400 Bad Request\r\n"),
         "{output}"
     );
+    // Its own words, not the header's: a refusal reflects nothing.
     assert!(
-        output
-            .ends_with("\r\n\r\nInvalid Sec-WebSocket-Extensions header: x-reverse; mode=\"a b\""),
+        output.ends_with("\r\n\r\nInvalid Sec-WebSocket-Extensions header"),
         "{output}"
     );
     let events = drain(&mut server);

@@ -77,8 +77,11 @@ pub(crate) fn server_accept(
     registry: &mut Registry,
     offered: Option<&str>,
 ) -> Result<Option<String>, String> {
+    // The refusal goes back to the client: it names the header, not what
+    // the header held.
     let offers = match offered {
-        Some(value) => header::parse(value).map_err(|e| e.to_string())?,
+        Some(value) => header::parse(value)
+            .map_err(|_| "Invalid Sec-WebSocket-Extensions header".to_owned())?,
         None => Vec::new(),
     };
     let mut active = vec![false; registry.len()];
