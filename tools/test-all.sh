@@ -94,6 +94,13 @@ step "fuzzing: each target for 15 s"
 cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 tools/fuzz.sh 15
 
+# Issue 15's soak, short: 1,000 connections on wsdriver-tokio's echo
+# server for 20 s, random sizes up to 64 KiB, some dropped abruptly and
+# replaced; fails unless every echo on a surviving connection came back
+# intact. The long one: `cargo run --release -p bench -- soak`.
+step "soak: 1,000 connections for 20 s"
+cargo run --release -q -p bench -- soak --connections 1000 --seconds 20
+
 step "the newcomer's programs check themselves (client, token_server, axum_chat)"
 target/release/examples/client
 target/release/examples/token_server

@@ -21,6 +21,7 @@ const WITH_VALUE: &[&str] = &[
     "--addr",
     "--out",
     "--connections",
+    "--seconds",
 ];
 
 impl Args {

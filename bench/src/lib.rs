@@ -19,5 +19,6 @@ pub mod scenario;
 pub mod serve;
 pub mod servers;
 pub mod smoke;
+pub mod soak;
 pub mod syscalls;
 pub mod table;

@@ -9,6 +9,7 @@
 //! cargo run --release -p bench -- profile --scenario 20b [--server X]  # callgrind, per function
 //! cargo run --release -p bench -- memory       [--server X] [--connections 10000]  # RSS per connection
 //! cargo run --release -p bench -- smoke [--update]   # the test command's check
+//! cargo run --release -p bench -- soak [--connections 10000] [--seconds 60]  # issue 15's soak
 //! cargo run --release -p bench -- load --addr A --scenario S --messages N [--pause]
 //! ```
 
@@ -18,7 +19,7 @@ use bench::cli::Args;
 use bench::report::{self, Plan};
 use bench::scenario::{self, Scenario};
 use bench::servers::{self, Server, WSDRIVER};
-use bench::{load, memory, micro, profile, results, smoke, table};
+use bench::{load, memory, micro, profile, results, smoke, soak, table};
 
 fn main() -> ExitCode {
     let args = match Args::parse(std::env::args().skip(1)) {
@@ -36,8 +37,8 @@ fn main() -> ExitCode {
 
 fn usage(problem: &str) -> ExitCode {
     eprintln!(
-        "bench: {problem}\nusage: bench [all|instructions|syscalls|rate|micro|profile|memory|smoke|load] \
-         [--scenario S] [--server X] [--rounds N] [--messages N] [--connections N] [--update]\nscenarios: {}\nservers: {}",
+        "bench: {problem}\nusage: bench [all|instructions|syscalls|rate|micro|profile|memory|smoke|soak|load] \
+         [--scenario S] [--server X] [--rounds N] [--messages N] [--connections N] [--seconds N] [--update]\nscenarios: {}\nservers: {}",
         scenario::ALL.iter().map(|s| s.name).collect::<Vec<_>>().join(", "),
         servers::ALL.iter().map(|s| s.name).collect::<Vec<_>>().join(", "),
     );
@@ -165,6 +166,19 @@ fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
         "smoke" => {
             servers::build(&[&WSDRIVER])?;
             if !smoke::run(args.flag("--update"))? {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        "soak" => {
+            servers::build(&[&WSDRIVER])?;
+            let report = soak::run(soak::Soak {
+                connections: connections(args)?,
+                duration: std::time::Duration::from_secs(args.number("--seconds", 60)?),
+                max_size: 64 * 1024,
+                drops_per_mille: 5,
+            })?;
+            println!("{}", report.render());
+            if !report.passed() {
                 return Ok(ExitCode::FAILURE);
             }
         }
