@@ -346,6 +346,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                 .drive
                 .poll_write(cx, &mut self.stream, &mut self.connection),
         };
+        // A stream that failed a write is done: the connection ends with
+        // 1006 here, so the next send says `Closed` rather than write to
+        // it again.
+        if let Poll::Ready(Err(_)) = &written {
+            self.lost();
+        }
         written.map_err(Error::from)
     }
 
@@ -421,7 +427,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             // slow writer must not stop the reader, except at the end.
             let written = self.poll_write_output(cx);
             if let Poll::Ready(Err(error)) = written {
-                self.lost();
                 return Poll::Ready(Some(Err(error)));
             }
             if let Some(error) = self.error.take() {

@@ -3,38 +3,12 @@
 #![cfg(feature = "rustls")]
 
 use futures_util::StreamExt;
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use wsdriver_tokio::rustls::pki_types::pem::PemObject;
-use wsdriver_tokio::rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use wsdriver_tokio::rustls::{self, ServerConfig};
 use wsdriver_tokio::{connect, ClientOptions, ServerStream, TlsOptions, WebSocketServer};
 
-/// A CA's PEM, and a server config whose certificate (for 127.0.0.1) it
-/// signed.
-fn certificates() -> (String, Arc<ServerConfig>) {
-    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.distinguished_name
-        .push(DnType::CommonName, "wsdriver test CA");
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign];
-    let ca_key = KeyPair::generate().unwrap();
-    let ca = ca.self_signed(&ca_key).unwrap();
-    let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
-    let leaf_key = KeyPair::generate().unwrap();
-    let leaf = leaf.signed_by(&leaf_key, &ca, &ca_key).unwrap();
-    let chain = vec![CertificateDer::from_pem_slice(leaf.pem().as_bytes()).unwrap()];
-    let key = PrivateKeyDer::from_pem_slice(leaf_key.serialize_pem().as_bytes()).unwrap();
-    let config =
-        ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(chain, key)
-            .unwrap();
-    (ca.pem(), Arc::new(config))
-}
+mod server_support;
+use server_support::certificates;
 
 #[tokio::test]
 async fn a_tls_server_echoes_to_a_wss_client_and_reports_tls_failures() {

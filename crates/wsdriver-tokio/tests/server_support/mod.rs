@@ -111,3 +111,41 @@ pub fn status_of(result: Result<WebSocket<MaybeTlsStream>, Error>) -> u16 {
 pub const UPGRADE_REQUEST: &str = "GET /chat HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n\
     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
     Sec-WebSocket-Version: 13\r\n\r\n";
+
+#[cfg(feature = "rustls")]
+#[allow(unused_imports)] // each test file uses some of it
+pub use tls::certificates;
+
+#[cfg(feature = "rustls")]
+mod tls {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
+    use std::sync::Arc;
+    use wsdriver_tokio::rustls::pki_types::pem::PemObject;
+    use wsdriver_tokio::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use wsdriver_tokio::rustls::{self, ServerConfig};
+
+    /// A CA's PEM, and a server config whose certificate (for 127.0.0.1) it
+    /// signed.
+    pub fn certificates() -> (String, Arc<ServerConfig>) {
+        let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.distinguished_name
+            .push(DnType::CommonName, "wsdriver test CA");
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign];
+        let ca_key = KeyPair::generate().unwrap();
+        let ca = ca.self_signed(&ca_key).unwrap();
+        let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
+        let leaf_key = KeyPair::generate().unwrap();
+        let leaf = leaf.signed_by(&leaf_key, &ca, &ca_key).unwrap();
+        let chain = vec![CertificateDer::from_pem_slice(leaf.pem().as_bytes()).unwrap()];
+        let key = PrivateKeyDer::from_pem_slice(leaf_key.serialize_pem().as_bytes()).unwrap();
+        let config =
+            ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_no_client_auth()
+                .with_single_cert(chain, key)
+                .unwrap();
+        (ca.pem(), Arc::new(config))
+    }
+}
