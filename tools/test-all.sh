@@ -92,6 +92,7 @@ cargo run --release -q -p bench -- smoke
 # its input in fuzz/artifacts/.
 step "fuzzing: each target for 15 s"
 cargo fmt --manifest-path fuzz/Cargo.toml -- --check
+cargo clippy --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
 tools/fuzz.sh 15
 
 # Issue 15's soak, short: 1,000 connections on wsdriver-tokio's echo
