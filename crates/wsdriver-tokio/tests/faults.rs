@@ -246,6 +246,35 @@ fn a_tls_handshake_cut_short_is_reported_and_leaks_nothing() {
     });
 }
 
+#[cfg(feature = "rustls")]
+#[test]
+fn a_certificate_the_client_does_not_trust_fails_both_sides_and_leaks_nothing() {
+    alone(async {
+        let (_, config) = server_support::certificates();
+        let (tx, mut failures) = mpsc::unbounded_channel();
+        let builder = WebSocketServer::builder()
+            .tls(config)
+            .on_handshake_error(move |_, error| {
+                let _ = tx.send(error.to_string());
+            });
+        let (server, _) = echo_server(builder).await;
+        let before = Counts::now();
+        let url = format!("wss://{}/", server.local_addr());
+        // The test CA is not among the client's roots.
+        let refused = connect(&url, ClientOptions::default()).await;
+        let error = refused.err().expect("an untrusted certificate is refused");
+        assert!(
+            error.to_string().to_lowercase().contains("certificate"),
+            "{error}"
+        );
+        assert!(
+            !failures.recv().await.unwrap().is_empty(),
+            "the server heard of it"
+        );
+        before.back().await;
+    });
+}
+
 /// A `CONNECT` proxy that tunnels to `target` and reports each tunnel's
 /// task, so that a test can drop it.
 async fn proxy(
