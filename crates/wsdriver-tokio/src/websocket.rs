@@ -350,9 +350,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         // 1006 here, so the next send says `Closed` rather than write to
         // it again.
         if let Poll::Ready(Err(_)) = &written {
-            self.lost();
+            self.write_failed();
         }
         written.map_err(Error::from)
+    }
+
+    /// Out of the way of the path every write takes.
+    #[cold]
+    #[inline(never)]
+    fn write_failed(&mut self) {
+        self.lost();
     }
 
     pub(crate) fn poll_ready_inner(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
@@ -427,6 +434,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             // slow writer must not stop the reader, except at the end.
             let written = self.poll_write_output(cx);
             if let Poll::Ready(Err(error)) = written {
+                // The write path has ended the connection already; this
+                // loop does not lean on that (`lost` is idempotent).
+                self.lost();
                 return Poll::Ready(Some(Err(error)));
             }
             if let Some(error) = self.error.take() {
