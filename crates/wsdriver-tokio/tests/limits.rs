@@ -3,7 +3,6 @@
 //! same server right after.
 
 use futures_util::StreamExt;
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -15,7 +14,7 @@ use wsdriver_tokio::{
 };
 
 mod server_support;
-use server_support::{echo_server, raw, status_of, url, within, UPGRADE_REQUEST};
+use server_support::{echo_server, raw, raw_open, status_of, url, within, UPGRADE_REQUEST};
 
 /// A client that follows every rule gets its echo: the server that
 /// refused someone else is still serving.
@@ -44,22 +43,6 @@ async fn server_with(options: Options) -> WebSocketServer {
     let builder =
         WebSocketServer::builder().server_options(ServerOptions::default().options(options));
     echo_server(builder).await.0
-}
-
-/// A raw client whose handshake went through: the frames are the test's.
-async fn raw_open(addr: SocketAddr) -> TcpStream {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(UPGRADE_REQUEST.as_bytes()).await.unwrap();
-    let mut head = Vec::new();
-    while !head.ends_with(b"\r\n\r\n") {
-        head.push(stream.read_u8().await.unwrap());
-    }
-    assert!(
-        head.starts_with(b"HTTP/1.1 101 "),
-        "{}",
-        String::from_utf8_lossy(&head)
-    );
-    stream
 }
 
 /// A masked client frame (short payloads only).

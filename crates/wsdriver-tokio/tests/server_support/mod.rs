@@ -112,6 +112,22 @@ pub const UPGRADE_REQUEST: &str = "GET /chat HTTP/1.1\r\nHost: localhost\r\nUpgr
     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
     Sec-WebSocket-Version: 13\r\n\r\n";
 
+/// A raw client whose handshake went through: the frames are the test's.
+pub async fn raw_open(addr: SocketAddr) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(UPGRADE_REQUEST.as_bytes()).await.unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        head.push(stream.read_u8().await.unwrap());
+    }
+    assert!(
+        head.starts_with(b"HTTP/1.1 101 "),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
+    stream
+}
+
 #[cfg(feature = "rustls")]
 #[allow(unused_imports)] // each test file uses some of it
 pub use tls::certificates;
