@@ -75,8 +75,10 @@ impl ServerBuilder {
             clients: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(0),
             left: Notify::new(),
+            // Past tokio's bound on permits (2^61) there is no bound.
             capacity: self
                 .max_connections
+                .filter(|&max| max <= tokio::sync::Semaphore::MAX_PERMITS)
                 .map(|max| Arc::new(tokio::sync::Semaphore::new(max))),
         });
         let (sockets, incoming) = mpsc::channel(QUEUE);

@@ -382,3 +382,14 @@ async fn a_ping_flood_stalls_while_others_are_served() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn any_max_connections_starts_a_server() {
+    within(async {
+        for max in [None, Some(usize::MAX), Some(1)] {
+            let (server, _) = echo_server(ServerBuilder::default().max_connections(max)).await;
+            still_serves(&server).await;
+        }
+    })
+    .await;
+}
