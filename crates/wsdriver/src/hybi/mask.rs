@@ -13,32 +13,60 @@ pub fn apply_mask(data: &mut [u8], key: [u8; 4], offset: usize) {
         return;
     }
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: `mask_avx2` is only `unsafe` because it is compiled for
-        // AVX2; the CPU was just checked to have it. It touches nothing
-        // but `data`, through safe code.
-        #[allow(unsafe_code)]
-        unsafe {
-            mask_avx2(data, key)
-        };
-        return;
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: `mask_avx512` is only `unsafe` because it is compiled
+            // for AVX-512F; the CPU was just checked to have it. It touches
+            // nothing but `data`, through safe code.
+            #[allow(unsafe_code)]
+            unsafe {
+                mask_avx512(data, key)
+            };
+            return;
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: as above, for AVX2.
+            #[allow(unsafe_code)]
+            unsafe {
+                mask_avx2(data, key)
+            };
+            return;
+        }
     }
     xor_with(data, key);
 }
 
-/// The same loop, compiled for AVX2 so that each 32-byte step is one load
-/// and one XOR (the x86-64 baseline, SSE2, needs twice as many). The bytes
-/// before the first 32-byte boundary go first: a 32-byte store that
-/// straddles two cache lines halves the speed while the data is in cache
-/// (16 KiB: 140 ns aligned, 290 ns not, on this machine).
+/// The portable loop compiled for AVX-512, so that each 64-byte step is
+/// one load-and-XOR and one store: 16 KiB in cache in 94 ns on this
+/// machine against 143 ns with AVX2 and 130 ns for `memcpy`. Only
+/// AVX-512F's integer XOR, loads and stores, which do not lower the clock
+/// as its multiplications do. (valgrind runs no AVX-512, so instruction
+/// counts under it take the AVX2 path.)
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn mask_avx512(data: &mut [u8], key: [u8; 4]) {
+    mask_aligned::<64>(data, key);
+}
+
+/// The same, compiled for AVX2 so that each 32-byte step is one load and
+/// one XOR (the x86-64 baseline, SSE2, needs twice as many).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn mask_avx2(data: &mut [u8], key: [u8; 4]) {
-    let head = data.as_ptr().align_offset(32).min(data.len());
+    mask_aligned::<32>(data, key);
+}
+
+/// The bytes before the first `ALIGN`-byte boundary go first: a vector
+/// store that straddles two cache lines halves the speed while the data is
+/// in cache (16 KiB with AVX2: 140 ns aligned, 290 ns not, on this machine).
+#[inline(always)]
+fn mask_aligned<const ALIGN: usize>(data: &mut [u8], key: [u8; 4]) {
+    let head = data.as_ptr().align_offset(ALIGN).min(data.len());
     let (head_bytes, rest) = data.split_at_mut(head);
-    // Under 32 bytes: fixed steps, no loop.
+    // Under `ALIGN` bytes: fixed steps, no loop.
     let word = u32::from_ne_bytes(key);
     let long = u64::from(word) | (u64::from(word) << 32);
+    let head_bytes = xor_part::<32>(head_bytes, long);
     let head_bytes = xor_part::<16>(head_bytes, long);
     let head_bytes = xor_part::<8>(head_bytes, long);
     xor_tail(head_bytes, key);
@@ -47,7 +75,7 @@ fn mask_avx2(data: &mut [u8], key: [u8; 4]) {
 
 /// Every chunk below is a multiple of 4 bytes long, so the key stays in
 /// phase from one to the next. Short messages take no alignment prologue
-/// (it would cost more than it saves); the AVX2 path has one.
+/// (it would cost more than it saves); the vector paths have one.
 ///
 /// Only loops over 8-byte words, which LLVM vectorizes wherever they are
 /// inlined (a loop over 32-byte arrays was unrolled in one build and not
@@ -139,18 +167,56 @@ mod tests {
         }
     }
 
+    type Path = fn(&mut [u8], [u8; 4]);
+
+    /// Every way `apply_mask` can go on this CPU, each called directly, so
+    /// that lengths `apply_mask` sends elsewhere test each path too. (A
+    /// vector path the CPU lacks is one `apply_mask` never takes.)
+    fn paths() -> Vec<(&'static str, Path)> {
+        let mut paths: Vec<(&'static str, Path)> = vec![
+            ("words", xor_words),
+            ("portable", xor_with),
+            ("apply_mask", |data, key| apply_mask(data, key, 0)),
+        ];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has AVX2 (checked just above).
+                #[allow(unsafe_code)]
+                paths.push(("avx2", |data, key| unsafe { mask_avx2(data, key) }));
+            }
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU has AVX-512F (checked just above).
+                #[allow(unsafe_code)]
+                paths.push(("avx512", |data, key| unsafe { mask_avx512(data, key) }));
+            }
+        }
+        paths
+    }
+
+    /// Masks `data[start..start + len]` every way and compares each with
+    /// the byte-at-a-time definition.
+    fn check_every_path(source: &[u8], start: usize, len: usize, key: [u8; 4], offset: usize) {
+        let mut slow = source.to_vec();
+        naive(&mut slow[start..start + len], key, offset);
+        for (name, path) in paths() {
+            let mut fast = source.to_vec();
+            path(&mut fast[start..start + len], rotate(key, offset));
+            assert_eq!(
+                fast, slow,
+                "{name}: start {start} len {len} offset {offset}"
+            );
+        }
+    }
+
     #[test]
     fn matches_bytewise_masking_for_every_length_alignment_and_offset() {
         let key = [0x37, 0xfa, 0x21, 0x3d];
         let source: Vec<u8> = (0..200u32).map(|i| (i * 7 + 3) as u8).collect();
-        for start in 0..16 {
+        for start in 0..70 {
             for len in 0..(source.len() - start) {
                 for offset in 0..4 {
-                    let mut fast = source.clone();
-                    let mut slow = source.clone();
-                    apply_mask(&mut fast[start..start + len], key, offset);
-                    naive(&mut slow[start..start + len], key, offset);
-                    assert_eq!(fast, slow, "start {start} len {len} offset {offset}");
+                    check_every_path(&source, start, len, key, offset);
                 }
             }
         }
@@ -161,13 +227,9 @@ mod tests {
         let key = [0x9b, 0x01, 0xe4, 0x5c];
         let source: Vec<u8> = (0..5000u32).map(|i| (i * 13 + 5) as u8).collect();
         for len in [511, 512, 513, 1020, 1024, 1031, 1536, 4099] {
-            for start in [0, 1, 3] {
+            for start in [0, 1, 3, 33, 63] {
                 for offset in 0..4 {
-                    let mut fast = source.clone();
-                    let mut slow = source.clone();
-                    apply_mask(&mut fast[start..start + len], key, offset);
-                    naive(&mut slow[start..start + len], key, offset);
-                    assert_eq!(fast, slow, "start {start} len {len} offset {offset}");
+                    check_every_path(&source, start, len, key, offset);
                 }
             }
         }
