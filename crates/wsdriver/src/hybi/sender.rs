@@ -4,8 +4,8 @@
 use super::frame::{FrameHeader, Opcode, MAX_HEADER_LEN};
 use super::mask::apply_mask;
 use crate::close::CloseCode;
-use crate::output::Output;
 pub(crate) use crate::output::Payload;
+use crate::output::{extend_prefix, Output};
 
 #[inline]
 pub(crate) fn write_frame(
@@ -30,13 +30,13 @@ pub(crate) fn write_frame(
         Some(key) => {
             let data = payload.as_slice();
             let buf = out.buffer();
-            buf.reserve(head_len + data.len());
-            buf.extend_from_slice(&head[..head_len]);
+            buf.reserve(MAX_HEADER_LEN + data.len());
+            extend_prefix(buf, &head, head_len);
             let start = buf.len();
             buf.extend_from_slice(data);
             apply_mask(&mut buf[start..], key, 0);
         }
-        None => out.push_frame(&head[..head_len], payload),
+        None => out.push_frame(&head, head_len, payload),
     }
 }
 
