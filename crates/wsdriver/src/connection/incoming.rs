@@ -5,6 +5,7 @@
 use super::Connection;
 use crate::close::truncate_reason;
 use crate::close::CloseCode;
+use crate::connection::framing::Framing;
 use crate::error::Error;
 use crate::event::{CloseEvent, Event};
 use crate::extensions::{ExtensionError, ExtensionMessage, MessageKind};
@@ -19,8 +20,44 @@ impl Connection {
     /// frame is returned straight away rather than queued: one move
     /// instead of three on the path every message takes. (Closing and
     /// failing queue theirs, as the timers do.)
-    #[inline]
+    ///
+    /// A message in one whole frame on an open connection without
+    /// extensions, the common case, is taken here, forced in line with
+    /// the receiver's part of it; the loop for everything else sets up
+    /// more than this path costs. (Left to LLVM, this grew into a call
+    /// that called `advance` and `freeze`: the echo of 20 B took 1,734
+    /// instructions, against 1,635 in line and 1,691 without this path.)
+    #[inline(always)]
     pub(super) fn process(&mut self) -> Option<Event> {
+        if let (ReadyState::Open, Framing::Rfc6455(receiver), true) =
+            (self.state, &mut self.framing, self.extensions.is_empty())
+        {
+            match receiver.next_whole(&mut self.input) {
+                Some(Ok(Incoming::Message {
+                    opcode, payload, ..
+                })) => {
+                    return Some(Event::Message(match opcode {
+                        Opcode::Text => Message::Text(Text::from_validated(payload)),
+                        _ => Message::Binary(payload),
+                    }));
+                }
+                Some(Ok(incoming)) => {
+                    if let Some(event) = self.handle(incoming) {
+                        return Some(event);
+                    }
+                }
+                Some(Err(failure)) => self.fail(failure),
+                None => {}
+            }
+            if let Some(event) = self.events.pop_front() {
+                return Some(event);
+            }
+        }
+        self.process_frames()
+    }
+
+    #[inline(never)]
+    fn process_frames(&mut self) -> Option<Event> {
         loop {
             if self.state == ReadyState::Closed {
                 self.input = BytesMut::new();

@@ -114,12 +114,23 @@ impl Receiver {
     /// Takes the next complete message or control frame from `input`.
     #[inline]
     pub fn next(&mut self, input: &mut BytesMut) -> Result<Option<Incoming>, Failure> {
-        if self.frame.is_none() && self.fragments.is_none() {
-            if let Some(message) = self.whole_message(input) {
-                return message.map(Some);
-            }
+        if let Some(message) = self.next_whole(input) {
+            return message.map(Some);
         }
         self.next_frame(input)
+    }
+
+    /// The next message when it is one whole frame already in `input`
+    /// (see [`whole_message`](Self::whole_message)) and no frame or
+    /// message is under way; `None` leaves everything to
+    /// [`next`](Self::next). Always in line, as `whole_message` is.
+    #[inline(always)]
+    pub fn next_whole(&mut self, input: &mut BytesMut) -> Option<Result<Incoming, Failure>> {
+        if self.frame.is_none() && self.fragments.is_none() {
+            self.whole_message(input)
+        } else {
+            None
+        }
     }
 
     /// The path most messages take: one unfragmented text or binary frame
@@ -127,8 +138,9 @@ impl Receiver {
     /// `input`, with no RSV bit. It is checked, unmasked and handed out in
     /// one pass; anything else (and any doubt) is `None`, for
     /// [`next_frame`](Self::next_frame), which applies every rule in the
-    /// reference's order.
-    #[inline]
+    /// reference's order. Always in line: it is the connection's fast path
+    /// (see `Connection::process`).
+    #[inline(always)]
     fn whole_message(&mut self, input: &mut BytesMut) -> Option<Result<Incoming, Failure>> {
         let &[b0, b1, ..] = input.as_ref() else {
             return None;
