@@ -157,18 +157,28 @@ fn ascii_blocks_portable(input: &[u8]) -> usize {
 /// Inputs up to this long are first tried as plain ASCII.
 const SHORT: usize = 64;
 
-/// Whether every byte is below 0x80, eight at a time.
+/// Whether every byte is below 0x80, eight at a time. The bytes after the
+/// last whole word are checked as the last eight bytes, which overlap the
+/// words before: one load where a loop over up to seven bytes took up to
+/// twenty instructions (the echo of a 20-byte message: 1,636 -> 1,612).
 #[inline]
 fn is_ascii(input: &[u8]) -> bool {
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let (words, rest) = input.as_chunks::<8>();
-    let mut seen = 0u64;
-    for word in words {
+    let Some(last) = input.last_chunk::<8>() else {
+        // Under eight bytes: the same with 4-byte words, then bytes.
+        let (seen, rest) = match (input.first_chunk::<4>(), input.last_chunk::<4>()) {
+            (Some(first), Some(last)) => (
+                u32::from_ne_bytes(*first) | u32::from_ne_bytes(*last),
+                &[][..],
+            ),
+            _ => (0, input),
+        };
+        let seen = rest.iter().fold(seen, |seen, byte| seen | u32::from(*byte));
+        return seen & 0x8080_8080 == 0;
+    };
+    let mut seen = u64::from_ne_bytes(*last);
+    for word in input.as_chunks::<8>().0 {
         seen |= u64::from_ne_bytes(*word);
-    }
-    // A tail byte lands in the lowest lane, whose top bit HIGH checks too.
-    for byte in rest {
-        seen |= u64::from(*byte);
     }
     seen & HIGH == 0
 }
