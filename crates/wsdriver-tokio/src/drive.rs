@@ -5,7 +5,7 @@
 //! decides anything about the protocol (the machine does).
 
 use crate::error::Error;
-use crate::read_buffer::{ReadSizing, READ_SIZE};
+use crate::read_buffer::{poll_read_spare, ReadSizing, READ_SIZE};
 use std::future::{poll_fn, Future};
 use std::io::{self, IoSlice};
 use std::mem::MaybeUninit;
@@ -108,8 +108,7 @@ impl Drive {
         if !self.read_sizing.prepare(machine.input_buffer(), rest) {
             return self.poll_read_unbuffered(cx, stream, machine);
         }
-        let read = match tokio_util::io::poll_read_buf(Pin::new(stream), cx, machine.input_buffer())
-        {
+        let read = match poll_read_spare(stream, cx, machine.input_buffer()) {
             Poll::Ready(read) => read?,
             Poll::Pending => {
                 self.read_sizing.waiting(machine.input_buffer());

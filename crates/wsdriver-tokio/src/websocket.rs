@@ -8,6 +8,7 @@ use crate::error::Error;
 use crate::incoming::Incoming;
 use crate::pong::Pong;
 use crate::trace;
+use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -331,11 +332,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         if self.drive.is_idle(&self.connection) {
             return Poll::Ready(Ok(()));
         }
-        self.poll_write_pending(cx)
+        // The `io::Error` becomes an `Error` here, on the failing branch
+        // only: returned by the call, the larger `Error` was moved around
+        // on every send before anything looked at it.
+        self.poll_write_pending(cx).map_err(Error::from)
     }
 
     #[inline(never)]
-    fn poll_write_pending(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+    fn poll_write_pending(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let written = match self.write_waker.clone() {
             Some(waker) => {
                 let mut cx = Context::from_waker(&waker);
@@ -352,7 +356,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         if let Poll::Ready(Err(_)) = &written {
             self.write_failed();
         }
-        written.map_err(Error::from)
+        written
     }
 
     /// Out of the way of the path every write takes.
