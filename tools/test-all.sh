@@ -42,7 +42,7 @@ for crate in openssl-sys native-tls; do
 done
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p wsdriver-tokio --no-default-features
 # The rust-version in Cargo.toml, when that toolchain is installed
-# (`rustup toolchain install 1.88 --profile minimal`; not fetched here).
+# (`rustup toolchain install 1.89 --profile minimal`; not fetched here).
 msrv=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 if rustup toolchain list 2>/dev/null | grep -q "^$msrv[.-]"; then
   # wscat, a program, asks for a newer Rust of its own (its Cargo.toml);

@@ -22,6 +22,10 @@ mod mask;
 #[allow(dead_code, unused_imports)]
 #[path = "../../crates/wsdriver/src/hybi/utf8.rs"]
 mod utf8;
+#[cfg(target_arch = "x86_64")]
+#[allow(dead_code, unused_imports)]
+#[path = "../../crates/wsdriver/src/hybi/utf8_avx512.rs"]
+mod utf8_avx512;
 
 const SIZES: [usize; 3] = [20, 16 * 1024, 1024 * 1024];
 

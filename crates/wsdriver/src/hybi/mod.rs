@@ -6,3 +6,5 @@ pub(crate) mod pongs;
 pub(crate) mod receiver;
 pub(crate) mod sender;
 pub(crate) mod utf8;
+#[cfg(target_arch = "x86_64")]
+mod utf8_avx512;

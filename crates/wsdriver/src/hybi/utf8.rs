@@ -89,8 +89,18 @@ pub fn is_utf8(input: &[u8]) -> bool {
 /// instructions in registers spilled.
 #[inline(never)]
 fn is_utf8_long(input: &[u8]) -> bool {
-    let ascii = ascii_blocks(input);
-    simdutf8::basic::from_utf8(&input[ascii..]).is_ok()
+    let rest = &input[ascii_blocks(input)..];
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512bw")
+    {
+        // SAFETY: `utf8_avx512::is_utf8` is only `unsafe` because it is
+        // compiled for AVX-512F and BW; the CPU was just checked to have
+        // both.
+        #[allow(unsafe_code)]
+        return unsafe { super::utf8_avx512::is_utf8(rest) };
+    }
+    simdutf8::basic::from_utf8(rest).is_ok()
 }
 
 /// How many leading bytes are ASCII, in whole blocks of `BLOCK`.
