@@ -35,12 +35,7 @@ impl Connection {
             match receiver.next_whole(&mut self.input) {
                 Some(Ok(Incoming::Message {
                     opcode, payload, ..
-                })) => {
-                    return Some(Event::Message(match opcode {
-                        Opcode::Text => Message::Text(Text::from_validated(payload)),
-                        _ => Message::Binary(payload),
-                    }));
-                }
+                })) => return Some(Event::Message(plain_message(opcode, payload))),
                 Some(Ok(incoming)) => {
                     if let Some(event) = self.handle(incoming) {
                         return Some(event);
@@ -89,10 +84,7 @@ impl Connection {
                     return None; // RFC 6455 §1.4: data after our close is dropped
                 }
                 let message = if self.extensions.is_empty() {
-                    match opcode {
-                        Opcode::Text => Message::Text(Text::from_validated(payload)),
-                        _ => Message::Binary(payload),
-                    }
+                    plain_message(opcode, payload)
                 } else {
                     match self.receive_message(opcode, rsv, payload) {
                         Ok(message) => message,
@@ -222,4 +214,14 @@ impl Connection {
 /// Whether two `Bytes` are the very same bytes (not merely equal).
 fn same_bytes(a: &Bytes, b: &Bytes) -> bool {
     a.as_ptr() == b.as_ptr() && a.len() == b.len()
+}
+
+/// A message no extension touched: its payload as it came (text already
+/// validated by the receiver).
+#[inline(always)]
+fn plain_message(opcode: Opcode, payload: Bytes) -> Message {
+    match opcode {
+        Opcode::Text => Message::Text(Text::from_validated(payload)),
+        _ => Message::Binary(payload),
+    }
 }
