@@ -82,8 +82,9 @@ pub fn is_utf8(input: &[u8]) -> bool {
     (input.len() <= SHORT && is_ascii(input)) || is_utf8_long(input)
 }
 
-/// Whether `input` is UTF-8: its ASCII blocks first, then simdutf8 from
-/// the first block that is not. A block of ASCII ends on a whole code
+/// Whether `input` is UTF-8: its ASCII blocks first, then the rest from
+/// the first block that is not, with AVX-512 where the CPU has it
+/// (`utf8_avx512`), else simdutf8. A block of ASCII ends on a whole code
 /// point, so what follows it is validated as if it stood alone. Out of
 /// line: inlined into the frame path, it cost short messages 15
 /// instructions in registers spilled.
