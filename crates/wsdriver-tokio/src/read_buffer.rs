@@ -124,23 +124,23 @@ pub(crate) fn poll_read_spare<S: AsyncRead + Unpin>(
     buffer: &mut BytesMut,
 ) -> Poll<io::Result<usize>> {
     let mut read = ReadBuf::uninit(buffer.spare_capacity_mut());
-    let start = read.filled().as_ptr();
+    let (start, room) = (read.filled().as_ptr(), read.capacity());
     ready!(Pin::new(stream).poll_read(cx, &mut read))?;
     // A reader may not swap the `ReadBuf` for another (the contract of
     // `AsyncRead`); one that did would have filled someone else's bytes.
     assert!(
-        std::ptr::eq(start, read.filled().as_ptr()),
+        std::ptr::eq(start, read.filled().as_ptr()) && read.capacity() == room,
         "the reader replaced the buffer it was given"
     );
     let n = read.filled().len();
     #[allow(unsafe_code)]
-    // SAFETY: `ReadBuf` keeps `filled <= initialized`, and only an
-    // `unsafe` call of the reader's can claim bytes initialized that it
-    // did not write. So the first `n` bytes of the buffer `read` wraps
-    // are initialized, and that buffer is still the spare capacity
-    // (asserted above: the same start), which begins at `buffer.len()`
-    // and is at least `n` long. Setting the length past them exposes
-    // only those bytes.
+    // SAFETY: `ReadBuf` keeps `filled <= initialized <= capacity`, and
+    // only an `unsafe` call of the reader's can claim bytes initialized
+    // that it did not write. So the first `n` bytes of the buffer `read`
+    // wraps are initialized, and that buffer is still the spare capacity
+    // (asserted above: the same start and length), which begins at
+    // `buffer.len()` and is `room >= n` long. Setting the length past
+    // them exposes only those bytes.
     unsafe {
         buffer.set_len(buffer.len() + n);
     }
