@@ -115,7 +115,7 @@ fn xor_with(data: &mut [u8], key: [u8; 4]) {
     let data = xor_part::<128>(data, long);
     let data = xor_part::<64>(data, long);
     let data = xor_part::<32>(data, long);
-    xor_words(data, key);
+    xor_short(data, key);
 }
 
 /// A fixed number of bytes: the loop inside has a known count.
@@ -135,18 +135,6 @@ fn xor_part<const N: usize>(data: &mut [u8], long: u64) -> &mut [u8] {
     let (block, rest) = data.split_first_chunk_mut::<N>().expect("N bytes");
     xor_block(block, long);
     rest
-}
-
-/// Eight bytes at a time, then what is left: what is under a block.
-#[inline(always)]
-fn xor_words(data: &mut [u8], key: [u8; 4]) {
-    let word = u32::from_ne_bytes(key);
-    let long = u64::from(word) | (u64::from(word) << 32);
-    let (longs, rest) = data.as_chunks_mut::<8>();
-    for chunk in longs {
-        *chunk = (u64::from_ne_bytes(*chunk) ^ long).to_ne_bytes();
-    }
-    xor_tail(rest, key);
 }
 
 /// Under eight bytes: at most one word and three bytes, with no loop for
@@ -191,7 +179,6 @@ mod tests {
     /// vector path the CPU lacks is one `apply_mask` never takes.)
     fn paths() -> Vec<(&'static str, Path)> {
         let mut paths: Vec<(&'static str, Path)> = vec![
-            ("words", xor_words),
             ("short", |data, key| {
                 // Its contract: under 64 bytes.
                 let short = data.len().min(63);

@@ -151,7 +151,6 @@ fn ascii_blocks_avx2(input: &[u8]) -> usize {
 /// LLVM turns into one vector OR per load.
 #[inline(always)]
 fn ascii_blocks_portable(input: &[u8]) -> usize {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     let (blocks, _) = input.as_chunks::<BLOCK>();
     for (done, block) in blocks.iter().enumerate() {
         let mut seen = 0u64;
@@ -168,13 +167,15 @@ fn ascii_blocks_portable(input: &[u8]) -> usize {
 /// Inputs up to this long are first tried as plain ASCII.
 const SHORT: usize = 64;
 
+/// The top bit of each byte of a word: set in a byte that is not ASCII.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
 /// Whether every byte is below 0x80, eight at a time. The bytes after the
 /// last whole word are checked as the last eight bytes, which overlap the
 /// words before: one load where a loop over up to seven bytes took up to
 /// twenty instructions (the echo of a 20-byte message: 1,636 -> 1,612).
 #[inline]
 fn is_ascii(input: &[u8]) -> bool {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     let Some(last) = input.last_chunk::<8>() else {
         // Under eight bytes: the same with 4-byte words, then bytes.
         let (seen, rest) = match (input.first_chunk::<4>(), input.last_chunk::<4>()) {
