@@ -169,10 +169,13 @@ mod tests {
                 buf.advance(16);
                 return Poll::Ready(Ok(()));
             }
-            if let Some(chunk) = self.chunks.first().copied() {
+            if let Some(chunk) = self.chunks.first_mut() {
                 let n = chunk.len().min(buf.remaining());
                 buf.put_slice(&chunk[..n]);
-                self.chunks.remove(0);
+                *chunk = &chunk[n..];
+                if chunk.is_empty() {
+                    self.chunks.remove(0);
+                }
             }
             Poll::Ready(Ok(()))
         }
@@ -200,10 +203,12 @@ mod tests {
         assert_eq!(read(&mut reader, &mut buffer).unwrap(), 1);
         assert_eq!(&buffer[..], b">hello w");
         buffer.reserve(16);
+        assert_eq!(read(&mut reader, &mut buffer).unwrap(), 4);
+        assert_eq!(&buffer[..], b">hello world");
         assert_eq!(read(&mut reader, &mut buffer).unwrap(), 1);
-        assert_eq!(&buffer[..], b">hello w!");
+        assert_eq!(&buffer[..], b">hello world!");
         assert_eq!(read(&mut reader, &mut buffer).unwrap(), 0, "the end");
-        assert_eq!(&buffer[..], b">hello w!");
+        assert_eq!(&buffer[..], b">hello world!");
     }
 
     #[test]
