@@ -71,7 +71,7 @@ use wsdriver::{is_websocket, Machine, Request, ServerEvent, ServerHandshake};
 /// failure ([`Error::Io`]), options the core refuses.
 pub async fn accept<S>(stream: S, options: ServerOptions) -> Result<WebSocket<S>, Error>
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin + 'static,
 {
     accept_with(stream, options, |_| Ok(())).await
 }
@@ -121,7 +121,7 @@ pub async fn accept_with<S, F>(
     verify: F,
 ) -> Result<WebSocket<S>, Error>
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin + 'static,
     F: FnOnce(&Request) -> Result<(), Reject>,
 {
     // Boxed: the handshake's state (a whole driver, the request) would
@@ -136,7 +136,7 @@ async fn handshake<S, F>(
     verify: F,
 ) -> Result<WebSocket<S>, Error>
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin + 'static,
     F: FnOnce(&Request) -> Result<(), Reject>,
 {
     let mut handshake = options.handshake()?;
@@ -159,7 +159,7 @@ pub(crate) async fn read_request<S>(
     handshake: &mut ServerHandshake,
 ) -> Result<(), Error>
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin + 'static,
 {
     match next_event(stream, handshake).await? {
         ServerEvent::Request => Ok(()),
@@ -225,7 +225,7 @@ pub(crate) async fn open<S>(
     config: Config,
 ) -> Result<WebSocket<S>, Error>
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin + 'static,
 {
     // A refusal is also the next event.
     let _ = handshake.accept();
@@ -241,7 +241,7 @@ pub(crate) async fn opened<S>(
     config: Config,
 ) -> Result<WebSocket<S>, Error>
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin + 'static,
 {
     match next_event(&mut stream, &mut handshake).await? {
         ServerEvent::Open => {

@@ -207,7 +207,7 @@ async fn run<S>(
     options: &ClientOptions,
 ) -> Result<Outcome<S>, Error>
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin + 'static,
 {
     handshake.start(Instant::now().into_std());
     let event = next_event(&mut stream, &mut handshake)
@@ -308,7 +308,7 @@ pub async fn connect_on<S>(
     options: ClientOptions,
 ) -> Result<WebSocket<S>, Error>
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin + 'static,
 {
     let (url, options) = with_request(request, options)?;
     let url = url.as_str();

@@ -5,6 +5,7 @@
 //! decides anything about the protocol (the machine does).
 
 use crate::error::Error;
+use crate::low_water::LowWater;
 use crate::read_buffer::{poll_read_spare, ReadSizing, READ_SIZE};
 use std::future::{poll_fn, Future};
 use std::io::{self, IoSlice};
@@ -23,9 +24,20 @@ pub(crate) struct Drive {
     timer: Option<Pin<Box<Sleep>>>,
     unflushed: bool,
     read_sizing: ReadSizing,
+    /// A plain TCP socket's low-water mark, set before each wait for it.
+    low_water: LowWater,
 }
 
 impl Drive {
+    /// For an open connection over `stream`: with a low-water mark when
+    /// the stream takes one.
+    pub fn open<S: 'static>(stream: &S) -> Self {
+        Drive {
+            low_water: LowWater::of(stream),
+            ..Drive::default()
+        }
+    }
+
     /// Writes all of the machine's output, vectored, then flushes.
     #[inline(always)]
     pub fn poll_write<S, M>(
@@ -106,17 +118,26 @@ impl Drive {
     {
         let rest = machine.read_hint();
         if !self.read_sizing.prepare(machine.input_buffer(), rest) {
-            return self.poll_read_unbuffered(cx, stream, machine);
+            return self.poll_read_unbuffered(cx, stream, machine, rest);
         }
         let read = match poll_read_spare(stream, cx, machine.input_buffer()) {
             Poll::Ready(read) => read?,
-            Poll::Pending => {
-                self.read_sizing.waiting(machine.input_buffer());
-                return Poll::Pending;
-            }
+            Poll::Pending => return self.pending(machine, rest),
         };
         self.read_sizing.read(read);
         self.finish_read(read, machine)
+    }
+
+    /// The stream has nothing for now: every wait for it comes through
+    /// here, so that the low-water mark always matches the rest of the
+    /// frame (a mark left from an earlier, longer rest would wait for
+    /// bytes that never come).
+    #[inline(always)]
+    fn pending<M: Machine>(&mut self, machine: &mut M, rest: usize) -> Poll<io::Result<bool>> {
+        self.low_water
+            .before_wait(rest, || machine.poll_timeout().is_some())?;
+        self.read_sizing.waiting(machine.input_buffer());
+        Poll::Pending
     }
 
     /// A read with no buffer allocated (a connection that has been idle
@@ -128,6 +149,7 @@ impl Drive {
         cx: &mut Context<'_>,
         stream: &mut S,
         machine: &mut M,
+        rest: usize,
     ) -> Poll<io::Result<bool>>
     where
         S: AsyncRead + Unpin,
@@ -135,7 +157,9 @@ impl Drive {
     {
         let mut stack = [MaybeUninit::<u8>::uninit(); READ_SIZE];
         let mut buf = ReadBuf::uninit(&mut stack);
-        ready!(Pin::new(stream).poll_read(cx, &mut buf))?;
+        if Pin::new(stream).poll_read(cx, &mut buf)?.is_pending() {
+            return self.pending(machine, rest);
+        }
         let filled = buf.filled();
         if !filled.is_empty() {
             let input = machine.input_buffer();

@@ -242,6 +242,7 @@ mod event_stream_body;
 mod event_stream_options;
 mod incoming;
 mod listener;
+mod low_water;
 mod pong;
 mod proxy;
 mod read_buffer;

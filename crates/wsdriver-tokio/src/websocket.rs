@@ -27,7 +27,10 @@ use wsdriver::{
 /// being read, so keep reading (or [`split`](Self::split) and read in a
 /// task of its own).
 ///
-/// `S` is any `AsyncRead + AsyncWrite + Unpin` stream. One comes from
+/// `S` is any `AsyncRead + AsyncWrite + Unpin + 'static` stream (owned,
+/// so that a plain `TcpStream` can be recognised and given a low-water mark
+/// while a large frame arrives: one wake-up for its rest, not one per
+/// piece). One comes from
 /// [`connect`](crate::connect) (`S` is [`MaybeTlsStream`](crate::MaybeTlsStream)),
 /// [`accept`](crate::accept) (your stream), a
 /// [`WebSocketServer`](crate::WebSocketServer) (as a
@@ -121,7 +124,7 @@ impl<S> std::fmt::Debug for WebSocket<S> {
     }
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
+impl<S: AsyncRead + AsyncWrite + Unpin + 'static> WebSocket<S> {
     /// Wraps a stream and an open [`Connection`] (from a
     /// [`ServerHandshake`](wsdriver::ServerHandshake), a
     /// [`ClientHandshake`](wsdriver::ClientHandshake) or an open
@@ -190,11 +193,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                 "WebSocket opened"
             );
         });
+        let drive = Drive::open(&stream);
         WebSocket {
             span,
             stream,
             connection,
-            drive: Drive::default(),
+            drive,
             config,
             pongs: Vec::new(),
             close_event: None,

@@ -31,7 +31,7 @@ async fn pair_with(
 /// As [`pair_with`], the client's stream wrapped by `wrap` once open
 /// (which may also change the client's driver before the `WebSocket`
 /// takes it).
-async fn pair_wrapped<S: AsyncRead + AsyncWrite + Unpin>(
+async fn pair_wrapped<S: AsyncRead + AsyncWrite + Unpin + 'static>(
     capacity: usize,
     options: Options,
     client: Config,

@@ -227,7 +227,7 @@ pub async fn ws_server(protocols: &[&str], tls: Option<Arc<ServerConfig>>) -> Li
 
 async fn serve_ws<S>(mut stream: S, client_cert: Option<String>, options: ServerOptions)
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin + 'static,
 {
     let Some(head) = read_head(&mut stream).await else {
         return;

@@ -1,0 +1,153 @@
+//! Large frames over plain TCP, where the connection raises the socket's
+//! low-water mark to the rest of a half-read frame: whatever the pieces,
+//! the frame and every small frame after it arrive, and a running timer
+//! still sees a slow frame's bytes as they come.
+
+use futures_util::StreamExt;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use wsdriver_tokio::{accept, Options, ServerOptions, WebSocketServer};
+
+mod server_support;
+use server_support::{raw_open, within};
+
+/// A masked client frame of any length.
+fn frame(b0: u8, payload: &[u8]) -> Vec<u8> {
+    let key = [0x9a, 0x01, 0xc3, 0x5e];
+    let mut out = vec![b0];
+    match payload.len() {
+        n if n < 126 => out.push(0x80 | n as u8),
+        n if n <= 0xffff => {
+            out.push(0x80 | 126);
+            out.extend((n as u16).to_be_bytes());
+        }
+        n => {
+            out.push(0x80 | 127);
+            out.extend((n as u64).to_be_bytes());
+        }
+    }
+    out.extend(key);
+    out.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+    out
+}
+
+/// The next frame from the server: its first byte and payload.
+async fn read_frame(stream: &mut TcpStream) -> (u8, Vec<u8>) {
+    let b0 = stream.read_u8().await.unwrap();
+    let len = match stream.read_u8().await.unwrap() {
+        126 => usize::from(stream.read_u16().await.unwrap()),
+        127 => stream.read_u64().await.unwrap() as usize,
+        n => usize::from(n),
+    };
+    let mut payload = vec![0; len];
+    stream.read_exact(&mut payload).await.unwrap();
+    (b0, payload)
+}
+
+/// Writes `bytes` in `pieces` parts, `gap` apart.
+async fn write_slowly(stream: &mut TcpStream, bytes: &[u8], pieces: usize, gap: Duration) {
+    for part in bytes.chunks(bytes.len().div_ceil(pieces)) {
+        stream.write_all(part).await.unwrap();
+        tokio::time::sleep(gap).await;
+    }
+}
+
+fn payload(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31) ^ seed)
+        .collect()
+}
+
+/// Sends large frames in pieces, each followed at once by a small text
+/// frame and a ping, and checks every echo. A mark left at an earlier
+/// frame's rest would hold back the small frames (the test times out).
+async fn large_then_small(mut stream: TcpStream) {
+    for (round, len) in [(1u8, 1 << 20), (2, 300_000), (3, 3 << 20)].into_iter() {
+        let large = payload(len, round);
+        let mut bytes = frame(0x82, &large);
+        bytes.extend(frame(0x81, b"after"));
+        bytes.extend(frame(0x89, b"still?"));
+        write_slowly(&mut stream, &bytes, 7, Duration::from_millis(15)).await;
+        assert_eq!(read_frame(&mut stream).await, (0x82, large));
+        assert_eq!(read_frame(&mut stream).await, (0x81, b"after".to_vec()));
+        assert_eq!(read_frame(&mut stream).await, (0x8a, b"still?".to_vec()));
+    }
+}
+
+async fn raw_client(addr: SocketAddr) -> TcpStream {
+    raw_open(addr).await
+}
+
+#[tokio::test]
+async fn accept_on_a_tcp_stream_takes_large_frames_in_pieces() {
+    within(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let mut socket = accept(tcp, ServerOptions::default()).await.unwrap();
+            while let Some(Ok(message)) = socket.next().await {
+                socket.send(message).await.unwrap();
+            }
+        });
+        large_then_small(raw_client(addr).await).await;
+        server.abort();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_server_socket_takes_large_frames_in_pieces() {
+    within(async {
+        let server = WebSocketServer::bind("127.0.0.1:0").await.unwrap();
+        let addr = server.local_addr();
+        let echo = tokio::spawn(async move {
+            let mut socket = server.accept().await.unwrap();
+            while let Some(Ok(message)) = socket.next().await {
+                socket.send(message).await.unwrap();
+            }
+        });
+        large_then_small(raw_client(addr).await).await;
+        echo.abort();
+    })
+    .await;
+}
+
+/// With an idle timeout, the mark stays down: a large frame sent slowly,
+/// each piece well within the timeout, keeps the connection alive though
+/// the whole frame takes several timeouts to come.
+#[tokio::test]
+async fn a_slow_large_frame_is_not_taken_for_silence() {
+    within(async {
+        let idle = Duration::from_millis(250);
+        let server = WebSocketServer::builder()
+            .server_options(
+                ServerOptions::default().options(Options::default().idle_timeout(Some(idle))),
+            )
+            .bind("127.0.0.1:0")
+            .await
+            .unwrap();
+        let mut stream = raw_open(server.local_addr()).await;
+        let mut socket = server.accept().await.unwrap();
+        let large = payload(256 * 1024, 7);
+        let sending = async {
+            write_slowly(
+                &mut stream,
+                &frame(0x82, &large),
+                32,
+                Duration::from_millis(60),
+            )
+            .await;
+            stream
+        };
+        let (mut stream, received) = tokio::join!(sending, socket.next());
+        let received = received.expect("closed while the frame came").unwrap();
+        assert_eq!(received.as_bytes(), &large[..]);
+        assert!(socket.close_event().is_none());
+        socket.send("done").await.unwrap();
+        assert_eq!(read_frame(&mut stream).await, (0x81, b"done".to_vec()));
+    })
+    .await;
+}
