@@ -14,7 +14,9 @@ use wsdriver_tokio::{
 };
 
 mod server_support;
-use server_support::{echo_server, raw, raw_open, status_of, url, within, UPGRADE_REQUEST};
+use server_support::{
+    echo_server, raw, raw_open, read_frame, status_of, url, within, UPGRADE_REQUEST,
+};
 
 /// A client that follows every rule gets its echo: the server that
 /// refused someone else is still serving.
@@ -58,14 +60,7 @@ fn frame(b0: u8, payload: &[u8]) -> Vec<u8> {
 /// Reads frames until the server's close; returns its code.
 async fn close_code(stream: &mut TcpStream) -> u16 {
     loop {
-        let b0 = stream.read_u8().await.unwrap();
-        let len = match stream.read_u8().await.unwrap() {
-            126 => usize::from(stream.read_u16().await.unwrap()),
-            127 => stream.read_u64().await.unwrap() as usize,
-            n => usize::from(n),
-        };
-        let mut payload = vec![0; len];
-        stream.read_exact(&mut payload).await.unwrap();
+        let (b0, payload) = read_frame(stream).await;
         if b0 & 0x0f == 8 {
             return u16::from_be_bytes([payload[0], payload[1]]);
         }

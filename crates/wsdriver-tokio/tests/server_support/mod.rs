@@ -165,3 +165,16 @@ mod tls {
         (ca.pem(), Arc::new(config))
     }
 }
+
+/// The next frame from the server (unmasked): its first byte and payload.
+pub async fn read_frame(stream: &mut TcpStream) -> (u8, Vec<u8>) {
+    let b0 = stream.read_u8().await.unwrap();
+    let len = match stream.read_u8().await.unwrap() {
+        126 => usize::from(stream.read_u16().await.unwrap()),
+        127 => stream.read_u64().await.unwrap() as usize,
+        n => usize::from(n),
+    };
+    let mut payload = vec![0; len];
+    stream.read_exact(&mut payload).await.unwrap();
+    (b0, payload)
+}
