@@ -30,6 +30,13 @@ pub fn free_port() -> io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
+/// The wrapper that runs a process on one core (`taskset -c CORE`): the
+/// server on core 0 and the load on core 1, so that neither waits for
+/// the other's core and the two do not swap places between runs.
+pub fn pinned(core: u32) -> Vec<String> {
+    vec!["taskset".to_owned(), "-c".to_owned(), core.to_string()]
+}
+
 /// Starts `server` behind `wrapper` (e.g. `valgrind ...` or `taskset -c
 /// 0`; empty for none) and waits for its "listening" line. Under valgrind
 /// it gets [`TUNABLES`].

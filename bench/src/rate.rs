@@ -34,10 +34,6 @@ pub fn spread(values: &[f64]) -> (f64, f64, f64) {
     (median, sorted[0], sorted[n - 1])
 }
 
-fn pinned(core: u32) -> Vec<String> {
-    vec!["taskset".to_owned(), "-c".to_owned(), core.to_string()]
-}
-
 /// `rounds` rounds of `messages` messages for each of `servers`.
 ///
 /// # Errors
@@ -53,8 +49,8 @@ pub fn measure(
     for round in 0..rounds as usize {
         for k in 0..servers.len() {
             let index = (k + round) % servers.len();
-            let running = process::start(servers[index], &pinned(0), scenario.deflate)?;
-            let mut load = LoadChild::start(&pinned(1), running.addr, scenario, messages)?;
+            let running = process::start(servers[index], &process::pinned(0), scenario.deflate)?;
+            let mut load = LoadChild::start(&process::pinned(1), running.addr, scenario, messages)?;
             let cpu_before = cpu_nanos(running.pid())?;
             let nanos = load.go()?;
             let cpu_after = cpu_nanos(running.pid())?;

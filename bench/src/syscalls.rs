@@ -1,6 +1,9 @@
 //! Syscalls and context switches per message, counted by
 //! `perf stat -e raw_syscalls:sys_enter,context-switches -p PID` around
-//! the messages only (after the handshakes, before the closes).
+//! the messages only (after the handshakes, before the closes), the
+//! server and the load pinned to a core each as for messages per second,
+//! so that the two measurements see the servers placed alike (unpinned,
+//! where the scheduler put the two moved every server's 1 MiB count too).
 
 use std::io;
 use std::process::{Command, Stdio};
@@ -53,8 +56,8 @@ fn median(runs: &[Syscalls]) -> Syscalls {
 
 fn measure_once(server: &Server, scenario: &Scenario) -> io::Result<Syscalls> {
     let messages = scenario.instruction_runs.1;
-    let running = process::start(server, &[], scenario.deflate)?;
-    let mut load = LoadChild::start(&[], running.addr, scenario, messages)?;
+    let running = process::start(server, &process::pinned(0), scenario.deflate)?;
+    let mut load = LoadChild::start(&process::pinned(1), running.addr, scenario, messages)?;
     let out = work_dir().join(format!("perf.{}.{}.csv", server.name, scenario.name));
     let mut perf = Command::new("perf")
         .args([
