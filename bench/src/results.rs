@@ -10,7 +10,9 @@ const READING: &str = "Reading it:\n\n\
 - Instruction counts repeat within 1% for the Rust servers (wsdriver-tokio's 16 KiB \
   count within about 0.5%: bench/PROFILE.md shows where each goes).\n\
 - Syscalls per message are the median of three runs: how many reads a 1 MiB message \
-  takes depends on how far the server lags the sender, for every server.\n\
+  takes depends on how far the server lags the sender, for every server. Since \
+  2026-11-30 18:30 UTC they are counted with the server and the load pinned, as for \
+  msg/s; unpinned, every server's 1 MiB count moved by up to 3x.\n\
 - tokio-tungstenite-tuned is tokio-tungstenite with a 4 KiB read buffer and no write \
   buffering, as its documentation suggests for many connections; it counts as a peer.\n\
 - Node's counts include V8's compiler at work and move by up to 30% from run to run \
@@ -37,7 +39,7 @@ pub fn write(
          Instructions per echoed message in the server's user space (cachegrind, two runs \
          with different message counts, the difference divided by the extra messages), \
          syscalls and context switches per message (perf stat on the server around the \
-         messages), messages per second and server CPU per message (server on core 0, \
+         messages, placed as for msg/s), messages per second and server CPU per message (server on core 0, \
          load on core 1, rounds interleaved; noisy on this shared machine). Ratios are to \
          the best peer (any server but wsdriver-tokio) in the same run: below 1 is better \
          for instructions, above 1 is better for msg/s.\n\n\
