@@ -39,8 +39,9 @@ pub fn write(
          Instructions per echoed message in the server's user space (cachegrind, two runs \
          with different message counts, the difference divided by the extra messages), \
          syscalls and context switches per message (perf stat on the server around the \
-         messages, placed as for msg/s), messages per second and server CPU per message (server on core 0, \
-         load on core 1, rounds interleaved; noisy on this shared machine). Ratios are to \
+         messages, placed as for msg/s), messages per second and server CPU per message \
+         (server on core 0, load on core 1, rounds interleaved; noisy on this shared \
+         machine). Ratios are to \
          the best peer (any server but wsdriver-tokio) in the same run: below 1 is better \
          for instructions, above 1 is better for msg/s.\n\n\
          {servers_table}\n\

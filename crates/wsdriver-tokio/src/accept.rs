@@ -159,7 +159,7 @@ pub(crate) async fn read_request<S>(
     handshake: &mut ServerHandshake,
 ) -> Result<(), Error>
 where
-    S: AsyncRead + AsyncWrite + Unpin + 'static,
+    S: AsyncRead + AsyncWrite + Unpin,
 {
     match next_event(stream, handshake).await? {
         ServerEvent::Request => Ok(()),
