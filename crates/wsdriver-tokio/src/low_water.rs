@@ -279,11 +279,20 @@ mod tests {
         (client, server)
     }
 
-    /// Whether `socket` becomes readable within a moment.
+    /// Whether `socket` becomes readable within `wait`.
+    async fn readable_within(socket: &TcpStream, wait: Duration) -> bool {
+        tokio::time::timeout(wait, socket.readable()).await.is_ok()
+    }
+
+    /// Whether `socket` becomes readable: the wait is long, since only a
+    /// hang would take it all.
     async fn readable(socket: &TcpStream) -> bool {
-        tokio::time::timeout(Duration::from_millis(300), socket.readable())
-            .await
-            .is_ok()
+        readable_within(socket, Duration::from_secs(5)).await
+    }
+
+    /// Whether `socket` stays unreadable for a moment.
+    async fn stays_unreadable(socket: &TcpStream) -> bool {
+        !readable_within(socket, Duration::from_millis(300)).await
     }
 
     #[tokio::test]
@@ -315,7 +324,10 @@ mod tests {
         assert_eq!(mark.mark, rest);
 
         client.write_all(&vec![1; rest - 1]).await.unwrap();
-        assert!(!readable(&server).await, "woken a byte short of the rest");
+        assert!(
+            stays_unreadable(&server).await,
+            "woken a byte short of the rest"
+        );
         client.write_all(&[1]).await.unwrap();
         assert!(readable(&server).await, "not woken with the rest in");
         read_exactly(&server, rest).await;
