@@ -29,7 +29,7 @@ use tokio::net::TcpStream;
 /// A frame with less than this still to come is read as it arrives: its
 /// rest is one or two pieces, and raising and lowering the mark would cost
 /// two syscalls to save about one wake-up.
-pub(crate) const THRESHOLD: usize = 64 * 1024;
+const THRESHOLD: usize = 64 * 1024;
 
 /// The mark of one socket, as last set; or no socket to set it on.
 #[derive(Debug)]

@@ -10,27 +10,7 @@ use tokio::net::{TcpListener, TcpStream};
 use wsdriver_tokio::{accept, Options, ServerOptions, WebSocketServer};
 
 mod server_support;
-use server_support::{echo_server, raw_open, read_frame, within};
-
-/// A masked client frame of any length.
-fn frame(b0: u8, payload: &[u8]) -> Vec<u8> {
-    let key = [0x9a, 0x01, 0xc3, 0x5e];
-    let mut out = vec![b0];
-    match payload.len() {
-        n if n < 126 => out.push(0x80 | n as u8),
-        n if n <= 0xffff => {
-            out.push(0x80 | 126);
-            out.extend((n as u16).to_be_bytes());
-        }
-        n => {
-            out.push(0x80 | 127);
-            out.extend((n as u64).to_be_bytes());
-        }
-    }
-    out.extend(key);
-    out.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
-    out
-}
+use server_support::{client_frame, echo_server, raw_open, read_frame, within};
 
 /// Writes `bytes` in `pieces` parts, `gap` apart.
 async fn write_slowly(stream: &mut TcpStream, bytes: &[u8], pieces: usize, gap: Duration) {
@@ -52,9 +32,9 @@ fn payload(len: usize, seed: u8) -> Vec<u8> {
 async fn large_then_small(mut stream: TcpStream) {
     for (round, len) in [(1u8, 1 << 20), (2, 300_000), (3, 3 << 20)].into_iter() {
         let large = payload(len, round);
-        let mut bytes = frame(0x82, &large);
-        bytes.extend(frame(0x81, b"after"));
-        bytes.extend(frame(0x89, b"still?"));
+        let mut bytes = client_frame(0x82, &large);
+        bytes.extend(client_frame(0x81, b"after"));
+        bytes.extend(client_frame(0x89, b"still?"));
         write_slowly(&mut stream, &bytes, 7, Duration::from_millis(15)).await;
         assert_eq!(read_frame(&mut stream).await, (0x82, large));
         assert_eq!(read_frame(&mut stream).await, (0x81, b"after".to_vec()));
@@ -103,7 +83,7 @@ async fn a_slow_large_frame_is_not_taken_for_silence() {
         let large = payload(256 * 1024, 7);
         write_slowly(
             &mut stream,
-            &frame(0x82, &large),
+            &client_frame(0x82, &large),
             32,
             Duration::from_millis(60),
         )

@@ -15,7 +15,7 @@ use wsdriver_tokio::{
 
 mod server_support;
 use server_support::{
-    echo_server, raw, raw_open, read_frame, status_of, url, within, UPGRADE_REQUEST,
+    client_frame, echo_server, raw, raw_open, read_frame, status_of, url, within, UPGRADE_REQUEST,
 };
 
 /// A client that follows every rule gets its echo: the server that
@@ -45,16 +45,6 @@ async fn server_with(options: Options) -> WebSocketServer {
     let builder =
         WebSocketServer::builder().server_options(ServerOptions::default().options(options));
     echo_server(builder).await.0
-}
-
-/// A masked client frame (short payloads only).
-fn frame(b0: u8, payload: &[u8]) -> Vec<u8> {
-    assert!(payload.len() < 126);
-    let key = [0x12, 0x34, 0x56, 0x78];
-    let mut out = vec![b0, 0x80 | payload.len() as u8];
-    out.extend(key);
-    out.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
-    out
 }
 
 /// Reads frames until the server's close; returns its code.
@@ -161,9 +151,9 @@ async fn a_message_in_more_frames_than_max_fragments_closes_with_1009() {
     within(async {
         let server = server_with(Options::default().max_fragments(4)).await;
         let mut stream = raw_open(server.local_addr()).await;
-        let mut frames = frame(0x01, b"a");
+        let mut frames = client_frame(0x01, b"a");
         for _ in 0..4 {
-            frames.extend(frame(0x00, b"b"));
+            frames.extend(client_frame(0x00, b"b"));
         }
         stream.write_all(&frames).await.unwrap();
         assert_eq!(close_code(&mut stream).await, 1009);
@@ -353,7 +343,7 @@ async fn a_ping_flood_stalls_while_others_are_served() {
         let stream = raw_open(server.local_addr()).await;
         let (_reader, mut writer) = stream.into_split();
         const PINGS: usize = 200_000;
-        let ping = frame(0x89, &[b'p'; 120]);
+        let ping = client_frame(0x89, &[b'p'; 120]);
         let flood: Vec<u8> = ping.repeat(PINGS); // 25 MB: more than loopback buffers hold
         let written = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let counter = written.clone();

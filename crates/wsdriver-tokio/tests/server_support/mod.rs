@@ -178,3 +178,23 @@ pub async fn read_frame(stream: &mut TcpStream) -> (u8, Vec<u8>) {
     stream.read_exact(&mut payload).await.unwrap();
     (b0, payload)
 }
+
+/// A client frame of any length, masked: `b0` is its first byte.
+pub fn client_frame(b0: u8, payload: &[u8]) -> Vec<u8> {
+    let key = [0x9a, 0x01, 0xc3, 0x5e];
+    let mut out = vec![b0];
+    match payload.len() {
+        n if n < 126 => out.push(0x80 | n as u8),
+        n if n <= 0xffff => {
+            out.push(0x80 | 126);
+            out.extend((n as u16).to_be_bytes());
+        }
+        n => {
+            out.push(0x80 | 127);
+            out.extend((n as u64).to_be_bytes());
+        }
+    }
+    out.extend(key);
+    out.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+    out
+}
