@@ -29,6 +29,12 @@ INTERACTIVE AND PIPED
     Colours are off with --no-color, when NO_COLOR is set, or when stdout
     is not a terminal.
 
+    What a peer sends is shown on a terminal with its control characters
+    escaped (ESC as \\x1b, CR as \\r; line feeds and tabs kept), so a
+    message cannot set the terminal's title or colours or move its cursor.
+    When stdout is not a terminal, or with --no-escape, it is written as
+    it came.
+
 EXIT STATUS
     0   the connection closed cleanly (1000, 1001 or no code from the
         server, or any code wscat closed with); a server stopped by Ctrl+C
@@ -158,6 +164,12 @@ pub struct Args {
     /// No colours
     #[arg(long)]
     pub no_color: bool,
+
+    /// Print what peers send as it came, control characters and escape
+    /// sequences included, even to a terminal (by default a terminal is
+    /// shown them escaped, as \x1b)
+    #[arg(long)]
+    pub no_escape: bool,
 
     /// With -l: send every message back to the client that sent it
     #[arg(long, requires = "listen")]

@@ -33,7 +33,7 @@ fn main() {
     let interactive = std::io::stdin().is_terminal()
         && std::io::stdout().is_terminal()
         && args.execute.is_empty();
-    let output = Output::new(interactive, args.no_color, args.binary);
+    let output = Output::new(interactive, args.no_color, args.binary, args.no_escape);
     let terminal = terminal::Saved::now();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -1,6 +1,10 @@
 //! Where everything wscat shows goes, and how it looks: above the prompt
 //! (through the line editor's printer, so a line being typed is never cut
 //! through) or raw on stdout for scripts; coloured only for a terminal.
+//! What a peer sent reaches a terminal with its control characters shown
+//! escaped (`\x1b`), so a message cannot drive the terminal (set its
+//! title, its colours, move the cursor); a pipe or a file gets the bytes
+//! as they came.
 
 use std::io::{IsTerminal, Write};
 use std::sync::mpsc;
@@ -45,6 +49,11 @@ pub struct Output {
 
 struct Inner {
     colour: bool,
+    /// Show control characters escaped on stdout (a terminal, without
+    /// --no-escape).
+    escape: bool,
+    /// The same for stderr.
+    escape_errors: bool,
     binary_as_hex: bool,
     /// Set while the line editor runs: lines go to its printer thread.
     printer: Mutex<Option<mpsc::Sender<Printed>>>,
@@ -54,14 +63,16 @@ struct Inner {
 
 impl Output {
     /// `interactive`: a person at a terminal; `no_color`: --no-color;
-    /// `binary_as_hex`: --binary.
-    pub fn new(interactive: bool, no_color: bool, binary_as_hex: bool) -> Self {
+    /// `binary_as_hex`: --binary; `no_escape`: --no-escape.
+    pub fn new(interactive: bool, no_color: bool, binary_as_hex: bool, no_escape: bool) -> Self {
         let colour = !no_color
             && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
             && std::io::stdout().is_terminal();
         Output {
             inner: Arc::new(Inner {
                 colour,
+                escape: !no_escape && std::io::stdout().is_terminal(),
+                escape_errors: !no_escape && std::io::stderr().is_terminal(),
                 binary_as_hex,
                 printer: Mutex::new(None),
                 interactive,
@@ -83,8 +94,10 @@ impl Output {
         if !self.inner.interactive {
             // A script gets the bytes as they came, binary included.
             match message {
-                Message::Binary(bytes) if self.inner.binary_as_hex => raw(hex(bytes).as_bytes()),
-                other => raw(other.as_bytes()),
+                Message::Binary(bytes) if self.inner.binary_as_hex => {
+                    self.raw(hex(bytes).as_bytes());
+                }
+                other => self.raw(other.as_bytes()),
             }
             return;
         }
@@ -103,7 +116,7 @@ impl Output {
         if self.inner.interactive {
             self.line(Kind::Control, &format!("< {from}{text}"));
         } else {
-            raw(format!("{from}{text}").as_bytes());
+            self.raw(format!("{from}{text}").as_bytes());
         }
     }
 
@@ -111,7 +124,7 @@ impl Output {
     /// its type and ID, when it has them, for a person.
     pub fn event(&self, kind: &str, id: &str, data: &str) {
         if !self.inner.interactive {
-            raw(data.as_bytes());
+            self.raw(data.as_bytes());
             return;
         }
         let mut label = String::new();
@@ -146,6 +159,11 @@ impl Output {
         if self.inner.interactive {
             self.line(Kind::Error, &format!("error: {text}"));
         } else {
+            let text = if self.inner.escape_errors {
+                escape(text.as_bytes())
+            } else {
+                text.to_owned()
+            };
             eprintln!("error: {text}");
         }
     }
@@ -162,6 +180,13 @@ impl Output {
     /// One line for a person: through the printer while the editor runs,
     /// else straight to stdout.
     pub fn line(&self, kind: Kind, text: &str) {
+        let escaped;
+        let text = if self.inner.escape {
+            escaped = escape(text.as_bytes());
+            &escaped
+        } else {
+            text
+        };
         let styled = self.styled(kind, text);
         let printer = lock(&self.inner.printer).clone();
         match printer {
@@ -189,22 +214,58 @@ impl Output {
     }
 
     /// The text of a message for a terminal: hex for binary with
-    /// --binary, else its bytes read as UTF-8 (a terminal cannot show raw
-    /// bytes anyway).
+    /// --binary, else its bytes read as UTF-8, bytes that are not shown
+    /// as `\xNN` (or replaced, with --no-escape).
     fn message_text(&self, message: &Message) -> String {
         match message {
             Message::Binary(bytes) if self.inner.binary_as_hex => hex(bytes),
+            other if self.inner.escape => escape(other.as_bytes()),
             other => String::from_utf8_lossy(other.as_bytes()).into_owned(),
         }
     }
+
+    /// A script's line: the bytes as they are, then a newline; escaped
+    /// when stdout is a terminal all the same (`wscat -x`, or stdin piped
+    /// from a terminal).
+    fn raw(&self, bytes: &[u8]) {
+        let mut stdout = std::io::stdout().lock();
+        if self.inner.escape {
+            let _ = stdout.write_all(escape(bytes).as_bytes());
+        } else {
+            let _ = stdout.write_all(bytes);
+        }
+        let _ = stdout.write_all(b"\n");
+        let _ = stdout.flush();
+    }
 }
 
-/// A script's line: the bytes as they are, then a newline.
-fn raw(bytes: &[u8]) {
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(bytes);
-    let _ = stdout.write_all(b"\n");
-    let _ = stdout.flush();
+/// `bytes` as a terminal may show them: control characters (C0 but the
+/// line feed and the tab, DEL, C1) escaped as `\r`, `\x1b`, `\u{9b}`,
+/// and bytes that are not UTF-8 as `\xNN`, so that nothing in them is
+/// read by the terminal as a command. Everything else is kept, line feeds
+/// included: a message of several lines still reads as such.
+pub fn escape(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\n' | '\t' => out.push(c),
+                '\r' => out.push_str("\\r"),
+                '\0'..='\x1f' | '\x7f' => {
+                    let _ = write!(out, "\\x{:02x}", u32::from(c));
+                }
+                '\u{80}'..='\u{9f}' => {
+                    let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+                }
+                _ => out.push(c),
+            }
+        }
+        for byte in chunk.invalid() {
+            let _ = write!(out, "\\x{byte:02x}");
+        }
+    }
+    out
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -215,4 +276,29 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        // A title set by OSC 0 (ended by BEL), then SGR red.
+        let attack = b"\x1b]0;PWNED-BY-SERVER\x07\x1b[31mred\x1b[0m";
+        assert_eq!(
+            escape(attack),
+            "\\x1b]0;PWNED-BY-SERVER\\x07\\x1b[31mred\\x1b[0m"
+        );
+        // Line feeds and tabs stay readable; a carriage return (which
+        // would let a message overwrite its own line) does not.
+        assert_eq!(escape(b"one\ttwo\nthree\rfour"), "one\ttwo\nthree\\rfour");
+        assert_eq!(escape(b"\0\x08\x7f"), "\\x00\\x08\\x7f");
+        // C1 controls (U+009B is CSI to many terminals) and bytes that are
+        // not UTF-8.
+        assert_eq!(escape("\u{9b}31m".as_bytes()), "\\u{9b}31m");
+        assert_eq!(escape(b"ok\xff\xc3"), "ok\\xff\\xc3");
+        // Everything else, as it came.
+        assert_eq!(escape("wörld ✓ \\x1b".as_bytes()), "wörld ✓ \\x1b");
+    }
 }

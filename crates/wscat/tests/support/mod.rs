@@ -116,3 +116,5 @@ impl Drop for Running {
         let _ = self.0.wait();
     }
 }
+
+pub mod tmux;
