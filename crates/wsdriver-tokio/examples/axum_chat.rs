@@ -22,7 +22,13 @@ const PAGE: &str = r#"<!doctype html>
 <input id="say" placeholder="say something, then Enter">
 <script>
   const ws = new WebSocket(`ws://${location.host}/ws`);
-  ws.onmessage = (e) => log.insertAdjacentHTML("beforeend", `<li>${e.data}</li>`);
+  // A message is text: set as textContent, never parsed as HTML (which
+  // would run the script of a message such as <img src=x onerror=...>).
+  ws.onmessage = (e) => {
+    const li = document.createElement("li");
+    li.textContent = e.data;
+    log.append(li);
+  };
   say.onkeydown = (e) => { if (e.key === "Enter") { ws.send(say.value); say.value = ""; } };
 </script>
 "#;
@@ -37,7 +43,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let listener = tokio::net::TcpListener::bind(addr.as_deref().unwrap_or("127.0.0.1:0")).await?;
     let local = listener.local_addr()?;
     eprintln!("axum_chat on http://{local}/");
-    let serving = tokio::spawn(async move { axum::serve(listener, app).await });
+    // Not `axum::serve`: it gives a request head unlimited time (slowloris).
+    let serving = tokio::spawn(async move { wsdriver_tokio::serve(listener, app).await });
     if addr.is_some() {
         serving.await??;
     } else {
@@ -81,6 +88,19 @@ async fn check(addr: &str) -> Result<(), Box<dyn std::error::Error>> {
     let mut page = String::new();
     http.read_to_string(&mut page).await?;
     assert!(page.starts_with("HTTP/1.1 200") && page.contains("new WebSocket"));
+    // Messages are shown as text (the browser test: tools/node/xss_browser_test.js).
+    assert!(page.contains("li.textContent = e.data"));
+    for html in [
+        "innerHTML",
+        "outerHTML",
+        "insertAdjacentHTML",
+        "document.write",
+    ] {
+        assert!(
+            !page.contains(html),
+            "the page parses messages as HTML ({html})"
+        );
+    }
     println!("the page: {} bytes", page.len());
 
     let url = format!("ws://{addr}/ws");
