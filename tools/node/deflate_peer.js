@@ -2,24 +2,32 @@
 // permessage-deflate (RFC 7692) interop peer, on npm `ws` or on
 // `faye-websocket` + `permessage-deflate`:
 //
-//   node tools/node/deflate_peer.js server ws|faye PORT
+//   node tools/node/deflate_peer.js server ws|faye PORT [OPTIONS]
 //     Echo server on 127.0.0.1:PORT with deflate on (ws: threshold 0, so every
 //     message is compressed; faye's permessage-deflate compresses every
 //     message). Prints `ready` on stdout once listening; runs until killed.
 //
-//   node tools/node/deflate_peer.js client ws|faye URL
+//   node tools/node/deflate_peer.js client ws|faye URL [OPTIONS]
 //     Connects with deflate on, fails unless the handshake negotiated
-//     permessage-deflate, then sends text and binary messages of 10 B, 64 KiB
-//     and 4 MiB (compressible content with random bytes mixed in), one at a
-//     time; each echo must be identical and of the same type. Closes with
-//     1000 and expects 1000 back. Exit 0 on success, 1 otherwise; 60 s timeout.
+//     permessage-deflate, then sends a text and a binary message of each
+//     size (by default 0, 10 B, 0, 0, 64 KiB, 0, 4 MiB, 0: compressible
+//     content with random bytes mixed in, and empty messages between the
+//     others), one at a time; each echo must be identical and of the same
+//     type. Closes with 1000 and expects 1000 back. Exit 0 on success, 1
+//     otherwise; 60 s timeout.
+//
+//   OPTIONS (JSON, optional): { "sizes": [..], "deflate": {..} }, where
+//   `deflate` is merged into ws's `perMessageDeflate` options (client or
+//   server: serverNoContextTakeover, clientMaxWindowBits, ...).
 'use strict';
 
 const crypto = require('crypto');
 const http = require('http');
 
-const [mode, lib, arg] = process.argv.slice(2);
-const USAGE = 'usage: deflate_peer.js server ws|faye PORT | client ws|faye URL';
+const [mode, lib, arg, optionsJson] = process.argv.slice(2);
+const USAGE = 'usage: deflate_peer.js server ws|faye PORT [OPTIONS] | client ws|faye URL [OPTIONS]';
+const OPTIONS = optionsJson ? JSON.parse(optionsJson) : {};
+const WS_DEFLATE = { threshold: 0, ...(OPTIONS.deflate || {}) };
 if (!['server', 'client'].includes(mode) || !['ws', 'faye'].includes(lib) || !arg) {
   console.error(USAGE);
   process.exit(2);
@@ -40,7 +48,7 @@ function serveWs(port) {
   const wss = new WebSocketServer({
     host: '127.0.0.1',
     port,
-    perMessageDeflate: { threshold: 0 },
+    perMessageDeflate: WS_DEFLATE,
     maxPayload: MAX_PAYLOAD,
   });
   wss.on('connection', (ws, req) => {
@@ -121,26 +129,24 @@ function makeBinary(len) {
   return buf;
 }
 
-const SIZES = [
-  ['10 B', 10],
-  ['64 KiB', 64 * 1024],
-  ['4 MiB', 4 * 1024 * 1024],
-];
+// Empty messages between the others: an empty compressed message must
+// leave both sides' deflate streams in step (issue 24).
+const SIZES = OPTIONS.sizes || [0, 10, 0, 0, 64 * 1024, 0, 4 * 1024 * 1024, 0];
 const tests = [];
-for (const [label, size] of SIZES) {
-  tests.push({ name: `text ${label}`, data: makeText(size), binary: false });
-  tests.push({ name: `binary ${label}`, data: makeBinary(size), binary: true });
-}
+SIZES.forEach((size, i) => {
+  tests.push({ name: `text ${size} B (#${i})`, data: makeText(size), binary: false, size });
+  tests.push({ name: `binary ${size} B (#${i})`, data: makeBinary(size), binary: true, size });
+});
 for (const t of tests) {
   const len = t.binary ? t.data.length : Buffer.byteLength(t.data, 'utf8');
-  if (len !== SIZES.find(([l]) => t.name.endsWith(l))[1]) fail(`internal: ${t.name} is ${len} bytes`);
+  if (len !== t.size) fail(`internal: ${t.name} is ${len} bytes`);
 }
 
 // A transport-neutral client: `send(test)`, messages via `onMessage`
 // ({ data: Buffer, binary }), `close(code)`, `onClose(code)`.
 function clientWs(url, hooks) {
   const WebSocket = require('ws');
-  const ws = new WebSocket(url, { perMessageDeflate: { threshold: 0 }, maxPayload: MAX_PAYLOAD });
+  const ws = new WebSocket(url, { perMessageDeflate: WS_DEFLATE, maxPayload: MAX_PAYLOAD });
   let accepted = null;
   ws.on('upgrade', (res) => (accepted = res.headers['sec-websocket-extensions'] || ''));
   ws.on('unexpected-response', (_req, res) => fail(`handshake got HTTP ${res.statusCode}`));

@@ -130,6 +130,18 @@ impl Extension for PerMessageDeflate {
         if message.payload.len() < active.config.threshold || active.session.send_window_bits < 9 {
             return Ok(());
         }
+        if message.payload.is_empty() {
+            // zlib writes nothing for no input, and a bare RSV1 frame with
+            // no payload leaves an RFC 7692 receiver halfway through the
+            // stored block that its appended `00 00 ff ff` begins, so the
+            // next message inflates as garbage. An empty stored block
+            // (RFC 7692 section 7.2.3.6) is the single byte 0x00 once the
+            // trailer is cut; it changes no window, so our deflater, which
+            // ended the last message on a byte boundary, needs no part in it.
+            message.payload = bytes::Bytes::from_static(&[0x00]);
+            message.rsv |= RSV1;
+            return Ok(());
+        }
         let deflater = match &mut active.deflater {
             Some(deflater) => deflater,
             None => active.deflater.insert(
@@ -170,6 +182,15 @@ impl Extension for PerMessageDeflate {
                 "RSV1 set but permessage-deflate is not active",
             ));
         };
+        if message.payload.is_empty() {
+            // No DEFLATE block at all: what earlier wsdriver builds sent for
+            // an empty message. Its deflater wrote nothing, so the stream
+            // goes on as if the message had not been there; inflating the
+            // trailer alone would leave ours inside a stored block and
+            // break every later message.
+            message.rsv &= !RSV1;
+            return Ok(());
+        }
         let inflater = active
             .inflater
             .get_or_insert_with(|| Inflater::new(active.session.receive_window_bits));
