@@ -247,6 +247,8 @@ mod pong;
 mod proxy;
 mod read_buffer;
 mod reject;
+#[cfg(feature = "hyper")]
+mod serve;
 mod server;
 mod server_builder;
 mod server_options;
@@ -287,6 +289,9 @@ pub use reject::Reject;
 #[cfg(feature = "rustls")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
 pub use rustls;
+#[cfg(feature = "hyper")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
+pub use serve::{serve, serve_with, HttpLimits, DEFAULT_HEAD_TIMEOUT, DEFAULT_MAX_HEAD_SIZE};
 pub use server::WebSocketServer;
 pub use server_builder::{ClientInfo, ServerBuilder, DEFAULT_MAX_CONNECTIONS};
 pub use server_options::ServerOptions;

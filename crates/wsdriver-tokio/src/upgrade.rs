@@ -70,6 +70,18 @@ pub type UpgradedWebSocket = WebSocket<TokioIo<Upgraded>>;
 /// `426` when hyper cannot upgrade the connection, or a `500` for options
 /// the core refuses.
 ///
+/// # Limits you must set
+/// hyper, not wsdriver, reads the request head on this path, and a bare
+/// hyper connection waits for it for ever: a silent client, or one
+/// sending a byte every few seconds, holds its connection and half-read
+/// head as long as it likes. Serve with [`serve`](crate::serve), which
+/// sets the same 30 s head timeout and 16 KiB head limit as
+/// [`WebSocketServer`](crate::WebSocketServer), or give hyper's
+/// `http1::Builder` a `timer(TokioTimer::new())` (its
+/// `header_read_timeout`, 30 s by default, does nothing without one) and
+/// a `max_buf_size`. Once upgraded, the WebSocket's own limits
+/// ([`ServerOptions`]) apply.
+///
 /// # Panics
 /// Never: a request hyper cannot upgrade is refused first.
 pub fn upgrade<B>(
@@ -278,6 +290,10 @@ mod axum_extract {
     /// serve something else on the same route. A WebSocket request the
     /// core refuses (a bad key, a version it does not speak) gets the
     /// core's answer from [`on_upgrade`](Self::on_upgrade).
+    ///
+    /// Serve the router with [`serve`](crate::serve), not `axum::serve`:
+    /// axum reads request heads with no time limit (see [`upgrade`]'s
+    /// "Limits you must set").
     ///
     /// ```
     /// # #[cfg(feature = "deflate")] {

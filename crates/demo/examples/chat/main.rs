@@ -74,7 +74,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         None => eprintln!("chat on http://{local}/"),
     }
     tokio::select! {
-        served = axum::serve(listener, app) => served?,
+        // Not `axum::serve`: it gives a request head unlimited time.
+        served = wsdriver_tokio::serve(listener, app) => served?,
         _ = tokio::signal::ctrl_c() => {}
     }
     Ok(())
