@@ -189,7 +189,8 @@ fn a_peers_empty_stored_block_then_hello() {
     );
     let hello = [0xf2u8, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
     let key = [9, 8, 7, 6];
-    let mut wire = vec![0xc1, 0x81, 9, 8, 7, 6, 0x00 ^ 9];
+    // The empty stored block, 0x00, masked with the key's first byte.
+    let mut wire = vec![0xc1, 0x81, 9, 8, 7, 6, 9];
     wire.extend([0xc1, 0x80 | 7, 9, 8, 7, 6]);
     wire.extend(hello.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
     server.parse(&wire);
