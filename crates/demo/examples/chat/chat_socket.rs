@@ -5,14 +5,30 @@
 //!
 //! The socket gets only live entries: the page reads what it missed from
 //! the feed, and drops what it already has by id.
+//!
+//! Besides entries, the socket sends notices, which are not entries (no
+//! id, nothing to keep): `{"type":"notice","text":...}` with
+//!
+//! - `"undelivered": TEXT` when a message of this person's could not be
+//!   added (the room's Redis is away): it was not delivered, and the page
+//!   can offer it again;
+//! - `"room": "down"` or `"room": "up"` when the room stops or starts
+//!   answering again (while it is down, messages are not delivered).
+//!
+//! A person who cannot join (the room is down) gets the notice and a
+//! close with 1013 (try again later).
 
 use crate::room::{Entry, Kind, NewEntry, Room};
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use serde::Deserialize;
+use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
-use wsdriver_tokio::{DeflateConfig, Message, NotWebSocket, ServerOptions, WebSocketUpgrade};
+use tokio::sync::mpsc;
+use wsdriver_tokio::{
+    CloseCode, DeflateConfig, Message, NotWebSocket, ServerOptions, WebSocketUpgrade,
+};
 
 /// Longest name kept, in characters.
 const MAX_NAME: usize = 32;
@@ -22,6 +38,12 @@ const MAX_TEXT: usize = 2_000;
 #[derive(Deserialize)]
 pub struct Who {
     name: Option<String>,
+}
+
+/// What the reading side has the speaker send, besides entries.
+enum Out {
+    Notice(String),
+    Close(CloseCode, &'static str),
 }
 
 pub async fn chat(
@@ -44,23 +66,55 @@ pub async fn chat(
         .on_upgrade(move |socket| async move {
             let (mut read, mut write) = socket.split();
             let mut live = room.subscribe();
-            // The speaker: the room's live entries, to this person.
+            let mut reachable = room.reachable();
+            reachable.mark_unchanged();
+            let (out, mut notices) = mpsc::channel(16);
+            // The speaker: the room's live entries and this person's
+            // notices, to this person.
             let speaker = tokio::spawn(async move {
                 loop {
-                    let entry = match live.recv().await {
-                        Ok(entry) => entry,
-                        // The page catches up from the feed.
-                        Err(RecvError::Lagged(_)) => continue,
-                        Err(RecvError::Closed) => break,
+                    let message = tokio::select! {
+                        biased;
+                        notice = notices.recv() => match notice {
+                            Some(Out::Notice(notice)) => notice,
+                            Some(Out::Close(code, reason)) => {
+                                let _ = write.close(code, reason).await;
+                                break;
+                            }
+                            None => break,
+                        },
+                        Ok(()) = reachable.changed() => {
+                            room_notice(*reachable.borrow_and_update())
+                        }
+                        entry = live.recv() => match entry {
+                            Ok(entry) => entry.to_json(),
+                            // The page catches up from the feed.
+                            Err(RecvError::Lagged(_)) => continue,
+                            Err(RecvError::Closed) => break,
+                        },
                     };
-                    if write.send(Message::from(entry.to_json())).await.is_err() {
+                    if write.send(Message::from(message)).await.is_err() {
                         break;
                     }
                 }
             });
             if let Err(error) = say(&room, Kind::Join, &name, "").await {
                 eprintln!("chat: {name} could not join: {error}");
-                speaker.abort();
+                let notice = json!({
+                    "type": "notice",
+                    "room": "down",
+                    "text": format!("could not join the room: {error}"),
+                });
+                let _ = out.send(Out::Notice(notice.to_string())).await;
+                let _ = out
+                    .send(Out::Close(
+                        CloseCode::TRY_AGAIN_LATER,
+                        "the room is unreachable",
+                    ))
+                    .await;
+                // The speaker closes; the read half finishes the close.
+                while read.next().await.is_some() {}
+                let _ = speaker.await;
                 return;
             }
             while let Some(Ok(message)) = read.next().await {
@@ -72,7 +126,15 @@ pub async fn chat(
                     continue;
                 }
                 if let Err(error) = say(&room, Kind::Chat, &name, &text).await {
-                    eprintln!("chat: lost a message from {name}: {error}");
+                    eprintln!("chat: a message from {name} was not delivered: {error}");
+                    let notice = json!({
+                        "type": "notice",
+                        "text": format!("not delivered: {error}"),
+                        "undelivered": text,
+                    });
+                    if out.send(Out::Notice(notice.to_string())).await.is_err() {
+                        break;
+                    }
                 }
             }
             speaker.abort();
@@ -80,6 +142,19 @@ pub async fn chat(
                 eprintln!("chat: {name} could not leave: {error}");
             }
         })
+}
+
+/// The notice for the room going down or coming back.
+fn room_notice(up: bool) -> String {
+    let (room, text) = if up {
+        ("up", "the room is back: messages are delivered again")
+    } else {
+        (
+            "down",
+            "the room is unreachable: messages are not delivered until it is back",
+        )
+    };
+    json!({"type": "notice", "room": room, "text": text}).to_string()
 }
 
 async fn say(room: &Room, kind: Kind, name: &str, text: &str) -> Result<Entry, crate::room::Error> {

@@ -2,39 +2,81 @@
 //! Redis Stream, so their ids are global and ordered and any process can
 //! resume any client.
 //!
-//! - Adding is one Lua script: count the join or leave (`INCRBY` on the
-//!   online counter) and `XADD` the entry with it, `MAXLEN ~` bounding
-//!   the stream, atomically, so the counts follow the order of entries.
-//!   A process that crashes leaves its people counted: the counter is a
-//!   demo's, not a presence system.
+//! - Adding is one Lua script: publish this process's presence, sum the
+//!   presence of every live process, and `XADD` the entry with that count,
+//!   `MAXLEN ~` bounding the stream, atomically, so the counts follow the
+//!   order of entries.
+//! - Presence is per process, not one shared counter: each process has a
+//!   random id and counts its own people; it writes that count (with a
+//!   version, so a late write never undoes a newer one) to a hash and its
+//!   expiry time to a sorted set, on every entry and on a heartbeat every
+//!   quarter of [`PRESENCE_TTL`]. The online count is the sum over the
+//!   processes whose expiry has not passed; the script drops the others.
+//!   So a process that crashes stops counting once its presence expires,
+//!   and an outage (a lost leave, or Redis restarted empty) is mended by
+//!   the next heartbeat: the count does not drift.
 //! - A reader task per process `XREAD BLOCK`s on the stream and hands each
 //!   entry to the local `broadcast` channel, in stream order. Entries
 //!   reach local subscribers only through it, so only once they are in
 //!   the stream (the [room's promise](crate::room)).
 //! - The history is `XRANGE` with an exclusive start, read in one
 //!   `MULTI` with the stream's last id.
+//! - Whether Redis answers is [watched](RedisRoom::reachable): the reader,
+//!   the heartbeat and every add report it, and the sockets tell their
+//!   people when it changes. Commands fail fast while Redis is away (one
+//!   reconnection attempt, [`CONNECT_TIMEOUT`]), so a message sent then is
+//!   reported as not delivered at once rather than after a long wait.
 
 use crate::entry::{now_ms, Entry, Error, Kind, NewEntry, HISTORY};
 use crate::ids::ChatId;
-use redis::aio::{ConnectionManager, MultiplexedConnection};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use redis::streams::{StreamId, StreamRangeReply, StreamReadOptions, StreamReadReply};
-use redis::AsyncConnectionConfig;
-use std::sync::Arc;
+use redis::{AsyncConnectionConfig, RedisError};
+use std::hash::{BuildHasher, Hasher};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use tokio::task::AbortHandle;
 
-/// Adds one entry: KEYS = stream, online counter; ARGV = change of the
-/// count, MAXLEN, kind, name, text, time. Returns the id and the count.
+/// Publishes this process's presence and sums everyone's; with an entry,
+/// adds it. KEYS = stream, counts (hash), versions (hash), expiries
+/// (sorted set); ARGV = process, its count, the count's version, the TTL
+/// in ms, then for an entry MAXLEN, kind, name, text, time. Returns the
+/// count, or the entry's id and the count.
 const ADD: &str = r"
-local online = redis.call('INCRBY', KEYS[2], ARGV[1])
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*',
-  'kind', ARGV[3], 'name', ARGV[4], 'text', ARGV[5], 'online', online, 'time', ARGV[6])
+local now = redis.call('TIME')
+now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+for _, gone in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now)) do
+  redis.call('HDEL', KEYS[2], gone)
+  redis.call('HDEL', KEYS[3], gone)
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
+if tonumber(ARGV[3]) > tonumber(redis.call('HGET', KEYS[3], ARGV[1]) or 0) then
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+  redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
+end
+redis.call('ZADD', KEYS[4], now + tonumber(ARGV[4]), ARGV[1])
+local online = 0
+for _, count in ipairs(redis.call('HVALS', KEYS[2])) do
+  online = online + (tonumber(count) or 0)
+end
+if #ARGV == 4 then
+  return online
+end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[5], '*',
+  'kind', ARGV[6], 'name', ARGV[7], 'text', ARGV[8], 'online', online, 'time', ARGV[9])
 return {id, online}
 ";
 
 /// How long one `XREAD` waits before asking again.
 const BLOCK: Duration = Duration::from_secs(5);
+
+/// How long a process's people stay counted without a word from it (a
+/// heartbeat comes every quarter of it).
+pub const PRESENCE_TTL: Duration = Duration::from_secs(10);
+
+/// How long connecting to Redis, or waiting for an answer, may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A process's handle on the shared room.
 #[derive(Clone)]
@@ -43,41 +85,147 @@ pub struct RedisRoom {
     /// next one works once it is back.
     commands: ConnectionManager,
     live: broadcast::Sender<Arc<Entry>>,
-    keys: Arc<Keys>,
-    /// Stops the reader when the last handle goes.
-    _reader: Arc<Reader>,
+    shared: Arc<Shared>,
+    /// Stops the reader and the heartbeat when the last handle goes.
+    _tasks: Arc<Tasks>,
+}
+
+/// What the handles and the tasks share.
+struct Shared {
+    keys: Keys,
+    /// This process's id in the presence keys.
+    process: String,
+    ttl: Duration,
+    presence: Mutex<Presence>,
+    /// Whether Redis answered last time anyone asked.
+    reachable: watch::Sender<bool>,
 }
 
 struct Keys {
     stream: String,
-    online: String,
+    counts: String,
+    versions: String,
+    expiries: String,
 }
 
-struct Reader(AbortHandle);
+/// This process's people, and how many times that number changed.
+#[derive(Clone, Copy)]
+struct Presence {
+    count: i64,
+    version: u64,
+}
 
-impl Drop for Reader {
+struct Tasks(Vec<AbortHandle>);
+
+impl Drop for Tasks {
     fn drop(&mut self) {
-        self.0.abort();
+        for task in &self.0 {
+            task.abort();
+        }
+    }
+}
+
+impl Shared {
+    /// Changes this process's count by `by`; returns it to publish.
+    fn count(&self, by: i64) -> Presence {
+        let mut presence = self.presence.lock().expect("presence lock");
+        if by != 0 {
+            presence.count += by;
+            presence.version += 1;
+        }
+        *presence
+    }
+
+    /// The presence script, to add an entry with or (without) to beat.
+    fn script(&self, presence: Presence) -> redis::Cmd {
+        let mut script = redis::cmd("EVAL");
+        script
+            .arg(ADD)
+            .arg(4)
+            .arg(&self.keys.stream)
+            .arg(&self.keys.counts)
+            .arg(&self.keys.versions)
+            .arg(&self.keys.expiries)
+            .arg(&self.process)
+            .arg(presence.count)
+            .arg(presence.version)
+            .arg(self.ttl.as_millis() as u64);
+        script
+    }
+
+    /// Notes whether Redis answered (`failed` is the error when it did
+    /// not), saying so when that changes.
+    fn answered(&self, failed: Option<&RedisError>) {
+        // An error from Redis is an answer.
+        let up = !failed.is_some_and(is_unreachable);
+        let changed = self.reachable.send_if_modified(|reachable| {
+            let changed = *reachable != up;
+            *reachable = up;
+            changed
+        });
+        match failed {
+            Some(error) if changed => {
+                eprintln!("chat: Redis is unreachable: {}", describe(error))
+            }
+            _ if changed => eprintln!("chat: Redis is reachable again"),
+            _ => {}
+        }
     }
 }
 
 impl RedisRoom {
     /// Joins the room kept under `prefix` (`PREFIX:stream`,
-    /// `PREFIX:online`) on the Redis at `url`.
+    /// `PREFIX:presence:*`) on the Redis at `url`.
+    ///
+    /// Fails within a few seconds when Redis does not answer, with an
+    /// error that says why ("connection refused").
     pub async fn connect(url: &str, prefix: &str) -> Result<RedisRoom, Error> {
-        let client = redis::Client::open(url)?;
-        let mut commands = client.get_connection_manager().await?;
-        let keys = Arc::new(Keys {
-            stream: format!("{prefix}:stream"),
-            online: format!("{prefix}:online"),
-        });
+        RedisRoom::connect_with(url, prefix, PRESENCE_TTL).await
+    }
+
+    /// [`connect`](Self::connect), counting this process's people for
+    /// `ttl` after its last heartbeat.
+    pub async fn connect_with(url: &str, prefix: &str, ttl: Duration) -> Result<RedisRoom, Error> {
+        let client = redis::Client::open(url)
+            .map_err(|error| format!("not a Redis URL (redis://HOST:PORT): {error}"))?;
+        let manager = ConnectionManagerConfig::new()
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_millis(500))
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_response_timeout(Some(CONNECT_TIMEOUT));
         // A blocked XREAD holds its connection: a second one, with no
         // response timeout shorter than the block.
-        let config = AsyncConnectionConfig::new().set_response_timeout(Some(BLOCK * 2));
-        let reading = client
-            .get_multiplexed_async_connection_with_config(&config)
-            .await?;
-        let start = last_id(&mut commands, &keys.stream).await?;
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_response_timeout(Some(BLOCK * 2));
+        let connected = async {
+            let commands = client.get_connection_manager_with_config(manager).await?;
+            let reading = client
+                .get_multiplexed_async_connection_with_config(&config)
+                .await?;
+            Ok::<_, RedisError>((commands, reading))
+        };
+        let (mut commands, reading) =
+            match tokio::time::timeout(CONNECT_TIMEOUT * 2, connected).await {
+                Ok(connected) => connected.map_err(|error| describe(&error))?,
+                Err(_) => return Err(format!("no answer in {:?}", CONNECT_TIMEOUT * 2).into()),
+            };
+        let shared = Arc::new(Shared {
+            keys: Keys {
+                stream: format!("{prefix}:stream"),
+                counts: format!("{prefix}:presence:counts"),
+                versions: format!("{prefix}:presence:versions"),
+                expiries: format!("{prefix}:presence:expiries"),
+            },
+            process: process_id(),
+            ttl,
+            presence: Mutex::new(Presence {
+                count: 0,
+                version: 1,
+            }),
+            reachable: watch::channel(true).0,
+        });
+        let start = last_id(&mut commands, &shared.keys.stream).await?;
         let live = broadcast::channel(256).0;
         let reconnect = move || {
             let (client, config) = (client.clone(), config.clone());
@@ -90,15 +238,16 @@ impl RedisRoom {
         let reader = tokio::spawn(read(
             reading,
             reconnect,
-            Arc::clone(&keys),
+            Arc::clone(&shared),
             start,
             live.clone(),
         ));
+        let heartbeat = tokio::spawn(heartbeat(commands.clone(), Arc::clone(&shared)));
         Ok(RedisRoom {
             commands,
             live,
-            keys,
-            _reader: Arc::new(Reader(reader.abort_handle())),
+            shared,
+            _tasks: Arc::new(Tasks(vec![reader.abort_handle(), heartbeat.abort_handle()])),
         })
     }
 
@@ -106,22 +255,28 @@ impl RedisRoom {
         self.live.subscribe()
     }
 
+    /// Whether Redis answers, as last seen; changes when it goes or
+    /// comes back.
+    pub fn reachable(&self) -> watch::Receiver<bool> {
+        self.shared.reachable.subscribe()
+    }
+
     pub async fn since(&self, after: Option<ChatId>) -> Result<(Vec<Entry>, ChatId), Error> {
         let mut connection = self.commands.clone();
         let Some(after) = after else {
             return Ok((
                 Vec::new(),
-                last_id(&mut connection, &self.keys.stream).await?,
+                last_id(&mut connection, &self.shared.keys.stream).await?,
             ));
         };
         let (range, last): (StreamRangeReply, StreamRangeReply) = redis::pipe()
             .atomic()
             .cmd("XRANGE")
-            .arg(&self.keys.stream)
+            .arg(&self.shared.keys.stream)
             .arg(format!("({}-{}", after.ms, after.seq))
             .arg("+")
             .cmd("XREVRANGE")
-            .arg(&self.keys.stream)
+            .arg(&self.shared.keys.stream)
             .arg("+")
             .arg("-")
             .arg("COUNT")
@@ -132,30 +287,39 @@ impl RedisRoom {
         Ok((entries, first_id(&last)?))
     }
 
+    /// Adds an entry; a join counts one more person on this process, a
+    /// leave one fewer. A join that fails is not counted; a leave is, as
+    /// the person has gone either way (the heartbeat publishes it).
     pub async fn add(&self, new: NewEntry) -> Result<Entry, Error> {
         let change = match new.kind {
             Kind::Join => 1,
             Kind::Leave => -1,
             Kind::Chat => 0,
         };
+        let presence = self.shared.count(change);
         let time = now_ms();
-        let mut add = redis::cmd("EVAL");
-        add.arg(ADD)
-            .arg(2)
-            .arg(&self.keys.stream)
-            .arg(&self.keys.online)
-            .arg(change)
-            .arg(HISTORY)
+        let mut add = self.shared.script(presence);
+        add.arg(HISTORY)
             .arg(new.kind.as_str())
             .arg(&new.name)
             .arg(&new.text)
             .arg(time);
         let mut connection = self.commands.clone();
-        let (id, online): (String, i64) = match add.query_async(&mut connection).await {
+        let added: Result<(String, i64), _> = match add.query_async(&mut connection).await {
             // The first command after Redis went away fails while the
             // manager reconnects; it was not run: once more.
-            Err(error) if error.is_connection_dropped() => add.query_async(&mut connection).await?,
-            done => done?,
+            Err(error) if error.is_connection_dropped() => add.query_async(&mut connection).await,
+            done => done,
+        };
+        self.shared.answered(added.as_ref().err());
+        let (id, online) = match added {
+            Ok(added) => added,
+            Err(error) => {
+                if new.kind == Kind::Join {
+                    self.shared.count(-1);
+                }
+                return Err(format!("Redis is unreachable: {}", describe(&error)).into());
+            }
         };
         Ok(Entry {
             kind: new.kind,
@@ -165,6 +329,53 @@ impl RedisRoom {
             online,
             time,
         })
+    }
+}
+
+/// A failure that means Redis did not answer (rather than answered with
+/// an error).
+fn is_unreachable(error: &RedisError) -> bool {
+    error.is_io_error()
+        || error.is_timeout()
+        || error.is_connection_dropped()
+        || error.is_unrecoverable_error()
+}
+
+/// A Redis failure in words: "connection refused" rather than
+/// "Connection refused (os error 111)".
+pub fn describe(error: &RedisError) -> String {
+    if error.is_connection_refusal() {
+        "connection refused".to_owned()
+    } else if error.is_timeout() {
+        "no answer (timed out)".to_owned()
+    } else {
+        error.to_string()
+    }
+}
+
+/// A random id for this process's presence.
+fn process_id() -> String {
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    format!("{}-{random:016x}", std::process::id())
+}
+
+/// Publishes this process's presence every quarter of its TTL, so it
+/// stays counted, and comes back after Redis lost it.
+async fn heartbeat(mut commands: ConnectionManager, shared: Arc<Shared>) {
+    let mut beats = tokio::time::interval(shared.ttl / 4);
+    beats.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        beats.tick().await;
+        let presence = shared.count(0);
+        let beat: Result<i64, _> = shared.script(presence).query_async(&mut commands).await;
+        shared.answered(beat.as_ref().err());
+        if let Err(error) = beat {
+            if !is_unreachable(&error) {
+                eprintln!("chat: publishing presence: {error}");
+            }
+        }
     }
 }
 
@@ -194,7 +405,7 @@ fn first_id(reply: &StreamRangeReply) -> Result<ChatId, Error> {
 async fn read<F, C>(
     mut connection: MultiplexedConnection,
     reconnect: F,
-    keys: Arc<Keys>,
+    shared: Arc<Shared>,
     mut after: ChatId,
     live: broadcast::Sender<Arc<Entry>>,
 ) where
@@ -208,19 +419,31 @@ async fn read<F, C>(
         let from = format!("{}-{}", after.ms, after.seq);
         let reply: Result<Option<StreamReadReply>, _> = redis::AsyncCommands::xread_options(
             &mut connection,
-            &[&keys.stream],
+            &[&shared.keys.stream],
             &[&from],
             &options,
         )
         .await;
         let reply = match reply {
+            // Back after an outage: this process's people counted again
+            // (Redis may have come back empty) before anyone hears so.
+            Ok(reply) if !*shared.reachable.borrow() => {
+                let beat: Result<i64, _> = shared
+                    .script(shared.count(0))
+                    .query_async(&mut connection)
+                    .await;
+                shared.answered(beat.as_ref().err());
+                reply
+            }
             Ok(reply) => reply,
             Err(error) => {
-                eprintln!("chat: reading the Redis stream: {error}");
+                shared.answered(Some(&error));
+                if !is_unreachable(&error) {
+                    eprintln!("chat: reading the Redis stream: {error}");
+                }
                 tokio::time::sleep(Duration::from_secs(1)).await;
-                match reconnect().await {
-                    Ok(again) => connection = again,
-                    Err(error) => eprintln!("chat: connecting to Redis again: {error}"),
+                if let Ok(again) = reconnect().await {
+                    connection = again;
                 }
                 continue;
             }

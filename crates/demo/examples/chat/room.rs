@@ -20,7 +20,7 @@ use crate::ids::ChatId;
 use crate::redis_room::RedisRoom;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 /// How many live entries a slow subscriber may fall behind before it
 /// lags (it then catches up from the history).
@@ -40,6 +40,15 @@ impl Room {
         match self {
             Room::Memory(room) => room.subscribe(),
             Room::Redis(room) => room.subscribe(),
+        }
+    }
+
+    /// Whether the room can take entries: false while its Redis does not
+    /// answer (a memory room always can). Changes when that changes.
+    pub fn reachable(&self) -> watch::Receiver<bool> {
+        match self {
+            Room::Memory(room) => room.reachable.subscribe(),
+            Room::Redis(room) => room.reachable(),
         }
     }
 
@@ -69,6 +78,8 @@ impl Room {
 pub struct MemoryRoom {
     inner: Arc<Mutex<Memory>>,
     live: broadcast::Sender<Arc<Entry>>,
+    /// Always true: for [`Room::reachable`].
+    reachable: Arc<watch::Sender<bool>>,
 }
 
 struct Memory {
@@ -79,16 +90,23 @@ struct Memory {
 }
 
 impl MemoryRoom {
-    /// A room that keeps the last `bound` entries.
+    /// A room that keeps the last `bound` entries, its ids in the epoch
+    /// of now (see [`crate::ids`]).
     pub fn new(bound: usize) -> MemoryRoom {
+        MemoryRoom::in_epoch(bound, now_ms())
+    }
+
+    /// A room that keeps the last `bound` entries, its ids `EPOCH-N`.
+    pub fn in_epoch(bound: usize, epoch: u64) -> MemoryRoom {
         MemoryRoom {
             inner: Arc::new(Mutex::new(Memory {
                 history: VecDeque::with_capacity(bound.min(HISTORY)),
                 bound,
-                last: ChatId::START,
+                last: ChatId::epoch(epoch),
                 online: 0,
             })),
             live: broadcast::channel(LIVE_BUFFER).0,
+            reachable: Arc::new(watch::channel(true).0),
         }
     }
 
@@ -117,7 +135,7 @@ impl MemoryRoom {
             Kind::Leave => -1,
             Kind::Chat => 0,
         };
-        memory.last = ChatId::counter(memory.last.seq + 1);
+        memory.last = memory.last.next();
         let entry = Entry {
             kind: new.kind,
             id: memory.last,

@@ -29,31 +29,67 @@ fn free_port() -> u16 {
 /// `redis-server` on a free port, saving nothing.
 pub struct RedisServer {
     pub url: String,
-    _process: Killed,
+    port: u16,
+    process: Option<Killed>,
 }
 
 impl RedisServer {
     pub fn start() -> RedisServer {
         let port = free_port();
+        let mut server = RedisServer {
+            url: format!("redis://127.0.0.1:{port}"),
+            port,
+            process: None,
+        };
+        server.restart();
+        server
+    }
+
+    /// Kills the server (as an outage would): it forgets everything.
+    pub fn kill(&mut self) {
+        self.process = None;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while ping(self.port) {
+            assert!(Instant::now() < deadline, "redis-server went away");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Starts the server again on the same port (empty: it saves nothing).
+    pub fn restart(&mut self) {
+        assert!(self.process.is_none(), "kill it first");
         let process = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
             .stdout(Stdio::null())
             .spawn()
             .expect("redis-server runs (tools/peers.sh installs it)");
-        let process = Killed(process);
+        self.process = Some(Killed(process));
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            if ping(port) {
+            if ping(self.port) {
                 break;
             }
             assert!(Instant::now() < deadline, "redis-server answers PING");
             std::thread::sleep(Duration::from_millis(50));
         }
-        RedisServer {
-            url: format!("redis://127.0.0.1:{port}"),
-            _process: process,
+    }
+
+    /// Runs one command (`redis-cli`-style words, no spaces inside) on a
+    /// connection of its own; returns the raw reply.
+    pub fn command(&self, words: &[&[u8]]) -> Vec<u8> {
+        let mut request = format!("*{}\r\n", words.len()).into_bytes();
+        for word in words {
+            request.extend(format!("${}\r\n", word.len()).into_bytes());
+            request.extend_from_slice(word);
+            request.extend_from_slice(b"\r\n");
         }
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("redis-server");
+        stream.write_all(&request).expect("a command sent");
+        let mut reply = vec![0; 4096];
+        let n = stream.read(&mut reply).expect("a reply");
+        reply.truncate(n);
+        reply
     }
 }
 
@@ -86,10 +122,15 @@ fn chat_binary() -> PathBuf {
     chat
 }
 
+/// The chat example, to run with arguments of a test's choosing.
+pub fn chat_command() -> Command {
+    Command::new(chat_binary())
+}
+
 /// A chat process on a free port, in memory or over `redis`.
 pub struct Chat {
     pub url: String,
-    _process: Killed,
+    process: Killed,
 }
 
 impl Chat {
@@ -120,9 +161,81 @@ impl Chat {
                 eprintln!("chat: {line}");
             }
         });
-        Chat {
-            url,
-            _process: process,
+        Chat { url, process }
+    }
+
+    /// Kills the process, as a crash would (no leaves are sent).
+    pub fn crash(self) {
+        drop(self);
+    }
+
+    /// The WebSocket URL of `name` in the chat.
+    pub fn chat_url(&self, name: &str) -> String {
+        format!("{}/chat?name={name}", self.url.replacen("http:", "ws:", 1))
+    }
+}
+
+/// One person in a chat, over a WebSocket.
+pub struct Person {
+    pub name: String,
+    socket: wsdriver_tokio::WebSocket<wsdriver_tokio::MaybeTlsStream>,
+}
+
+impl Person {
+    /// Connects as `name` and waits for its own join; returns the join.
+    pub async fn join(chat: &Chat, name: &str) -> (Person, serde_json::Value) {
+        let socket = wsdriver_tokio::connect(chat.chat_url(name), Default::default())
+            .await
+            .expect("the chat's WebSocket");
+        let mut person = Person {
+            name: name.to_owned(),
+            socket,
+        };
+        let joined = person
+            .until(|m| m["type"] == "join" && m["name"] == name)
+            .await;
+        (person, joined)
+    }
+
+    pub async fn say(&mut self, text: &str) {
+        self.socket.send(text).await.expect("sent");
+    }
+
+    /// The next message (entry or notice) within 10 s, as JSON; None once
+    /// the socket closed.
+    pub async fn next(&mut self) -> Option<serde_json::Value> {
+        use futures_util::StreamExt;
+        let message = tokio::time::timeout(Duration::from_secs(10), self.socket.next())
+            .await
+            .unwrap_or_else(|_| panic!("{}: a message within 10 s", self.name))?
+            .ok()?;
+        let text = message.as_text().expect("text messages");
+        Some(serde_json::from_str(text).expect("JSON"))
+    }
+
+    /// Messages until one matches; the one that does.
+    pub async fn until(
+        &mut self,
+        mut wanted: impl FnMut(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        loop {
+            let message = self
+                .next()
+                .await
+                .unwrap_or_else(|| panic!("{}: closed while waiting", self.name));
+            if wanted(&message) {
+                return message;
+            }
         }
+    }
+
+    /// How the socket closed, once [`next`](Self::next) returned None.
+    pub fn close_event(&self) -> Option<wsdriver_tokio::CloseEvent> {
+        self.socket.close_event().cloned()
+    }
+
+    /// The underlying socket, for tests that drive it themselves.
+    pub fn into_socket(self) -> wsdriver_tokio::WebSocket<wsdriver_tokio::MaybeTlsStream> {
+        self.socket
     }
 }
