@@ -9,7 +9,7 @@
 //! cargo run --release -p bench -- profile --scenario 20b [--server X]  # callgrind, per function
 //! cargo run --release -p bench -- memory       [--server X] [--connections 10000]  # RSS per connection
 //! cargo run --release -p bench -- smoke [--update]   # the test command's check
-//! cargo run --release -p bench -- soak [--connections 10000] [--seconds 60]  # issue 15's soak
+//! cargo run --release -p bench -- soak [--connections 10000] [--seconds 60] [--deflate]  # issue 15's soak
 //! cargo run --release -p bench -- load --addr A --scenario S --messages N [--pause]
 //! ```
 
@@ -176,6 +176,7 @@ fn run(args: &Args) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 duration: std::time::Duration::from_secs(args.number("--seconds", 60)?),
                 max_size: 64 * 1024,
                 drops_per_mille: 5,
+                deflate: args.flag("--deflate"),
             })?;
             println!("{}", report.render());
             if !report.passed() {

@@ -44,9 +44,23 @@ pub fn pinned(core: u32) -> Vec<String> {
 /// # Errors
 /// Spawning fails, or the server exits or stays silent for two minutes.
 pub fn start(server: &Server, wrapper: &[String], deflate: bool) -> io::Result<Running> {
+    start_with(server, wrapper, deflate, &[])
+}
+
+/// [`start`], with `extra` arguments after the server's own.
+///
+/// # Errors
+/// As [`start`].
+pub fn start_with(
+    server: &Server,
+    wrapper: &[String],
+    deflate: bool,
+    extra: &[&str],
+) -> io::Result<Running> {
     let port = free_port()?;
     let mut argv: Vec<String> = wrapper.to_vec();
     argv.extend(server.command(port, deflate));
+    argv.extend(extra.iter().map(|arg| (*arg).to_owned()));
     let mut command = Command::new(&argv[0]);
     if argv[0] == "valgrind" {
         command.env("GLIBC_TUNABLES", TUNABLES);
