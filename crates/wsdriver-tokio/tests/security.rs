@@ -95,3 +95,33 @@ async fn refusals_do_not_reflect_the_request() {
     })
     .await;
 }
+
+/// Issue 24: an upgrade request announcing a body was answered 101, and
+/// its body then read as frames. Refused before the 101 on the standalone
+/// server (the core's check) and through axum (hyper's parser and then
+/// the core's).
+#[tokio::test]
+async fn upgrade_requests_with_a_body_are_refused_before_the_101() {
+    within(async {
+        let (server, _) = echo_server(WebSocketServer::builder()).await;
+        let start = "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                     Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+        for (headers, status) in [
+            ("Transfer-Encoding: chunked\r\nContent-Length: 5\r\n", "400"),
+            ("Content-Length: 5\r\nContent-Length: 6\r\n", "400"),
+            ("Content-Length: 5\r\n", "400"),
+            ("Transfer-Encoding: gzip\r\n", "501"),
+        ] {
+            let request = format!("{start}{headers}\r\nhello");
+            let answer =
+                tokio::time::timeout(Duration::from_secs(5), raw(server.local_addr(), &request))
+                    .await
+                    .unwrap_or_else(|_| panic!("no answer to {headers:?}"));
+            assert!(
+                answer.starts_with(&format!("HTTP/1.1 {status}")),
+                "{headers:?} got {answer:?}"
+            );
+        }
+    })
+    .await;
+}

@@ -133,3 +133,24 @@ async fn a_websocket_outlives_the_head_timeout_and_pages_are_served() {
         .unwrap();
     assert_eq!(echo, Message::from("still here"));
 }
+
+#[tokio::test]
+async fn an_upgrade_request_with_a_body_is_refused_through_axum() {
+    let addr = app(HttpLimits::default()).await;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(
+            b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+              Content-Length: 5\r\n\r\nhello",
+        )
+        .await
+        .unwrap();
+    let mut got = vec![0u8; 512];
+    let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut got))
+        .await
+        .unwrap()
+        .unwrap();
+    let got = String::from_utf8_lossy(&got[..n]);
+    assert!(got.starts_with("HTTP/1.1 400"), "{got:?}");
+}

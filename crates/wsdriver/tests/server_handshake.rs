@@ -821,3 +821,76 @@ fn an_open_connection_lets_go_of_the_request() {
         "what the connection does keep"
     );
 }
+
+/// Issue 24: an upgrade request that announces a body used to get its 101
+/// and then have the body read as frames (a 1002 after the fact). RFC 9112
+/// section 6 asks for a refusal first: 501 for an unknown coding, 400 for
+/// the rest.
+#[test]
+fn rfc9112_6_a_request_with_a_body_is_refused_before_the_101() {
+    let cases: [(&[(&str, &str)], u16, &str, &str); 7] = [
+        (
+            &[("Transfer-Encoding", "chunked"), ("Content-Length", "5")],
+            400,
+            "400 Bad Request",
+            "Bad Request: a WebSocket handshake has no body (Transfer-Encoding)",
+        ),
+        (
+            &[("Transfer-Encoding", "chunked")],
+            400,
+            "400 Bad Request",
+            "Bad Request: a WebSocket handshake has no body (Transfer-Encoding)",
+        ),
+        (
+            &[("Content-Length", "5"), ("Content-Length", "6")],
+            400,
+            "400 Bad Request",
+            "Bad Request: Content-Length values disagree",
+        ),
+        (
+            &[("Content-Length", "5, 6")],
+            400,
+            "400 Bad Request",
+            "Bad Request: Content-Length values disagree",
+        ),
+        (
+            &[("Content-Length", "+5")],
+            400,
+            "400 Bad Request",
+            "Bad Request: invalid Content-Length",
+        ),
+        (
+            &[("Content-Length", "4")],
+            400,
+            "400 Bad Request",
+            "Bad Request: a WebSocket handshake has no body (Content-Length)",
+        ),
+        (
+            &[("Transfer-Encoding", "gzip, chunked")],
+            501,
+            "501 Not Implemented",
+            "Not Implemented: unknown Transfer-Encoding",
+        ),
+    ];
+    for (extra, status, status_line, message) in cases {
+        let mut input = request(extra);
+        input.extend_from_slice(b"\x81\x05hello");
+        assert_refused(&input, status, message, &refusal(status_line, &[], message));
+    }
+}
+
+#[test]
+fn rfc9112_6_a_zero_content_length_or_the_same_length_twice_is_no_body() {
+    for extra in [
+        &[("Content-Length", "0")][..],
+        &[("Content-Length", "0"), ("Content-Length", "0")][..],
+        &[("Content-Length", "0, 0")][..],
+    ] {
+        let mut server = Driver::server(Options::default()).unwrap();
+        feed(&mut server, &request(extra));
+        assert!(server.start(), "{extra:?}");
+        assert!(String::from_utf8(server.take_output())
+            .unwrap()
+            .starts_with("HTTP/1.1 101"));
+    }
+}

@@ -62,6 +62,7 @@ pub(crate) fn accept(
         0 => return Err(Refusal::new(400, "Missing handshake request header: Host")),
         _ => return Err(Refusal::new(400, "Bad Request: more than one Host header")),
     }
+    refuse_a_body(headers)?;
     if let Some(draft) = draft_of(request) {
         if !settings.allow_drafts {
             return Err(Refusal::new(400, "Unsupported WebSocket version"));
@@ -155,6 +156,54 @@ pub(crate) fn accept(
         challenge: None,
     };
     Ok((accepted, head))
+}
+
+/// A handshake has no body (hixie-76's eight key bytes are not framed as
+/// one): whatever a `Content-Length` or `Transfer-Encoding` announced
+/// would be read as WebSocket frames after the `101`. RFC 9112 section 6
+/// asks for a refusal before that: 501 for a transfer coding we do not
+/// know, 400 for the rest (both headers at once, lengths that disagree or
+/// do not parse, a body announced at all).
+fn refuse_a_body(headers: &http::HeaderMap) -> Result<(), Refusal> {
+    let codings = list_values(headers, "transfer-encoding");
+    if codings.iter().any(|c| !c.eq_ignore_ascii_case("chunked")) {
+        return Err(Refusal::new(
+            501,
+            "Not Implemented: unknown Transfer-Encoding",
+        ));
+    }
+    if headers.contains_key("transfer-encoding") {
+        return Err(Refusal::new(
+            400,
+            "Bad Request: a WebSocket handshake has no body (Transfer-Encoding)",
+        ));
+    }
+    let mut length = None;
+    for value in headers.get_all("content-length") {
+        for part in value.as_bytes().split(|&b| b == b',') {
+            let part = part.trim_ascii();
+            let parsed = (!part.is_empty() && part.iter().all(u8::is_ascii_digit))
+                .then(|| std::str::from_utf8(part).ok()?.parse::<u64>().ok())
+                .flatten();
+            match (parsed, length) {
+                (None, _) => return Err(Refusal::new(400, "Bad Request: invalid Content-Length")),
+                (Some(n), Some(seen)) if n != seen => {
+                    return Err(Refusal::new(
+                        400,
+                        "Bad Request: Content-Length values disagree",
+                    ))
+                }
+                (Some(n), _) => length = Some(n),
+            }
+        }
+    }
+    if length.is_some_and(|n| n > 0) {
+        return Err(Refusal::new(
+            400,
+            "Bad Request: a WebSocket handshake has no body (Content-Length)",
+        ));
+    }
+    Ok(())
 }
 
 /// A header that may appear only once: `None` when absent, `Some(None)`
