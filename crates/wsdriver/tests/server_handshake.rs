@@ -826,9 +826,17 @@ fn an_open_connection_lets_go_of_the_request() {
 /// and then have the body read as frames (a 1002 after the fact). RFC 9112
 /// section 6 asks for a refusal first: 501 for an unknown coding, 400 for
 /// the rest.
+/// Extra headers, then the refusal's status, status line and message.
+type BodyCase = (
+    &'static [(&'static str, &'static str)],
+    u16,
+    &'static str,
+    &'static str,
+);
+
 #[test]
 fn rfc9112_6_a_request_with_a_body_is_refused_before_the_101() {
-    let cases: [(&[(&str, &str)], u16, &str, &str); 7] = [
+    let cases: [BodyCase; 7] = [
         (
             &[("Transfer-Encoding", "chunked"), ("Content-Length", "5")],
             400,
