@@ -46,9 +46,15 @@ fn run_pages(url_a: &str, url_b: &str) -> serde_json::Value {
 fn one_process() {
     let chat = Chat::start(None);
     let report = run_pages(&chat.url, &chat.url);
-    // In memory, chat ids are a counter.
+    // In memory, chat ids are the process's epoch (its start, in ms) and
+    // a counter: EPOCH-N.
     let tick = report["ticks"][0].as_str().unwrap();
-    assert!(!tick.contains('-'), "{report}");
+    let (epoch, counter) = tick.split_once('.').unwrap().0.split_once('-').unwrap();
+    assert!(
+        epoch.parse::<u64>().unwrap() > 1_700_000_000_000,
+        "{report}"
+    );
+    assert!(counter.parse::<u64>().unwrap() < 100, "{report}");
 }
 
 #[test]
@@ -77,4 +83,51 @@ fn a_message_is_shown_as_text() {
         assert_eq!(tab["images"], 0, "{report}");
         assert_eq!(tab["shown"], format!("alice:{payload}"), "{report}");
     }
+}
+
+/// The chat example next to this test (as `support` finds it).
+fn chat_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test's path");
+    let chat = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/PROFILE")
+        .join("examples")
+        .join(format!("chat{}", std::env::consts::EXE_SUFFIX));
+    assert!(chat.is_file(), "{} is missing", chat.display());
+    chat
+}
+
+#[test]
+fn a_tab_goes_on_after_the_chat_restarts() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let chat = chat_binary();
+    let addr = format!("127.0.0.1:{port}");
+    let report = node(
+        "chat_restart_test.js",
+        &[chat.to_str().unwrap(), addr.as_str()],
+    );
+    // The tab never reloaded shows what was said after the restart, then
+    // reloaded, every message once.
+    assert_eq!(
+        report["shown"],
+        serde_json::json!([
+            "old 1",
+            "old 2",
+            "old 3",
+            "new from alice",
+            "new from bob",
+            "after the reload"
+        ]),
+        "{report}"
+    );
+    // Its tick ids went on in the new process's later epoch.
+    let epoch = |key: &str| -> u64 {
+        let id = report[key].as_str().unwrap();
+        id.split_once('-').unwrap().0.parse().unwrap()
+    };
+    assert!(epoch("tickAfter") > epoch("tickBefore"), "{report}");
 }

@@ -36,9 +36,14 @@ fn say(room: &Room, text: &str) -> Entry {
     })
 }
 
-/// A room with messages "m1".."mN" (ids 1..=N).
+/// A room of epoch 0 with messages "m1".."mN" (ids 1..=N).
 fn room_with(n: u64) -> Room {
-    let room = Room::Memory(MemoryRoom::new(HISTORY));
+    room_in(0, n)
+}
+
+/// A room of `epoch` with messages "m1".."mN" (ids EPOCH-1..=EPOCH-N).
+fn room_in(epoch: u64, n: u64) -> Room {
+    let room = Room::Memory(MemoryRoom::in_epoch(HISTORY, epoch));
     for i in 1..=n {
         say(&room, &format!("m{i}"));
     }
@@ -102,14 +107,74 @@ async fn a_new_client_starts_from_now() {
 }
 
 #[tokio::test]
-async fn an_id_from_before_a_restart_does_not_hide_new_messages() {
-    // The client saw id 50 of an earlier process; this one is at 5.
-    let room = room_with(5);
-    let (mut feed, missed) = Feed::subscribe(&room, Some("50")).catch_up().await.unwrap();
-    assert!(missed.is_empty());
-    assert_eq!(feed.covered(), ChatId::counter(5));
+async fn an_id_from_before_a_restart_gets_the_new_history_and_ids_go_on() {
+    // The client saw entry 50 and tick 7 of the process that started at
+    // 1000 ms; this one started at 2000 ms and is at its 5th entry.
+    let room = room_in(2000, 5);
+    let (mut feed, missed) = Feed::subscribe(&room, Some("1000-50.7"))
+        .catch_up()
+        .await
+        .unwrap();
+    let missed: Vec<String> = missed.iter().map(|entry| entry.id.to_string()).collect();
+    assert_eq!(missed, ["2000-1", "2000-2", "2000-3", "2000-4", "2000-5"]);
+    // After the client's last id, not back to 5.1.
+    assert_eq!(feed.tick().to_string(), "2000-5.8");
     say(&room, "m6");
-    assert_eq!(ids(&feed.next().await.unwrap()), [6]);
+    assert_eq!(feed.next().await.unwrap()[0].id.to_string(), "2000-6");
+    // A page that kept the old chat id alone (no tick) too.
+    let (_, missed) = Feed::subscribe(&room, Some("1000-50"))
+        .catch_up()
+        .await
+        .unwrap();
+    assert_eq!(missed.len(), 6);
+}
+
+#[tokio::test]
+async fn a_new_room_counts_in_the_epoch_of_its_start() {
+    let before = room::now_ms();
+    let room = Room::Memory(MemoryRoom::new(HISTORY));
+    let first = say(&room, "m1").id;
+    assert!(first.ms >= before && first.ms <= room::now_ms(), "{first}");
+    assert_eq!(first.seq, 1);
+    assert_eq!(say(&room, "m2").id, first.next());
+}
+
+#[tokio::test]
+async fn an_id_the_room_never_sent_counts_as_none() {
+    // Ahead of the room (made up, or from a room whose clock went back),
+    // or with a tick that does not fit: ids start from the room's now.
+    for id in [
+        "50",
+        "50.7",
+        "6.7",
+        "1-0",
+        "18446744073709551615.9007199254740991",
+        "18446744073709551615.18446744073709551615",
+        "5.18446744073709551615",
+    ] {
+        let room = room_with(5);
+        let (mut feed, missed) = Feed::subscribe(&room, Some(id)).catch_up().await.unwrap();
+        assert!(missed.is_empty(), "{id}: {missed:?}");
+        assert_eq!(feed.covered(), ChatId::counter(5), "{id}");
+        assert_eq!(feed.tick().to_string(), "5.1", "{id}");
+        say(&room, "more");
+        assert_eq!(
+            feed.next().await.unwrap().len(),
+            1,
+            "{id}: the next entry comes"
+        );
+    }
+}
+
+#[tokio::test]
+async fn ticks_resumed_at_the_top_stay_there() {
+    let room = room_with(5);
+    let (mut feed, _) = Feed::subscribe(&room, Some("5.9007199254740990"))
+        .catch_up()
+        .await
+        .unwrap();
+    assert_eq!(feed.tick().to_string(), "5.9007199254740991");
+    assert_eq!(feed.tick().to_string(), "5.9007199254740991");
 }
 
 #[tokio::test]

@@ -6,6 +6,13 @@
 //! entries, then read the history after the client's chat id together
 //! with the room's last id; from then on a live entry at or below the
 //! last id covered is one the client already has.
+//!
+//! A client's id from an earlier epoch of the room (an in-memory demo
+//! restarted since, see [`crate::ids`]) comes before all of this room's
+//! ids: the client gets the whole kept history, then the live entries, and
+//! its ids go on increasing. A chat id ahead of the room's last is one
+//! the room never sent (made up, or from a room whose clock has since gone
+//! back): it counts as no id, like one that does not parse.
 
 use crate::ids::{ChatId, EventId};
 use crate::room::{Entry, Error, Room};
@@ -48,9 +55,11 @@ impl Feed {
     }
 
     /// The next tick's id. Tick numbers go on from the client's
-    /// `Last-Event-ID`, so a client's ids never go back.
+    /// `Last-Event-ID`, so a client's ids never go back; they stop at
+    /// [`MAX_TICK`](crate::ids::MAX_TICK), which parsing the id ensures
+    /// they start at or below.
     pub fn tick(&mut self) -> EventId {
-        self.tick += 1;
+        self.tick = EventId::next_tick(self.tick);
         EventId::tick(self.covered, self.tick)
     }
 
@@ -102,11 +111,13 @@ impl Subscribed {
     /// feed that goes on from the last of them.
     pub async fn catch_up(self) -> Result<(Feed, Vec<Entry>), Error> {
         let (missed, last) = self.room.since(self.resume.map(|id| id.chat)).await?;
+        // Ahead of the room: not an id it sent (see the module docs).
+        let resume = self.resume.filter(|id| id.chat <= last);
         let feed = Feed {
             room: self.room,
             live: self.live,
             covered: last,
-            tick: self.resume.and_then(|id| id.tick).unwrap_or(0),
+            tick: resume.and_then(|id| id.tick).unwrap_or(0),
         };
         Ok((feed, missed))
     }
