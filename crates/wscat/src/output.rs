@@ -154,6 +154,19 @@ impl Output {
         }
     }
 
+    /// Something a person and a script should both know that is not a
+    /// failure (an EventSource reconnecting): a status line above the
+    /// prompt, or a line on stderr.
+    pub fn notice(&self, text: &str) {
+        if self.inner.interactive {
+            self.line(Kind::Status, text);
+        } else if self.inner.escape_errors {
+            eprintln!("{}", escape(text.as_bytes()));
+        } else {
+            eprintln!("{text}");
+        }
+    }
+
     /// An error: red above the prompt, or `error: ` on stderr.
     pub fn error(&self, text: &str) {
         if self.inner.interactive {

@@ -1,13 +1,15 @@
 //! `wscat --sse URL`: print the events of an EventSource stream (the
-//! library's client reconnects by itself, sending the last event ID)
-//! until it ends, fails, or Ctrl+C.
+//! library's client reconnects by itself, sending the last event ID, and
+//! waits longer while attempts keep failing) until it ends, fails, or
+//! Ctrl+C. Each reconnection is said, with why and how long it waits.
 
 use crate::args::Args;
 use crate::client::Ending;
 use crate::connect_options::{seconds, tls_options};
 use crate::errors::describe;
 use crate::output::Output;
-use futures_util::StreamExt;
+use std::time::Duration;
+use wsdriver_tokio::core::eventsource::ClientEvent;
 use wsdriver_tokio::{EventSource, EventSourceOptions, ProxyOptions};
 
 pub async fn run(args: &Args, url: &str, output: &Output) -> Ending {
@@ -28,11 +30,24 @@ pub async fn run(args: &Args, url: &str, output: &Output) -> Ending {
     output.status("Reading events (press CTRL+C to quit)");
     loop {
         let event = tokio::select! {
-            event = events.next() => event,
+            event = events.next_event() => event,
             _ = tokio::signal::ctrl_c() => return Ending::Clean,
         };
         match event {
-            Some(Ok(event)) => output.event(&event.event, &event.id, &event.data),
+            Some(Ok(ClientEvent::Message(event))) => {
+                output.event(&event.event, &event.id, &event.data);
+            }
+            Some(Ok(ClientEvent::Reconnecting { after, cause })) => {
+                let after = duration(after);
+                match events.failed_attempts() {
+                    // The stream gave events before it ended: as usual.
+                    0 => output.notice(&format!("Reconnecting in {after}: {cause}")),
+                    failed => output.error(&format!(
+                        "attempt {failed} failed: {cause}; reconnecting in {after}"
+                    )),
+                }
+            }
+            Some(Ok(_)) => {}
             Some(Err(error)) => {
                 output.error(&describe(&error, url));
                 return Ending::Failed;
@@ -58,4 +73,28 @@ fn options(args: &Args) -> Result<EventSourceOptions, String> {
         )));
     }
     Ok(options)
+}
+
+/// A delay as a person reads it: `250 ms`, `1 s`, `1.5 s`.
+fn duration(delay: Duration) -> String {
+    if delay < Duration::from_secs(1) {
+        format!("{} ms", delay.as_millis())
+    } else {
+        let seconds = format!("{:.1}", delay.as_secs_f64());
+        format!("{} s", seconds.trim_end_matches(".0"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration;
+    use std::time::Duration;
+
+    #[test]
+    fn delays_read_as_a_person_says_them() {
+        assert_eq!(duration(Duration::from_millis(250)), "250 ms");
+        assert_eq!(duration(Duration::from_secs(1)), "1 s");
+        assert_eq!(duration(Duration::from_millis(1500)), "1.5 s");
+        assert_eq!(duration(Duration::from_secs(30)), "30 s");
+    }
 }

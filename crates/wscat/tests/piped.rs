@@ -297,7 +297,8 @@ async fn listen_sends_each_line_to_every_client() {
 }
 
 /// --sse prints each event's data raw, one per line; it reconnects after
-/// the server's retry with the last event ID, and a 204 ends it with 0.
+/// the server's retry (at least 250 ms) with the last event ID, saying so
+/// on stderr, and a 204 ends it with 0.
 #[tokio::test]
 async fn sse_prints_events_reconnects_with_the_last_id_and_stops_at_204() {
     use wsdriver_tokio::{accept_event_stream, EventStreamOptions};
@@ -328,7 +329,12 @@ async fn sse_prints_events_reconnects_with_the_last_id_and_stops_at_204() {
     });
     let output = run_piped(&["--sse", &url], "").await;
     assert_eq!(text(&output.stdout), "event 1\nevent 2\n");
-    assert_eq!(text(&output.stderr), "");
+    // Each reconnection is said on stderr, with why (the server's 50 ms
+    // retry is raised to the floor).
+    assert_eq!(
+        text(&output.stderr),
+        "Reconnecting in 250 ms: the server ended the stream\n".repeat(2)
+    );
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(server.await.unwrap(), [None, Some("1".to_owned())]);
 }

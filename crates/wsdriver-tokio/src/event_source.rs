@@ -39,17 +39,22 @@ enum Transport {
 ///
 /// When the connection is lost (the server ends the body, the network
 /// fails) it waits the reconnection time (the server's `retry:`, else
-/// [`EventSourceOptions::reconnection_time`]) and asks again, sending
-/// the last event ID as `Last-Event-ID`; the stream does not end. It ends
-/// for good after a `204 No Content` (`None`), or with one error when the
-/// answer is not an event stream ([`Error::EventSource`] with the status
-/// and `Content-Type`), an event is over
-/// [`max_event_size`](EventSourceOptions::max_event_size), or TLS fails
-/// ([`ready_state`](Self::ready_state) is then `Closed`).
+/// [`EventSourceOptions::reconnection_time`]; at least 250 ms, and longer
+/// while attempts keep failing) and asks again, sending the last event ID
+/// as `Last-Event-ID`; the stream does not end. It ends for good after a
+/// `204 No Content` (`None`), or with one error when the answer is not an
+/// event stream ([`Error::EventSource`] with the status and
+/// `Content-Type`), an event is over
+/// [`max_event_size`](EventSourceOptions::max_event_size), TLS fails, or
+/// [`max_failed_attempts`](EventSourceOptions::max_failed_attempts)
+/// attempts in a row have failed ([`ready_state`](Self::ready_state) is
+/// then `Closed`). The stream's items are the events;
+/// [`next_event`](Self::next_event) also tells when the stream opens and
+/// why and for how long it waits to reconnect.
 ///
 /// Connections are made while the stream is polled: keep reading it.
-/// Receiving is cancellation-safe: dropping a `next()` future loses
-/// nothing.
+/// Receiving is cancellation-safe: dropping a `next()` or `next_event()`
+/// future loses nothing.
 ///
 /// ```no_run
 /// use futures_util::StreamExt;
@@ -101,6 +106,7 @@ impl EventSource {
             client.set_last_event_id(id);
         }
         client.set_reconnection_time(options.reconnection_time);
+        client.set_max_failed_attempts(options.max_failed_attempts);
         client.set_max_event_size(options.max_event_size);
         client.set_head_timeout(options.connect_timeout);
         client.set_max_redirects(options.max_redirects);
@@ -139,6 +145,102 @@ impl EventSource {
     /// else the options').
     pub fn reconnection_time(&self) -> Duration {
         self.client.reconnection_time()
+    }
+
+    /// How many attempts in a row have failed (yielded no event); 0 once
+    /// an event arrives.
+    pub fn failed_attempts(&self) -> u32 {
+        self.client.failed_attempts()
+    }
+
+    /// The next thing that happens, events and all: [`ClientEvent::Open`]
+    /// when a stream opens, [`ClientEvent::Message`] for each event, and
+    /// [`ClientEvent::Reconnecting`] when the connection is lost, with why
+    /// and how long until the next attempt. `None` and errors as for the
+    /// stream's items. (The stream of events is this, less the rest.)
+    pub async fn next_event(&mut self) -> Option<Result<ClientEvent, Error>> {
+        std::future::poll_fn(|cx| self.poll_next_event(cx)).await
+    }
+
+    /// [`next_event`](Self::next_event), as a poll.
+    pub fn poll_next_event(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<ClientEvent, Error>>> {
+        if self.finished {
+            return Poll::Ready(None);
+        }
+        loop {
+            while let Some(event) = self.client.poll_event() {
+                match event {
+                    ClientEvent::Message(message) => {
+                        return Poll::Ready(Some(Ok(ClientEvent::Message(message))))
+                    }
+                    ClientEvent::Connect => self.transport = Transport::Opening(self.open()),
+                    ClientEvent::Open => {
+                        crate::trace::event!(debug, url = self.url(), "EventSource open");
+                        return Poll::Ready(Some(Ok(ClientEvent::Open)));
+                    }
+                    ClientEvent::Reconnecting { after, cause } => {
+                        crate::trace::event!(debug, url = self.url(), ?after, %cause, "EventSource reconnecting");
+                        self.transport = Transport::None;
+                        // The delay counts from now.
+                        self.client.handle_timeout(Instant::now().into_std());
+                        return Poll::Ready(Some(Ok(ClientEvent::Reconnecting { after, cause })));
+                    }
+                    ClientEvent::Closed(error) => {
+                        crate::trace::event!(debug, url = self.url(), ?error, "EventSource closed");
+                        self.close();
+                        return Poll::Ready(error.map(|error| Err(Error::EventSource(error))));
+                    }
+                    _ => {}
+                }
+            }
+            if self.drive.poll_timers(cx, &mut self.client) {
+                continue;
+            }
+            match &mut self.transport {
+                // Waiting out the reconnection time: the timer wakes us.
+                Transport::None => return Poll::Pending,
+                Transport::Opening(opening) => match opening.as_mut().poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Ok((stream, remaining))) => {
+                        self.transport = Transport::Open(stream);
+                        self.drive = Drive::default();
+                        self.client.transport_opened(Instant::now().into_std());
+                        self.client.input_buffer().extend_from_slice(&remaining);
+                    }
+                    Poll::Ready(Err(error)) => {
+                        if let Some(error) = self.lost(error) {
+                            return Poll::Ready(Some(Err(error)));
+                        }
+                    }
+                },
+                Transport::Open(stream) => {
+                    // The request is small: a write still pending does not
+                    // hold up reading.
+                    if let Poll::Ready(Err(error)) =
+                        self.drive.poll_write(cx, stream, &mut self.client)
+                    {
+                        if let Some(error) = self.lost(error.into()) {
+                            return Poll::Ready(Some(Err(error)));
+                        }
+                        continue;
+                    }
+                    match self.drive.poll_read(cx, stream, &mut self.client) {
+                        Poll::Pending => return Poll::Pending,
+                        // Bytes, or the end (the machine was told): its
+                        // events say what they mean.
+                        Poll::Ready(Ok(_)) => {}
+                        Poll::Ready(Err(error)) => {
+                            if let Some(error) = self.lost(error.into()) {
+                                return Poll::Ready(Some(Err(error)));
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Stops for good: the connection is dropped, no reconnection
@@ -198,77 +300,16 @@ impl Stream for EventSource {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        if this.finished {
-            return Poll::Ready(None);
-        }
         loop {
-            while let Some(event) = this.client.poll_event() {
-                match event {
-                    ClientEvent::Message(message) => return Poll::Ready(Some(Ok(message))),
-                    ClientEvent::Connect => this.transport = Transport::Opening(this.open()),
-                    ClientEvent::Open => {
-                        crate::trace::event!(debug, url = this.url(), "EventSource open");
-                    }
-                    ClientEvent::Reconnecting { after, cause } => {
-                        crate::trace::event!(debug, url = this.url(), ?after, %cause, "EventSource reconnecting");
-                        #[cfg(not(feature = "tracing"))]
-                        let _ = (after, cause);
-                        this.transport = Transport::None;
-                        // The delay counts from now.
-                        this.client.handle_timeout(Instant::now().into_std());
-                    }
-                    ClientEvent::Closed(error) => {
-                        crate::trace::event!(debug, url = this.url(), ?error, "EventSource closed");
-                        this.close();
-                        return Poll::Ready(error.map(|error| Err(Error::EventSource(error))));
-                    }
-                    _ => {}
+            return match this.poll_next_event(cx) {
+                Poll::Ready(Some(Ok(ClientEvent::Message(message)))) => {
+                    Poll::Ready(Some(Ok(message)))
                 }
-            }
-            if this.drive.poll_timers(cx, &mut this.client) {
-                continue;
-            }
-            match &mut this.transport {
-                // Waiting out the reconnection time: the timer wakes us.
-                Transport::None => return Poll::Pending,
-                Transport::Opening(opening) => match opening.as_mut().poll(cx) {
-                    Poll::Pending => return Poll::Pending,
-                    Poll::Ready(Ok((stream, remaining))) => {
-                        this.transport = Transport::Open(stream);
-                        this.drive = Drive::default();
-                        this.client.transport_opened(Instant::now().into_std());
-                        this.client.input_buffer().extend_from_slice(&remaining);
-                    }
-                    Poll::Ready(Err(error)) => {
-                        if let Some(error) = this.lost(error) {
-                            return Poll::Ready(Some(Err(error)));
-                        }
-                    }
-                },
-                Transport::Open(stream) => {
-                    // The request is small: a write still pending does not
-                    // hold up reading.
-                    if let Poll::Ready(Err(error)) =
-                        this.drive.poll_write(cx, stream, &mut this.client)
-                    {
-                        if let Some(error) = this.lost(error.into()) {
-                            return Poll::Ready(Some(Err(error)));
-                        }
-                        continue;
-                    }
-                    match this.drive.poll_read(cx, stream, &mut this.client) {
-                        Poll::Pending => return Poll::Pending,
-                        // Bytes, or the end (the machine was told): its
-                        // events say what they mean.
-                        Poll::Ready(Ok(_)) => {}
-                        Poll::Ready(Err(error)) => {
-                            if let Some(error) = this.lost(error.into()) {
-                                return Poll::Ready(Some(Err(error)));
-                            }
-                        }
-                    }
-                }
-            }
+                Poll::Ready(Some(Ok(_))) => continue,
+                Poll::Ready(Some(Err(error))) => Poll::Ready(Some(Err(error))),
+                Poll::Ready(None) => Poll::Ready(None),
+                Poll::Pending => Poll::Pending,
+            };
         }
     }
 }

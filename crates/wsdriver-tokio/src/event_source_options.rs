@@ -14,7 +14,9 @@ use wsdriver::eventsource::{
 /// How an [`EventSource`](crate::EventSource) connects and reconnects.
 ///
 /// The default: no extra headers, no last event ID, 3 s between
-/// reconnections until the server sends `retry:`, events up to 1 MiB,
+/// reconnections until the server sends `retry:` (never under 250 ms,
+/// and doubling up to 30 s while attempts keep failing), retrying for
+/// ever, events up to 1 MiB,
 /// 30 s to connect and get an answer, up to 20 redirects, TLS verified
 /// against the platform's roots, no proxy.
 ///
@@ -34,6 +36,7 @@ pub struct EventSourceOptions {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) last_event_id: Option<String>,
     pub(crate) reconnection_time: Duration,
+    pub(crate) max_failed_attempts: Option<u32>,
     pub(crate) max_event_size: usize,
     pub(crate) connect_timeout: Option<Duration>,
     pub(crate) max_redirects: usize,
@@ -49,6 +52,7 @@ impl Default for EventSourceOptions {
             headers: Vec::new(),
             last_event_id: None,
             reconnection_time: DEFAULT_RECONNECTION_TIME,
+            max_failed_attempts: None,
             max_event_size: DEFAULT_MAX_EVENT_SIZE,
             connect_timeout: Some(wsdriver::DEFAULT_HANDSHAKE_TIMEOUT),
             max_redirects: DEFAULT_MAX_REDIRECTS,
@@ -76,9 +80,22 @@ impl EventSourceOptions {
     }
 
     /// How long to wait before reconnecting until the server says with
-    /// `retry:` (3 s by default).
+    /// `retry:` (3 s by default). Whatever it is, a reconnection waits at
+    /// least [`MIN_RECONNECTION_TIME`](wsdriver::eventsource::MIN_RECONNECTION_TIME),
+    /// and twice as long as the last while attempts keep failing, up to
+    /// [`MAX_RECONNECTION_BACKOFF`](wsdriver::eventsource::MAX_RECONNECTION_BACKOFF).
     pub fn reconnection_time(mut self, after: Duration) -> Self {
         self.reconnection_time = after;
+        self
+    }
+
+    /// Gives up after `max` attempts in a row that yield no event
+    /// (refused, timed out, cut off, an empty or broken body): the stream
+    /// ends with [`Error::EventSource`](crate::Error::EventSource) and
+    /// [`ClientError::GaveUp`](wsdriver::eventsource::ClientError::GaveUp).
+    /// `None`, the default, tries for ever, as browsers do.
+    pub fn max_failed_attempts(mut self, max: Option<u32>) -> Self {
+        self.max_failed_attempts = max;
         self
     }
 

@@ -23,6 +23,15 @@ pub const DEFAULT_RECONNECTION_TIME: Duration = Duration::from_secs(3);
 /// How many redirects one connection follows (fetch's limit).
 pub const DEFAULT_MAX_REDIRECTS: usize = 20;
 
+/// The shortest wait before a reconnection, whatever the reconnection
+/// time says: a server that sends `retry: 0` and hangs up is asked at most
+/// four times a second, never in a tight loop.
+pub const MIN_RECONNECTION_TIME: Duration = Duration::from_millis(250);
+
+/// How long the backoff may make the wait while attempts keep failing
+/// (a longer reconnection time is kept as it is).
+pub const MAX_RECONNECTION_BACKOFF: Duration = Duration::from_secs(30);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     /// [`ClientEvent::Connect`] is out (or queued): waiting for a
@@ -47,7 +56,15 @@ enum Phase {
 /// `204` stops, anything else fails), decodes the body (chunked,
 /// `Content-Length` or to the end) into events, and when the stream ends
 /// or the network fails waits out the reconnection time and asks for a
-/// new transport, sending `Last-Event-ID`. Every bound holds across
+/// new transport, sending `Last-Event-ID`.
+///
+/// The wait is never under [`MIN_RECONNECTION_TIME`], and it doubles
+/// with each attempt in a row past the first that fails (an attempt fails
+/// unless it yields an event: refused, cut off, answered with an empty
+/// or broken body), up to [`MAX_RECONNECTION_BACKOFF`]; an event brings
+/// it back to the reconnection time. With
+/// [`set_max_failed_attempts`](Self::set_max_failed_attempts) the client
+/// gives up after so many failures in a row. Every bound holds across
 /// chunkings: the response head ([`set_max_head_size`](Self::set_max_head_size)),
 /// an event ([`set_max_event_size`](Self::set_max_event_size)), a chunk-size line.
 ///
@@ -95,6 +112,12 @@ pub struct Client {
     cross_origin: bool,
     headers: CustomHeaders,
     reconnection_time: Duration,
+    /// Attempts in a row that yielded no event (the one being lost
+    /// included, once it is).
+    failed_attempts: u32,
+    /// The current attempt has yielded an event.
+    delivered: bool,
+    max_failed_attempts: Option<u32>,
     max_event_size: usize,
     max_head_size: usize,
     head_timeout: Option<Duration>,
@@ -137,6 +160,9 @@ impl Client {
             cross_origin: false,
             headers: CustomHeaders::default(),
             reconnection_time: DEFAULT_RECONNECTION_TIME,
+            failed_attempts: 0,
+            delivered: false,
+            max_failed_attempts: None,
             max_event_size: DEFAULT_MAX_EVENT_SIZE,
             max_head_size: DEFAULT_MAX_HANDSHAKE_SIZE,
             head_timeout: Some(DEFAULT_HANDSHAKE_TIMEOUT),
@@ -179,10 +205,28 @@ impl Client {
         &self.last_event_id
     }
 
-    /// How long the next reconnection waits: the stream's last `retry:`,
-    /// else [`set_reconnection_time`](Self::set_reconnection_time)'s.
+    /// The reconnection time: the stream's last `retry:`, else
+    /// [`set_reconnection_time`](Self::set_reconnection_time)'s. What a
+    /// reconnection waits is this, at least [`MIN_RECONNECTION_TIME`],
+    /// doubled while attempts keep failing
+    /// ([`ClientEvent::Reconnecting`] says how long).
     pub fn reconnection_time(&self) -> Duration {
         self.reconnection_time
+    }
+
+    /// How many attempts in a row have failed: yielded no event before
+    /// they were lost. 0 once an event arrives.
+    pub fn failed_attempts(&self) -> u32 {
+        self.failed_attempts
+    }
+
+    /// Gives up after `max` failed attempts in a row (see
+    /// [`failed_attempts`](Self::failed_attempts)):
+    /// [`ClientEvent::Closed`] with [`ClientError::GaveUp`] comes instead
+    /// of the next [`ClientEvent::Reconnecting`]. `None` (the default, as
+    /// browsers do) tries for ever; `Some(0)` is taken as `Some(1)`.
+    pub fn set_max_failed_attempts(&mut self, max: Option<u32>) {
+        self.max_failed_attempts = max;
     }
 
     /// Adds a header to every request (an `Authorization`, a cookie).
@@ -294,8 +338,25 @@ impl Client {
     }
 
     /// WHATWG's "reestablish the connection": the delay starts at `now`,
-    /// or at the next call that carries the time.
+    /// or at the next call that carries the time. An attempt that
+    /// yielded no event is a failed one: the delay grows, and past the
+    /// bound the client gives up.
     fn reconnect(&mut self, cause: Interruption, now: Option<Instant>) {
+        // Events decoded but not yet handed out count: they come first.
+        let delivered = std::mem::take(&mut self.delivered) || self.decoder.has_events();
+        if delivered {
+            self.failed_attempts = 0;
+        } else {
+            self.failed_attempts = self.failed_attempts.saturating_add(1);
+            if let Some(max) = self.max_failed_attempts {
+                if self.failed_attempts >= max.max(1) {
+                    let attempts = self.failed_attempts;
+                    self.fail(Some(ClientError::GaveUp { attempts, cause }));
+                    return;
+                }
+            }
+        }
+        let after = self.reconnection_delay();
         self.decoder.finish();
         self.input.clear();
         self.output = Output::default();
@@ -303,11 +364,20 @@ impl Client {
         self.redirects = 0;
         self.cross_origin = false;
         self.phase = Phase::Waiting;
-        self.timer = Timer::start(Some(self.reconnection_time), now);
-        self.events.push_back(ClientEvent::Reconnecting {
-            after: self.reconnection_time,
-            cause,
-        });
+        self.timer = Timer::start(Some(after), now);
+        self.events
+            .push_back(ClientEvent::Reconnecting { after, cause });
+    }
+
+    /// The wait before the next attempt: the reconnection time, at least
+    /// [`MIN_RECONNECTION_TIME`], doubled for each failed attempt in a row
+    /// past the first, up to [`MAX_RECONNECTION_BACKOFF`] (or the
+    /// reconnection time, when that is longer).
+    fn reconnection_delay(&self) -> Duration {
+        let base = self.reconnection_time.max(MIN_RECONNECTION_TIME);
+        let doublings = self.failed_attempts.saturating_sub(1).min(16);
+        base.saturating_mul(1 << doublings)
+            .min(MAX_RECONNECTION_BACKOFF.max(base))
     }
 
     /// Acts on the input once; `false` when it needs more of it.
@@ -442,6 +512,8 @@ impl Client {
     }
 
     fn deliver(&mut self, event: MessageEvent) -> ClientEvent {
+        self.delivered = true;
+        self.failed_attempts = 0;
         self.last_event_id.clone_from(&event.id);
         ClientEvent::Message(event)
     }

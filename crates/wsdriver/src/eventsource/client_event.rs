@@ -30,8 +30,12 @@ pub enum ClientEvent {
     ///
     /// [`Connect`]: ClientEvent::Connect
     Reconnecting {
-        /// The reconnection time: the stream's last `retry:`, else the
-        /// client's default.
+        /// How long until [`Connect`](ClientEvent::Connect): the
+        /// reconnection time (the stream's last `retry:`, else the
+        /// client's), at least
+        /// [`MIN_RECONNECTION_TIME`](super::MIN_RECONNECTION_TIME),
+        /// doubled for each failed attempt in a row past the first, up to
+        /// [`MAX_RECONNECTION_BACKOFF`](super::MAX_RECONNECTION_BACKOFF).
         after: Duration,
         /// Why the connection was lost.
         cause: Interruption,
@@ -97,6 +101,15 @@ pub enum ClientError {
     /// An event passed the client's bound: reading on would hold more than
     /// it allows, and reconnecting would meet the same event again.
     EventTooLarge(EventTooLarge),
+    /// As many attempts in a row as
+    /// [`Client::set_max_failed_attempts`](super::Client::set_max_failed_attempts)
+    /// allows yielded no event.
+    GaveUp {
+        /// How many attempts failed in a row.
+        attempts: u32,
+        /// Why the last one was lost.
+        cause: Interruption,
+    },
 }
 
 impl fmt::Display for ClientError {
@@ -119,6 +132,12 @@ impl fmt::Display for ClientError {
                 write!(f, "invalid response to an EventSource request: {message}")
             }
             ClientError::EventTooLarge(error) => fmt::Display::fmt(error, f),
+            ClientError::GaveUp { attempts, cause } => {
+                write!(
+                    f,
+                    "gave up after {attempts} failed attempts in a row: {cause}"
+                )
+            }
         }
     }
 }

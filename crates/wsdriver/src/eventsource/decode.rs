@@ -166,6 +166,11 @@ impl Decoder {
         self.events.pop_front()
     }
 
+    /// Whether complete events wait in [`next_event`](Self::next_event).
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
     /// The reconnection time the stream asked for last, if any.
     pub fn retry(&self) -> Option<Duration> {
         self.retry
