@@ -121,3 +121,147 @@ async fn the_stream_is_bounded() {
     assert_eq!(kept.last().map(|entry| entry.id), Some(last));
     assert_eq!(kept.last().unwrap().text, (total - 1).to_string());
 }
+
+/// XADDs `fields` to the room's stream as anything with write access to
+/// Redis could.
+async fn xadd(redis: &support::RedisServer, fields: &[(&str, &[u8])]) {
+    let client = redis::Client::open(redis.url.as_str()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let mut xadd = redis::cmd("XADD");
+    xadd.arg("test:stream").arg("*");
+    for (field, value) in fields {
+        xadd.arg(*field).arg(*value);
+    }
+    let _: String = xadd.query_async(&mut connection).await.unwrap();
+}
+
+#[tokio::test]
+async fn entries_from_redis_are_checked_like_a_browser_s() {
+    let redis = support::RedisServer::start();
+    let (a, _) = rooms(&redis).await;
+    let (mut live, _) = Feed::subscribe(&a, None).catch_up().await.unwrap();
+    let first = say(&a, Kind::Chat, "alice", "first").await;
+
+    let huge = vec![b'x'; 20 << 20];
+    let long_name = "n".repeat(33);
+    let long_text = "t".repeat(2_001);
+    let bad: Vec<Vec<(&str, &[u8])>> = vec![
+        // 20 MiB of text, and just over the limits.
+        vec![
+            ("kind", b"chat"),
+            ("name", b"mallory"),
+            ("text", &huge),
+            ("online", b"1"),
+            ("time", b"1"),
+        ],
+        vec![
+            ("kind", b"chat"),
+            ("name", b"mallory"),
+            ("text", long_text.as_bytes()),
+            ("online", b"1"),
+            ("time", b"1"),
+        ],
+        vec![
+            ("kind", b"chat"),
+            ("name", long_name.as_bytes()),
+            ("text", b"hi"),
+            ("online", b"1"),
+            ("time", b"1"),
+        ],
+        // Missing, unknown, repeated, wrong fields.
+        vec![
+            ("kind", b"chat"),
+            ("name", b"mallory"),
+            ("text", b"hi"),
+            ("online", b"1"),
+        ],
+        vec![
+            ("kind", b"chat"),
+            ("name", b"mallory"),
+            ("text", b"hi"),
+            ("online", b"1"),
+            ("time", b"1"),
+            ("admin", b"1"),
+        ],
+        vec![
+            ("kind", b"chat"),
+            ("kind", b"join"),
+            ("name", b"mallory"),
+            ("text", b"hi"),
+            ("online", b"1"),
+            ("time", b"1"),
+        ],
+        vec![
+            ("kind", b"shout"),
+            ("name", b"mallory"),
+            ("text", b"hi"),
+            ("online", b"1"),
+            ("time", b"1"),
+        ],
+        vec![
+            ("kind", b"chat"),
+            ("name", b"mallory"),
+            ("text", b"hi"),
+            ("online", b"-1"),
+            ("time", b"1"),
+        ],
+        vec![
+            ("kind", b"chat"),
+            ("name", b"mallory"),
+            ("text", b"hi"),
+            ("online", b"1"),
+            ("time", b"soon"),
+        ],
+        vec![
+            ("kind", b"chat"),
+            ("name", b"mal\x07lory"),
+            ("text", b"hi"),
+            ("online", b"1"),
+            ("time", b"1"),
+        ],
+        vec![
+            ("kind", b"chat"),
+            ("name", b"mallory"),
+            ("text", b"\xff\xfe"),
+            ("online", b"1"),
+            ("time", b"1"),
+        ],
+        vec![
+            ("kind", b"join"),
+            ("name", b"mallory"),
+            ("text", b"hi"),
+            ("online", b"1"),
+            ("time", b"1"),
+        ],
+        vec![
+            ("kind", b"chat"),
+            ("name", b""),
+            ("text", b"hi"),
+            ("online", b"1"),
+            ("time", b"1"),
+        ],
+    ];
+    for fields in &bad {
+        xadd(&redis, fields).await;
+    }
+    // A malformed entry last in the stream: a new process still starts.
+    let b = Room::Redis(
+        RedisRoom::connect(&redis.url, "test")
+            .await
+            .expect("room b"),
+    );
+    let last = say(&b, Kind::Chat, "bob", "last").await;
+
+    // Live, none of the bad ones: the next entry after "first" is "last".
+    assert_eq!(next(&mut live).await, std::slice::from_ref(&first));
+    assert_eq!(next(&mut live).await, std::slice::from_ref(&last));
+    // From the history, neither.
+    let (missed, newest) = a.since(Some(first.id)).await.unwrap();
+    assert_eq!(missed, std::slice::from_ref(&last));
+    assert_eq!(newest, last.id);
+    let (missed, _) = b.since(Some(ids::ChatId::START)).await.unwrap();
+    assert_eq!(missed, [first, last]);
+    // And the room goes on.
+    let more = say(&a, Kind::Chat, "alice", "more").await;
+    assert_eq!(next(&mut live).await, [more]);
+}

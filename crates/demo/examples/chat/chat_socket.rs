@@ -18,6 +18,7 @@
 //! A person who cannot join (the room is down) gets the notice and a
 //! close with 1013 (try again later).
 
+use crate::entry::{clean, MAX_NAME, MAX_TEXT};
 use crate::room::{Entry, Kind, NewEntry, Room};
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
@@ -29,11 +30,6 @@ use tokio::sync::mpsc;
 use wsdriver_tokio::{
     CloseCode, DeflateConfig, Message, NotWebSocket, ServerOptions, WebSocketUpgrade,
 };
-
-/// Longest name kept, in characters.
-const MAX_NAME: usize = 32;
-/// Longest message kept, in characters.
-const MAX_TEXT: usize = 2_000;
 
 #[derive(Deserialize)]
 pub struct Who {
@@ -164,13 +160,4 @@ async fn say(room: &Room, kind: Kind, name: &str, text: &str) -> Result<Entry, c
         text: text.to_owned(),
     })
     .await
-}
-
-/// `text` trimmed, without control characters, at most `max` characters.
-fn clean(text: &str, max: usize) -> String {
-    text.trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(max)
-        .collect()
 }

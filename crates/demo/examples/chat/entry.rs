@@ -9,6 +9,53 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// How many entries a room keeps for clients that resume.
 pub const HISTORY: usize = 1_000;
 
+/// Longest name kept, in characters.
+pub const MAX_NAME: usize = 32;
+/// Longest message kept, in characters.
+pub const MAX_TEXT: usize = 2_000;
+/// The most bytes an entry's fields and values may take in Redis: the
+/// longest name and text at four bytes a character, and room for the
+/// rest (field names, kind, count, time).
+pub const MAX_ENTRY_BYTES: usize = (MAX_NAME + MAX_TEXT) * 4 + 256;
+
+/// `text` trimmed, without control characters, at most `max` characters:
+/// what a speaker's name and messages become.
+pub fn clean(text: &str, max: usize) -> String {
+    text.trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(max)
+        .collect()
+}
+
+/// Whether an entry read back (from Redis, where anything with write
+/// access may have put it) is one a speaker could have added: a name of
+/// 1 to [`MAX_NAME`] characters and a text of at most [`MAX_TEXT`], both
+/// as [`clean`] leaves them, text for a message and none for a join or a
+/// leave.
+pub fn check(kind: Kind, name: &str, text: &str) -> Result<(), String> {
+    if name.is_empty() || clean(name, MAX_NAME) != name {
+        return Err(format!(
+            "a name of {} bytes that is not 1 to {MAX_NAME} clean characters",
+            name.len()
+        ));
+    }
+    let characters = text.chars().count();
+    if characters > MAX_TEXT {
+        return Err(format!(
+            "a text of {characters} characters, over the {MAX_TEXT} a message may have"
+        ));
+    }
+    if clean(text, MAX_TEXT) != text {
+        return Err("a text with control characters or spaces around it".into());
+    }
+    match (kind, text.is_empty()) {
+        (Kind::Chat, true) => Err("a message with no text".into()),
+        (Kind::Join | Kind::Leave, false) => Err(format!("a {} with text", kind.as_str())),
+        _ => Ok(()),
+    }
+}
+
 /// What an entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

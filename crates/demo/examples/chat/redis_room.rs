@@ -19,19 +19,27 @@
 //!   entry to the local `broadcast` channel, in stream order. Entries
 //!   reach local subscribers only through it, so only once they are in
 //!   the stream (the [room's promise](crate::room)).
-//! - The history is `XRANGE` with an exclusive start, read in one
-//!   `MULTI` with the stream's last id.
+//! - The history is `XRANGE` with an exclusive start, read in one script
+//!   with the stream's last id.
+//! - What comes back from Redis is checked as strictly as what comes from
+//!   a browser (anything with write access to Redis can `XADD`): an entry
+//!   with a field missing, unknown or malformed, or bigger than a speaker
+//!   could make ([`MAX_ENTRY_BYTES`], [`check`]), is skipped with a log
+//!   line. The history script leaves out the fields of an oversized entry
+//!   in Redis, so a feed catching up never downloads it; the reader gets
+//!   it once (its `XREAD` cannot filter) and drops it before anyone sees
+//!   it.
 //! - Whether Redis answers is [watched](RedisRoom::reachable): the reader,
 //!   the heartbeat and every add report it, and the sockets tell their
 //!   people when it changes. Commands fail fast while Redis is away (one
 //!   reconnection attempt, [`CONNECT_TIMEOUT`]), so a message sent then is
 //!   reported as not delivered at once rather than after a long wait.
 
-use crate::entry::{now_ms, Entry, Error, Kind, NewEntry, HISTORY};
+use crate::entry::{check, now_ms, Entry, Error, Kind, NewEntry, HISTORY, MAX_ENTRY_BYTES};
 use crate::ids::ChatId;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
-use redis::streams::{StreamId, StreamRangeReply, StreamReadOptions, StreamReadReply};
-use redis::{AsyncConnectionConfig, RedisError};
+use redis::streams::StreamReadOptions;
+use redis::{AsyncConnectionConfig, RedisError, Value};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -66,6 +74,27 @@ end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[5], '*',
   'kind', ARGV[6], 'name', ARGV[7], 'text', ARGV[8], 'online', online, 'time', ARGV[9])
 return {id, online}
+";
+
+/// The entries after an exclusive start (none for `''`), the fields of
+/// any over a size replaced by `oversized SIZE`, and the stream's last id
+/// (empty while the stream is). KEYS = stream; ARGV = start, size.
+const HISTORY_SCRIPT: &str = r"
+local entries = {}
+if ARGV[1] ~= '' then
+  entries = redis.call('XRANGE', KEYS[1], ARGV[1], '+')
+  for _, entry in ipairs(entries) do
+    local size = 0
+    for _, value in ipairs(entry[2]) do
+      size = size + #value
+    end
+    if size > tonumber(ARGV[2]) then
+      entry[2] = {'oversized', tostring(size)}
+    end
+  end
+end
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+return {entries, last and last[1] or ''}
 ";
 
 /// How long one `XREAD` waits before asking again.
@@ -263,28 +292,16 @@ impl RedisRoom {
 
     pub async fn since(&self, after: Option<ChatId>) -> Result<(Vec<Entry>, ChatId), Error> {
         let mut connection = self.commands.clone();
-        let Some(after) = after else {
-            return Ok((
-                Vec::new(),
-                last_id(&mut connection, &self.shared.keys.stream).await?,
-            ));
-        };
-        let (range, last): (StreamRangeReply, StreamRangeReply) = redis::pipe()
-            .atomic()
-            .cmd("XRANGE")
-            .arg(&self.shared.keys.stream)
-            .arg(format!("({}-{}", after.ms, after.seq))
-            .arg("+")
-            .cmd("XREVRANGE")
-            .arg(&self.shared.keys.stream)
-            .arg("+")
-            .arg("-")
-            .arg("COUNT")
-            .arg(1)
-            .query_async(&mut connection)
-            .await?;
-        let entries = range.ids.iter().map(entry).collect::<Result<_, _>>()?;
-        Ok((entries, first_id(&last)?))
+        let start = after.map(|after| format!("({}-{}", after.ms, after.seq));
+        let (rows, last) = history(&mut connection, &self.shared.keys.stream, start).await?;
+        let mut entries = Vec::new();
+        for (id, entry) in rows.iter().map(entry) {
+            match entry {
+                Ok(entry) => entries.push(entry),
+                Err(error) => eprintln!("chat: skipping stream entry {id}: {error}"),
+            }
+        }
+        Ok((entries, last))
     }
 
     /// Adds an entry; a join counts one more person on this process, a
@@ -381,22 +398,29 @@ async fn heartbeat(mut commands: ConnectionManager, shared: Arc<Shared>) {
 
 /// The stream's last id, or [`ChatId::START`] while it is empty.
 async fn last_id(connection: &mut ConnectionManager, stream: &str) -> Result<ChatId, Error> {
-    let last: StreamRangeReply = redis::cmd("XREVRANGE")
-        .arg(stream)
-        .arg("+")
-        .arg("-")
-        .arg("COUNT")
-        .arg(1)
-        .query_async(connection)
-        .await?;
-    first_id(&last)
+    Ok(history(connection, stream, None).await?.1)
 }
 
-fn first_id(reply: &StreamRangeReply) -> Result<ChatId, Error> {
-    match reply.ids.first() {
-        Some(last) => Ok(entry(last)?.id),
-        None => Ok(ChatId::START),
-    }
+/// [`HISTORY_SCRIPT`]: the entries after `start` (none without it), as
+/// Redis has them, and the last id.
+async fn history(
+    connection: &mut ConnectionManager,
+    stream: &str,
+    start: Option<String>,
+) -> Result<(Vec<Value>, ChatId), Error> {
+    let (rows, last): (Vec<Value>, String) = redis::cmd("EVAL")
+        .arg(HISTORY_SCRIPT)
+        .arg(1)
+        .arg(stream)
+        .arg(start.unwrap_or_default())
+        .arg(MAX_ENTRY_BYTES)
+        .query_async(connection)
+        .await?;
+    let last = match last.as_str() {
+        "" => ChatId::START,
+        id => id.parse().map_err(|_| format!("bad stream id {id:?}"))?,
+    };
+    Ok((rows, last))
 }
 
 /// The reader task: every entry after `after`, in order, to `live`. On a
@@ -417,7 +441,7 @@ async fn read<F, C>(
         .count(100);
     loop {
         let from = format!("{}-{}", after.ms, after.seq);
-        let reply: Result<Option<StreamReadReply>, _> = redis::AsyncCommands::xread_options(
+        let reply: Result<Value, _> = redis::AsyncCommands::xread_options(
             &mut connection,
             &[&shared.keys.stream],
             &[&from],
@@ -448,43 +472,128 @@ async fn read<F, C>(
                 continue;
             }
         };
-        for id in reply
-            .iter()
-            .flat_map(|reply| &reply.keys)
-            .flat_map(|key| &key.ids)
-        {
-            match entry(id) {
-                Ok(entry) => {
-                    after = entry.id;
-                    // Nobody listening is fine.
-                    let _ = live.send(Arc::new(entry));
-                }
-                Err(error) => eprintln!("chat: skipping stream entry {}: {error}", id.id),
+        for row in stream_rows(&reply) {
+            let (id, entry) = entry(row);
+            // Past a bad one too: it is not read again.
+            if let Ok(id) = id.parse() {
+                after = after.max(id);
+            }
+            match entry {
+                // Nobody listening is fine.
+                Ok(entry) => drop(live.send(Arc::new(entry))),
+                Err(error) => eprintln!("chat: skipping stream entry {id}: {error}"),
             }
         }
     }
 }
 
-/// A stream entry as the room's.
-fn entry(id: &StreamId) -> Result<Entry, Error> {
-    let field = |name: &str| -> Result<String, Error> {
-        id.get(name)
-            .ok_or_else(|| format!("entry {} has no {name}", id.id).into())
+/// The entries of an `XREAD` reply on one stream: `[[stream, rows]]`
+/// (or a map of stream to rows, in RESP3; nil when none came).
+fn stream_rows(reply: &Value) -> &[Value] {
+    let rows = match reply {
+        Value::Array(streams) => match streams.first() {
+            Some(Value::Array(stream)) => stream.get(1),
+            _ => None,
+        },
+        Value::Map(streams) => streams.first().map(|(_, rows)| rows),
+        _ => None,
     };
-    let number = |name: &str| -> Result<i64, Error> {
-        field(name)?
+    match rows {
+        Some(Value::Array(rows)) => rows,
+        _ => &[],
+    }
+}
+
+/// The fields an entry has, each once.
+const FIELDS: [&str; 5] = ["kind", "name", "text", "online", "time"];
+
+/// A stream entry (`[id, [field, value, ...]]`) as the room's, checked:
+/// its id as Redis sent it (for the log) and the entry, or why not.
+fn entry(row: &Value) -> (String, Result<Entry, String>) {
+    let (id, fields) = match row {
+        Value::Array(row) if row.len() == 2 => (text(&row[0]), &row[1]),
+        _ => return ("?".into(), Err("not a stream entry".into())),
+    };
+    let Some(id) = id else {
+        return ("?".into(), Err("an id that is not text".into()));
+    };
+    let checked = checked(id, fields);
+    (id.to_owned(), checked)
+}
+
+fn checked(id: &str, fields: &Value) -> Result<Entry, String> {
+    let pairs: Vec<(&Value, &Value)> = match fields {
+        Value::Array(flat) if flat.len() % 2 == 0 => {
+            flat.chunks(2).map(|pair| (&pair[0], &pair[1])).collect()
+        }
+        Value::Map(pairs) => pairs.iter().map(|(field, value)| (field, value)).collect(),
+        _ => return Err("fields that are not pairs".into()),
+    };
+    // The size first, before anything is copied.
+    let size: usize = pairs
+        .iter()
+        .map(|(field, value)| bytes(field) + bytes(value))
+        .sum();
+    if size > MAX_ENTRY_BYTES {
+        return Err(format!(
+            "{size} bytes, over the {MAX_ENTRY_BYTES} an entry may take"
+        ));
+    }
+    let mut values: [Option<&str>; FIELDS.len()] = [None; FIELDS.len()];
+    for (field, value) in pairs {
+        let field = text(field).ok_or("a field name that is not text")?;
+        if field == "oversized" {
+            return Err(format!(
+                "{} bytes in Redis, over the {MAX_ENTRY_BYTES} an entry may take",
+                text(value).unwrap_or("?")
+            ));
+        }
+        let Some(slot) = FIELDS.iter().position(|known| *known == field) else {
+            return Err(format!("an unknown field {field:?}"));
+        };
+        if values[slot].is_some() {
+            return Err(format!("{field} twice"));
+        }
+        values[slot] = Some(text(value).ok_or_else(|| format!("a {field} that is not text"))?);
+    }
+    let [kind, name, body, online, time] = values;
+    fn field<'a>(value: Option<&'a str>, name: &str) -> Result<&'a str, String> {
+        value.ok_or_else(|| format!("no {name}"))
+    }
+    let number = |value: Option<&str>, name: &str| -> Result<u64, String> {
+        field(value, name)?
             .parse()
-            .map_err(|_| format!("entry {}: {name} is not a number", id.id).into())
+            .map_err(|_| format!("a {name} that is not a count"))
     };
+    let kind = field(kind, "kind")?;
+    let kind = Kind::parse(kind).ok_or_else(|| format!("an unknown kind {kind:?}"))?;
+    let (name, body) = (field(name, "name")?, field(body, "text")?);
+    check(kind, name, body)?;
     Ok(Entry {
-        kind: Kind::parse(&field("kind")?).ok_or("unknown kind")?,
-        id: id
-            .id
-            .parse()
-            .map_err(|_| format!("bad stream id {:?}", id.id))?,
-        name: field("name")?,
-        text: field("text")?,
-        online: number("online")?,
-        time: number("time")?.max(0) as u64,
+        kind,
+        id: id.parse().map_err(|_| format!("a bad id {id:?}"))?,
+        name: name.to_owned(),
+        text: body.to_owned(),
+        online: i64::try_from(number(online, "online")?)
+            .map_err(|_| "an online count out of range")?,
+        time: number(time, "time")?,
     })
+}
+
+/// A string value's text, if it is UTF-8.
+fn text(value: &Value) -> Option<&str> {
+    match value {
+        Value::BulkString(bytes) => std::str::from_utf8(bytes).ok(),
+        Value::SimpleString(text) => Some(text),
+        _ => None,
+    }
+}
+
+/// How many bytes a value takes (a number's digits at most).
+fn bytes(value: &Value) -> usize {
+    match value {
+        Value::BulkString(bytes) => bytes.len(),
+        Value::SimpleString(text) => text.len(),
+        _ => 20,
+    }
 }

@@ -164,6 +164,19 @@ impl Chat {
         Chat { url, process }
     }
 
+    /// The process's peak resident memory so far, in bytes (Linux).
+    pub fn peak_rss(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.process.0.id()))
+            .expect("/proc/PID/status");
+        let kib: u64 = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|value| value.trim().strip_suffix("kB"))
+            .and_then(|kib| kib.trim().parse().ok())
+            .expect("VmHWM in kB");
+        kib * 1024
+    }
+
     /// Kills the process, as a crash would (no leaves are sent).
     pub fn crash(self) {
         drop(self);
