@@ -237,7 +237,11 @@ impl RedisRoom {
         let (mut commands, reading) =
             match tokio::time::timeout(CONNECT_TIMEOUT * 2, connected).await {
                 Ok(connected) => connected.map_err(|error| describe(&error))?,
-                Err(_) => return Err(format!("no answer in {:?}", CONNECT_TIMEOUT * 2).into()),
+                Err(_) => {
+                    return Err(
+                        format!("no answer within {} s", (CONNECT_TIMEOUT * 2).as_secs()).into(),
+                    )
+                }
             };
         let shared = Arc::new(Shared {
             keys: Keys {
