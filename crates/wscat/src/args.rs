@@ -35,11 +35,21 @@ INTERACTIVE AND PIPED
     When stdout is not a terminal, or with --no-escape, it is written as
     it came.
 
+EVENTSOURCE (--sse)
+    Each event's data is printed, one per line (its type and ID too, at a
+    terminal). When the stream is lost wscat reconnects, sending the last
+    event ID, after the server's retry: or 1 s, never under 250 ms, the
+    wait doubling up to 30 s while attempts keep failing. An attempt fails
+    when it yields no event (refused, timed out, cut off, an empty or
+    broken body); each reconnection is said on stderr, with why. After 5
+    failed attempts in a row wscat gives up (exit 1), unless
+    --retry-forever. A 204 No Content from the server ends it (exit 0).
+
 EXIT STATUS
     0   the connection closed cleanly (1000, 1001 or no code from the
         server, or any code wscat closed with); a server stopped by Ctrl+C
     1   the connection failed or was refused, or the server closed with
-        another code (shown on stderr with its reason)
+        another code (shown on stderr with its reason); --sse gave up
     2   bad usage
 
 EXAMPLES
@@ -77,8 +87,14 @@ pub struct Args {
     pub listen: Option<u16>,
 
     /// Print the events of an EventSource (server-sent events) stream
+    /// (see EVENTSOURCE)
     #[arg(long, value_name = "URL")]
     pub sse: Option<String>,
+
+    /// With --sse: never give up reconnecting (by default wscat stops
+    /// after 5 failed attempts in a row)
+    #[arg(long, requires = "sse")]
+    pub retry_forever: bool,
 
     /// Add a request header, 'Name: value' (repeat for more)
     #[arg(short = 'H', long = "header", value_name = "HEADER")]

@@ -12,6 +12,15 @@ use std::time::Duration;
 use wsdriver_tokio::core::eventsource::ClientEvent;
 use wsdriver_tokio::{EventSource, EventSourceOptions, ProxyOptions};
 
+/// How many attempts in a row may fail (refused, cut off, no event)
+/// before wscat gives up, without --retry-forever.
+pub const MAX_FAILED_ATTEMPTS: u32 = 5;
+
+/// The wait before reconnecting until the server sends `retry:` (the
+/// library's 3 s is long for a person watching; the core doubles it while
+/// attempts fail).
+const RECONNECTION_TIME: Duration = Duration::from_secs(1);
+
 pub async fn run(args: &Args, url: &str, output: &Output) -> Ending {
     let options = match options(args) {
         Ok(options) => options,
@@ -42,9 +51,16 @@ pub async fn run(args: &Args, url: &str, output: &Output) -> Ending {
                 match events.failed_attempts() {
                     // The stream gave events before it ended: as usual.
                     0 => output.notice(&format!("Reconnecting in {after}: {cause}")),
-                    failed => output.error(&format!(
-                        "attempt {failed} failed: {cause}; reconnecting in {after}"
-                    )),
+                    failed => {
+                        let of = if args.retry_forever {
+                            String::new()
+                        } else {
+                            format!(" of {MAX_FAILED_ATTEMPTS}")
+                        };
+                        output.error(&format!(
+                            "attempt {failed}{of} failed: {cause}; reconnecting in {after}"
+                        ));
+                    }
                 }
             }
             Some(Ok(_)) => {}
@@ -58,9 +74,12 @@ pub async fn run(args: &Args, url: &str, output: &Output) -> Ending {
     }
 }
 
-/// -H, --ca/--cert/--key/-n, --proxy and --timeout, as for a WebSocket.
+/// -H, --ca/--cert/--key/-n, --proxy and --timeout, as for a WebSocket;
+/// --retry-forever.
 fn options(args: &Args) -> Result<EventSourceOptions, String> {
     let mut options = EventSourceOptions::default()
+        .reconnection_time(RECONNECTION_TIME)
+        .max_failed_attempts((!args.retry_forever).then_some(MAX_FAILED_ATTEMPTS))
         .tls(tls_options(args)?)
         .connect_timeout(Some(seconds(args.timeout, "--timeout")?));
     for header in &args.headers {

@@ -1,6 +1,7 @@
 //! `wscat --sse` when the stream keeps failing: a server that sends
-//! `retry: 0` and hangs up is not hammered, and each reconnection is said
-//! on stderr with why.
+//! `retry: 0` and hangs up is not hammered, each reconnection is said on
+//! stderr with why, and after 5 failed attempts in a row wscat gives up
+//! (unless --retry-forever).
 
 mod support;
 
@@ -8,7 +9,7 @@ use std::process::{Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use support::{text, wscat};
+use support::{closed_port, text, wscat};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A server that answers every request with an event stream holding only
@@ -69,7 +70,8 @@ async fn run_for(args: &[&str], run: Duration) -> (Output, bool) {
 #[tokio::test]
 async fn retry_zero_and_a_hang_up_is_retried_a_few_times_and_said() {
     let (url, count) = retry_zero_server().await;
-    let (output, running) = run_for(&["--sse", &url], Duration::from_secs(3)).await;
+    let (output, running) =
+        run_for(&["--sse", &url, "--retry-forever"], Duration::from_secs(3)).await;
     let stderr = text(&output.stderr);
     assert!(running, "{stderr}");
     let attempts = count.load(Ordering::SeqCst);
@@ -85,4 +87,59 @@ async fn retry_zero_and_a_hang_up_is_retried_a_few_times_and_said() {
         "{stderr}"
     );
     assert_eq!(text(&output.stdout), "");
+}
+
+/// A closed port: each refused attempt is said, the waits double (1, 2,
+/// 4, 8 s), and the fifth refusal ends wscat with exit status 1.
+#[tokio::test]
+async fn a_closed_port_is_tried_five_times_then_wscat_gives_up() {
+    let url = format!("http://127.0.0.1:{}/", closed_port());
+    let started = std::time::Instant::now();
+    let (output, running) = run_for(&["--sse", &url], Duration::from_secs(60)).await;
+    let took = started.elapsed();
+    let stderr = text(&output.stderr);
+    assert!(!running, "still trying after a minute:\n{stderr}");
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 5, "{stderr}");
+    for (n, after) in [(1, "1 s"), (2, "2 s"), (3, "4 s"), (4, "8 s")] {
+        let line = lines[n - 1];
+        let refused = format!("error: attempt {n} of 5 failed: network error: Connection refused");
+        assert!(line.starts_with(&refused), "{line}");
+        assert!(
+            line.ends_with(&format!("; reconnecting in {after}")),
+            "{line}"
+        );
+    }
+    assert!(
+        lines[4].starts_with(
+            "error: gave up after 5 failed attempts in a row: network error: Connection refused"
+        ),
+        "{stderr}"
+    );
+    assert!(took >= Duration::from_secs(15), "gave up after {took:?}");
+    assert_eq!(text(&output.stdout), "");
+}
+
+/// --retry-forever: the attempts go on past any bound, each said without
+/// one.
+#[tokio::test]
+async fn retry_forever_keeps_trying_a_closed_port() {
+    let url = format!("http://127.0.0.1:{}/", closed_port());
+    let (output, running) = run_for(
+        &["--sse", &url, "--retry-forever"],
+        Duration::from_secs(5),
+    )
+    .await;
+    let stderr = text(&output.stderr);
+    assert!(running, "wscat ended:\n{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 3, "attempts at 0, 1 and 3 s:\n{stderr}");
+    for (n, line) in lines.iter().enumerate() {
+        let refused = format!(
+            "error: attempt {} failed: network error: Connection refused",
+            n + 1
+        );
+        assert!(line.starts_with(&refused), "{line}");
+    }
 }

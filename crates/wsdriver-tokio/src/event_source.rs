@@ -290,7 +290,13 @@ impl EventSource {
             return Some(error);
         }
         let now = Instant::now().into_std();
-        self.client.network_error(now, error.to_string());
+        // The machine says "network error: " itself, and the URL is the
+        // EventSource's: the cause is what is left to say.
+        let message = match &error {
+            Error::Io { source, .. } => source.to_string(),
+            other => other.to_string(),
+        };
+        self.client.network_error(now, message);
         None
     }
 }
