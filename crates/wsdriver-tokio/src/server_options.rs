@@ -62,7 +62,12 @@ impl ServerOptions {
     }
 
     /// The longest message accepted, in bytes (ws's `maxPayload`); a
-    /// longer one closes the connection with 1009 before it is buffered.
+    /// longer one closes the connection with 1009 before it is buffered,
+    /// and the sender reads that code (the connection lingers: see
+    /// [`Connection::is_lingering`](wsdriver::Connection::is_lingering)).
+    /// Set it to what the application keeps (64 MiB by default): with
+    /// permessage-deflate, a few kilobytes on the wire can inflate to the
+    /// whole limit, and inflating costs CPU in proportion to it.
     pub fn max_length(mut self, bytes: usize) -> Self {
         self.options = self.options.max_length(bytes);
         self

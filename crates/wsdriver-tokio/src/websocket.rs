@@ -104,6 +104,8 @@ pub struct WebSocket<S> {
     error: Option<wsdriver::Error>,
     /// `None` has been returned by the stream.
     finished: bool,
+    /// The write side was shut down for a lingering close.
+    shut_down: bool,
     /// The URL connected to (a client) or addressed (a server).
     url: Option<Box<str>>,
     /// A client's view of the server's `101`.
@@ -204,6 +206,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + 'static> WebSocket<S> {
             close_event: None,
             error: None,
             finished: false,
+            shut_down: false,
             url: url.map(Box::from),
             response_headers,
             write_waker: None,
@@ -447,6 +450,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                 self.lost();
                 return Poll::Ready(Some(Err(error)));
             }
+            if self.error.is_some() && self.connection.is_lingering() {
+                ready!(self.poll_linger(cx));
+            }
             if let Some(error) = self.error.take() {
                 return Poll::Ready(Some(Err(Error::WebSocket(error))));
             }
@@ -480,6 +486,53 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                 Poll::Pending => return Poll::Pending,
             }
         }
+    }
+
+    /// The connection failed and wrote its close frame: the close goes
+    /// out, the write side shuts down, and what the peer still sends is
+    /// read and thrown away until the core stops lingering (the peer hung
+    /// up, or its time or byte budget ran out). Closing the socket on
+    /// unread bytes would have the kernel reset the connection, and the
+    /// peer lose our close frame with it. The failure is returned after.
+    #[cold]
+    #[inline(never)]
+    fn poll_linger(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            match self.poll_write_output(cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(_)) => break,
+                Poll::Pending => return Poll::Pending,
+            }
+            if !self.shut_down {
+                match Pin::new(&mut self.stream).poll_shutdown(cx) {
+                    Poll::Ready(Ok(())) => self.shut_down = true,
+                    Poll::Ready(Err(_)) => break,
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+            if self.connection.poll_timeout().is_none() {
+                // Its clock starts now.
+                self.connection
+                    .handle_timeout(tokio::time::Instant::now().into_std());
+            }
+            if !self.connection.is_lingering() {
+                return Poll::Ready(());
+            }
+            if self.drive.poll_timers(cx, &mut self.connection) {
+                continue;
+            }
+            match self
+                .drive
+                .poll_read(cx, &mut self.stream, &mut self.connection)
+            {
+                // Read and discarded (or the end, which ends the linger).
+                Poll::Ready(Ok(_)) => while self.connection.poll_event().is_some() {},
+                Poll::Ready(Err(_)) => break,
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        self.connection.stop_lingering();
+        Poll::Ready(())
     }
 
     /// The transport failed: the connection ends with 1006, and pings

@@ -75,7 +75,7 @@ pub mod proxy;
 mod timer;
 
 pub use close::CloseCode;
-pub use connection::{Connection, MAX_PENDING_PINGS};
+pub use connection::{Connection, LINGER_BYTES, LINGER_TIME, MAX_PENDING_PINGS};
 pub use driver::Driver;
 pub use error::{Error, HandshakeError};
 pub use event::{CloseEvent, Event, PingId};

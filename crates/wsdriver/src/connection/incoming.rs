@@ -55,7 +55,11 @@ impl Connection {
     fn process_frames(&mut self) -> Option<Event> {
         loop {
             if self.state == ReadyState::Closed {
-                self.input = BytesMut::new();
+                if self.linger.is_some() {
+                    self.discard_lingering();
+                } else {
+                    self.input = BytesMut::new();
+                }
                 return None;
             }
             match self.framing.read(&mut self.input) {
@@ -181,7 +185,8 @@ impl Connection {
     /// The peer broke the protocol: close with the failure's code without
     /// waiting for an answer (RFC 6455 §7.1.7).
     pub(super) fn fail(&mut self, failure: Failure) {
-        if self.state == ReadyState::Open {
+        let wrote_close = self.state == ReadyState::Open;
+        if wrote_close {
             let reason = truncate_reason(&failure.message);
             self.framing
                 .write_close(&mut self.output, Some(failure.code), reason, self.mask);
@@ -191,6 +196,9 @@ impl Connection {
             message: failure.message.clone(),
         };
         self.close_with(CloseEvent::failed(failure.code, failure.message, error));
+        if wrote_close && self.framing.has_close_handshake() {
+            self.linger = Some(super::linger::Linger::new(self.timers.close_timeout()));
+        }
     }
 
     /// Enters `Closed` and reports it; everything half-read goes.

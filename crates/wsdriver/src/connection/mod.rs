@@ -5,9 +5,11 @@
 
 mod framing;
 mod incoming;
+mod linger;
 mod outgoing;
 mod timers;
 
+pub use linger::{LINGER_BYTES, LINGER_TIME};
 pub use outgoing::MAX_PENDING_PINGS;
 
 pub(crate) use framing::Framing;
@@ -58,6 +60,9 @@ pub struct Connection {
     /// Pongs owed to the peer, bounded.
     pongs: AutoPongs,
     timers: Timers,
+    /// Set when the connection failed with a close frame: read on and
+    /// discard, so that the peer gets to read it (see `linger`).
+    linger: Option<linger::Linger>,
 }
 
 /// What a handshake agreed on, to open a [`Connection`] with.
@@ -126,6 +131,7 @@ impl Connection {
             next_ping: 0,
             pongs: AutoPongs::new(options.max_queued_pongs),
             timers: Timers::new(options, now),
+            linger: None,
         }
     }
 
@@ -159,6 +165,9 @@ impl Connection {
         if self.state != ReadyState::Closed {
             self.input.extend_from_slice(data);
             self.timers.received_untimed();
+        } else if self.linger.is_some() {
+            self.input.extend_from_slice(data);
+            self.discard_lingering();
         }
     }
 
@@ -193,10 +202,14 @@ impl Machine for Connection {
     #[inline]
     fn received(&mut self, now: Instant) {
         self.timers.received(now);
+        if self.linger.is_some() {
+            self.settle_linger(now);
+        }
     }
 
     /// Unless the close handshake finished, this reports `Close` with 1006.
     fn transport_closed(&mut self) {
+        self.linger = None;
         if self.state != ReadyState::Closed {
             self.finish(CloseCode::ABNORMAL, String::new(), false);
         }
@@ -215,10 +228,16 @@ impl Machine for Connection {
 
     #[inline]
     fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.next()
+        match self.linger {
+            None => self.timers.next(),
+            Some(_) => self.linger_deadline(),
+        }
     }
 
     fn handle_timeout(&mut self, now: Instant) {
+        if self.linger.is_some() {
+            self.settle_linger(now);
+        }
         self.run_timers(now);
     }
 
@@ -232,6 +251,11 @@ impl Machine for Connection {
 
     #[inline]
     fn read_hint(&self) -> usize {
+        // Closed (lingering): whatever comes is thrown away, however much
+        // of a frame the peer said was coming.
+        if self.state == ReadyState::Closed {
+            return 0;
+        }
         self.framing.wanted(self.input.len())
     }
 }

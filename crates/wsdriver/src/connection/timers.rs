@@ -91,6 +91,10 @@ impl Timers {
     pub fn next(&self) -> Option<Instant> {
         self.due
     }
+
+    pub fn close_timeout(&self) -> Option<Duration> {
+        self.close_timeout
+    }
 }
 
 impl Connection {
