@@ -17,6 +17,13 @@
 //!
 //! A person who cannot join (the room is down) gets the notice and a
 //! close with 1013 (try again later).
+//!
+//! Each connection may send [`RATE`] messages a second, in bursts of up
+//! to [`BURST`] (a token bucket), so one flooder cannot take the room
+//! from the others: what it sends beyond that is dropped, and it gets a
+//! notice (`"dropped": N`, at most one a second). A connection that keeps
+//! at it, [`PATIENCE`] messages over the limit (that allowance refilling
+//! at [`RATE`] a second too), is closed with 1008 (policy violation).
 
 use crate::entry::{clean, MAX_NAME, MAX_TEXT};
 use crate::room::{Entry, Kind, NewEntry, Room};
@@ -27,6 +34,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
+use tokio::time::{Duration, Instant};
 use wsdriver_tokio::{
     CloseCode, DeflateConfig, Message, NotWebSocket, ServerOptions, WebSocketUpgrade,
 };
@@ -34,6 +42,45 @@ use wsdriver_tokio::{
 #[derive(Deserialize)]
 pub struct Who {
     name: Option<String>,
+}
+
+/// Messages a second a person may send, on average.
+const RATE: f64 = 10.0;
+/// Messages a person may send at once.
+const BURST: f64 = 20.0;
+/// Messages over the limit (dropped) before the connection is closed.
+const PATIENCE: f64 = 200.0;
+
+/// A token bucket: `capacity` tokens, refilled at `rate` a second.
+struct Bucket {
+    tokens: f64,
+    capacity: f64,
+    rate: f64,
+    filled: Instant,
+}
+
+impl Bucket {
+    fn new(capacity: f64, rate: f64) -> Bucket {
+        Bucket {
+            tokens: capacity,
+            capacity,
+            rate,
+            filled: Instant::now(),
+        }
+    }
+
+    /// Takes a token if there is one.
+    fn take(&mut self, now: Instant) -> bool {
+        let refill = now.saturating_duration_since(self.filled).as_secs_f64() * self.rate;
+        self.tokens = (self.tokens + refill).min(self.capacity);
+        self.filled = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 /// What the reading side has the speaker send, besides entries.
@@ -113,7 +160,42 @@ pub async fn chat(
                 let _ = speaker.await;
                 return;
             }
+            let mut allowed = Bucket::new(BURST, RATE);
+            let mut patience = Bucket::new(PATIENCE, RATE);
+            let (mut dropped, mut told) = (0_u64, None::<Instant>);
+            let mut closing = false;
             while let Some(Ok(message)) = read.next().await {
+                if closing {
+                    continue;
+                }
+                let now = Instant::now();
+                if !allowed.take(now) {
+                    dropped += 1;
+                    if !patience.take(now) {
+                        eprintln!("chat: closing {name}'s connection: too many messages");
+                        closing = true;
+                        let close = Out::Close(CloseCode::POLICY_VIOLATION, "too many messages");
+                        if out.send(close).await.is_err() {
+                            break;
+                        }
+                        continue;
+                    }
+                    if told.is_none_or(|told| now - told >= Duration::from_secs(1)) {
+                        let notice = json!({
+                            "type": "notice",
+                            "text": format!(
+                                "slow down: {dropped} messages dropped \
+                                 (at most {RATE} a second, {BURST} at once)"
+                            ),
+                            "dropped": dropped,
+                        });
+                        // Not waiting on a flooder that does not read.
+                        if out.try_send(Out::Notice(notice.to_string())).is_ok() {
+                            (dropped, told) = (0, Some(now));
+                        }
+                    }
+                    continue;
+                }
                 let Some(text) = message.as_text() else {
                     continue;
                 };
