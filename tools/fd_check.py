@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The example servers survive running out of file descriptors.
+"""The example servers survive running out of file descriptors, and the
+blocking one out of threads.
 
 Each server runs in a child process whose RLIMIT_NOFILE is lowered to 64
 (setrlimit, before exec). This script opens 150 connections to it, waits
@@ -121,6 +122,72 @@ def check(binary, path, logs):
         server.wait()
 
 
+# Issue 24: the blocking example starts a thread per connection; at the
+# process's address-space limit (or a systemd TasksMax, pid_max) no thread
+# can be made, and `thread::spawn` panicked in main (exit 101). Under
+# RLIMIT_AS it must refuse the connection it cannot serve and go on.
+THREAD_LIMIT_AS = 768 << 20
+THREAD_CONNECTIONS = 200
+
+
+def lower_address_space():
+    resource.setrlimit(resource.RLIMIT_AS, (THREAD_LIMIT_AS, THREAD_LIMIT_AS))
+
+
+def handshake_only(port):
+    """A socket that completed its handshake and holds its thread."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall(
+        (
+            f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+    )
+    return s
+
+
+def check_threads(binary):
+    port = free_port()
+    server = subprocess.Popen(
+        [binary, f"127.0.0.1:{port}"],
+        preexec_fn=lower_address_space,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = server.stderr.readline()
+        if "listening" not in line:
+            raise AssertionError(f"did not start: {line!r}")
+        fd = server.stderr.fileno()
+        os.set_blocking(fd, False)
+        held = []
+        log = ""
+        for _ in range(THREAD_CONNECTIONS):
+            try:
+                held.append(handshake_only(port))
+            except OSError:
+                break
+            log += read_available(fd)
+            if "cannot start a thread" in log or server.poll() is not None:
+                break
+        time.sleep(0.3)
+        log += read_available(fd)
+        if server.poll() is not None:
+            raise AssertionError(f"exited with {server.returncode} out of threads: {log[-500:]!r}")
+        if "cannot start a thread" not in log:
+            raise AssertionError(f"never ran out of threads in {len(held)} connections: {log[-500:]!r}")
+        for s in held:
+            s.close()
+        time.sleep(0.5)
+        echo(port, "/")
+        print(f"ok   {binary}: out of threads at {len(held)} connections (RLIMIT_AS {THREAD_LIMIT_AS >> 20} MiB), kept serving")
+    finally:
+        server.kill()
+        server.wait()
+
+
 def main():
     failed = False
     for binary, path, logs in SERVERS:
@@ -129,6 +196,12 @@ def main():
         except Exception as error:  # report every server, then fail
             failed = True
             print(f"FAIL {binary}: {error}")
+    binary = "target/release/examples/echo_server"
+    try:
+        check_threads(binary)
+    except Exception as error:
+        failed = True
+        print(f"FAIL {binary} out of threads: {error}")
     sys.exit(1 if failed else 0)
 
 

@@ -49,11 +49,19 @@ fn main() -> std::io::Result<()> {
     loop {
         let stream = common::accept(&listener);
         let options = options.clone();
-        std::thread::spawn(move || {
+        // `thread::spawn` panics when no thread can be made (the process
+        // is at its thread, memory or address-space limit), ending the
+        // server for every client. Refuse this one and keep serving: the
+        // stream closes with the closure that failed to start.
+        let spawned = std::thread::Builder::new().spawn(move || {
             if let Err(error) = serve(stream, options, deflate) {
                 eprintln!("connection error: {error}");
             }
         });
+        if let Err(error) = spawned {
+            eprintln!("refused a connection: cannot start a thread: {error}");
+            std::thread::sleep(common::ACCEPT_BACKOFF);
+        }
     }
 }
 

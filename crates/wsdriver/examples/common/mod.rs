@@ -45,6 +45,12 @@ pub fn run(
     }
 }
 
+/// The pause after an error that is not one client's (out of file
+/// descriptors, or of threads): short, since closing connections frees
+/// them; long enough not to spin.
+#[allow(dead_code)] // autobahn_client shares this module and accepts nothing
+pub const ACCEPT_BACKOFF: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// The next connection on `listener`. An accept loop must not end when
 /// the process runs out of file descriptors (EMFILE), which any peer can
 /// cause by opening connections: errors of one connection are skipped,
@@ -63,7 +69,7 @@ pub fn accept(listener: &TcpListener) -> TcpStream {
                 ) => {}
             Err(e) => {
                 eprintln!("accept failed: {e}");
-                std::thread::sleep(std::time::Duration::from_millis(100));
+                std::thread::sleep(ACCEPT_BACKOFF);
             }
         }
     }
