@@ -25,7 +25,7 @@
 //! at it, [`PATIENCE`] messages over the limit (that allowance refilling
 //! at [`RATE`] a second too), is closed with 1008 (policy violation).
 
-use crate::entry::{clean, MAX_NAME, MAX_TEXT};
+use crate::entry::{clean, MAX_MESSAGE_BYTES, MAX_NAME, MAX_TEXT};
 use crate::room::{Entry, Kind, NewEntry, Room};
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
@@ -105,7 +105,11 @@ pub async fn chat(
         name
     };
     upgrade
-        .server_options(ServerOptions::default().deflate(DeflateConfig::default()))
+        .server_options(
+            ServerOptions::default()
+                .deflate(DeflateConfig::default())
+                .max_length(MAX_MESSAGE_BYTES),
+        )
         .on_upgrade(move |socket| async move {
             let (mut read, mut write) = socket.split();
             let mut live = room.subscribe();

@@ -13,6 +13,12 @@ pub const HISTORY: usize = 1_000;
 pub const MAX_NAME: usize = 32;
 /// Longest message kept, in characters.
 pub const MAX_TEXT: usize = 2_000;
+/// The longest WebSocket message the chat reads, in bytes (its
+/// `max_length`): [`MAX_TEXT`] characters at four bytes each, and 192
+/// bytes of slack for the spaces around them that are trimmed; 8 KiB in
+/// all. A longer message closes the connection with 1009 (message too
+/// big) rather than being read whole and cut.
+pub const MAX_MESSAGE_BYTES: usize = MAX_TEXT * 4 + 192;
 /// The most bytes an entry's fields and values may take in Redis: the
 /// longest name and text at four bytes a character, and room for the
 /// rest (field names, kind, count, time).
