@@ -6,6 +6,8 @@ use crate::output::{Output, Printed};
 use rustyline::history::FileHistory;
 use rustyline::{Editor, ExternalPrinter};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncBufReadExt;
 use tokio::sync::mpsc;
@@ -39,8 +41,10 @@ impl Input {
         if let Some(path) = &history {
             let _ = editor.load_history(path);
         }
+        // Set once the editor has given the terminal back for good.
+        let done = Arc::new(AtomicBool::new(false));
         if let Ok(printer) = editor.create_external_printer() {
-            output.use_printer(printer_thread(printer));
+            output.use_printer(printer_thread(printer, done.clone()));
         }
         std::thread::spawn(move || {
             // Ctrl+C, Ctrl+D, or a terminal gone: the input is over.
@@ -57,6 +61,9 @@ impl Input {
                     break;
                 }
             }
+            // Before `send` goes (the input ends with it): whoever sees
+            // the end sees this too.
+            done.store(true, Ordering::SeqCst);
         });
         Input { lines }
     }
@@ -115,8 +122,11 @@ const CURSOR_UP: &str = "\x1b[1A";
 
 /// The editor's printer, fed from a thread of its own: its `print` waits
 /// for the editor to take each line, which async tasks must not do.
+/// `done`: the editor has stopped reading (Ctrl+C, Ctrl+D), and the
+/// printer now writes straight to the terminal.
 fn printer_thread(
     mut printer: impl ExternalPrinter + Send + 'static,
+    done: Arc<AtomicBool>,
 ) -> std::sync::mpsc::Sender<Printed> {
     let (send, receive) = std::sync::mpsc::channel::<Printed>();
     std::thread::spawn(move || {
@@ -125,15 +135,21 @@ fn printer_thread(
                 Printed::Line(line) => {
                     let _ = printer.print(format!("{line}\n"));
                 }
-                Printed::Flush(done) => {
-                    // The printer hands the editor one line at a time (its
-                    // print waits for room): once two more have been taken,
-                    // every line before them has been written. Each is a
-                    // cursor-up that the editor's own newline after it
-                    // undoes, so they show nothing.
-                    let _ = printer.print(CURSOR_UP.to_owned());
-                    let _ = printer.print(CURSOR_UP.to_owned());
-                    let _ = done.send(());
+                Printed::Flush(flushed) => {
+                    // Once the editor has stopped, the printer writes each
+                    // line itself before it returns: all are out. While
+                    // the editor reads, the printer hands it one line at a
+                    // time (its print waits for room): once two more have
+                    // been taken, every line before them has been written.
+                    // Each is a cursor-up that the editor's own newline
+                    // after it undoes, so they show nothing; written
+                    // straight to the terminal they would move the cursor
+                    // up over what was printed.
+                    if !done.load(Ordering::SeqCst) {
+                        let _ = printer.print(CURSOR_UP.to_owned());
+                        let _ = printer.print(CURSOR_UP.to_owned());
+                    }
+                    let _ = flushed.send(());
                 }
             }
         }

@@ -1,5 +1,6 @@
 //! What wscat leaves on a real terminal (tmux): a server cannot drive it
-//! with escape sequences, and the terminal is left fit for the shell.
+//! with escape sequences, and the terminal is left fit for the shell
+//! after Ctrl+C or Ctrl+D.
 #![cfg(feature = "interop")]
 
 mod support;
@@ -71,4 +72,60 @@ async fn a_server_cannot_set_the_title_or_colours() {
     }
     drop(tmux);
     std::fs::remove_dir_all(&data_home).unwrap();
+}
+
+/// wscat at the prompt, run by a shell that prints `AFTER-MARK` once it
+/// exits; a line is sent and echoed, then `end` ends the session. The
+/// screen once the mark shows: `Disconnected` and the mark each whole on
+/// a line of their own, in that order, and what came before kept.
+async fn the_shell_gets_the_terminal_back(end: &str) {
+    let (url, _seen, _server) = support::echo_server().await;
+    let data_home = std::env::temp_dir().join(format!("wscat-after-{}-{end}", std::process::id()));
+    std::fs::create_dir_all(&data_home).unwrap();
+    let command = format!(
+        "sh -c '{} -c {url}; echo AFTER-MARK; sleep 30'",
+        env!("CARGO_BIN_EXE_wscat")
+    );
+    let tmux = Tmux::start(&command, &[("XDG_DATA_HOME", data_home.to_str().unwrap())]);
+    tmux.wait_for(|screen| screen.lines().any(|line| line == ">"))
+        .await;
+    tmux.keys(&["-l", "hello"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(|screen| screen.contains("< hello")).await;
+    tmux.keys(&[end]);
+    tmux.wait_for(|screen| screen.contains("AFTER-MARK")).await;
+    // Whatever the shell would print next has been printed.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let screen = tmux.screen();
+    let lines: Vec<&str> = screen.lines().map(str::trim_end).collect();
+    let disconnected = lines
+        .iter()
+        .position(|line| *line == r#"Disconnected (code: 1000, reason: "")"#)
+        .unwrap_or_else(|| panic!("{end}: no whole Disconnected line:\n{screen}"));
+    assert_eq!(
+        lines.get(disconnected + 1),
+        Some(&"AFTER-MARK"),
+        "{end}: the shell's line is not whole, just below:\n{screen}"
+    );
+    let kept = ["Connected (press CTRL+C to quit)", "> hello", "< hello"];
+    let mut at = 0;
+    for line in kept {
+        at += lines[at..]
+            .iter()
+            .position(|seen| *seen == line)
+            .unwrap_or_else(|| panic!("{end}: {line:?} is gone:\n{screen}"));
+    }
+    assert!(at < disconnected, "{end}: out of order:\n{screen}");
+    drop(tmux);
+    std::fs::remove_dir_all(&data_home).unwrap();
+}
+
+#[tokio::test]
+async fn ctrl_c_leaves_the_terminal_to_the_shell() {
+    the_shell_gets_the_terminal_back("C-c").await;
+}
+
+#[tokio::test]
+async fn ctrl_d_leaves_the_terminal_to_the_shell() {
+    the_shell_gets_the_terminal_back("C-d").await;
 }
