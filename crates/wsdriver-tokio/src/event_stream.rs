@@ -24,7 +24,8 @@ use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use wsdriver::eventsource::{self, Server};
-use wsdriver::{HttpRequest, Machine, Request};
+use wsdriver::http_types::Uri;
+use wsdriver::{HttpRequest, Machine};
 
 /// What the handles and the writer share.
 pub(crate) struct Shared {
@@ -33,7 +34,10 @@ pub(crate) struct Shared {
     /// stops being open.
     pub(crate) changed: Notify,
     max_buffered: usize,
-    request: Request,
+    /// Of the request, only what a stream needs for its whole life: the
+    /// target and the id to resume after. Its headers (up to the head
+    /// limit, 400 KB under hyper's defaults) go once the response starts.
+    uri: Uri,
     last_event_id: Option<String>,
 }
 
@@ -56,12 +60,7 @@ impl Shared {
             }),
             changed: Notify::new(),
             max_buffered: options.max_buffered,
-            request: Request {
-                method: request.method().clone(),
-                uri: request.uri().clone(),
-                version: request.version(),
-                headers: request.headers().clone(),
-            },
+            uri: request.uri().clone(),
             last_event_id: eventsource::last_event_id(request),
         })
     }
@@ -145,7 +144,7 @@ impl Drop for Handle {
 impl fmt::Debug for EventStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EventStream")
-            .field("uri", &self.shared().request.uri)
+            .field("uri", &self.shared().uri)
             .field("open", &self.is_open())
             .field("buffered_amount", &self.buffered_amount())
             .finish()
@@ -268,9 +267,12 @@ impl EventStream {
         self.shared().last_event_id.as_deref()
     }
 
-    /// The request that opened the stream (path, query, headers).
-    pub fn request(&self) -> &Request {
-        &self.shared().request
+    /// The target of the request that opened the stream (path and
+    /// query). Its headers are not kept, so that an open stream holds no
+    /// more of its request than it needs: read what you need of them
+    /// (cookies, credentials) before opening the stream.
+    pub fn uri(&self) -> &Uri {
+        &self.shared().uri
     }
 }
 

@@ -146,7 +146,7 @@ async fn a_raw_stream_carries_the_head_retry_and_events_in_order() {
         .await
         .unwrap();
     let events = within(server).await.unwrap();
-    assert_eq!(events.request().uri.path(), "/events");
+    assert_eq!(events.uri().path(), "/events");
     assert_eq!(events.last_event_id(), None);
     events.send("one").await.unwrap();
     events
@@ -312,7 +312,7 @@ mod websocket_server {
             .await
             .unwrap();
         let events = within(server.accept_event_stream()).await.unwrap();
-        assert_eq!(events.request().uri.path(), "/feed");
+        assert_eq!(events.uri().path(), "/feed");
         assert_eq!(events.last_event_id(), Some("9"));
         events.send_event(None, "ten", Some("10")).await.unwrap();
         let mut reader = within(Reader::open(client)).await;
