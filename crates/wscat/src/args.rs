@@ -96,15 +96,18 @@ pub struct Args {
     #[arg(long, requires = "sse")]
     pub retry_forever: bool,
 
-    /// Add a request header, 'Name: value' (repeat for more)
+    /// Add a request header, 'Name: value' (repeat for more; a name given
+    /// again replaces its value)
     #[arg(short = 'H', long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,
 
-    /// Basic authentication, user:password
+    /// Basic authentication, user:password (replaces an Authorization
+    /// header given with -H)
     #[arg(long, value_name = "USER:PASS")]
     pub auth: Option<String>,
 
-    /// The Host header to send instead of the URL's host
+    /// The Host header to send instead of the URL's host (replaces one
+    /// given with -H)
     #[arg(long, value_name = "HOST")]
     pub host: Option<String>,
 

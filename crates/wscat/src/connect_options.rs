@@ -32,18 +32,8 @@ pub fn client_options(args: &Args) -> Result<ClientOptions, String> {
         .follow_redirects(args.location)
         .max_redirects(args.max_redirects)
         .handshake_timeout(Some(seconds(args.timeout, "--timeout")?));
-    for header in &args.headers {
-        let (name, value) = split_header(header)?;
+    for (name, value) in request_headers(args)? {
         options = options.header(name, value);
-    }
-    if let Some(auth) = &args.auth {
-        // ws's `auth`: Basic credentials in the Authorization header (the
-        // library drops it when a redirect leaves the host).
-        let encoded = base64::engine::general_purpose::STANDARD.encode(auth);
-        options = options.header("Authorization", format!("Basic {encoded}"));
-    }
-    if let Some(host) = &args.host {
-        options = options.header("Host", host);
     }
     if let Some(origin) = &args.origin {
         options = options.origin(origin);
@@ -55,6 +45,34 @@ pub fn client_options(args: &Args) -> Result<ClientOptions, String> {
         options = options.proxy(ProxyOptions::new(with_http_scheme(proxy)));
     }
     Ok(options.tls(tls_options(args)?))
+}
+
+/// The headers the flags ask for, one value a name, as Node wscat builds
+/// them: each -H in order, then --auth's `Authorization`, then --host's
+/// `Host`, a later one replacing an earlier of the same name (in any
+/// case): `-H 'Authorization: Bearer t' --auth u:p` sends Basic alone.
+pub fn request_headers(args: &Args) -> Result<Vec<(String, String)>, String> {
+    let mut headers = Vec::new();
+    for header in &args.headers {
+        let (name, value) = split_header(header)?;
+        set_header(&mut headers, name, value.to_owned());
+    }
+    if let Some(auth) = &args.auth {
+        // ws's `auth`: Basic credentials in the Authorization header (the
+        // library drops it when a redirect leaves the host).
+        let encoded = base64::engine::general_purpose::STANDARD.encode(auth);
+        set_header(&mut headers, "Authorization", format!("Basic {encoded}"));
+    }
+    if let Some(host) = &args.host {
+        set_header(&mut headers, "Host", host.clone());
+    }
+    Ok(headers)
+}
+
+/// Sets `name` to `value` in `headers`, in place of any value it had.
+pub fn set_header(headers: &mut Vec<(String, String)>, name: &str, value: String) {
+    headers.retain(|(had, _)| !had.eq_ignore_ascii_case(name));
+    headers.push((name.to_owned(), value));
 }
 
 /// A -H flag's name and value.
@@ -122,5 +140,40 @@ mod tests {
         assert_eq!(with_scheme("wss://example.com/"), "wss://example.com/");
         assert_eq!(with_scheme("ws+unix:/tmp/s.sock"), "ws+unix:/tmp/s.sock");
         assert_eq!(with_http_scheme("proxy:3128"), "http://proxy:3128");
+    }
+
+    #[test]
+    fn a_later_header_replaces_an_earlier_of_the_same_name() {
+        use clap::Parser;
+        let args = Args::parse_from([
+            "wscat",
+            "-c",
+            "ws://a/",
+            "-H",
+            "Authorization: Bearer t",
+            "-H",
+            "X-One: 1",
+            "-H",
+            "x-one: 2",
+            "-H",
+            "Host: h",
+            "--auth",
+            "u:p",
+            "--host",
+            "example.test",
+        ]);
+        let headers = request_headers(&args).unwrap();
+        let pairs: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("x-one", "2"),
+                ("Authorization", "Basic dTpw"),
+                ("Host", "example.test"),
+            ]
+        );
     }
 }

@@ -82,8 +82,13 @@ fn options(args: &Args) -> Result<EventSourceOptions, String> {
         .max_failed_attempts((!args.retry_forever).then_some(MAX_FAILED_ATTEMPTS))
         .tls(tls_options(args)?)
         .connect_timeout(Some(seconds(args.timeout, "--timeout")?));
+    // One value a name, the last -H given.
+    let mut headers = Vec::new();
     for header in &args.headers {
         let (name, value) = crate::connect_options::split_header(header)?;
+        crate::connect_options::set_header(&mut headers, name, value.to_owned());
+    }
+    for (name, value) in headers {
         options = options.header(name, value);
     }
     if let Some(proxy) = &args.proxy {

@@ -394,3 +394,53 @@ async fn location_follows_a_redirect() {
         "error: Unexpected server response: 302\n"
     );
 }
+
+/// One Authorization header, not two, when -H gives one and --auth
+/// another: --auth's, as Node wscat sends; a name given twice with -H
+/// keeps its last value.
+#[tokio::test]
+async fn auth_replaces_an_authorization_header_and_a_later_header_an_earlier() {
+    let server = WebSocketServer::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/", server.local_addr());
+    let acceptor = server.clone();
+    let handshake = tokio::spawn(async move {
+        let mut socket = acceptor.accept().await.unwrap();
+        let request = socket.request().clone();
+        while socket.next().await.is_some() {}
+        request
+    });
+    let output = run_piped(
+        &[
+            "-c",
+            &url,
+            "-H",
+            "Authorization: Bearer token",
+            "--auth",
+            "user:pw",
+            "-H",
+            "X-Twice: one",
+            "-H",
+            "x-twice: two",
+            "-w",
+            "0",
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let request = tokio::time::timeout(support::LIMIT, handshake)
+        .await
+        .unwrap()
+        .unwrap();
+    let all = |name: &str| -> Vec<String> {
+        request
+            .headers
+            .get_all(name)
+            .iter()
+            .map(|value| value.to_str().unwrap().to_owned())
+            .collect()
+    };
+    // base64("user:pw")
+    assert_eq!(all("authorization"), ["Basic dXNlcjpwdw=="]);
+    assert_eq!(all("x-twice"), ["two"]);
+}
