@@ -76,8 +76,9 @@ EXAMPLES
     group(ArgGroup::new("mode").required(true).args(["connect", "listen", "sse"])),
 )]
 pub struct Args {
-    /// Connect to a WebSocket server (ws://, wss://, ws+unix:; ws:// is
-    /// added when there is no scheme)
+    /// Connect to a WebSocket server (ws://, wss://, ws+unix:, and
+    /// http:// and https:// taken as ws:// and wss://; ws:// is added when
+    /// there is no scheme)
     #[arg(short = 'c', long, value_name = "URL")]
     pub connect: Option<String>,
 

@@ -2,7 +2,7 @@
 //! (or piped, or given with -x) until either side closes.
 
 use crate::args::Args;
-use crate::connect_options::{client_options, with_scheme};
+use crate::connect_options::{check_scheme, client_options, with_scheme};
 use crate::errors::describe;
 use crate::input::Input;
 use crate::output::Output;
@@ -21,6 +21,10 @@ pub enum Ending {
 /// connected (the prompt appears only then).
 pub async fn run(args: &Args, output: &Output, input: impl FnOnce() -> Input) -> Ending {
     let url = with_scheme(args.connect.as_deref().unwrap_or_default());
+    if let Err(message) = check_scheme(&url) {
+        output.error(&message);
+        return Ending::Failed;
+    }
     let options = match client_options(args) {
         Ok(options) => options,
         Err(message) => {

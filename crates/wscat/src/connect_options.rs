@@ -17,6 +17,22 @@ pub fn with_scheme(url: &str) -> String {
     }
 }
 
+/// Whether `url` has a scheme wscat connects with: `ws:`, `wss:`,
+/// `http:` and `https:` (taken as `ws:` and `wss:`) or `ws+unix:`, as
+/// Node's ws accepts. Fails with the line to show, which says so.
+pub fn check_scheme(url: &str) -> Result<(), String> {
+    let scheme = match url.split_once(':') {
+        Some((scheme, _)) => scheme.to_ascii_lowercase(),
+        None => String::new(),
+    };
+    match scheme.as_str() {
+        "ws" | "wss" | "http" | "https" | "ws+unix" => Ok(()),
+        _ => Err(format!(
+            "Invalid URL: {url}: the scheme must be ws, wss, http, https or ws+unix"
+        )),
+    }
+}
+
 /// The client's options from the flags. Fails with a line to show when a
 /// header is malformed or a certificate file cannot be read.
 pub fn client_options(args: &Args) -> Result<ClientOptions, String> {
@@ -140,6 +156,23 @@ mod tests {
         assert_eq!(with_scheme("wss://example.com/"), "wss://example.com/");
         assert_eq!(with_scheme("ws+unix:/tmp/s.sock"), "ws+unix:/tmp/s.sock");
         assert_eq!(with_http_scheme("proxy:3128"), "http://proxy:3128");
+    }
+
+    #[test]
+    fn the_schemes_ws_accepts_and_the_message_for_others() {
+        for url in [
+            "ws://a/",
+            "WSS://a/",
+            "http://a/",
+            "https://a/",
+            "ws+unix:/tmp/s.sock",
+        ] {
+            assert_eq!(check_scheme(url), Ok(()), "{url}");
+        }
+        assert_eq!(
+            check_scheme("ftp://a/"),
+            Err("Invalid URL: ftp://a/: the scheme must be ws, wss, http, https or ws+unix".into())
+        );
     }
 
     #[test]

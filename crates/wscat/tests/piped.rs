@@ -444,3 +444,16 @@ async fn auth_replaces_an_authorization_header_and_a_later_header_an_earlier() {
     assert_eq!(all("authorization"), ["Basic dXNlcjpwdw=="]);
     assert_eq!(all("x-twice"), ["two"]);
 }
+
+/// A scheme wscat cannot connect with: the message names every one it
+/// can (http and https included), and exit status 1.
+#[tokio::test]
+async fn a_bad_scheme_says_which_are_accepted() {
+    let output = run_piped(&["-c", "ftp://example.com/"], "").await;
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        text(&output.stderr),
+        "error: Invalid URL: ftp://example.com/: \
+         the scheme must be ws, wss, http, https or ws+unix\n"
+    );
+}
