@@ -126,11 +126,8 @@ async fn a_closed_port_is_tried_five_times_then_wscat_gives_up() {
 #[tokio::test]
 async fn retry_forever_keeps_trying_a_closed_port() {
     let url = format!("http://127.0.0.1:{}/", closed_port());
-    let (output, running) = run_for(
-        &["--sse", &url, "--retry-forever"],
-        Duration::from_secs(5),
-    )
-    .await;
+    let (output, running) =
+        run_for(&["--sse", &url, "--retry-forever"], Duration::from_secs(5)).await;
     let stderr = text(&output.stderr);
     assert!(running, "wscat ended:\n{stderr}");
     let lines: Vec<&str> = stderr.lines().collect();
