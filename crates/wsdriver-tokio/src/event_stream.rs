@@ -50,9 +50,10 @@ pub(crate) struct Inner {
 impl Shared {
     pub(crate) fn new(
         request: &impl HttpRequest,
-        machine: Server,
+        mut machine: Server,
         options: &EventStreamOptions,
     ) -> Arc<Self> {
+        machine.stall_limit(options.max_buffered, options.stall_timeout);
         Arc::new(Shared {
             inner: Mutex::new(Inner {
                 machine,
@@ -63,6 +64,16 @@ impl Shared {
             uri: request.uri().clone(),
             last_event_id: eventsource::last_event_id(request),
         })
+    }
+
+    /// Runs the machine's timers due now (a stall cuts the stream), and
+    /// tells the writer and the waiting senders.
+    pub(crate) fn handle_timeout(&self) {
+        let mut inner = lock(&self.inner);
+        inner.machine.handle_timeout(Instant::now().into_std());
+        inner.wake_writer();
+        drop(inner);
+        self.changed.notify_waiters();
     }
 
     /// The transport ended (the writer saw it, or hyper dropped the body).
@@ -209,7 +220,7 @@ impl EventStream {
         loop {
             let mut changed = pin!(shared.changed.notified());
             changed.as_mut().enable();
-            {
+            let deadline = {
                 let mut inner = lock(&shared.inner);
                 if !inner.machine.is_open() {
                     return Err(Error::Closed);
@@ -219,8 +230,22 @@ impl EventStream {
                     inner.wake_writer();
                     return Ok(());
                 }
+                inner.machine.poll_timeout()
+            };
+            // Waiting on a slow client: while the writer may not be
+            // polled at all (hyper stops asking a body for more when it
+            // cannot write), the machine's stall timer runs from here.
+            match deadline {
+                Some(at) => {
+                    tokio::select! {
+                        () = &mut changed => {}
+                        () = tokio::time::sleep_until(Instant::from_std(at)) => {
+                            shared.handle_timeout();
+                        }
+                    }
+                }
+                None => changed.await,
             }
-            changed.await;
         }
     }
 
@@ -369,6 +394,11 @@ where
             shared.changed.notify_waiters();
         }
         while drive.poll_timers(cx, &mut inner.machine) {}
+        if inner.machine.is_stalled() {
+            // No graceful end: it would wait on the same slow reader.
+            shared.changed.notify_waiters();
+            return Poll::Ready(false);
+        }
         let before = inner.machine.buffered_amount();
         let written = drive.poll_write(cx, &mut stream, &mut inner.machine);
         if inner.machine.buffered_amount() < before {

@@ -11,8 +11,8 @@ use crate::sync::lock;
 use bytes::Bytes;
 use hyper::body::{Body, Frame, SizeHint};
 use hyper::Response;
-use std::convert::Infallible;
 use std::fmt;
+use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -92,15 +92,27 @@ impl fmt::Debug for EventStreamBody {
 
 impl Body for EventStreamBody {
     type Data = Bytes;
-    type Error = Infallible;
+    /// A stream cut for reading too slowly
+    /// ([`EventStreamOptions::stall_timeout`]).
+    type Error = io::Error;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         let this = self.get_mut();
         let mut inner = lock(&this.shared.inner);
         while this.drive.poll_timers(cx, &mut inner.machine) {}
+        if inner.machine.is_stalled() {
+            drop(inner);
+            this.shared.changed.notify_waiters();
+            // An error, not the end: hyper then drops the connection
+            // rather than finish a response the client is not reading.
+            return Poll::Ready(Some(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client read the event stream too slowly",
+            ))));
+        }
         if inner.machine.has_output() {
             let bytes = Bytes::from(inner.machine.take_output());
             drop(inner);

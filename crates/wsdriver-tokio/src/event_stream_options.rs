@@ -2,7 +2,7 @@
 
 use crate::error::Error;
 use std::time::Duration;
-use wsdriver::eventsource::{self, DEFAULT_PING, DEFAULT_RETRY};
+use wsdriver::eventsource::{self, DEFAULT_PING, DEFAULT_RETRY, DEFAULT_STALL_TIMEOUT};
 use wsdriver::http_types::{HeaderName, HeaderValue};
 use wsdriver::ResponseHead;
 
@@ -25,6 +25,7 @@ pub struct EventStreamOptions {
     pub(crate) ping: Option<Duration>,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) max_buffered: usize,
+    pub(crate) stall_timeout: Option<Duration>,
 }
 
 /// Past this many unwritten bytes, sends wait for a slow client.
@@ -37,6 +38,7 @@ impl Default for EventStreamOptions {
             ping: Some(DEFAULT_PING),
             headers: Vec::new(),
             max_buffered: DEFAULT_MAX_BUFFERED,
+            stall_timeout: Some(DEFAULT_STALL_TIMEOUT),
         }
     }
 }
@@ -72,6 +74,18 @@ impl EventStreamOptions {
     /// than growing the server's memory.
     pub fn max_buffered(mut self, bytes: usize) -> Self {
         self.max_buffered = bytes.max(1);
+        self
+    }
+
+    /// How long a stream may stay more than
+    /// [`max_buffered`](Self::max_buffered) bytes behind before it is cut
+    /// (30 s by default; `None`: never). A client that stops reading
+    /// otherwise holds what was sent to it, and blocks its producer, for
+    /// as long as its connection lives; once cut, sends fail with
+    /// [`Error::Closed`](crate::Error::Closed), and a client that comes
+    /// back resumes from its last event id like any other.
+    pub fn stall_timeout(mut self, after: Option<Duration>) -> Self {
+        self.stall_timeout = after;
         self
     }
 

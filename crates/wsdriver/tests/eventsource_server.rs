@@ -130,3 +130,54 @@ fn a_client_that_leaves_is_reported_once_and_its_queue_dropped() {
     stream.transport_closed();
     assert_eq!(stream.poll_event(), None, "still reported once");
 }
+
+/// Issue 24: a client that never reads held what was sent to it, and
+/// blocked its producer, for as long as its connection lived. Past the
+/// stall limit for its time, the stream is cut and reports it.
+#[test]
+fn a_stream_over_its_stall_limit_for_its_time_is_cut() {
+    let opened = Instant::now();
+    let mut stream = Server::new(opened, SECOND, None);
+    stream.stall_limit(100, Some(30 * SECOND));
+    let _ = stream.take_output();
+    assert_eq!(stream.poll_timeout(), None);
+    stream.send(&"x".repeat(150)).unwrap();
+    // Armed without the time: due at once, so the loop gives it the time.
+    let due = stream.poll_timeout().expect("the stall timer runs");
+    assert!(due <= opened);
+    let t0 = opened + 5 * SECOND;
+    stream.handle_timeout(t0);
+    assert_eq!(stream.poll_timeout(), Some(t0 + 30 * SECOND));
+    // Some is written, not enough to come under the limit.
+    stream.advance_output(20);
+    stream.handle_timeout(t0 + 29 * SECOND);
+    assert!(stream.is_open());
+    assert_eq!(stream.poll_event(), None);
+    stream.handle_timeout(t0 + 30 * SECOND);
+    assert_eq!(stream.poll_event(), Some(StreamEvent::Stalled));
+    assert_eq!(stream.poll_event(), None);
+    assert!(stream.is_stalled() && stream.is_finished() && !stream.is_open());
+    assert!(!stream.has_output(), "what it held is dropped");
+    assert_eq!(stream.send("more"), Err(StreamClosed));
+    assert_eq!(stream.poll_timeout(), None);
+}
+
+#[test]
+fn a_stream_that_drains_under_its_stall_limit_stops_the_timer() {
+    let opened = Instant::now();
+    let mut stream = Server::new(opened, SECOND, Some(10 * SECOND));
+    stream.stall_limit(100, Some(30 * SECOND));
+    let _ = stream.take_output();
+    stream.send(&"x".repeat(150)).unwrap();
+    stream.handle_timeout(opened);
+    assert_eq!(stream.poll_timeout(), Some(opened + 10 * SECOND));
+    let _ = stream.take_output();
+    // Only the keepalive runs now.
+    assert_eq!(stream.poll_timeout(), Some(opened + 10 * SECOND));
+    stream.handle_timeout(opened + 40 * SECOND);
+    assert!(stream.is_open() && !stream.is_stalled());
+    // Without a limit nothing is ever cut.
+    let mut unlimited = Server::new(opened, SECOND, None);
+    unlimited.send(&"x".repeat(1 << 20)).unwrap();
+    assert_eq!(unlimited.poll_timeout(), None);
+}

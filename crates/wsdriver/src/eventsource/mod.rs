@@ -22,7 +22,9 @@ pub use client::{
 pub use client_event::{ClientError, ClientEvent, Interruption, ReadyState};
 pub use decode::{Decoder, EventTooLarge, MessageEvent, DEFAULT_MAX_EVENT_SIZE};
 pub use encode::{write_comment, write_event, write_retry};
-pub use server::{Server, StreamClosed, StreamEvent, DEFAULT_PING, DEFAULT_RETRY};
+pub use server::{
+    Server, StreamClosed, StreamEvent, DEFAULT_PING, DEFAULT_RETRY, DEFAULT_STALL_TIMEOUT,
+};
 
 use crate::http::{HttpRequest, ResponseHead};
 use http::Method;

@@ -30,7 +30,15 @@ pub enum StreamEvent {
     /// The client went away (the transport ended): nothing more can be
     /// sent. Reported once.
     Gone,
+    /// The client read too slowly: more than the stall limit's bytes
+    /// stayed unwritten for longer than its time, and the stream was cut
+    /// (what it held is dropped; end the transport). Reported once.
+    Stalled,
 }
+
+/// How long a stream may stay over its byte limit before it is cut; see
+/// [`Server::stall_limit`].
+pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The stream ended, by [`Server::close`] or because the client went
 /// away: nothing more can be sent on it.
@@ -52,6 +60,11 @@ enum State {
     Closing,
     /// The transport ended; `reported` once [`StreamEvent::Gone`] went out.
     Gone {
+        reported: bool,
+    },
+    /// Cut for reading too slowly; `reported` once [`StreamEvent::Stalled`]
+    /// went out.
+    Stalled {
         reported: bool,
     },
 }
@@ -89,6 +102,14 @@ pub struct Server {
     state: State,
     /// Reused for encoding, so sending allocates nothing once it has grown.
     scratch: Vec<u8>,
+    /// Bytes unwritten past which the stall timer runs, and its time.
+    stall_limit: Option<(usize, Duration)>,
+    /// Runs while more than the limit is unwritten. Armed when output
+    /// grows (a call without the time): pending, it reports itself due at
+    /// `opened` so that the loop driving the machine gives it the time
+    /// at once.
+    stall: Timer,
+    opened: Instant,
 }
 
 impl Server {
@@ -126,7 +147,28 @@ impl Server {
             keepalive: Timer::start(ping, Some(now)),
             state: State::Open,
             scratch,
+            stall_limit: None,
+            stall: Timer::Off,
+            opened: now,
         }
+    }
+
+    /// Cuts the stream when more than `max_buffered` bytes stay unwritten
+    /// for longer than `after` (none by default): a client that stops
+    /// reading would otherwise hold what was sent to it, and its
+    /// producer, for as long as its connection lives. A stream that was
+    /// cut reports [`StreamEvent::Stalled`] and is finished; a client
+    /// that comes back resumes from its last event id like any other.
+    pub fn stall_limit(&mut self, max_buffered: usize, after: Option<Duration>) {
+        self.stall_limit = after.map(|after| (max_buffered, after));
+        if self.stall_limit.is_none() {
+            self.stall = Timer::Off;
+        }
+    }
+
+    fn over_limit(&self) -> bool {
+        self.stall_limit
+            .is_some_and(|(max, _)| self.output.len() > max)
     }
 
     /// Queues an unnamed event (the client's default `message` type).
@@ -191,8 +233,15 @@ impl Server {
         match self.state {
             State::Open => false,
             State::Closing => self.output.is_empty(),
-            State::Gone { .. } => true,
+            State::Gone { .. } | State::Stalled { .. } => true,
         }
+    }
+
+    /// Whether the stream was cut for reading too slowly (see
+    /// [`stall_limit`](Self::stall_limit)): end the transport without a
+    /// graceful close, which would wait on the same slow reader.
+    pub fn is_stalled(&self) -> bool {
+        matches!(self.state, State::Stalled { .. })
     }
 
     fn check_open(&self) -> Result<(), StreamClosed> {
@@ -206,6 +255,19 @@ impl Server {
     fn flush_scratch(&mut self) {
         self.output.extend(&self.scratch);
         self.scratch.clear();
+        if let Some((_, after)) = self.stall_limit {
+            if !self.stall.is_running() && self.over_limit() {
+                self.stall = Timer::start(Some(after), None);
+            }
+        }
+    }
+
+    /// Cut: nothing more goes out, and nothing queued is kept.
+    fn stalled(&mut self) {
+        self.state = State::Stalled { reported: false };
+        self.keepalive = Timer::Off;
+        self.stall = Timer::Off;
+        self.output = Output::default();
     }
 }
 
@@ -217,6 +279,10 @@ impl Machine for Server {
             State::Gone { reported: false } => {
                 self.state = State::Gone { reported: true };
                 Some(StreamEvent::Gone)
+            }
+            State::Stalled { reported: false } => {
+                self.state = State::Stalled { reported: true };
+                Some(StreamEvent::Stalled)
             }
             _ => None,
         }
@@ -233,10 +299,11 @@ impl Machine for Server {
     }
 
     fn transport_closed(&mut self) {
-        if !matches!(self.state, State::Gone { .. }) {
+        if !matches!(self.state, State::Gone { .. } | State::Stalled { .. }) {
             self.state = State::Gone { reported: false };
         }
         self.keepalive = Timer::Off;
+        self.stall = Timer::Off;
         // Nobody will read it now.
         self.output = Output::default();
         self.input = BytesMut::new();
@@ -248,13 +315,29 @@ impl Machine for Server {
 
     fn advance_output(&mut self, n: usize) {
         self.output.advance(n);
+        if self.stall.is_running() && !self.over_limit() {
+            self.stall = Timer::Off;
+        }
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
-        self.keepalive.deadline()
+        let stall = match self.stall {
+            Timer::Off => None,
+            Timer::Pending(_) => Some(self.opened),
+            Timer::At(at) => Some(at),
+        };
+        match (self.keepalive.deadline(), stall) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     fn handle_timeout(&mut self, now: Instant) {
+        self.stall.settle(now);
+        if self.stall.is_due(now) {
+            self.stalled();
+            return;
+        }
         if self.keepalive.is_due(now) {
             self.keepalive = Timer::start(self.ping, Some(now));
             let _ = self.ping();
