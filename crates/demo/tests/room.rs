@@ -50,7 +50,7 @@ fn room_in(epoch: u64, n: u64) -> Room {
     room
 }
 
-fn ids(entries: &[Entry]) -> Vec<u64> {
+fn ids(entries: &[std::sync::Arc<Entry>]) -> Vec<u64> {
     entries.iter().map(|entry| entry.id.seq).collect()
 }
 

@@ -10,6 +10,7 @@ use crate::room::{now_ms, Entry, Room};
 use axum::extract::State;
 use axum::http::{request::Parts, StatusCode};
 use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
 use std::time::Duration;
 use wsdriver_tokio::{event_stream, EventStream, EventStreamOptions};
 
@@ -70,7 +71,7 @@ async fn feed(
 
 async fn send(
     stream: &EventStream,
-    entries: &[Entry],
+    entries: &[Arc<Entry>],
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     for entry in entries {
         let id = entry.id.to_string();

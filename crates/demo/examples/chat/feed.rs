@@ -76,12 +76,12 @@ impl Feed {
     pub async fn admit(
         &mut self,
         received: Result<Arc<Entry>, RecvError>,
-    ) -> Result<Vec<Entry>, Error> {
+    ) -> Result<Vec<Arc<Entry>>, Error> {
         match received {
             Ok(entry) if entry.id <= self.covered => Ok(Vec::new()),
             Ok(entry) => {
                 self.covered = entry.id;
-                Ok(vec![Arc::unwrap_or_clone(entry)])
+                Ok(vec![entry])
             }
             Err(RecvError::Lagged(_)) => {
                 let (missed, last) = self.room.since(Some(self.covered)).await?;
@@ -95,7 +95,7 @@ impl Feed {
     /// [`recv`](Self::recv) and [`admit`](Self::admit) until there is
     /// something to send.
     #[cfg_attr(not(test), allow(dead_code))]
-    pub async fn next(&mut self) -> Result<Vec<Entry>, Error> {
+    pub async fn next(&mut self) -> Result<Vec<Arc<Entry>>, Error> {
         loop {
             let received = self.recv().await;
             let entries = self.admit(received).await?;
@@ -109,7 +109,7 @@ impl Feed {
 impl Subscribed {
     /// Step two: the entries the client missed, oldest first, and the
     /// feed that goes on from the last of them.
-    pub async fn catch_up(self) -> Result<(Feed, Vec<Entry>), Error> {
+    pub async fn catch_up(self) -> Result<(Feed, Vec<Arc<Entry>>), Error> {
         let (missed, last) = self.room.since(self.resume.map(|id| id.chat)).await?;
         // Ahead of the room: not an id it sent (see the module docs).
         let resume = self.resume.filter(|id| id.chat <= last);

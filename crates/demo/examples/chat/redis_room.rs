@@ -294,14 +294,14 @@ impl RedisRoom {
         self.shared.reachable.subscribe()
     }
 
-    pub async fn since(&self, after: Option<ChatId>) -> Result<(Vec<Entry>, ChatId), Error> {
+    pub async fn since(&self, after: Option<ChatId>) -> Result<(Vec<Arc<Entry>>, ChatId), Error> {
         let mut connection = self.commands.clone();
         let start = after.map(|after| format!("({}-{}", after.ms, after.seq));
         let (rows, last) = history(&mut connection, &self.shared.keys.stream, start).await?;
         let mut entries = Vec::new();
         for (id, entry) in rows.iter().map(entry) {
             match entry {
-                Ok(entry) => entries.push(entry),
+                Ok(entry) => entries.push(Arc::new(entry)),
                 Err(error) => eprintln!("chat: skipping stream entry {id}: {error}"),
             }
         }

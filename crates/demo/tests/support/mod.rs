@@ -166,14 +166,23 @@ impl Chat {
 
     /// The process's peak resident memory so far, in bytes (Linux).
     pub fn peak_rss(&self) -> u64 {
+        self.status_bytes("VmHWM:")
+    }
+
+    /// The process's resident memory now, in bytes (Linux).
+    pub fn rss(&self) -> u64 {
+        self.status_bytes("VmRSS:")
+    }
+
+    fn status_bytes(&self, field: &str) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.process.0.id()))
             .expect("/proc/PID/status");
         let kib: u64 = status
             .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .find_map(|line| line.strip_prefix(field))
             .and_then(|value| value.trim().strip_suffix("kB"))
             .and_then(|kib| kib.trim().parse().ok())
-            .expect("VmHWM in kB");
+            .unwrap_or_else(|| panic!("{field} in kB"));
         kib * 1024
     }
 
