@@ -29,6 +29,7 @@ mod feed;
 mod ids;
 mod redis_room;
 mod room;
+mod trim;
 
 use axum::response::Html;
 use axum::routing::get;
@@ -116,6 +117,7 @@ async fn run(
         Some(url) => eprintln!("chat on http://{local}/ (the room on {url})"),
         None => eprintln!("chat on http://{local}/"),
     }
+    trim::spawn();
     tokio::select! {
         // Not `axum::serve`: it gives a request head unlimited time.
         served = wsdriver_tokio::serve(listener, app) => served?,
