@@ -132,10 +132,10 @@ fn a_tab_goes_on_after_the_chat_restarts() {
     assert!(epoch("tickAfter") > epoch("tickBefore"), "{report}");
 }
 
-/// The page's icon, name field, long words and a burst of 1,500 messages:
-/// before the page batched its updates it showed them in 4.5 to 6.0 s
-/// here (debug build, 2 cores; 18.7 s in issue 24), after in 1.0 to 1.7 s,
-/// about what a Node EventSource on the feed takes (0.9 to 1.8 s).
+/// The page's icon, name field, long words and 1,500 messages of 120
+/// characters in three waves of 500: before the page batched its updates
+/// it showed them in 4.8 to 6.2 s (debug build, 2 quiet cores; 18.7 s in
+/// issue 24), after in 1.3 to 1.7 s.
 #[test]
 fn the_page_names_wraps_and_keeps_up() {
     let chat = Chat::start(None);
