@@ -39,9 +39,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("pong after {:?}", sent.elapsed());
 
     // The server answers with the code (RFC 6455 §5.5.1); the reason was
-    // ours to give.
-    let closed = socket.close(CloseCode::NORMAL, "done, thanks").await?;
-    println!("closed with {} (clean: {})", closed.code, closed.clean);
+    // ours to give, and its answer may carry none.
+    let reason = "done, thanks";
+    let closed = socket.close(CloseCode::NORMAL, reason).await?;
+    println!(
+        "closed: we sent {} {reason:?}, the server answered {} {:?} (clean: {})",
+        CloseCode::NORMAL.as_u16(),
+        closed.code.as_u16(),
+        closed.reason,
+        closed.clean
+    );
     assert!(closed.clean);
     Ok(())
 }

@@ -54,7 +54,14 @@ impl Target {
         let scheme = match url.scheme() {
             "http" => Some("ws"),
             "https" => Some("wss"),
-            _ => None,
+            "ws" | "wss" => None,
+            // Said here, not by the core, which takes ws and wss only:
+            // this layer takes more.
+            _ => {
+                return Err(invalid(
+                    "the scheme must be ws, wss, http, https or ws+unix",
+                ))
+            }
         };
         if let Some(scheme) = scheme {
             url.set_scheme(scheme)
@@ -177,6 +184,11 @@ mod tests {
         assert_eq!(
             t.redirect("//other.example/x").unwrap().url.as_str(),
             "wss://other.example/x"
+        );
+        let ftp = Target::parse("ftp://example.com/").unwrap_err().to_string();
+        assert!(
+            ftp.ends_with("the scheme must be ws, wss, http, https or ws+unix"),
+            "{ftp}"
         );
         let http = t.redirect("http://other.example:8080/x").unwrap();
         assert_eq!(http.url.as_str(), "ws://other.example:8080/x");
