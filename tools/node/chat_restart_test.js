@@ -11,7 +11,10 @@
 //   - the tab connects again by itself, shows what alice says now and
 //     what bob (a tab opened after the restart) says, and counts 2 online;
 //   - the tab's tick ids never go back across the restart;
-//   - reloaded, it shows every message, old and new, exactly once.
+//   - reloaded, it shows every message, old and new, exactly once;
+//   - a tab whose ids are ahead of the server's (as after a restart with
+//     the clock behind: set in its sessionStorage here) starts over: its
+//     log is the server's whole history, its count the server's.
 // Prints one JSON line of what it saw on success.
 "use strict";
 
@@ -155,7 +158,28 @@ async function main() {
     await online(alice, 2);
     assert.deepEqual(await texts(alice), [...all, "after the reload"], "reloaded: every message once, in order");
 
-    console.log(JSON.stringify({ tickBefore, tickAfter, shown: await texts(alice) }));
+    const shown2 = await texts(alice);
+
+    step("a tab with ids from the future starts over");
+    await alice.evaluate(() => {
+      sessionStorage.setItem("chat.lastEventId", "99999999999999-7.3");
+      sessionStorage.setItem("chat.log", JSON.stringify([
+        { type: "chat", id: "99999999999999-7", name: "ghost", text: "from a later epoch", online: 9, time: 0 },
+      ]));
+    });
+    await alice.reload({ waitUntil: "domcontentloaded" });
+    await connected(alice);
+    await say(bob, "after starting over");
+    await shows(alice, "after starting over");
+    await online(alice, 2);
+    const startedOver = await texts(alice);
+    assert.deepEqual(
+      startedOver,
+      ["new from alice", "new from bob", "after the reload", "after starting over"],
+      "the server's whole history, in order, and none of the ids it never sent",
+    );
+
+    console.log(JSON.stringify({ tickBefore, tickAfter, shown: shown2, startedOver }));
   } finally {
     await browser.close();
     await stop(chat);

@@ -130,6 +130,18 @@ fn a_tab_goes_on_after_the_chat_restarts() {
         id.split_once('-').unwrap().0.parse().unwrap()
     };
     assert!(epoch("tickAfter") > epoch("tickBefore"), "{report}");
+    // Handed ids the server never sent, the tab started over: the
+    // server's whole history, without what it had before.
+    assert_eq!(
+        report["startedOver"],
+        serde_json::json!([
+            "new from alice",
+            "new from bob",
+            "after the reload",
+            "after starting over"
+        ]),
+        "{report}"
+    );
 }
 
 /// The page's icon, name field, long words and 1,500 messages of 120
