@@ -32,6 +32,9 @@ async fn messages_in_an_outage_are_reported_and_the_count_holds() {
     assert_eq!(joined["online"], 3);
     alice.say("before").await;
     bob.until(is_chat("before")).await;
+    // Alice's process has its answer too: Redis killed with that answer
+    // on its way would report a stored message as not delivered.
+    alice.until(is_chat("before")).await;
 
     redis.kill();
     // Both processes say so to their people.

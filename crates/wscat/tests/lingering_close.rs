@@ -4,39 +4,19 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Stdio;
 use std::thread;
 use std::time::Duration;
-use support::{wscat, Running};
+use support::{listening, wscat};
 
 /// wscat's default `max_length`: ws's `maxPayload`.
 const MAX_LENGTH: u64 = 64 << 20;
 
 #[test]
 fn a_sender_over_max_length_reads_1009_while_still_sending() {
-    let mut server = Running(
-        wscat()
-            .args(["-l", "0"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let mut stderr = BufReader::new(server.0.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let port: u16 = line
-        .trim()
-        .strip_prefix("Listening on port ")
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .parse()
-        .unwrap();
-    thread::spawn(move || for _ in stderr.lines() {});
-
+    let (_server, port) = listening(wscat().stdin(Stdio::piped()).stdout(Stdio::null()));
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(20)))

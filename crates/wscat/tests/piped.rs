@@ -250,24 +250,8 @@ async fn headers_auth_host_origin_and_subprotocols_reach_the_server() {
 async fn listen_sends_each_line_to_every_client() {
     use std::io::{BufRead, BufReader, Write};
     use std::process::Stdio;
-    let mut server = Running(
-        wscat()
-            .args(["-l", "0"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let mut stderr = BufReader::new(server.0.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let port: u16 = line
-        .trim()
-        .strip_prefix("Listening on port ")
-        .unwrap_or_else(|| panic!("{line:?}"))
-        .parse()
-        .unwrap();
+    let (mut server, port) =
+        support::listening(wscat().stdin(Stdio::piped()).stdout(Stdio::piped()));
     let url = format!("ws://127.0.0.1:{port}/");
     let opts = wsdriver_tokio::ClientOptions::default;
     let mut one = wsdriver_tokio::connect(url.as_str(), opts()).await.unwrap();

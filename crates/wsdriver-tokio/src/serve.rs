@@ -15,7 +15,6 @@ use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use std::error::Error as StdError;
-use std::future::Future;
 use std::io;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -111,32 +110,19 @@ where
         })
         .await;
         let _ = stream.set_nodelay(true);
-        tokio::spawn(connection(stream, service.clone(), limits));
-    }
-}
-
-fn connection<S, B>(
-    stream: tokio::net::TcpStream,
-    service: S,
-    limits: HttpLimits,
-) -> impl Future<Output = ()> + Send
-where
-    S: tower_service::Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Into<Box<dyn StdError + Send + Sync>>,
-    B: Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<Box<dyn StdError + Send + Sync>>,
-{
-    let served = hyper::server::conn::http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.head_timeout)
-        .max_buf_size(limits.max_head_size.max(8192))
-        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
-        .with_upgrades();
-    async move {
+        let served = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.head_timeout)
+            .max_buf_size(limits.max_head_size.max(8192))
+            .serve_connection(
+                TokioIo::new(stream),
+                TowerToHyperService::new(service.clone()),
+            )
+            .with_upgrades();
         // A client that went away or broke the protocol: its connection
         // ends, nothing else does.
-        let _ = served.await;
+        tokio::spawn(async move {
+            let _ = served.await;
+        });
     }
 }

@@ -117,4 +117,29 @@ impl Drop for Running {
     }
 }
 
+/// Starts `wscat -l 0` from `command` (stderr piped, the rest as the
+/// caller set it) and returns it with the port it says it listens on; the
+/// rest of its stderr is drained.
+pub fn listening(command: &mut Command) -> (Running, u16) {
+    use std::io::{BufRead, BufReader};
+    let mut server = Running(
+        command
+            .args(["-l", "0"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut stderr = BufReader::new(server.0.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let port = line
+        .trim()
+        .strip_prefix("Listening on port ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|port| port.parse().ok())
+        .unwrap_or_else(|| panic!("{line:?}"));
+    std::thread::spawn(move || for _ in stderr.lines() {});
+    (server, port)
+}
+
 pub mod tmux;
