@@ -5,7 +5,7 @@ mod support;
 
 use futures_util::StreamExt;
 use std::time::{Duration, Instant};
-use support::{closed_port, echo_server, run_piped, text, wscat, Running};
+use support::{closed_port, echo_server, run_piped, text, wscat};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wsdriver_tokio::{Message, ServerOptions, WebSocketServer};
 
