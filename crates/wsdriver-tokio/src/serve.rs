@@ -36,7 +36,7 @@ pub const DEFAULT_MAX_HEAD_SIZE: usize = wsdriver::DEFAULT_MAX_HANDSHAKE_SIZE;
 pub struct HttpLimits {
     /// [`DEFAULT_HEAD_TIMEOUT`] by default.
     pub head_timeout: Duration,
-    /// [`DEFAULT_MAX_HEAD_SIZE`] by default; hyper cannot go below 8,192.
+    /// [`DEFAULT_MAX_HEAD_SIZE`] by default (hyper's `max_header_size`).
     pub max_head_size: usize,
 }
 
@@ -113,7 +113,7 @@ where
         let served = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(limits.head_timeout)
-            .max_buf_size(limits.max_head_size.max(8192))
+            .max_header_size(limits.max_head_size)
             .serve_connection(
                 TokioIo::new(stream),
                 TowerToHyperService::new(service.clone()),
