@@ -91,7 +91,10 @@ fn our_server_with_ws_client_over_every_negotiation() {
         r#"{"serverMaxWindowBits": 15, "clientMaxWindowBits": 9, "clientNoContextTakeover": true}"#,
     ] {
         let sizes: Vec<String> = SMALL_SIZES.iter().map(usize::to_string).collect();
-        let options = format!(r#"{{"sizes": [{}], "deflate": {deflate}}}"#, sizes.join(","));
+        let options = format!(
+            r#"{{"sizes": [{}], "deflate": {deflate}}}"#,
+            sizes.join(",")
+        );
         our_server_with_node_client("ws", &options, &SMALL_SIZES);
     }
 }
