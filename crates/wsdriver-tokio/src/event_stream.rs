@@ -237,11 +237,16 @@ impl EventStream {
             // cannot write), the machine's stall timer runs from here.
             match deadline {
                 Some(at) => {
-                    tokio::select! {
-                        () = &mut changed => {}
-                        () = tokio::time::sleep_until(Instant::from_std(at)) => {
-                            shared.handle_timeout();
+                    let mut sleep = pin!(tokio::time::sleep_until(Instant::from_std(at)));
+                    let timed_out = poll_fn(|cx| {
+                        if changed.as_mut().poll(cx).is_ready() {
+                            return Poll::Ready(false);
                         }
+                        sleep.as_mut().poll(cx).map(|()| true)
+                    })
+                    .await;
+                    if timed_out {
+                        shared.handle_timeout();
                     }
                 }
                 None => changed.await,

@@ -172,7 +172,7 @@ impl ServerBuilder {
     /// Also serve EventSource clients: a request that asks for an event
     /// stream (a `GET` accepting `text/event-stream`) is answered with one,
     /// at any path (the [`path`](Self::path) filter is for WebSockets; see
-    /// [`EventStream::request`](crate::EventStream::request)), after
+    /// [`EventStream::uri`](crate::EventStream::uri)), after
     /// [`verify_client`](Self::verify_client) accepted it, and handed out
     /// by [`WebSocketServer::accept_event_stream`](crate::WebSocketServer::accept_event_stream).
     /// Without this, such requests get `426 Upgrade Required` as any plain
