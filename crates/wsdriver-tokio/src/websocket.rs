@@ -450,11 +450,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                 self.lost();
                 return Poll::Ready(Some(Err(error)));
             }
-            if self.error.is_some() && self.connection.is_lingering() {
-                ready!(self.poll_linger(cx));
-            }
-            if let Some(error) = self.error.take() {
-                return Poll::Ready(Some(Err(Error::WebSocket(error))));
+            if self.error.is_some() {
+                return self.poll_failure(cx);
             }
             if self.close_event.is_some() {
                 ready!(written).ok();
@@ -488,14 +485,27 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         }
     }
 
+    /// The connection failed: its failure is the stream's last item, once
+    /// a lingering close (if the core asks for one) is over. Out of line,
+    /// off the path every message takes.
+    #[cold]
+    #[inline(never)]
+    fn poll_failure(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Incoming, Error>>> {
+        if self.connection.is_lingering() {
+            ready!(self.poll_linger(cx));
+        }
+        match self.error.take() {
+            Some(error) => Poll::Ready(Some(Err(Error::WebSocket(error)))),
+            None => Poll::Ready(None),
+        }
+    }
+
     /// The connection failed and wrote its close frame: the close goes
     /// out, the write side shuts down, and what the peer still sends is
     /// read and thrown away until the core stops lingering (the peer hung
     /// up, or its time or byte budget ran out). Closing the socket on
     /// unread bytes would have the kernel reset the connection, and the
     /// peer lose our close frame with it. The failure is returned after.
-    #[cold]
-    #[inline(never)]
     fn poll_linger(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         loop {
             match self.poll_write_output(cx) {
@@ -523,7 +533,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             }
             match self
                 .drive
-                .poll_read(cx, &mut self.stream, &mut self.connection)
+                .poll_discard(cx, &mut self.stream, &mut self.connection)
             {
                 // Read and discarded (or the end, which ends the linger).
                 Poll::Ready(Ok(_)) => while self.connection.poll_event().is_some() {},

@@ -55,8 +55,10 @@ impl Connection {
     fn process_frames(&mut self) -> Option<Event> {
         loop {
             if self.state == ReadyState::Closed {
-                if self.linger.is_some() {
-                    self.discard_lingering();
+                if self.is_lingering() {
+                    let read = self.input.len();
+                    self.input.clear();
+                    self.discarded(read);
                 } else {
                     self.input = BytesMut::new();
                 }
@@ -197,7 +199,7 @@ impl Connection {
         };
         self.close_with(CloseEvent::failed(failure.code, failure.message, error));
         if wrote_close && self.framing.has_close_handshake() {
-            self.linger = Some(super::linger::Linger::new(self.timers.close_timeout()));
+            self.start_lingering();
         }
     }
 

@@ -12,8 +12,7 @@
 //! while [`Connection::is_lingering`] holds.
 
 use super::Connection;
-use crate::timer::Timer;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The longest a failed connection waits for the peer to read its close
 /// frame and hang up: long enough for a peer across the world to read it,
@@ -26,23 +25,17 @@ pub const LINGER_TIME: Duration = Duration::from_secs(5);
 /// kept, so this bounds work, not memory.
 pub const LINGER_BYTES: usize = 64 << 20;
 
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Linger {
-    pub timer: Timer,
-    pub bytes_left: usize,
-}
-
-impl Linger {
-    pub fn new(close_timeout: Option<Duration>) -> Self {
-        let time = close_timeout.map_or(LINGER_TIME, |t| t.min(LINGER_TIME));
-        Linger {
-            timer: Timer::start(Some(time), None),
-            bytes_left: LINGER_BYTES,
-        }
-    }
-}
-
 impl Connection {
+    /// Starts lingering, after a failure that wrote a close frame.
+    pub(super) fn start_lingering(&mut self) {
+        let time = self
+            .timers
+            .close_timeout()
+            .map_or(LINGER_TIME, |t| t.min(LINGER_TIME));
+        self.timers.start_linger(time);
+        self.linger_left = LINGER_BYTES;
+    }
+
     /// Whether the transport should keep reading (and the connection
     /// discarding) after the connection failed: the close frame it wrote
     /// is on its way, and closing the socket on unread bytes would reset
@@ -55,38 +48,22 @@ impl Connection {
     /// or [`received`](crate::Machine::received)); after that,
     /// [`poll_timeout`](crate::Machine::poll_timeout) gives the deadline.
     pub fn is_lingering(&self) -> bool {
-        self.linger.is_some()
+        self.timers.linger.is_running()
     }
 
     /// Stops lingering at once (a transport that cannot read on, or is
     /// shutting down).
     pub fn stop_lingering(&mut self) {
-        self.linger = None;
+        self.timers.stop_linger();
+        self.linger_left = 0;
     }
 
-    /// Throws away what arrived while lingering; stops when the budget is
-    /// spent.
-    pub(super) fn discard_lingering(&mut self) {
-        let read = self.input.len();
-        self.input.clear();
-        if let Some(linger) = &mut self.linger {
-            linger.bytes_left = linger.bytes_left.saturating_sub(read);
-            if linger.bytes_left == 0 {
-                self.linger = None;
-            }
+    /// Counts `read` bytes that arrived while lingering against the
+    /// budget; stops when it is spent.
+    pub(super) fn discarded(&mut self, read: usize) {
+        self.linger_left = self.linger_left.saturating_sub(read);
+        if self.linger_left == 0 {
+            self.stop_lingering();
         }
-    }
-
-    pub(super) fn settle_linger(&mut self, now: Instant) {
-        if let Some(linger) = &mut self.linger {
-            linger.timer.settle(now);
-            if linger.timer.is_due(now) {
-                self.linger = None;
-            }
-        }
-    }
-
-    pub(super) fn linger_deadline(&self) -> Option<Instant> {
-        self.linger.and_then(|linger| linger.timer.deadline())
     }
 }

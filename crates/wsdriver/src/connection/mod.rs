@@ -60,9 +60,9 @@ pub struct Connection {
     /// Pongs owed to the peer, bounded.
     pongs: AutoPongs,
     timers: Timers,
-    /// Set when the connection failed with a close frame: read on and
-    /// discard, so that the peer gets to read it (see `linger`).
-    linger: Option<linger::Linger>,
+    /// While a failed connection lingers (its timer is in `timers`): how
+    /// many more bytes it reads and discards.
+    linger_left: usize,
 }
 
 /// What a handshake agreed on, to open a [`Connection`] with.
@@ -131,7 +131,7 @@ impl Connection {
             next_ping: 0,
             pongs: AutoPongs::new(options.max_queued_pongs),
             timers: Timers::new(options, now),
-            linger: None,
+            linger_left: 0,
         }
     }
 
@@ -165,9 +165,8 @@ impl Connection {
         if self.state != ReadyState::Closed {
             self.input.extend_from_slice(data);
             self.timers.received_untimed();
-        } else if self.linger.is_some() {
-            self.input.extend_from_slice(data);
-            self.discard_lingering();
+        } else if self.is_lingering() {
+            self.discarded(data.len());
         }
     }
 
@@ -202,14 +201,11 @@ impl Machine for Connection {
     #[inline]
     fn received(&mut self, now: Instant) {
         self.timers.received(now);
-        if self.linger.is_some() {
-            self.settle_linger(now);
-        }
     }
 
     /// Unless the close handshake finished, this reports `Close` with 1006.
     fn transport_closed(&mut self) {
-        self.linger = None;
+        self.stop_lingering();
         if self.state != ReadyState::Closed {
             self.finish(CloseCode::ABNORMAL, String::new(), false);
         }
@@ -228,16 +224,10 @@ impl Machine for Connection {
 
     #[inline]
     fn poll_timeout(&self) -> Option<Instant> {
-        match self.linger {
-            None => self.timers.next(),
-            Some(_) => self.linger_deadline(),
-        }
+        self.timers.next()
     }
 
     fn handle_timeout(&mut self, now: Instant) {
-        if self.linger.is_some() {
-            self.settle_linger(now);
-        }
         self.run_timers(now);
     }
 

@@ -18,6 +18,8 @@ pub(crate) struct Timers {
     close: Timer,
     ping: Timer,
     idle: Timer,
+    /// A failed connection's lingering close (see `linger`).
+    pub(super) linger: Timer,
     /// The earliest deadline, kept up to date by every change: the drive
     /// loop asks for it after each read and each poll.
     due: Option<Instant>,
@@ -32,6 +34,7 @@ impl Timers {
             close: Timer::Off,
             ping: Timer::start(options.ping_interval.filter(|d| !d.is_zero()), now),
             idle: Timer::start(options.idle_timeout, now),
+            linger: Timer::Off,
             due: None,
         };
         timers.refresh();
@@ -40,7 +43,7 @@ impl Timers {
 
     /// Recomputes the earliest deadline after a change.
     fn refresh(&mut self) {
-        self.due = [self.close, self.ping, self.idle]
+        self.due = [self.close, self.ping, self.idle, self.linger]
             .into_iter()
             .filter_map(Timer::deadline)
             .min();
@@ -72,6 +75,7 @@ impl Timers {
         self.close.settle(now);
         self.ping.settle(now);
         self.idle.settle(now);
+        self.linger.settle(now);
         self.refresh();
     }
 
@@ -79,12 +83,28 @@ impl Timers {
         self.close = Timer::Off;
         self.ping = Timer::Off;
         self.idle = Timer::Off;
+        self.linger = Timer::Off;
         self.due = None;
+    }
+
+    /// Starts a lingering close of `after`, counted from the next known
+    /// time.
+    pub fn start_linger(&mut self, after: Duration) {
+        self.linger = Timer::start(Some(after), None);
+        self.refresh();
+    }
+
+    pub fn stop_linger(&mut self) {
+        self.linger = Timer::Off;
+        self.refresh();
     }
 
     #[inline]
     pub fn is_running(&self) -> bool {
-        self.close.is_running() || self.ping.is_running() || self.idle.is_running()
+        self.close.is_running()
+            || self.ping.is_running()
+            || self.idle.is_running()
+            || self.linger.is_running()
     }
 
     #[inline]
@@ -105,6 +125,9 @@ impl Connection {
     pub(super) fn run_timers(&mut self, now: Instant) {
         self.timers.settle(now);
         if self.state == ReadyState::Closed {
+            if self.timers.linger.is_due(now) {
+                self.stop_lingering();
+            }
             return;
         }
         if self.timers.close.is_due(now) || self.timers.idle.is_due(now) {
