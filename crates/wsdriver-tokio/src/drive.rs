@@ -142,9 +142,12 @@ impl Drive {
 
     /// A read with no buffer allocated (a connection that has been idle
     /// since it opened, or shrank back): into the stack, so that a
-    /// connection that is waiting holds no read buffer at all.
+    /// connection that is waiting holds no read buffer at all. A
+    /// lingering close reads through it too (with `rest` 0), so that
+    /// [`poll_read`](Self::poll_read) keeps its one call site per
+    /// connection type and stays inlined there.
     #[inline(never)]
-    fn poll_read_unbuffered<S, M>(
+    pub(crate) fn poll_read_unbuffered<S, M>(
         &mut self,
         cx: &mut Context<'_>,
         stream: &mut S,
@@ -167,41 +170,6 @@ impl Drive {
             input.extend_from_slice(filled);
         }
         self.finish_read(filled.len(), machine)
-    }
-
-    /// Reads once for a machine that throws what it reads away (a
-    /// lingering close): into the stack, and through a path of its own,
-    /// so that [`poll_read`](Self::poll_read) keeps its one call site per
-    /// connection type (and stays inlined into it). `false`: the stream
-    /// ended, and the machine was told.
-    #[inline(never)]
-    pub fn poll_discard<S, M>(
-        &mut self,
-        cx: &mut Context<'_>,
-        stream: &mut S,
-        machine: &mut M,
-    ) -> Poll<io::Result<bool>>
-    where
-        S: AsyncRead + Unpin,
-        M: Machine,
-    {
-        let mut stack = [MaybeUninit::<u8>::uninit(); READ_SIZE];
-        let mut buf = ReadBuf::uninit(&mut stack);
-        if Pin::new(stream).poll_read(cx, &mut buf)?.is_pending() {
-            // A mark raised for a frame that will not be read must come
-            // down, or the wait would be for bytes that may never come.
-            self.low_water
-                .before_wait(0, || machine.poll_timeout().is_some())?;
-            return Poll::Pending;
-        }
-        let filled = buf.filled();
-        if filled.is_empty() {
-            machine.transport_closed();
-            return Poll::Ready(Ok(false));
-        }
-        machine.input_buffer().extend_from_slice(filled);
-        machine.received(Instant::now().into_std());
-        Poll::Ready(Ok(true))
     }
 
     #[inline]

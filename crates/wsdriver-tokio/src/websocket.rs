@@ -533,7 +533,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             }
             match self
                 .drive
-                .poll_discard(cx, &mut self.stream, &mut self.connection)
+                .poll_read_unbuffered(cx, &mut self.stream, &mut self.connection, 0)
             {
                 // Read and discarded (or the end, which ends the linger).
                 Poll::Ready(Ok(_)) => while self.connection.poll_event().is_some() {},
