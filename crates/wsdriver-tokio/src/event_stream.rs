@@ -280,6 +280,13 @@ impl EventStream {
         }
     }
 
+    /// Whether the stream was cut because the client read too slowly
+    /// ([`EventStreamOptions::stall_timeout`]), rather than closed or
+    /// left: why sends now fail with [`Error::Closed`].
+    pub fn is_stalled(&self) -> bool {
+        lock(&self.shared().inner).machine.is_stalled()
+    }
+
     /// Whether events can still be sent.
     pub fn is_open(&self) -> bool {
         lock(&self.shared().inner).machine.is_open()

@@ -223,6 +223,7 @@ async fn a_client_that_leaves_ends_the_stream_for_the_producer() {
     // Noticed by the writer's read, with no event sent.
     within(events.closed()).await;
     assert!(!events.is_open());
+    assert!(!events.is_stalled(), "left, not cut for reading slowly");
     assert!(matches!(events.send("anyone?").await, Err(Error::Closed)));
 }
 

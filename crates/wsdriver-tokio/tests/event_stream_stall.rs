@@ -62,6 +62,7 @@ async fn a_raw_stream_that_is_never_read_is_cut_after_its_stall_timeout() {
     assert!(matches!(error, Error::Closed), "{error:?}");
     assert!(took < STALL * 6, "cut {took:?} after sends began to wait");
     assert!(!events.is_open());
+    assert!(events.is_stalled(), "the stream says why it ended");
     assert_eq!(events.buffered_amount(), 0, "what it held is dropped");
 }
 
@@ -94,5 +95,6 @@ async fn an_axum_stream_that_is_never_read_is_cut_after_its_stall_timeout() {
     let (took, error) = produce_until_cut(&events).await;
     assert!(matches!(error, Error::Closed), "{error:?}");
     assert!(took < STALL * 6, "cut {took:?} after sends began to wait");
+    assert!(events.is_stalled(), "the stream says why it ended");
     assert_eq!(events.buffered_amount(), 0, "what it held is dropped");
 }
