@@ -47,6 +47,13 @@ pub(crate) struct Inner {
     pub(crate) writer: Option<Waker>,
 }
 
+/// A copy of `uri` that owns its bytes. hyper parses a request's
+/// target as a slice of its 8 KiB read buffer, so a clone would keep
+/// that whole buffer alive for as long as the stream is open.
+fn detached(uri: &Uri) -> Uri {
+    Uri::try_from(uri.to_string()).unwrap_or_else(|_| uri.clone())
+}
+
 impl Shared {
     pub(crate) fn new(
         request: &impl HttpRequest,
@@ -61,7 +68,7 @@ impl Shared {
             }),
             changed: Notify::new(),
             max_buffered: options.max_buffered,
-            uri: request.uri().clone(),
+            uri: detached(request.uri()),
             last_event_id: eventsource::last_event_id(request),
         })
     }

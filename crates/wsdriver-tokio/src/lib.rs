@@ -249,6 +249,10 @@ mod read_buffer;
 mod reject;
 #[cfg(feature = "hyper")]
 mod serve;
+#[cfg(feature = "hyper")]
+mod serve_chunked;
+#[cfg(feature = "hyper")]
+mod serve_handover;
 mod server;
 mod server_builder;
 mod server_options;

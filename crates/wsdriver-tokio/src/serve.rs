@@ -10,14 +10,19 @@
 //! hyper, before wsdriver sees them, so the bound must be set there.
 
 use crate::listener::accept_tcp;
+use crate::serve_chunked::stream_chunked;
+use crate::serve_handover::{Diverting, Handover, Tap};
 use hyper::body::{Body, Incoming};
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use std::error::Error as StdError;
+use std::future::{poll_fn, Future};
 use std::io;
+use std::pin::pin;
+use std::task::Poll;
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 /// How long a client may take to send a request head, from the moment
 /// the connection is ready for one: the same 30 s as the core's
@@ -110,19 +115,54 @@ where
         })
         .await;
         let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(service.clone());
+        tokio::spawn(serve_connection(stream, service, limits));
+    }
+}
+
+/// One connection: hyper's until an event stream's head is out, then
+/// the stream's own ([`serve_handover`](crate::serve_handover)).
+async fn serve_connection<S, B>(stream: TcpStream, service: S, limits: HttpLimits)
+where
+    S: hyper::service::Service<Request<Incoming>, Response = Response<B>> + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn StdError + Send + Sync>>,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn StdError + Send + Sync>>,
+{
+    let handover = Handover::new();
+    // In a block of its own, so that hyper's connection, dropped here,
+    // takes no room in this task while the event stream runs.
+    let handed_over = {
         let served = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(limits.head_timeout)
             .max_header_size(limits.max_head_size)
             .serve_connection(
-                TokioIo::new(stream),
-                TowerToHyperService::new(service.clone()),
+                TokioIo::new(Tap::new(stream, handover.clone())),
+                Diverting {
+                    inner: service,
+                    handover: handover.clone(),
+                },
             )
             .with_upgrades();
+        let mut served = pin!(served);
         // A client that went away or broke the protocol: its connection
         // ends, nothing else does.
-        tokio::spawn(async move {
-            let _ = served.await;
-        });
+        let leave = poll_fn(|cx| match served.as_mut().poll(cx) {
+            Poll::Ready(_) => Poll::Ready(false),
+            Poll::Pending if handover.head_sent() => Poll::Ready(true),
+            Poll::Pending => Poll::Pending,
+        })
+        .await;
+        if leave {
+            handover.reclaim();
+        }
+        leave
+    };
+    if let Some((socket, body)) = handed_over.then(|| handover.take()).flatten() {
+        drop(handover);
+        stream_chunked(socket, body).await;
     }
 }
