@@ -33,6 +33,7 @@ cargo clippy --workspace --all-targets -- -D warnings # as a plain `cargo test` 
 cargo clippy -p wsdriver-tokio --all-targets --no-default-features -- -D warnings
 cargo check -p wsdriver-tokio --no-default-features --features axum
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p wsdriver-tokio
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p wsdriver-tokio --all-features
 # TLS through rustls only (SECURITY.md): no OpenSSL or native-tls anywhere.
 for crate in openssl-sys native-tls; do
   if cargo tree --workspace --all-features -e normal -i "$crate" >/dev/null 2>&1; then

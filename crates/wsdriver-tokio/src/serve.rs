@@ -74,6 +74,13 @@ impl Default for HttpLimits {
 /// # }
 /// ```
 ///
+/// An event stream (a `text/event-stream` answer to an HTTP/1.1 `GET`)
+/// leaves hyper once its head is written: its connection is then this
+/// stream's alone (`Connection: close`), written chunk by chunk without
+/// hyper's two 8 KiB buffers, so an idle one costs about what an idle
+/// WebSocket does. Bytes the client sends on it are thrown away, and
+/// past 64 KiB the stream is cut.
+///
 /// # Errors
 /// None today: errors of one connection end that connection, and errors
 /// of the listener (out of file descriptors) pause it

@@ -136,6 +136,9 @@ mod tests {
         assert_eq!(ChunkSize::new(0).as_bytes(), b"0\r\n");
         assert_eq!(ChunkSize::new(10).as_bytes(), b"a\r\n");
         assert_eq!(ChunkSize::new(0x1f40).as_bytes(), b"1f40\r\n");
-        assert_eq!(ChunkSize::new(usize::MAX).as_bytes(), b"ffffffffffffffff\r\n");
+        assert_eq!(
+            ChunkSize::new(usize::MAX).as_bytes(),
+            b"ffffffffffffffff\r\n"
+        );
     }
 }

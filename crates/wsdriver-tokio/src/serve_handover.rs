@@ -205,8 +205,10 @@ pub(crate) struct Diverting<S, B> {
     pub(crate) handover: Arc<Handover<B>>,
 }
 
-type Answer<S, B> =
-    Result<Response<Either<B, StandIn<B, <B as Body>::Data>>>, <S as hyper::service::Service<Request<Incoming>>>::Error>;
+type Answer<S, B> = Result<
+    Response<Either<B, StandIn<B, <B as Body>::Data>>>,
+    <S as hyper::service::Service<Request<Incoming>>>::Error,
+>;
 
 impl<S, B> hyper::service::Service<Request<Incoming>> for Diverting<S, B>
 where
@@ -253,7 +255,9 @@ fn is_event_stream<B>(response: &Response<B>) -> bool {
         && !headers.contains_key(TRANSFER_ENCODING)
         && headers.get(CONTENT_TYPE).is_some_and(|value| {
             let media = value.as_bytes().split(|&b| b == b';').next().unwrap_or(&[]);
-            media.trim_ascii().eq_ignore_ascii_case(b"text/event-stream")
+            media
+                .trim_ascii()
+                .eq_ignore_ascii_case(b"text/event-stream")
         })
 }
 
@@ -274,12 +278,27 @@ mod tests {
     fn only_open_ended_event_streams_are_taken_off_hyper() {
         let sse = ("content-type", "text/event-stream");
         assert!(is_event_stream(&response(200, &[sse])));
-        assert!(is_event_stream(&response(200, &[("content-type", " Text/Event-Stream ; charset=utf-8")])));
+        assert!(is_event_stream(&response(
+            200,
+            &[("content-type", " Text/Event-Stream ; charset=utf-8")]
+        )));
         assert!(!is_event_stream(&response(204, &[sse])));
-        assert!(!is_event_stream(&response(200, &[("content-type", "text/plain")])));
-        assert!(!is_event_stream(&response(200, &[("content-type", "text/event-streams")])));
+        assert!(!is_event_stream(&response(
+            200,
+            &[("content-type", "text/plain")]
+        )));
+        assert!(!is_event_stream(&response(
+            200,
+            &[("content-type", "text/event-streams")]
+        )));
         assert!(!is_event_stream(&response(200, &[])));
-        assert!(!is_event_stream(&response(200, &[sse, ("content-length", "10")])));
-        assert!(!is_event_stream(&response(200, &[sse, ("transfer-encoding", "chunked")])));
+        assert!(!is_event_stream(&response(
+            200,
+            &[sse, ("content-length", "10")]
+        )));
+        assert!(!is_event_stream(&response(
+            200,
+            &[sse, ("transfer-encoding", "chunked")]
+        )));
     }
 }

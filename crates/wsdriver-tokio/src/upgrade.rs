@@ -292,7 +292,7 @@ mod axum_extract {
     /// core's answer from [`on_upgrade`](Self::on_upgrade).
     ///
     /// Serve the router with [`serve`](crate::serve), not `axum::serve`:
-    /// axum reads request heads with no time limit (see [`upgrade`]'s
+    /// axum reads request heads with no time limit (see [`upgrade`](fn@crate::upgrade)'s
     /// "Limits you must set").
     ///
     /// ```

@@ -5,9 +5,10 @@
 #![cfg(feature = "axum")]
 
 use axum::extract::Request;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
+use futures_util::StreamExt;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,7 +17,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
-use wsdriver_tokio::{event_stream, serve, EventStream, EventStreamOptions};
+use wsdriver_tokio::{
+    event_stream, serve, EventSource, EventSourceOptions, EventStream, EventStreamOptions,
+};
 
 struct Counting;
 static CURRENT: AtomicUsize = AtomicUsize::new(0);
@@ -41,7 +44,8 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOCATOR: Counting = Counting;
 
 const WAIT: Duration = Duration::from_secs(5);
-const REQUEST: &[u8] = b"GET /events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n";
+const REQUEST: &[u8] =
+    b"GET /events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n";
 
 /// An app with a page at `/` and an event stream at `/events`, whose
 /// handles come out of `opened`.
@@ -51,7 +55,9 @@ async fn app() -> (SocketAddr, mpsc::UnboundedReceiver<EventStream>) {
         let opened = opened.clone();
         async move {
             // No keepalive comments: an idle stream stays silent.
-            let options = EventStreamOptions::default().ping(None);
+            let options = EventStreamOptions::default()
+                .ping(None)
+                .retry(Duration::from_millis(100));
             let (response, stream) = event_stream(&request, options).unwrap();
             opened.send(stream).unwrap();
             response.into_response()
@@ -72,9 +78,20 @@ async fn read_until(stream: &mut TcpStream, got: &mut Vec<u8>, needle: &[u8]) {
     while !got.windows(needle.len()).any(|w| w == needle) {
         let n = timeout(WAIT, stream.read(&mut buf))
             .await
-            .unwrap_or_else(|_| panic!("no {:?} in {:?}", String::from_utf8_lossy(needle), String::from_utf8_lossy(got)))
+            .unwrap_or_else(|_| {
+                panic!(
+                    "no {:?} in {:?}",
+                    String::from_utf8_lossy(needle),
+                    String::from_utf8_lossy(got)
+                )
+            })
             .unwrap();
-        assert!(n > 0, "closed before {:?}: {:?}", String::from_utf8_lossy(needle), String::from_utf8_lossy(got));
+        assert!(
+            n > 0,
+            "closed before {:?}: {:?}",
+            String::from_utf8_lossy(needle),
+            String::from_utf8_lossy(got)
+        );
         got.extend_from_slice(&buf[..n]);
     }
 }
@@ -107,7 +124,10 @@ async fn events_go_out_as_chunks_and_the_end_as_the_last_chunk() {
     assert!(head.contains("connection: close"), "{head}");
     got.clear();
 
-    events.send_event(Some("chat"), "hello", Some("7")).await.unwrap();
+    events
+        .send_event(Some("chat"), "hello", Some("7"))
+        .await
+        .unwrap();
     let event = b"event: chat\nid: 7\ndata: hello\n\n";
     read_until(&mut client, &mut got, b"data: hello\n\n\r\n").await;
     let expected = [format!("{:x}\r\n", event.len()).as_bytes(), event, b"\r\n"].concat();
@@ -120,7 +140,39 @@ async fn events_go_out_as_chunks_and_the_end_as_the_last_chunk() {
 
     events.close();
     let rest = read_to_close(&mut client).await;
-    assert!(rest.ends_with(b"0\r\n\r\n"), "{:?}", String::from_utf8_lossy(&rest));
+    assert!(
+        rest.ends_with(b"0\r\n\r\n"),
+        "{:?}",
+        String::from_utf8_lossy(&rest)
+    );
+}
+
+#[tokio::test]
+async fn our_event_source_resumes_after_a_served_stream_ends() {
+    let (addr, mut streams) = app().await;
+    let url = format!("http://{addr}/events");
+    let mut source = EventSource::connect(&url, EventSourceOptions::default()).unwrap();
+    // The client connects when polled: read it in a task of its own.
+    let (received, mut events) = mpsc::unbounded_channel();
+    let reader = tokio::spawn(async move {
+        while let Some(Ok(event)) = source.next().await {
+            if received.send(event).is_err() {
+                break;
+            }
+        }
+    });
+    let first = next_stream(&mut streams).await;
+    first.send_event(None, "one", Some("1")).await.unwrap();
+    let event = timeout(WAIT, events.recv()).await.unwrap().unwrap();
+    assert_eq!((event.data.as_str(), event.id.as_str()), ("one", "1"));
+    // The last chunk ends the stream; the client comes back with the id.
+    first.close();
+    let second = next_stream(&mut streams).await;
+    assert_eq!(second.last_event_id(), Some("1"));
+    second.send("two").await.unwrap();
+    let event = timeout(WAIT, events.recv()).await.unwrap().unwrap();
+    assert_eq!(event.data, "two");
+    reader.abort();
 }
 
 #[tokio::test]
@@ -172,7 +224,11 @@ async fn an_event_stream_after_a_page_on_the_same_connection() {
     client.write_all(REQUEST).await.unwrap();
     let events = next_stream(&mut streams).await;
     read_until(&mut client, &mut got, b"\r\n\r\n").await;
-    assert!(got.starts_with(b"HTTP/1.1 200"), "{:?}", String::from_utf8_lossy(&got));
+    assert!(
+        got.starts_with(b"HTTP/1.1 200"),
+        "{:?}",
+        String::from_utf8_lossy(&got)
+    );
     events.send("after the page").await.unwrap();
     read_until(&mut client, &mut got, b"data: after the page\n\n\r\n").await;
 }
