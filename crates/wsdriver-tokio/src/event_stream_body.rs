@@ -25,6 +25,11 @@ use wsdriver::{HttpRequest, Machine};
 /// and the [`EventStream`] to send on. Works for hyper 1 services and as
 /// an axum response.
 ///
+/// Served by [`serve`](crate::serve), the stream leaves hyper once its
+/// head is out and costs about 2 KB while idle; under another hyper
+/// accept loop (`axum::serve`), hyper keeps its two 8 KiB buffers for
+/// the stream's whole life.
+///
 /// Check first that the request asks for one
 /// ([`is_event_source`](wsdriver::eventsource::is_event_source)) when an
 /// endpoint serves other things too.
