@@ -183,9 +183,9 @@ impl EventSource {
                     }
                     ClientEvent::Reconnecting { after, cause } => {
                         crate::trace::event!(debug, url = self.url(), ?after, %cause, "EventSource reconnecting");
+                        // The delay counts from the wake-up that the
+                        // machine's timer asks for at once.
                         self.transport = Transport::None;
-                        // The delay counts from now.
-                        self.client.handle_timeout(Instant::now().into_std());
                         return Poll::Ready(Some(Ok(ClientEvent::Reconnecting { after, cause })));
                     }
                     ClientEvent::Closed(error) => {

@@ -5,7 +5,9 @@
 //! [`Driver`](crate::Driver) keeps websocket-driver's calls, which carry no
 //! time: the timers they arm wait as `Pending` until the next call that does
 //! ([`Driver::next_deadline`](crate::Driver::next_deadline) in a loop), a
-//! few microseconds later.
+//! few microseconds later. A machine that was told a time reports such a
+//! timer due at that time ([`Timer::wake_at`]), so its `poll_timeout` asks
+//! for the call that starts it.
 
 use std::time::{Duration, Instant};
 
@@ -43,6 +45,18 @@ impl Timer {
         }
     }
 
+    /// When to wake for this timer: its deadline, or for one armed
+    /// without a time, `known` (the latest time the machine was told), so
+    /// that the wake-up's `handle_timeout(now)` starts it. `None` only
+    /// when it is off, or no time was ever told.
+    pub fn wake_at(self, known: Option<Instant>) -> Option<Instant> {
+        match self {
+            Timer::Off => None,
+            Timer::Pending(_) => known,
+            Timer::At(at) => Some(at),
+        }
+    }
+
     pub fn is_due(self, now: Instant) -> bool {
         self.deadline().is_some_and(|at| at <= now)
     }
@@ -73,5 +87,13 @@ mod tests {
         assert!(timer.is_due(now + second));
         assert_eq!(Timer::start(None, Some(now)), Timer::Off);
         assert!(!Timer::Off.is_running());
+        let pending = Timer::start(Some(second), None);
+        assert_eq!(pending.wake_at(Some(now)), Some(now));
+        assert_eq!(pending.wake_at(None), None);
+        assert_eq!(Timer::Off.wake_at(Some(now)), None);
+        assert_eq!(
+            Timer::At(now + second).wake_at(Some(now)),
+            Some(now + second)
+        );
     }
 }

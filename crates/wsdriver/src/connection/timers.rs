@@ -23,6 +23,12 @@ pub(crate) struct Timers {
     /// The earliest deadline, kept up to date by every change: the drive
     /// loop asks for it after each read and each poll.
     due: Option<Instant>,
+    /// The latest time a call told: a timer armed by a call that carries
+    /// no time (`parse`, a failure found while reading) is reported due
+    /// then, so that the transport wakes at once and its
+    /// `handle_timeout(now)` starts it with the real time. `poll_timeout`
+    /// is thus never `None` while a timer runs.
+    known: Option<Instant>,
 }
 
 impl Timers {
@@ -36,6 +42,7 @@ impl Timers {
             idle: Timer::start(options.idle_timeout, now),
             linger: Timer::Off,
             due: None,
+            known: now,
         };
         timers.refresh();
         timers
@@ -45,7 +52,7 @@ impl Timers {
     fn refresh(&mut self) {
         self.due = [self.close, self.ping, self.idle, self.linger]
             .into_iter()
-            .filter_map(Timer::deadline)
+            .filter_map(|timer| timer.wake_at(self.known))
             .min();
     }
 
@@ -58,7 +65,7 @@ impl Timers {
     }
 
     /// Input arrived at an unknown time: the idle timeout starts over at the
-    /// next known time.
+    /// next known time (reported due at the last one, to ask for it).
     pub fn received_untimed(&mut self) {
         if self.idle.is_running() {
             self.idle = Timer::start(self.idle_timeout, None);
@@ -72,6 +79,7 @@ impl Timers {
     }
 
     pub fn settle(&mut self, now: Instant) {
+        self.known = Some(now);
         self.close.settle(now);
         self.ping.settle(now);
         self.idle.settle(now);

@@ -132,6 +132,10 @@ pub struct Client {
     input: BytesMut,
     output: Output,
     timer: Timer,
+    /// The latest time a call told: a delay armed by a call without one
+    /// (the transport closing) is reported due then, so that
+    /// `poll_timeout` asks for the `handle_timeout(now)` that starts it.
+    known: Option<Instant>,
     events: VecDeque<ClientEvent>,
 }
 
@@ -175,6 +179,7 @@ impl Client {
             input: BytesMut::new(),
             output: Output::default(),
             timer: Timer::Off,
+            known: None,
             events: VecDeque::from([ClientEvent::Connect]),
         })
     }
@@ -279,6 +284,7 @@ impl Client {
     /// too): the request is written and the head timeout starts at `now`.
     /// Returns `false`, doing nothing, when no transport was asked for.
     pub fn transport_opened(&mut self, now: Instant) -> bool {
+        self.known = Some(now);
         if self.phase != Phase::Connecting {
             return false;
         }
@@ -310,6 +316,7 @@ impl Client {
     /// connection is lost, and the reconnection time counts from `now`.
     /// `message` says why, in [`Interruption::NetworkError`].
     pub fn network_error(&mut self, now: Instant, message: impl Into<String>) {
+        self.known = Some(now);
         if matches!(self.phase, Phase::Waiting | Phase::Closed) {
             return;
         }
@@ -548,6 +555,7 @@ impl Machine for Client {
     }
 
     fn received(&mut self, now: Instant) {
+        self.known = Some(now);
         self.timer.settle(now);
     }
 
@@ -571,13 +579,14 @@ impl Machine for Client {
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
-        self.timer.deadline()
+        self.timer.wake_at(self.known)
     }
 
     /// Ends a reconnection delay ([`ClientEvent::Connect`] follows), or a
     /// head timeout ([`ClientEvent::Reconnecting`] follows). Also starts a
     /// delay armed without the time.
     fn handle_timeout(&mut self, now: Instant) {
+        self.known = Some(now);
         self.timer.settle(now);
         if !self.timer.is_due(now) {
             return;
