@@ -366,12 +366,13 @@ async fn connection(
         }
         None => return,
     };
+    let mut socket = socket;
+    socket.tracker = shared.track(permit).map(Box::new);
     let socket = ServerSocket {
         socket,
         request,
         data,
         peer_addr,
-        tracker: shared.track(permit),
     };
     if let Err(mpsc::error::SendError(socket)) = queues.sockets.send(socket).await {
         // The server shut down (or was dropped) while this one opened.

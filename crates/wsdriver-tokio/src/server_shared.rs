@@ -9,14 +9,12 @@ use crate::event_stream_options::EventStreamOptions;
 use crate::server_builder::{OnError, Verify};
 use crate::server_options::ServerOptions;
 use crate::sync::lock;
-use crate::websocket::WebSocket;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Waker;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
-use wsdriver::ReadyState;
 
 /// What the accept loop, the handshakes and the open connections share.
 pub(crate) struct Shared {
@@ -73,6 +71,7 @@ impl Shared {
             slot,
             waker: None,
             closing: false,
+            pinned: false,
             _permit: permit,
         })
     }
@@ -106,6 +105,10 @@ pub(crate) struct Tracker {
     pub(crate) waker: Option<Waker>,
     /// The shutdown's close has been started.
     pub(crate) closing: bool,
+    /// Split halves left a waker that reaches both: the reading task's
+    /// must not replace it, or a half that only writes would not hear the
+    /// shutdown.
+    pub(crate) pinned: bool,
     _permit: Option<OwnedSemaphorePermit>,
 }
 
@@ -113,22 +116,22 @@ pub(crate) struct Tracker {
 pub(crate) const SHUTDOWN_REASON: &str = "Server shutting down";
 
 impl Tracker {
-    /// Once the server is shutting down, starts `socket`'s close with 1001
-    /// (the first time) and returns `true`. One atomic load otherwise.
-    pub(crate) fn observe<S>(&mut self, socket: &mut WebSocket<S>) -> bool {
+    /// Whether the server is shutting down: `Some(true)` the first time
+    /// it is seen (the socket then starts its close with 1001),
+    /// `Some(false)` after. One atomic load while it runs.
+    #[inline]
+    pub(crate) fn observe(&mut self) -> Option<bool> {
         if !self.shared.tracking {
-            return false;
+            return None;
         }
-        if !self.closing {
-            if !self.shared.going_away.load(Ordering::SeqCst) {
-                return false;
-            }
-            self.closing = true;
-            if socket.ready_state() == ReadyState::Open {
-                let _ = socket.start_going_away(SHUTDOWN_REASON);
-            }
+        if self.closing {
+            return Some(false);
         }
-        true
+        if !self.shared.going_away.load(Ordering::SeqCst) {
+            return None;
+        }
+        self.closing = true;
+        Some(true)
     }
 
     /// Leaves `waker` where the shutdown finds it, when it is not there
@@ -136,6 +139,7 @@ impl Tracker {
     pub(crate) fn register(&mut self, waker: &Waker) {
         if !self.shared.tracking
             || self.closing
+            || self.pinned
             || self.waker.as_ref().is_some_and(|w| w.will_wake(waker))
         {
             return;
@@ -146,6 +150,14 @@ impl Tracker {
         if self.shared.going_away.load(Ordering::SeqCst) {
             waker.wake_by_ref();
         }
+    }
+}
+
+impl Tracker {
+    /// Leaves `waker` for good (split halves: it wakes both).
+    pub(crate) fn pin(&mut self, waker: &Waker) {
+        self.register(waker);
+        self.pinned = true;
     }
 }
 

@@ -6,7 +6,7 @@
 
 use crate::error::Error;
 use crate::server_builder::Data;
-use crate::server_shared::{Tracker, SHUTDOWN_REASON};
+use crate::server_shared::SHUTDOWN_REASON;
 use crate::server_stream::ServerStream;
 use crate::split::{ReadHalf, WriteHalf};
 use crate::websocket::WebSocket;
@@ -17,7 +17,7 @@ use std::future::poll_fn;
 use std::net::SocketAddr;
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 use wsdriver::{CloseEvent, Message, ReadyState, Request};
 
 /// A connection accepted by a
@@ -57,14 +57,13 @@ pub struct ServerSocket {
     /// What the `verify_client` check handed over, if it ran.
     pub(crate) data: Option<Data>,
     pub(crate) peer_addr: SocketAddr,
-    pub(crate) tracker: Option<Tracker>,
 }
 
 impl fmt::Debug for ServerSocket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServerSocket")
             .field("peer_addr", &self.peer_addr)
-            .field("tracked", &self.tracker.is_some())
+            .field("tracked", &self.socket.tracker.is_some())
             .field("socket", &self.socket)
             .finish()
     }
@@ -98,7 +97,6 @@ impl ServerSocket {
     /// # Errors
     /// As [`WebSocket::send`].
     pub async fn send(&mut self, message: impl Into<Message>) -> Result<(), Error> {
-        poll_fn(|cx| Sink::<Message>::poll_ready(Pin::new(&mut *self), cx)).await?;
         self.socket.send(message).await
     }
 
@@ -108,7 +106,7 @@ impl ServerSocket {
     /// As [`WebSocket::close`].
     pub async fn close(&mut self, code: u16, reason: &str) -> Result<CloseEvent, Error> {
         let result = self.socket.close(code, reason).await;
-        self.tracker = None;
+        self.socket.tracker = None;
         result
     }
 
@@ -120,24 +118,9 @@ impl ServerSocket {
     /// The connection without the server's tracking: it leaves the count
     /// and [`WebSocketServer::shutdown`](crate::WebSocketServer::shutdown)
     /// no longer reaches it.
-    pub fn into_inner(self) -> WebSocket<ServerStream> {
+    pub fn into_inner(mut self) -> WebSocket<ServerStream> {
+        self.socket.tracker = None;
         self.socket
-    }
-
-    /// Once the server is shutting down, starts the close with 1001 (the
-    /// first time) and returns `true`. One atomic load otherwise.
-    fn observe_shutdown(&mut self) -> bool {
-        match &mut self.tracker {
-            Some(tracker) => tracker.observe(&mut self.socket),
-            None => false,
-        }
-    }
-
-    /// Leaves the reading task's waker where the shutdown finds it.
-    fn register(&mut self, cx: &Context<'_>) {
-        if let Some(tracker) = &mut self.tracker {
-            tracker.register(cx.waker());
-        }
     }
 
     /// Halves for two tasks (see [`WebSocket::split`]) that stay under
@@ -147,14 +130,14 @@ impl ServerSocket {
     /// socket. The request and [`data`](Self::data) stay behind: read
     /// them first.
     pub fn split(self) -> (ReadHalf<ServerStream>, WriteHalf<ServerStream>) {
-        crate::split::split_tracked(self.socket, self.tracker)
+        self.socket.split()
     }
 
     /// Closes with 1001 for a shutdown and reads until the client answers
     /// (or the close timeout passes): for connections the application
     /// never took.
     pub(crate) async fn go_away(mut self) {
-        if let Some(tracker) = &mut self.tracker {
+        if let Some(tracker) = &mut self.socket.tracker {
             tracker.closing = true;
         }
         if self.socket.ready_state() == ReadyState::Open {
@@ -185,18 +168,7 @@ impl Stream for ServerSocket {
     type Item = Result<Message, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        this.observe_shutdown();
-        let poll = this.socket.poll_next_inner(cx);
-        match &poll {
-            Poll::Pending => this.register(cx),
-            Poll::Ready(None) => this.tracker = None,
-            Poll::Ready(Some(Err(_))) if this.socket.ready_state() == ReadyState::Closed => {
-                this.tracker = None;
-            }
-            Poll::Ready(Some(_)) => {}
-        }
-        poll
+        self.get_mut().socket.poll_next_inner(cx)
     }
 }
 
@@ -204,12 +176,7 @@ impl Sink<Message> for ServerSocket {
     type Error = Error;
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        let this = self.get_mut();
-        // A writer that never reads still sends the shutdown's close.
-        if this.observe_shutdown() && this.socket.ready_state() == ReadyState::Closing {
-            ready!(this.socket.poll_write_output(cx))?;
-        }
-        Pin::new(&mut this.socket).poll_ready(cx)
+        Pin::new(&mut self.get_mut().socket).poll_ready(cx)
     }
 
     fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Error> {

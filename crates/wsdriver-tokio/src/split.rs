@@ -4,7 +4,6 @@
 
 use crate::error::Error;
 use crate::pong::Pong;
-use crate::server_shared::Tracker;
 use crate::sync::lock;
 use crate::websocket::WebSocket;
 use futures_core::Stream;
@@ -41,21 +40,10 @@ impl Wake for Wakers {
 struct Shared<S> {
     socket: Mutex<WebSocket<S>>,
     wakers: Arc<Wakers>,
-    /// A server's count of this connection, and its shutdown watch
-    /// (halves of a [`ServerSocket`](crate::ServerSocket)).
-    tracker: Mutex<Option<Tracker>>,
 }
 
 impl<S> Shared<S> {
     fn lock(&self, cx: &Context<'_>, reader: bool) -> MutexGuard<'_, WebSocket<S>> {
-        let mut socket = self.lock_untracked(cx, reader);
-        if let Some(tracker) = lock(&self.tracker).as_mut() {
-            tracker.observe(&mut socket);
-        }
-        socket
-    }
-
-    fn lock_untracked(&self, cx: &Context<'_>, reader: bool) -> MutexGuard<'_, WebSocket<S>> {
         let slot = if reader {
             &self.wakers.reader
         } else {
@@ -132,27 +120,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     }
 }
 
-/// Halves that also carry a server's tracker: either half's poll watches
-/// for the shutdown, whose wake-up reaches both.
-pub(crate) fn split_tracked<S>(
-    socket: WebSocket<S>,
-    tracker: Option<Tracker>,
-) -> (ReadHalf<S>, WriteHalf<S>) {
-    let (read, write) = split(socket);
-    if let Some(mut tracker) = tracker {
-        tracker.register(&Waker::from(read.shared.wakers.clone()));
-        *lock(&read.shared.tracker) = Some(tracker);
-    }
-    (read, write)
-}
-
 fn split<S>(mut socket: WebSocket<S>) -> (ReadHalf<S>, WriteHalf<S>) {
     let wakers = Arc::new(Wakers::default());
     socket.write_waker = Some(Waker::from(wakers.clone()));
+    // A server's shutdown wakes both halves: either may be the one
+    // polled (one task may only write).
+    if let Some(tracker) = &mut socket.tracker {
+        tracker.pin(&Waker::from(wakers.clone()));
+    }
     let shared = Arc::new(Shared {
         socket: Mutex::new(socket),
         wakers,
-        tracker: Mutex::new(None),
     });
     (
         ReadHalf {
@@ -166,12 +144,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for ReadHalf<S> {
     type Item = Result<Message, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let poll = self.shared.lock(cx, true).poll_next_inner(cx);
-        if let Poll::Ready(None) = poll {
-            // Closed: it leaves its server's count.
-            lock(&self.shared.tracker).take();
-        }
-        poll
+        self.shared.lock(cx, true).poll_next_inner(cx)
     }
 }
 
@@ -222,6 +195,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WriteHalf<S> {
     /// # Errors
     /// As [`WebSocket::ping`].
     pub async fn ping(&mut self, payload: &[u8]) -> Result<Pong, Error> {
+        poll_fn(|cx| self.shared.lock(cx, false).poll_heed_shutdown(cx)).await?;
         let pong = lock(&self.shared.socket).register_ping(payload)?;
         poll_fn(|cx| self.shared.lock(cx, false).poll_write_output(cx)).await?;
         Ok(pong)

@@ -7,6 +7,7 @@ use crate::drive::Drive;
 use crate::error::Error;
 use crate::incoming::Incoming;
 use crate::pong::Pong;
+use crate::server_shared::{Tracker, SHUTDOWN_REASON};
 use crate::trace;
 use std::io;
 use std::pin::Pin;
@@ -115,6 +116,11 @@ pub struct WebSocket<S> {
     pub(crate) write_waker: Option<std::task::Waker>,
     /// The connection's span (nothing without the `tracing` feature).
     span: trace::Span,
+    /// A server's count of this connection and its watch for the
+    /// server's shutdown, seen by every read, send, ping and pong, so no
+    /// way of using the socket misses it. `None` outside a
+    /// [`WebSocketServer`](crate::WebSocketServer).
+    pub(crate) tracker: Option<Box<Tracker>>,
 }
 
 impl<S> std::fmt::Debug for WebSocket<S> {
@@ -210,6 +216,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + 'static> WebSocket<S> {
             url: url.map(Box::from),
             response_headers,
             write_waker: None,
+            tracker: None,
         }
     }
 }
@@ -307,6 +314,25 @@ impl<S> WebSocket<S> {
         Ok(self.connection.going_away(now, reason)?)
     }
 
+    /// Once its server is shutting down, starts the close with 1001 (the
+    /// first time) and returns `true`. One branch for a socket no server
+    /// tracks, one atomic load for one it does.
+    #[inline]
+    pub(crate) fn observe_shutdown(&mut self) -> bool {
+        let Some(tracker) = self.tracker.as_mut() else {
+            return false;
+        };
+        match tracker.observe() {
+            None => false,
+            Some(first) => {
+                if first && self.connection.ready_state() == ReadyState::Open {
+                    let _ = self.start_going_away(SHUTDOWN_REASON);
+                }
+                true
+            }
+        }
+    }
+
     pub(crate) fn register_ping(&mut self, payload: &[u8]) -> Result<Pong, Error> {
         let id = self.connection.ping(payload)?;
         let (tx, rx) = oneshot::channel();
@@ -373,7 +399,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         self.lost();
     }
 
+    /// Before a send, ping or pong: once the server is shutting down, the
+    /// 1001 goes out first, so that a task that only writes still sends
+    /// it (the send then fails with [`Error::Closed`]).
+    #[inline]
+    pub(crate) fn poll_heed_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        if self.observe_shutdown() && self.connection.ready_state() == ReadyState::Closing {
+            ready!(self.poll_write_output(cx))?;
+        }
+        Poll::Ready(Ok(()))
+    }
+
     pub(crate) fn poll_ready_inner(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        ready!(self.poll_heed_shutdown(cx))?;
         if self.connection.ready_state() >= ReadyState::Closing {
             return Poll::Ready(Err(Error::Closed));
         }
@@ -399,7 +437,46 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
 
     /// The connection's loop: messages, and the peer's pings and pongs
     /// too when `control` asks for them (skipped otherwise).
+    #[inline]
     pub(crate) fn poll_incoming(
+        &mut self,
+        cx: &mut Context<'_>,
+        control: bool,
+    ) -> Poll<Option<Result<Incoming, Error>>> {
+        if self.tracker.is_some() {
+            return self.poll_incoming_tracked(cx, control);
+        }
+        self.poll_incoming_untracked(cx, control)
+    }
+
+    /// A server's socket: the shutdown is looked for first, the reading
+    /// task left where the shutdown wakes it, and the count left once
+    /// the connection is over.
+    #[inline(never)]
+    fn poll_incoming_tracked(
+        &mut self,
+        cx: &mut Context<'_>,
+        control: bool,
+    ) -> Poll<Option<Result<Incoming, Error>>> {
+        self.observe_shutdown();
+        let poll = self.poll_incoming_untracked(cx, control);
+        match &poll {
+            Poll::Pending => {
+                if let Some(tracker) = &mut self.tracker {
+                    tracker.register(cx.waker());
+                }
+            }
+            Poll::Ready(None) => self.tracker = None,
+            Poll::Ready(Some(Err(_))) if self.connection.ready_state() == ReadyState::Closed => {
+                self.tracker = None;
+            }
+            Poll::Ready(Some(_)) => {}
+        }
+        poll
+    }
+
+    #[inline(always)]
+    fn poll_incoming_untracked(
         &mut self,
         cx: &mut Context<'_>,
         control: bool,

@@ -83,6 +83,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// A `payload` over 125 bytes ([`Error::WebSocket`], nothing sent);
     /// [`Error::Closed`]; the stream's error.
     pub async fn ping(&mut self, payload: &[u8]) -> Result<Pong, Error> {
+        poll_fn(|cx| self.poll_heed_shutdown(cx)).await?;
         let pong = self.register_ping(payload)?;
         poll_fn(|cx| self.poll_write_output(cx)).await?;
         Ok(pong)
@@ -94,6 +95,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// # Errors
     /// As [`ping`](Self::ping).
     pub async fn pong(&mut self, payload: &[u8]) -> Result<(), Error> {
+        poll_fn(|cx| self.poll_heed_shutdown(cx)).await?;
         self.connection.pong(payload)?;
         poll_fn(|cx| self.poll_write_output(cx)).await?;
         Ok(())
