@@ -436,53 +436,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     }
 
     /// The connection's loop: messages, and the peer's pings and pongs
-    /// too when `control` asks for them (skipped otherwise).
-    #[inline]
+    /// too when `control` asks for them (skipped otherwise). A server's
+    /// socket looks for the shutdown first and leaves the reading task
+    /// where the shutdown wakes it, out of line: a socket no server
+    /// tracks pays a branch.
     pub(crate) fn poll_incoming(
-        &mut self,
-        cx: &mut Context<'_>,
-        control: bool,
-    ) -> Poll<Option<Result<Incoming, Error>>> {
-        if self.tracker.is_some() {
-            return self.poll_incoming_tracked(cx, control);
-        }
-        self.poll_incoming_untracked(cx, control)
-    }
-
-    /// A server's socket: the shutdown is looked for first, the reading
-    /// task left where the shutdown wakes it, and the count left once
-    /// the connection is over.
-    #[inline(never)]
-    fn poll_incoming_tracked(
-        &mut self,
-        cx: &mut Context<'_>,
-        control: bool,
-    ) -> Poll<Option<Result<Incoming, Error>>> {
-        self.observe_shutdown();
-        let poll = self.poll_incoming_untracked(cx, control);
-        match &poll {
-            Poll::Pending => {
-                if let Some(tracker) = &mut self.tracker {
-                    tracker.register(cx.waker());
-                }
-            }
-            Poll::Ready(None) => self.tracker = None,
-            Poll::Ready(Some(Err(_))) if self.connection.ready_state() == ReadyState::Closed => {
-                self.tracker = None;
-            }
-            Poll::Ready(Some(_)) => {}
-        }
-        poll
-    }
-
-    #[inline(always)]
-    fn poll_incoming_untracked(
         &mut self,
         cx: &mut Context<'_>,
         control: bool,
     ) -> Poll<Option<Result<Incoming, Error>>> {
         if self.finished {
             return Poll::Ready(None);
+        }
+        if self.tracker.is_some() {
+            self.heed_shutdown_reading();
         }
         loop {
             while let Some(event) = self.connection.poll_event() {
@@ -535,6 +502,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                 let _ = ready!(Pin::new(&mut self.stream).poll_shutdown(cx));
                 self.finished = true;
                 self.pongs.clear();
+                // Over: it leaves its server's count.
+                self.tracker = None;
                 return Poll::Ready(None);
             }
             if self.drive.poll_timers(cx, &mut self.connection) {
@@ -545,7 +514,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             // wakes us. (Data does not pause reading: two peers that both
             // stream would each wait for the other.)
             if !self.connection.wants_read() && written.is_pending() {
-                return Poll::Pending;
+                return self.pending(cx);
             }
             match self
                 .drive
@@ -557,9 +526,25 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                     self.lost();
                     return Poll::Ready(Some(Err(error.into())));
                 }
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => return self.pending(cx),
             }
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn heed_shutdown_reading(&mut self) {
+        self.observe_shutdown();
+    }
+
+    /// Waiting for the stream: a server's socket leaves the task's waker
+    /// where the shutdown finds it.
+    #[inline(always)]
+    fn pending<T>(&mut self, cx: &Context<'_>) -> Poll<T> {
+        if let Some(tracker) = &mut self.tracker {
+            tracker.register(cx.waker());
+        }
+        Poll::Pending
     }
 
     /// The connection failed: its failure is the stream's last item, once
@@ -571,6 +556,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         if self.connection.is_lingering() {
             ready!(self.poll_linger(cx));
         }
+        self.tracker = None;
         match self.error.take() {
             Some(error) => Poll::Ready(Some(Err(Error::WebSocket(error)))),
             None => Poll::Ready(None),
@@ -634,6 +620,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         }
         self.pongs.clear();
         self.finished = true;
+        self.tracker = None;
     }
 }
 
