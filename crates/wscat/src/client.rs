@@ -155,7 +155,12 @@ fn report(
     let code = event.code.as_u16();
     let ok_code = matches!(code, 1000 | 1001 | 1005);
     let success = failure.is_none() && event.clean && (we_closed || ok_code);
-    let line = format!("Disconnected (code: {code}, reason: {:?})", event.reason);
+    let mut line = format!("Disconnected (code: {code}, reason: {:?})", event.reason);
+    // 1006 alone does not say whether the peer hung up, the connection
+    // was reset or a timeout ended it: the cause does.
+    if event.cause.is_failure() && failure.is_none() {
+        line = format!("{line}: {}", event.cause);
+    }
     if success {
         output.status(&line);
         return Ending::Clean;

@@ -152,6 +152,28 @@ async fn a_server_closing_with_1011_exits_1_with_the_code_and_reason() {
     assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
 }
 
+/// A server that hangs up without a close frame: 1006, and why (issue
+/// 25: the line said 1006 and nothing more, however the connection had
+/// ended).
+#[tokio::test]
+async fn a_server_that_hangs_up_exits_1_saying_the_connection_was_dropped() {
+    let server = WebSocketServer::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/", server.local_addr());
+    let acceptor = server.clone();
+    tokio::spawn(async move {
+        let mut socket = acceptor.accept().await.unwrap();
+        socket.send("bye, abruptly").await.unwrap();
+        socket.terminate().await;
+    });
+    let output = run_piped(&["-c", &url, "-w", "-1"], "").await;
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(text(&output.stdout), "bye, abruptly\n");
+    assert_eq!(
+        text(&output.stderr),
+        "error: Disconnected (code: 1006, reason: \"\"): the connection was dropped\n"
+    );
+}
+
 /// Bad usage is exit status 2, with clap's explanation.
 #[tokio::test]
 async fn bad_usage_exits_2() {

@@ -319,7 +319,9 @@ pub use wsdriver as core;
 pub use wsdriver::eventsource::{is_event_source, MessageEvent};
 pub use wsdriver::http_types::HeaderMap;
 pub use wsdriver::{is_websocket, AllowedOrigins, Request};
-pub use wsdriver::{CloseCode, CloseEvent, Message, Options, ReadyState, Text, Version};
+pub use wsdriver::{
+    CloseCause, CloseCode, CloseEvent, Message, Options, ReadyState, Text, Version,
+};
 #[cfg(feature = "deflate")]
 #[cfg_attr(docsrs, doc(cfg(feature = "deflate")))]
 pub use wsdriver_deflate::DeflateConfig;

@@ -386,8 +386,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         // A stream that failed a write is done: the connection ends with
         // 1006 here, so the next send says `Closed` rather than write to
         // it again.
-        if let Poll::Ready(Err(_)) = &written {
-            self.write_failed();
+        if let Poll::Ready(Err(error)) = &written {
+            self.write_failed(error.kind());
         }
         written
     }
@@ -395,8 +395,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// Out of the way of the path every write takes.
     #[cold]
     #[inline(never)]
-    fn write_failed(&mut self) {
-        self.lost();
+    fn write_failed(&mut self, kind: io::ErrorKind) {
+        self.lost(Some(kind));
     }
 
     /// Before a send, ping or pong: once the server is shutting down, the
@@ -491,7 +491,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             if let Poll::Ready(Err(error)) = written {
                 // The write path has ended the connection already; this
                 // loop does not lean on that (`lost` is idempotent).
-                self.lost();
+                self.lost(None);
                 return Poll::Ready(Some(Err(error)));
             }
             if self.error.is_some() {
@@ -523,7 +523,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                 // Bytes, or the end (the connection reports its 1006).
                 Poll::Ready(Ok(_)) => {}
                 Poll::Ready(Err(error)) => {
-                    self.lost();
+                    self.lost(Some(error.kind()));
                     return Poll::Ready(Some(Err(error.into())));
                 }
                 Poll::Pending => return self.pending(cx),
@@ -610,8 +610,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
 
     /// The transport failed: the connection ends with 1006, and pings
     /// still waiting for pongs fail.
-    fn lost(&mut self) {
-        self.connection.transport_closed();
+    /// The stream ended, or failed with an error of `kind`: the
+    /// connection ends with 1006 and that cause.
+    fn lost(&mut self, kind: Option<io::ErrorKind>) {
+        match kind {
+            Some(kind) => self.connection.transport_failed(kind),
+            None => self.connection.transport_closed(),
+        }
         while let Some(event) = self.connection.poll_event() {
             if let Event::Close(close) = event {
                 trace::in_span(&self.span, || log_close(&close));
@@ -632,6 +637,7 @@ fn log_close(event: &CloseEvent) {
         trace::event!(
             debug,
             code = event.code.as_u16(),
+            cause = %event.cause,
             error = %error,
             "WebSocket failed"
         );
@@ -641,6 +647,7 @@ fn log_close(event: &CloseEvent) {
             code = event.code.as_u16(),
             reason = %event.reason,
             clean = event.clean,
+            cause = %event.cause,
             "WebSocket closed"
         );
     }

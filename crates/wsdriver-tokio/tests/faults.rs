@@ -13,7 +13,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use wsdriver_tokio::{
-    connect, ClientOptions, Error, Message, ProxyOptions, ServerBuilder, WebSocketServer,
+    connect, ClientOptions, CloseCause, Error, Message, ProxyOptions, ServerBuilder,
+    WebSocketServer,
 };
 
 mod server_support;
@@ -141,6 +142,11 @@ fn a_reset_mid_frame_ends_with_1006_and_leaks_nothing() {
         let event = closed(&mut seen).await.expect("a close event");
         assert_eq!(event.code.as_u16(), 1006, "{event:?}");
         assert!(!event.clean);
+        // The cause says what 1006 alone does not: a reset, not a FIN.
+        assert_eq!(
+            event.cause,
+            CloseCause::TransportError(std::io::ErrorKind::ConnectionReset)
+        );
         before.back().await;
     });
 }
@@ -159,6 +165,7 @@ fn a_half_closed_client_gets_its_echo_then_the_end_with_1006() {
         assert!(rest.starts_with(b"\x81\x02hi"), "{rest:?}");
         let event = closed(&mut seen).await.expect("a close event");
         assert_eq!(event.code.as_u16(), 1006, "{event:?}");
+        assert_eq!(event.cause, CloseCause::TransportClosed);
         drop(stream);
         before.back().await;
     });

@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 use server_support::*;
 use std::time::Duration;
 use tokio::task::JoinHandle;
-use wsdriver_tokio::{ServerSocket, WebSocketServer};
+use wsdriver_tokio::{CloseCause, ServerSocket, WebSocketServer};
 
 /// How the application holds a socket, in a task of its own; each keeps
 /// what it must keep alive until the test ends.
@@ -38,20 +38,24 @@ const USES: [Use; 6] = [
     Use::PingingOnly,
 ];
 
-fn hold(socket: ServerSocket, way: Use) -> JoinHandle<()> {
+/// Each reading holder returns its close event's cause.
+fn hold(socket: ServerSocket, way: Use) -> JoinHandle<Option<CloseCause>> {
     tokio::spawn(async move {
         match way {
             Use::Stream => {
                 let mut socket = socket;
                 while socket.next().await.is_some() {}
+                socket.close_event().map(|close| close.cause)
             }
             Use::NextIncoming => {
                 let mut socket = socket;
                 while socket.next_incoming().await.is_some() {}
+                socket.close_event().map(|close| close.cause)
             }
             Use::SplitReading => {
                 let (mut read, _write) = socket.split();
                 while read.next().await.is_some() {}
+                read.close_event().map(|close| close.cause)
             }
             Use::SplitWritingOnly => {
                 let (_read, mut write) = socket.split();
@@ -59,21 +63,21 @@ fn hold(socket: ServerSocket, way: Use) -> JoinHandle<()> {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
                 // Keep both halves until the test ends.
-                std::future::pending::<()>().await;
+                std::future::pending().await
             }
             Use::WritingOnly => {
                 let mut socket = socket;
                 while socket.send("tick").await.is_ok() {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
-                std::future::pending::<()>().await;
+                std::future::pending().await
             }
             Use::PingingOnly => {
                 let mut socket = socket;
                 while socket.ping(b"").await.is_ok() {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
-                std::future::pending::<()>().await;
+                std::future::pending().await
             }
         }
     })
@@ -114,14 +118,21 @@ async fn shutdown_closes_every_socket_with_1001_however_it_is_used() {
             let seen = seen.unwrap_or_else(|| panic!("{way:?}: no close event"));
             assert_eq!(seen.code.as_u16(), 1001, "{way:?}: {seen:?}");
             assert_eq!(seen.reason, "Server shutting down", "{way:?}");
+            assert_eq!(seen.cause, CloseCause::PeerClosed, "{way:?}");
         }
         // The sockets that are read saw the client's answer and left the
         // count; the three that are only written to hold theirs until
         // they are dropped.
         let remaining = shutting.await.unwrap();
         assert_eq!(remaining, 3);
-        for holder in holders {
-            holder.abort();
+        // The server's side started these closes; the readers saw them end.
+        for (way, holder) in USES.iter().zip(holders) {
+            if matches!(way, Use::Stream | Use::NextIncoming | Use::SplitReading) {
+                let cause = holder.await.unwrap();
+                assert_eq!(cause, Some(CloseCause::LocallyClosed), "{way:?}");
+            } else {
+                holder.abort();
+            }
         }
     })
     .await;

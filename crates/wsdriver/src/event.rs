@@ -1,6 +1,7 @@
 //! What the driver tells its caller.
 
 use crate::close::CloseCode;
+use crate::close_cause::CloseCause;
 use crate::error::Error;
 use crate::message::Message;
 use bytes::Bytes;
@@ -70,6 +71,7 @@ pub struct PingId(pub(crate) u64);
 ///     code: wsdriver::CloseCode::NORMAL,
 ///     reason: String::new(),
 ///     clean: true,
+///     cause: wsdriver::CloseCause::PeerClosed,
 ///     error: None,
 /// };
 /// ```
@@ -84,6 +86,9 @@ pub struct CloseEvent {
     pub reason: String,
     /// Whether both sides completed the close handshake.
     pub clean: bool,
+    /// What ended it: the peer's close or ours, a broken rule, a timeout,
+    /// a lost transport, a failed handshake.
+    pub cause: CloseCause,
     /// The failure that ended the connection: the peer's protocol error
     /// ([`Error::Protocol`], whose code we sent), a refused or failed
     /// handshake, a timeout. `None` for a close either side asked for and
@@ -92,14 +97,28 @@ pub struct CloseEvent {
 }
 
 impl CloseEvent {
-    /// A close without a failure.
+    /// A close without a failure: the peer's when `clean`, a transport
+    /// that ended otherwise ([`with_cause`](Self::with_cause) says
+    /// another).
     pub fn new(code: impl Into<CloseCode>, reason: impl Into<String>, clean: bool) -> Self {
+        let cause = if clean {
+            CloseCause::PeerClosed
+        } else {
+            CloseCause::TransportClosed
+        };
         CloseEvent {
             code: code.into(),
             reason: reason.into(),
             clean,
+            cause,
             error: None,
         }
+    }
+
+    /// The same event with another cause.
+    pub fn with_cause(mut self, cause: CloseCause) -> Self {
+        self.cause = cause;
+        self
     }
 
     /// The failure that ended the connection; [`Error::Closed`] for a
@@ -108,12 +127,16 @@ impl CloseEvent {
         self.error.map_or(Error::Closed, |error| *error)
     }
 
-    /// A close caused by `error`.
-    pub(crate) fn failed(code: CloseCode, reason: String, error: Error) -> Self {
+    /// A close caused by `error` (not clean; the cause follows from the
+    /// error: [`CloseCause::HandshakeFailed`] for a handshake's,
+    /// [`CloseCause::ProtocolError`] otherwise).
+    pub fn failed(code: impl Into<CloseCode>, reason: impl Into<String>, error: Error) -> Self {
+        let (code, reason) = (code.into(), reason.into());
         CloseEvent {
             code,
             reason,
             clean: false,
+            cause: CloseCause::of_error(&error),
             error: Some(Box::new(error)),
         }
     }

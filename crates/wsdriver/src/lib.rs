@@ -55,6 +55,7 @@
 #![warn(clippy::missing_errors_doc, clippy::missing_panics_doc)]
 
 pub mod close;
+mod close_cause;
 mod connection;
 mod driver;
 mod error;
@@ -75,6 +76,7 @@ pub mod proxy;
 mod timer;
 
 pub use close::CloseCode;
+pub use close_cause::CloseCause;
 pub use connection::{Connection, LINGER_BYTES, LINGER_TIME, MAX_PENDING_PINGS};
 pub use driver::Driver;
 pub use error::{Error, HandshakeError};

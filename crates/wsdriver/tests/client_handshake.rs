@@ -544,7 +544,7 @@ fn client_and_server_drivers_talk_to_each_other() {
     );
     assert_eq!(
         feed(&mut client, &server.take_output()),
-        [close_event(1000, "", true)]
+        [closed_by_us(1000, "")]
     );
     assert_eq!(client.ready_state(), ReadyState::Closed);
     assert_eq!(server.ready_state(), ReadyState::Closed);

@@ -4,6 +4,8 @@
 
 mod common;
 
+use wsdriver::CloseCause;
+
 use common::*;
 use std::time::{Duration, Instant};
 use wsdriver::{Bytes, Driver, Error, Event, Message, Options, ReadyState};
@@ -217,7 +219,7 @@ fn rfc6455_1_4_after_our_close_data_is_dropped_pings_answered_and_the_peer_close
     // the peer's close ends it cleanly, without another close frame
     assert_eq!(
         feed(&mut server, &Frame::close(1000, "ok").encode()),
-        [close_event(1000, "ok", true)]
+        [closed_by_us(1000, "ok")]
     );
     assert!(!server.has_output());
     assert_eq!(server.ready_state(), ReadyState::Closed);
@@ -230,7 +232,7 @@ fn after_our_close_an_empty_close_finishes_with_1005() {
     client.take_output();
     assert_eq!(
         feed(&mut client, &Frame::new(CLOSE, []).unmasked().encode()),
-        [close_event(1005, "", true)]
+        [closed_by_us(1005, "")]
     );
     assert!(!client.has_output());
 }
@@ -290,7 +292,7 @@ fn close_timeout_ends_with_1006() {
     assert_eq!(server.ready_state(), ReadyState::Closing);
 
     server.handle_timeout(deadline);
-    assert_eq!(drain(&mut server), [close_event(1006, "", false)]);
+    assert_eq!(drain(&mut server), [abnormal(CloseCause::CloseTimeout)]);
     assert_eq!(server.ready_state(), ReadyState::Closed);
     assert_eq!(server.next_deadline(deadline), None);
     // a late close frame changes nothing
@@ -312,7 +314,7 @@ fn close_timeout_is_configurable_and_can_be_off() {
         Some(now + Duration::from_millis(250))
     );
     client.handle_timeout(now + Duration::from_secs(1));
-    assert_eq!(drain(&mut client), [close_event(1006, "", false)]);
+    assert_eq!(drain(&mut client), [abnormal(CloseCause::CloseTimeout)]);
 
     let mut client = open_client("ws://example.com/", Options::default().close_timeout(None));
     client.close(1000, "").unwrap();
@@ -338,7 +340,7 @@ fn close_handshake_finished_in_time_disarms_the_timer() {
     let deadline = server.next_deadline(now).unwrap();
     assert_eq!(
         feed(&mut server, &Frame::close(1000, "").encode()),
-        [close_event(1000, "", true)]
+        [closed_by_us(1000, "")]
     );
     assert_eq!(server.next_deadline(now), None);
     server.handle_timeout(deadline);
@@ -452,11 +454,12 @@ fn both_sides_close_at_once() {
     let from_server = server.take_output();
     assert_eq!(
         feed(&mut server, &from_client),
-        [close_event(1000, "client", true)]
+        [closed_by_us(1000, "client")]
     );
     assert_eq!(
         feed(&mut client, &from_server),
-        [close_event(3000, "server", true)]
+        // Each side had started its own close.
+        [closed_by_us(3000, "server")]
     );
     assert!(
         !client.has_output() && !server.has_output(),
@@ -475,7 +478,7 @@ fn going_away_sends_1001_and_waits_for_the_answer() {
         &mut server,
         &Frame::new(CLOSE, vec![0x03, 0xe9]).masked(MASK).encode(),
     );
-    assert_eq!(events, [close_event(1001, "", true)]);
+    assert_eq!(events, [closed_by_us(1001, "")]);
 }
 
 #[test]

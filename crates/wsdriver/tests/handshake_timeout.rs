@@ -4,6 +4,8 @@
 
 mod common;
 
+use wsdriver::CloseCause;
+
 use common::*;
 use std::time::{Duration, Instant};
 use wsdriver::{Driver, Error, Event, Options, ReadyState, DEFAULT_HANDSHAKE_TIMEOUT};
@@ -232,5 +234,5 @@ fn the_close_timer_after_a_timed_handshake_is_the_close_timeout() {
     assert_eq!(drain(&mut server), []);
     assert_eq!(server.ready_state(), ReadyState::Closing);
     server.handle_timeout(close_deadline);
-    assert_eq!(drain(&mut server), [close_event(1006, "", false)]);
+    assert_eq!(drain(&mut server), [abnormal(CloseCause::CloseTimeout)]);
 }

@@ -258,7 +258,7 @@ fn hixie76_closing_frame_both_ways() {
     let mut server = open_hixie76();
     server.close(1000, "").unwrap();
     assert_eq!(server.take_output(), b"\xff\x00");
-    assert_eq!(drain(&mut server), [close_event(1000, "", true)]);
+    assert_eq!(drain(&mut server), [closed_by_us(1000, "")]);
     assert_eq!(server.text("late"), Err(Error::Closed));
 }
 

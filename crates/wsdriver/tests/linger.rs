@@ -8,26 +8,7 @@ mod common;
 
 use common::*;
 use std::time::{Duration, Instant};
-use wsdriver::{
-    ClientHandshake, Connection, Event, Machine, Options, ServerEvent, ServerHandshake,
-    LINGER_BYTES, LINGER_TIME,
-};
-
-fn open_server_connection(options: Options, now: Instant) -> Connection {
-    let mut client = ClientHandshake::new("ws://example.com/", Options::default()).unwrap();
-    let mut server = ServerHandshake::new(options, now).unwrap();
-    client.start(now);
-    server
-        .input_buffer()
-        .extend_from_slice(&client.take_output());
-    server.received(now);
-    assert_eq!(server.poll_event(), Some(ServerEvent::Request));
-    server.accept().unwrap();
-    assert_eq!(server.poll_event(), Some(ServerEvent::Open));
-    let mut connection = server.into_connection(now).unwrap();
-    let _ = connection.take_output();
-    connection
-}
+use wsdriver::{Connection, Event, Machine, Options, LINGER_BYTES, LINGER_TIME};
 
 fn events(connection: &mut Connection) -> Vec<Event> {
     std::iter::from_fn(|| connection.poll_event()).collect()

@@ -719,11 +719,14 @@ fn real_tcp_tunnel_to_an_echo_server() {
     }
     assert_eq!(
         closed,
-        Some(CloseEvent::new(
-            1000,
-            String::new(), // the echo server's close frame has none
-            true
-        ))
+        Some(
+            CloseEvent::new(
+                1000,
+                String::new(), // the echo server's close frame has none
+                true
+            )
+            .with_cause(wsdriver::CloseCause::LocallyClosed)
+        )
     );
 
     server.join().unwrap();

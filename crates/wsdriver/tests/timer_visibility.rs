@@ -11,23 +11,7 @@ mod common;
 use common::*;
 use proptest::prelude::*;
 use std::time::{Duration, Instant};
-use wsdriver::{ClientHandshake, Connection, Machine, Options, ServerEvent, ServerHandshake};
-
-fn open_server_connection(options: Options, now: Instant) -> Connection {
-    let mut client = ClientHandshake::new("ws://example.com/", Options::default()).unwrap();
-    let mut server = ServerHandshake::new(options, now).unwrap();
-    client.start(now);
-    server
-        .input_buffer()
-        .extend_from_slice(&client.take_output());
-    server.received(now);
-    assert_eq!(server.poll_event(), Some(ServerEvent::Request));
-    server.accept().unwrap();
-    assert_eq!(server.poll_event(), Some(ServerEvent::Open));
-    let mut connection = server.into_connection(now).unwrap();
-    let _ = connection.take_output();
-    connection
-}
+use wsdriver::{Machine, Options};
 
 #[derive(Debug, Clone)]
 enum Call {

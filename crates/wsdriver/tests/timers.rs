@@ -5,6 +5,8 @@
 
 mod common;
 
+use wsdriver::CloseCause;
+
 use common::*;
 use std::time::{Duration, Instant};
 use wsdriver::{Connection, Driver, Event, Machine, Message, Options, ReadyState};
@@ -128,7 +130,7 @@ fn idle_timeout_restarts_with_every_byte_and_ends_a_silent_peer() {
     assert_eq!(pair.server.ready_state(), ReadyState::Open, "20 + 29 s");
     pair.advance(SECOND);
     let events: Vec<_> = std::iter::from_fn(|| pair.server.poll_event()).collect();
-    assert_eq!(events, [close_event(1006, "", false)]);
+    assert_eq!(events, [abnormal(CloseCause::IdleTimeout)]);
     assert_eq!(pair.server.ready_state(), ReadyState::Closed);
     assert_eq!(
         pair.server.poll_timeout(),
@@ -171,7 +173,7 @@ fn close_timeout_counts_from_the_close_call() {
     assert_eq!(pair.client.ready_state(), ReadyState::Closing);
     pair.advance(SECOND);
     let events: Vec<_> = std::iter::from_fn(|| pair.client.poll_event()).collect();
-    assert_eq!(events, [close_event(1006, "", false)]);
+    assert_eq!(events, [abnormal(CloseCause::CloseTimeout)]);
 }
 
 #[test]
@@ -210,5 +212,5 @@ fn a_blocking_driver_gets_keepalive_and_idle_through_next_deadline() {
     assert_eq!(server.next_deadline(later), Some(start + 20 * SECOND));
     server.handle_timeout(later + 15 * SECOND);
     assert_eq!(server.ready_state(), ReadyState::Closed);
-    assert_eq!(drain(&mut server), [close_event(1006, "", false)]);
+    assert_eq!(drain(&mut server), [abnormal(CloseCause::IdleTimeout)]);
 }

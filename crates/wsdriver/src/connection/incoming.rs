@@ -5,6 +5,7 @@
 use super::Connection;
 use crate::close::truncate_reason;
 use crate::close::CloseCode;
+use crate::close_cause::CloseCause;
 use crate::connection::framing::Framing;
 use crate::error::Error;
 use crate::event::{CloseEvent, Event};
@@ -119,12 +120,15 @@ impl Connection {
                 let (code, reason) = frame
                     .clone()
                     .unwrap_or((CloseCode::NO_STATUS, String::new()));
-                if self.state == ReadyState::Open {
+                let cause = if self.state == ReadyState::Open {
                     let echo = frame.map(|(code, _)| code);
                     self.framing
                         .write_close(&mut self.output, echo, "", self.mask);
-                }
-                self.finish(code, reason, true);
+                    CloseCause::PeerClosed
+                } else {
+                    CloseCause::LocallyClosed
+                };
+                self.finish(code, reason, true, cause);
                 None
             }
         }
@@ -204,8 +208,14 @@ impl Connection {
     }
 
     /// Enters `Closed` and reports it; everything half-read goes.
-    pub(super) fn finish(&mut self, code: CloseCode, reason: String, clean: bool) {
-        self.close_with(CloseEvent::new(code, reason, clean));
+    pub(super) fn finish(
+        &mut self,
+        code: CloseCode,
+        reason: String,
+        clean: bool,
+        cause: CloseCause,
+    ) {
+        self.close_with(CloseEvent::new(code, reason, clean).with_cause(cause));
     }
 
     fn close_with(&mut self, event: CloseEvent) {

@@ -15,6 +15,7 @@ pub use outgoing::MAX_PENDING_PINGS;
 pub(crate) use framing::Framing;
 
 use crate::close::CloseCode;
+use crate::close_cause::CloseCause;
 use crate::event::{Event, PingId};
 use crate::extensions::negotiation::Registry;
 use crate::hybi::pongs::AutoPongs;
@@ -170,6 +171,20 @@ impl Connection {
         }
     }
 
+    /// The transport failed with an error of this `kind` (a reset, a
+    /// broken pipe): as [`transport_closed`](Machine::transport_closed),
+    /// with [`CloseCause::TransportError`] in the close event.
+    pub fn transport_failed(&mut self, kind: std::io::ErrorKind) {
+        self.transport_ended(CloseCause::TransportError(kind));
+    }
+
+    fn transport_ended(&mut self, cause: CloseCause) {
+        self.stop_lingering();
+        if self.state != ReadyState::Closed {
+            self.finish(CloseCode::ABNORMAL, String::new(), false, cause);
+        }
+    }
+
     /// Ping ids handed out before the connection opened (by a driver that
     /// queued pings) are not handed out again.
     pub(crate) fn skip_ping_ids(&mut self, count: u64) {
@@ -203,12 +218,10 @@ impl Machine for Connection {
         self.timers.received(now);
     }
 
-    /// Unless the close handshake finished, this reports `Close` with 1006.
+    /// Unless the close handshake finished, this reports `Close` with 1006
+    /// ([`CloseCause::TransportClosed`]).
     fn transport_closed(&mut self) {
-        self.stop_lingering();
-        if self.state != ReadyState::Closed {
-            self.finish(CloseCode::ABNORMAL, String::new(), false);
-        }
+        self.transport_ended(CloseCause::TransportClosed);
     }
 
     #[inline]

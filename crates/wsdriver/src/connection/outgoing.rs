@@ -4,6 +4,7 @@
 use super::Connection;
 use crate::close::CloseCode;
 use crate::close::MAX_REASON_LEN;
+use crate::close_cause::CloseCause;
 use crate::error::Error;
 use crate::event::PingId;
 use crate::extensions::{ExtensionMessage, MessageKind};
@@ -123,7 +124,7 @@ impl Connection {
             self.timers.start_close(now);
         } else {
             // The drafts have no close handshake to wait for.
-            self.finish(code, reason.to_owned(), true);
+            self.finish(code, reason.to_owned(), true, CloseCause::LocallyClosed);
         }
         Ok(())
     }

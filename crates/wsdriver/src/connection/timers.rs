@@ -5,6 +5,7 @@
 
 use super::Connection;
 use crate::close::CloseCode;
+use crate::close_cause::CloseCause;
 use crate::kinds::ReadyState;
 use crate::options::Options;
 use crate::timer::Timer;
@@ -138,8 +139,22 @@ impl Connection {
             }
             return;
         }
-        if self.timers.close.is_due(now) || self.timers.idle.is_due(now) {
-            self.finish(CloseCode::ABNORMAL, String::new(), false);
+        if self.timers.close.is_due(now) {
+            self.finish(
+                CloseCode::ABNORMAL,
+                String::new(),
+                false,
+                CloseCause::CloseTimeout,
+            );
+            return;
+        }
+        if self.timers.idle.is_due(now) {
+            self.finish(
+                CloseCode::ABNORMAL,
+                String::new(),
+                false,
+                CloseCause::IdleTimeout,
+            );
             return;
         }
         if self.timers.ping.is_due(now) {

@@ -451,9 +451,19 @@ pub fn only_failure(events: &[Event]) -> Option<&Error> {
 
 /// The `Close` of a connection that `error` ended.
 pub fn failure_event(code: u16, reason: &str, error: Error) -> Event {
-    let mut close = CloseEvent::new(code, reason, false);
-    close.error = Some(Box::new(error));
-    Event::Close(close)
+    Event::Close(CloseEvent::failed(code, reason, error))
+}
+
+/// The close event of a close handshake this side started.
+pub fn closed_by_us(code: u16, reason: &str) -> Event {
+    Event::Close(
+        CloseEvent::new(code, reason, true).with_cause(wsdriver::CloseCause::LocallyClosed),
+    )
+}
+
+/// The 1006 of a connection that `cause` ended.
+pub fn abnormal(cause: wsdriver::CloseCause) -> Event {
+    Event::Close(CloseEvent::new(1006, "", false).with_cause(cause))
 }
 
 /// Decodes standard, padded base64; `None` if `text` is not that.
@@ -480,4 +490,23 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
         out.extend_from_slice(&decoded[1..4 - pad]);
     }
     Some(out)
+}
+
+/// A server `Connection` opened by the handshake machines at `now`, as
+/// the tokio crate opens one, its 101 already taken.
+pub fn open_server_connection(options: Options, now: std::time::Instant) -> wsdriver::Connection {
+    use wsdriver::{ClientHandshake, Machine, ServerEvent, ServerHandshake};
+    let mut client = ClientHandshake::new("ws://example.com/", Options::default()).unwrap();
+    let mut server = ServerHandshake::new(options, now).unwrap();
+    client.start(now);
+    server
+        .input_buffer()
+        .extend_from_slice(&client.take_output());
+    server.received(now);
+    assert_eq!(server.poll_event(), Some(ServerEvent::Request));
+    server.accept().unwrap();
+    assert_eq!(server.poll_event(), Some(ServerEvent::Open));
+    let mut connection = server.into_connection(now).unwrap();
+    let _ = connection.take_output();
+    connection
 }
