@@ -299,12 +299,7 @@ pub(crate) async fn before_deadline<F: std::future::Future>(
     handshake: &mut ServerHandshake,
     future: F,
 ) -> Option<F::Output> {
-    let output = match handshake.poll_timeout() {
-        Some(at) => tokio::time::timeout_at(Instant::from_std(at), future)
-            .await
-            .ok(),
-        None => Some(future.await),
-    };
+    let output = crate::deadline::until(handshake.poll_timeout(), future).await;
     if output.is_none() {
         handshake.handle_timeout(Instant::now().into_std());
     }

@@ -95,7 +95,9 @@ impl ClientOptions {
     /// agreed one is [`WebSocket::protocol`](crate::WebSocket::protocol)),
     /// the `Sec-WebSocket-Version` to send (`protocol_version(8)`, ws's
     /// `protocolVersion`; 13 by default), the close timeout, keepalive
-    /// pings, the idle timeout...
+    /// pings, the idle timeout... (The handshake timeout is
+    /// [`handshake_timeout`](Self::handshake_timeout)'s, whatever these
+    /// say.)
     pub fn options(mut self, options: Options) -> Self {
         self.options = options;
         self

@@ -77,25 +77,22 @@ pub async fn connect(
     let (url, options) = with_request(request, options)?;
     // Boxed so the caller's task does not keep room for the handshake's
     // state (TLS, proxy, driver) for the connection's life.
-    let limit = options.handshake_timeout;
-    let handshake = Box::pin(connect_inner(&url, options));
-    match limit {
-        Some(limit) => tokio::time::timeout(limit, handshake)
-            .await
-            .map_err(|_| Error::Timeout("the WebSocket handshake"))?,
-        None => handshake.await,
-    }
+    Box::pin(connect_inner(&url, options)).await
 }
 
 async fn connect_inner(
     url: &str,
     options: ClientOptions,
 ) -> Result<WebSocket<MaybeTlsStream>, Error> {
+    // Every attempt's handshake machine counts from here: the timeout
+    // bounds the whole connect (DNS, TCP, proxy, TLS, the opening
+    // handshake, redirects), with the machine as the one clock.
+    let started = Instant::now().into_std();
     let first = Target::parse(url)?;
     let mut target = first.clone();
     let mut redirects = 0;
     loop {
-        match attempt(&target, &first, redirects > 0, &options).await? {
+        match attempt(&target, &first, redirects > 0, &options, started).await? {
             Outcome::Open(socket) => return Ok(*socket),
             Outcome::Redirect {
                 status,
@@ -134,6 +131,7 @@ async fn attempt(
     first: &Target,
     redirected: bool,
     options: &ClientOptions,
+    started: std::time::Instant,
 ) -> Result<Outcome<MaybeTlsStream>, Error> {
     let url = target.display.as_str();
     let same_host = target.same_host(first);
@@ -160,8 +158,13 @@ async fn attempt(
             _ => false,
         }
     })?;
-    let stream = open_transport(target, options, &mut handshake).await?;
-    run(stream, handshake, url, options).await
+    handshake.start(started);
+    let deadline = handshake.poll_timeout();
+    let opening = open_transport(target, options, &mut handshake);
+    let Some(stream) = crate::deadline::until(deadline, opening).await else {
+        return Err(Error::Timeout("the WebSocket handshake"));
+    };
+    run(stream?, handshake, url, options).await
 }
 
 /// The client side of a handshake with `options`: headers (but those
@@ -172,7 +175,13 @@ fn client_handshake(
     options: &ClientOptions,
     dropped: impl Fn(&str) -> bool,
 ) -> Result<ClientHandshake, Error> {
-    let mut handshake = ClientHandshake::new(url, options.options.clone())?;
+    // The machine is the connect's one clock: it runs on this client's
+    // handshake timeout, whatever the core options say.
+    let core = options
+        .options
+        .clone()
+        .handshake_timeout(options.handshake_timeout);
+    let mut handshake = ClientHandshake::new(url, core)?;
     for (name, value) in &options.headers {
         if !dropped(name) {
             handshake.set_header(name, value)?;
@@ -209,7 +218,6 @@ async fn run<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin + 'static,
 {
-    handshake.start(Instant::now().into_std());
     let event = next_event(&mut stream, &mut handshake)
         .await
         .map_err(|error| match error {
@@ -312,9 +320,9 @@ where
 {
     let (url, options) = with_request(request, options)?;
     let url = url.as_str();
-    let limit = options.handshake_timeout;
-    let handshake = Box::pin(async {
-        let handshake = client_handshake(url, &options, |_| false)?;
+    Box::pin(async {
+        let mut handshake = client_handshake(url, &options, |_| false)?;
+        handshake.start(Instant::now().into_std());
         match run(stream, handshake, url, &options).await? {
             Outcome::Open(socket) => Ok(*socket),
             Outcome::Redirect {
@@ -329,13 +337,8 @@ where
                 body,
             }),
         }
-    });
-    match limit {
-        Some(limit) => tokio::time::timeout(limit, handshake)
-            .await
-            .map_err(|_| Error::Timeout("the WebSocket handshake"))?,
-        None => handshake.await,
-    }
+    })
+    .await
 }
 
 fn is_redirect(status: u16) -> bool {

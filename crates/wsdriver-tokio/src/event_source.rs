@@ -264,12 +264,15 @@ impl EventSource {
                 use_env_proxy: options.use_env_proxy,
             };
             let opening = transport::open(&address, address.as_str(), &route);
-            match options.connect_timeout {
-                Some(limit) => tokio::time::timeout(limit, opening)
-                    .await
-                    .map_err(|_| Error::Timeout("the EventSource connection"))?,
-                None => opening.await,
-            }
+            // The machine's head timer starts once the transport is up;
+            // until then this bound is the layer's own (left for the
+            // machine to take over: see issue 25).
+            let deadline = options
+                .connect_timeout
+                .map(|limit| std::time::Instant::now() + limit);
+            crate::deadline::until(deadline, opening)
+                .await
+                .ok_or(Error::Timeout("the EventSource connection"))?
         })
     }
 

@@ -232,6 +232,7 @@ mod client_options;
 mod client_request;
 mod config;
 mod connect;
+mod deadline;
 mod drive;
 mod error;
 mod event_source;

@@ -27,7 +27,7 @@ use tokio::sync::{mpsc, Notify, OwnedSemaphorePermit};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use wsdriver::eventsource::is_event_source;
-use wsdriver::{is_websocket, Request};
+use wsdriver::{is_websocket, Request, ServerHandshake};
 
 /// Handshakes done but not yet taken by [`WebSocketServer::accept`];
 /// further ones wait.
@@ -342,11 +342,14 @@ async fn connection(
     queues: Queues,
 ) {
     let _ = stream.set_nodelay(true);
-    // The driver times the handshake (and answers 408 when it runs out);
-    // TLS first, within the same bound.
+    // The handshake machine times the whole opening from the accept (and
+    // answers 408 when it runs out): TLS first, within its deadline, so
+    // that a client trickling its TLS handshake gets no second allowance
+    // for its request.
     let handshake = async {
-        let stream = secure(stream, &shared.settings).await?;
-        handshake(stream, peer_addr, place, &shared).await
+        let mut machine = shared.settings.options.handshake()?;
+        let stream = secure(stream, &shared.settings, &mut machine).await?;
+        handshake(stream, machine, peer_addr, place, &shared).await
     };
     // Refusals were answered by the driver; there is no one to tell.
     let (socket, request, data, permit) = match shared.stop.run_until_cancelled(handshake).await {
@@ -383,22 +386,24 @@ async fn connection(
 }
 
 /// The connection's transport: TLS over it when the server has a
-/// certificate, bounded by the handshake timeout; plain TCP otherwise.
-async fn secure(stream: TcpStream, settings: &Settings) -> Result<ServerStream, Error> {
+/// certificate, within `handshake`'s deadline; plain TCP otherwise.
+async fn secure(
+    stream: TcpStream,
+    settings: &Settings,
+    handshake: &mut ServerHandshake,
+) -> Result<ServerStream, Error> {
     #[cfg(feature = "rustls")]
     if let Some(acceptor) = &settings.tls {
         let accepting = acceptor.accept(stream);
-        let tls = match settings.options.core_options().get_handshake_timeout() {
-            Some(limit) => tokio::time::timeout(limit, accepting)
-                .await
-                .map_err(|_| Error::Timeout("the TLS handshake"))?,
-            None => accepting.await,
+        let deadline = wsdriver::Machine::poll_timeout(&*handshake);
+        let Some(tls) = crate::deadline::until(deadline, accepting).await else {
+            return Err(Error::Timeout("the TLS handshake"));
         };
         return Ok(ServerStream::Tls(Box::new(
             tls.map_err(Error::from_tls_io)?,
         )));
     }
-    let _ = settings;
+    let _ = (settings, handshake);
     Ok(ServerStream::Plain(stream))
 }
 
@@ -406,6 +411,7 @@ async fn secure(stream: TcpStream, settings: &Settings) -> Result<ServerStream, 
 /// application's path and client checks refuse through the core.
 async fn handshake(
     mut stream: ServerStream,
+    mut handshake: ServerHandshake,
     peer_addr: SocketAddr,
     place: Option<Option<OwnedSemaphorePermit>>,
     shared: &Shared,
@@ -413,7 +419,6 @@ async fn handshake(
     let settings = &shared.settings;
     let options = &settings.options;
     let mut data = None;
-    let mut handshake = options.handshake()?;
     accept::read_request(&mut stream, &mut handshake).await?;
     let Some(permit) = place else {
         let reject = Reject::new(503, "Service Unavailable: too many connections")

@@ -98,7 +98,7 @@ impl ServerOptions {
     }
 
     /// The core's options, as set.
-    #[cfg(any(feature = "axum", feature = "rustls"))]
+    #[cfg(feature = "axum")]
     pub(crate) fn core_options(&self) -> &Options {
         &self.options
     }
