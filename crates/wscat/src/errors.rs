@@ -9,15 +9,8 @@ use wsdriver_tokio::Error;
 /// One line for a failed connection to `url` (no `error: ` prefix).
 pub fn describe(error: &Error, url: &str) -> String {
     match error {
-        Error::Status {
-            status, message, ..
-        } => {
-            if message.contains("Maximum redirects") {
-                "Maximum redirects exceeded".to_owned()
-            } else {
-                format!("Unexpected server response: {status}")
-            }
-        }
+        Error::Status { status, .. } => format!("Unexpected server response: {status}"),
+        Error::TooManyRedirects { .. } => "Maximum redirects exceeded".to_owned(),
         Error::Io { source, .. } => io_error(source, url),
         Error::Tls { source, .. } => format!("TLS: {source}"),
         Error::Timeout(_) => "Opening handshake has timed out".to_owned(),
@@ -90,7 +83,7 @@ mod tests {
             "connect ECONNREFUSED ::1:443"
         );
         assert_eq!(
-            describe(&Error::Timeout("the WebSocket handshake"), "ws://a/"),
+            describe(&Error::Timeout(wsdriver_tokio::Phase::Connect), "ws://a/"),
             "Opening handshake has timed out"
         );
     }

@@ -175,7 +175,8 @@ impl ClientOptions {
     }
 
     /// How many redirects to follow before failing with
-    /// `Maximum redirects exceeded` (ws's `maxRedirects`,
+    /// [`Error::TooManyRedirects`](crate::Error::TooManyRedirects)
+    /// (`Maximum redirects exceeded`; ws's `maxRedirects`,
     /// [`DEFAULT_MAX_REDIRECTS`] by default).
     pub fn max_redirects(mut self, redirects: usize) -> Self {
         self.max_redirects = redirects;

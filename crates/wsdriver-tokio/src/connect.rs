@@ -6,7 +6,7 @@
 use crate::client_options::ClientOptions;
 use crate::client_request::IntoClientRequest;
 use crate::drive::next_event;
-use crate::error::Error;
+use crate::error::{Error, Phase};
 use crate::stream::MaybeTlsStream;
 use crate::target::Target;
 use crate::transport::{self, Route};
@@ -102,12 +102,8 @@ async fn connect_inner(
             } => {
                 redirects += 1;
                 if redirects > options.max_redirects {
-                    return Err(Error::Status {
-                        status,
-                        headers,
-                        message: "Maximum redirects exceeded".into(),
-                        body,
-                    });
+                    let _ = body;
+                    return Err(Error::TooManyRedirects { status, headers });
                 }
                 target = target.redirect(&location)?;
             }
@@ -162,7 +158,7 @@ async fn attempt(
     let deadline = handshake.poll_timeout();
     let opening = open_transport(target, options, &mut handshake);
     let Some(stream) = crate::deadline::until(deadline, opening).await else {
-        return Err(Error::Timeout("the WebSocket handshake"));
+        return Err(Error::Timeout(Phase::Connect));
     };
     run(stream?, handshake, url, options).await
 }
@@ -247,7 +243,7 @@ where
         }
         // The core's own handshake timer, as the layer's.
         ClientEvent::Failed(wsdriver::Error::HandshakeTimeout) => {
-            return Err(Error::Timeout("the WebSocket handshake"))
+            return Err(Error::Timeout(Phase::Connect))
         }
         ClientEvent::Failed(error) => error,
         _ => wsdriver::Error::Closed,

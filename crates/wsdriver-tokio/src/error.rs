@@ -77,9 +77,8 @@ pub enum Error {
         /// The response's headers on a client (`Location`,
         /// `WWW-Authenticate`...); empty for a server's own refusals.
         headers: Box<wsdriver::http_types::HeaderMap>,
-        /// What `Display` shows: the driver's description on a client
-        /// (`Maximum redirects exceeded` when redirects ran out), the
-        /// refusal's body on a server.
+        /// What `Display` shows: the driver's description on a client,
+        /// the refusal's body on a server.
         message: String,
         /// The start of the server's error page, on a client (at most
         /// [`MAX_REFUSAL_BODY`](wsdriver::MAX_REFUSAL_BODY) bytes); its
@@ -90,14 +89,25 @@ pub enum Error {
     /// [`Pong`](crate::Pong) resolves to when the connection closes before
     /// the pong arrives.
     Closed,
-    /// Connecting took longer than
-    /// [`ClientOptions::handshake_timeout`](crate::ClientOptions::handshake_timeout);
-    /// the text names what was waited for. (A server's handshake is timed
-    /// by the driver: [`wsdriver::Error::HandshakeTimeout`], or the `408`
-    /// it answered as [`wsdriver::Error::BadRequest`].) An open connection does not
-    /// fail with this: an unanswered close or an idle timeout ends it with
-    /// close code 1006 instead.
-    Timeout(&'static str),
+    /// A wait before the connection opened ran out; the phase says which
+    /// (connecting as a client, a server's TLS handshake, an
+    /// EventSource's connection). (A server's handshake is timed by the
+    /// driver: [`wsdriver::Error::HandshakeTimeout`], or the `408` it
+    /// answered as [`wsdriver::Error::BadRequest`].) An open connection
+    /// does not fail with this: an unanswered close or an idle timeout
+    /// ends it with close code 1006 and its
+    /// [`CloseCause`](crate::CloseCause) instead.
+    Timeout(Phase),
+    /// A client followed
+    /// [`ClientOptions::max_redirects`](crate::ClientOptions::max_redirects)
+    /// redirects and was sent one more (`Maximum redirects exceeded`, as
+    /// ws says): the last answer's status and headers.
+    TooManyRedirects {
+        /// The status of the redirect not followed.
+        status: u16,
+        /// Its headers (its `Location` among them).
+        headers: Box<wsdriver::http_types::HeaderMap>,
+    },
     /// An [`EventSource`](crate::EventSource) failed the connection and
     /// stopped: the answer was not `200` with `Content-Type:
     /// text/event-stream` (its status and content type are in it), a
@@ -108,6 +118,32 @@ pub enum Error {
     /// valid TLS name, `ws+unix:` off Unix, a `wss:` URL or an `https:`
     /// proxy without the `rustls` feature.
     Config(String),
+}
+
+/// What an [`Error::Timeout`] was waiting for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Phase {
+    /// A client's connect, bounded by
+    /// [`ClientOptions::handshake_timeout`](crate::ClientOptions::handshake_timeout):
+    /// DNS, TCP, a proxy's tunnel, TLS, the opening handshake and any
+    /// redirects.
+    Connect,
+    /// A server's TLS handshake, within its handshake timeout.
+    TlsAccept,
+    /// An [`EventSource`](crate::EventSource)'s transport, within
+    /// [`EventSourceOptions::connect_timeout`](crate::EventSourceOptions::connect_timeout).
+    EventSourceConnect,
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Phase::Connect => "the WebSocket handshake",
+            Phase::TlsAccept => "the TLS handshake",
+            Phase::EventSourceConnect => "the EventSource connection",
+        })
+    }
 }
 
 impl Error {
@@ -184,7 +220,8 @@ impl fmt::Display for Error {
             }
             Error::EventSource(error) => fmt::Display::fmt(error, f),
             Error::Closed => f.write_str("The WebSocket is closed"),
-            Error::Timeout(what) => write!(f, "Timed out waiting for {what}"),
+            Error::Timeout(phase) => write!(f, "Timed out waiting for {phase}"),
+            Error::TooManyRedirects { .. } => f.write_str("Maximum redirects exceeded"),
             Error::Config(message) => f.write_str(message),
         }
     }

@@ -272,7 +272,7 @@ impl EventSource {
                 .map(|limit| std::time::Instant::now() + limit);
             crate::deadline::until(deadline, opening)
                 .await
-                .ok_or(Error::Timeout("the EventSource connection"))?
+                .ok_or(Error::Timeout(crate::error::Phase::EventSourceConnect))?
         })
     }
 

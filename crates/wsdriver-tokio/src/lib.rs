@@ -278,7 +278,7 @@ pub use client_options::{ClientOptions, DEFAULT_MAX_REDIRECTS};
 pub use client_request::{ClientRequest, IntoClientRequest};
 pub use config::Config;
 pub use connect::{connect, connect_on};
-pub use error::Error;
+pub use error::{Error, Phase};
 pub use event_source::EventSource;
 pub use event_source_options::EventSourceOptions;
 pub use event_stream::{accept_event_stream, EventStream};

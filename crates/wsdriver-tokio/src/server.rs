@@ -397,7 +397,7 @@ async fn secure(
         let accepting = acceptor.accept(stream);
         let deadline = wsdriver::Machine::poll_timeout(&*handshake);
         let Some(tls) = crate::deadline::until(deadline, accepting).await else {
-            return Err(Error::Timeout("the TLS handshake"));
+            return Err(Error::Timeout(crate::error::Phase::TlsAccept));
         };
         return Ok(ServerStream::Tls(Box::new(
             tls.map_err(Error::from_tls_io)?,

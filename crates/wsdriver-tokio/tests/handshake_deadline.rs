@@ -16,7 +16,7 @@ use tokio_rustls::TlsConnector;
 use wsdriver_tokio::rustls::pki_types::pem::PemObject;
 use wsdriver_tokio::rustls::pki_types::{CertificateDer, ServerName};
 use wsdriver_tokio::rustls::{self, ClientConfig, RootCertStore};
-use wsdriver_tokio::{connect, ClientOptions, Error, ProxyOptions, WebSocketServer};
+use wsdriver_tokio::{connect, ClientOptions, Error, Phase, ProxyOptions, WebSocketServer};
 
 const LIMIT: Duration = Duration::from_secs(1);
 
@@ -84,7 +84,10 @@ async fn a_proxy_that_never_answers_is_cut_at_the_handshake_limit() {
     let started = Instant::now();
     let result = connect("ws://example.invalid/", options).await;
     let elapsed = started.elapsed();
-    assert!(matches!(result, Err(Error::Timeout(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(Error::Timeout(Phase::Connect))),
+        "{result:?}"
+    );
     assert!(
         elapsed >= LIMIT * 4 / 10 && elapsed < LIMIT * 9 / 10,
         "{elapsed:?}"
@@ -116,9 +119,32 @@ async fn the_limit_spans_redirects() {
     let started = Instant::now();
     let result = connect(&format!("ws://{address}/"), options).await;
     let elapsed = started.elapsed();
-    assert!(matches!(result, Err(Error::Timeout(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(Error::Timeout(Phase::Connect))),
+        "{result:?}"
+    );
     assert!(
         elapsed >= LIMIT * 9 / 10 && elapsed < LIMIT * 14 / 10,
         "{elapsed:?}"
     );
+}
+
+#[tokio::test]
+async fn a_client_that_never_starts_tls_times_out_in_the_tls_phase() {
+    let (_ca, config) = certificates();
+    let (tx, mut failures) = tokio::sync::mpsc::unbounded_channel();
+    let server = WebSocketServer::builder()
+        .tls(config)
+        .handshake_timeout(Some(LIMIT / 2))
+        .on_handshake_error(move |_, error| {
+            let _ = tx.send(matches!(error, Error::Timeout(Phase::TlsAccept)));
+        })
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let _silent = TcpStream::connect(server.local_addr()).await.unwrap();
+    let typed = tokio::time::timeout(Duration::from_secs(5), failures.recv())
+        .await
+        .expect("no handshake error reported");
+    assert_eq!(typed, Some(true), "not a Timeout(Phase::TlsAccept)");
 }
