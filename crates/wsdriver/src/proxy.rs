@@ -6,12 +6,12 @@ use crate::error::Error;
 use crate::handshake::client::{basic_auth, parse_url};
 use crate::http::{parse_response, write_header, CustomHeaders, HeadError, HeadLimit, Response};
 use crate::machine::Machine;
-use crate::options::DEFAULT_MAX_HANDSHAKE_SIZE;
+use crate::options::{DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_HANDSHAKE_SIZE};
 use crate::output::Output;
 use ::http::HeaderMap;
 use bytes::BytesMut;
 use std::fmt;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use url::Url;
 
 /// The longest response head a proxy may send (16 KiB, the same bound as
@@ -111,6 +111,10 @@ pub struct Proxy {
     input: BytesMut,
     output: Output,
     event: Option<ProxyEvent>,
+    /// How long the proxy has to answer, from [`start_at`](Proxy::start_at).
+    timeout: Option<Duration>,
+    /// When the answer is due; only [`start_at`](Proxy::start_at) sets it.
+    deadline: Option<Instant>,
 }
 
 impl fmt::Debug for Proxy {
@@ -150,7 +154,19 @@ impl Proxy {
             input: BytesMut::new(),
             output: Output::default(),
             event: None,
+            timeout: Some(DEFAULT_HANDSHAKE_TIMEOUT),
+            deadline: None,
         })
+    }
+
+    /// How long the proxy has to answer once the request is out
+    /// ([`start_at`](Self::start_at)); 30 s by default, the same bound as
+    /// a WebSocket handshake; `None` waits for ever. A proxy that takes
+    /// the connection and never answers then fails with
+    /// [`Error::Proxy`] rather than hold the client.
+    pub fn timeout(mut self, limit: Option<Duration>) -> Self {
+        self.timeout = limit;
+        self
     }
 
     /// The WebSocket URL the tunnel leads to.
@@ -181,8 +197,21 @@ impl Proxy {
         self.custom_headers.append(name, value)
     }
 
-    /// Writes the `CONNECT` request to the output. Returns `false`, and
-    /// writes nothing, if it was already started.
+    /// Writes the `CONNECT` request to the output and starts the
+    /// [`timeout`](Self::timeout) at `now`
+    /// ([`poll_timeout`](Machine::poll_timeout) gives the deadline).
+    /// Returns `false`, doing nothing, if it was already started.
+    pub fn start_at(&mut self, now: Instant) -> bool {
+        let started = self.start();
+        if started {
+            self.deadline = self.timeout.map(|limit| now + limit);
+        }
+        started
+    }
+
+    /// Writes the `CONNECT` request to the output, with no timer
+    /// (websocket-driver's call; the caller bounds the wait). Returns
+    /// `false`, and writes nothing, if it was already started.
     pub fn start(&mut self) -> bool {
         if self.phase != Phase::Idle {
             return false;
@@ -276,6 +305,7 @@ impl Proxy {
                     // RFC 9110 §9.3.6: a 2xx to CONNECT has no body; what
                     // follows is the tunnel.
                     self.phase = Phase::Connected;
+                    self.deadline = None;
                     self.event = Some(ProxyEvent::Connect);
                 } else {
                     self.fail(None);
@@ -298,6 +328,7 @@ impl Proxy {
             message.push_str(&detail);
         }
         self.phase = Phase::Failed;
+        self.deadline = None;
         self.input = BytesMut::new();
         self.event = Some(ProxyEvent::Error(Error::Proxy {
             status: self.status_code(),
@@ -324,8 +355,7 @@ impl Machine for Proxy {
         &mut self.input
     }
 
-    /// The proxy runs no timer of its own: the caller bounds the whole
-    /// connection attempt.
+    /// Nothing to do: the timer counts from the start, not from input.
     fn received(&mut self, _now: Instant) {}
 
     /// Before the proxy's answer was complete this is an error, reported
@@ -344,11 +374,23 @@ impl Machine for Proxy {
         self.output.advance(n);
     }
 
+    /// While the answer is awaited after [`start_at`](Proxy::start_at).
     fn poll_timeout(&self) -> Option<Instant> {
-        None
+        self.deadline
     }
 
-    fn handle_timeout(&mut self, _now: Instant) {}
+    /// Past the deadline with no complete answer:
+    /// [`ProxyEvent::Error`] follows.
+    fn handle_timeout(&mut self, now: Instant) {
+        let due = self.deadline.is_some_and(|at| at <= now);
+        if due && self.phase == Phase::Reading && self.event.is_none() {
+            // An answer that arrived whole before the deadline still wins.
+            self.read_response();
+            if self.event.is_none() {
+                self.fail(Some("the proxy did not answer in time".into()));
+            }
+        }
+    }
 }
 
 /// Parses and checks an `http:`/`https:` proxy URL.

@@ -784,3 +784,57 @@ fn real_tcp_proxy_refuses_wrong_credentials() {
     assert!(heads[0].contains("\r\nProxy-Authorization: Basic dXNlcjp3cm9uZw==\r\n"));
     assert!(!heads[1].contains("Proxy-Authorization"));
 }
+
+/// The proxy's own timer (issue 25: `Proxy` had none, so a sans-IO caller
+/// had to bound a proxy that never answers itself).
+#[test]
+fn a_proxy_that_never_answers_fails_at_its_timeout() {
+    let now = std::time::Instant::now();
+    let limit = Duration::from_secs(3);
+    let mut proxy = Proxy::new("ws://example.com/", "http://proxy:3128/")
+        .unwrap()
+        .timeout(Some(limit));
+    assert_eq!(proxy.poll_timeout(), None, "no timer before the request");
+    assert!(proxy.start_at(now));
+    assert_eq!(proxy.poll_timeout(), Some(now + limit));
+    // Half an answer, then silence.
+    proxy.parse(b"HTTP/1.1 200 Connection est");
+    proxy.handle_timeout(now + limit - Duration::from_millis(1));
+    assert_eq!(proxy.poll_event(), None);
+    proxy.handle_timeout(now + limit);
+    let error = expect_error(proxy.poll_event());
+    assert!(
+        error.to_string().contains("did not answer in time"),
+        "{error}"
+    );
+    assert_eq!(proxy.poll_timeout(), None);
+    proxy.handle_timeout(now + limit * 2);
+    assert_eq!(proxy.poll_event(), None, "one error, once");
+}
+
+#[test]
+fn an_answer_in_time_stops_the_proxy_timer() {
+    let now = std::time::Instant::now();
+    let mut proxy = Proxy::new("ws://example.com/", "http://proxy:3128/").unwrap();
+    assert!(proxy.start_at(now));
+    assert_eq!(
+        proxy.poll_timeout(),
+        Some(now + wsdriver::DEFAULT_HANDSHAKE_TIMEOUT)
+    );
+    proxy.parse(b"HTTP/1.1 200 Connection established\r\n\r\n");
+    // The answer came whole before the deadline: it wins, even when the
+    // caller looks only after the deadline.
+    proxy.handle_timeout(now + wsdriver::DEFAULT_HANDSHAKE_TIMEOUT);
+    assert_eq!(proxy.poll_event(), Some(ProxyEvent::Connect));
+    assert_eq!(proxy.poll_timeout(), None);
+
+    // websocket-driver's untimed start runs no timer; None waits for ever.
+    let mut untimed = Proxy::new("ws://example.com/", "http://proxy:3128/").unwrap();
+    assert!(untimed.start());
+    assert_eq!(untimed.poll_timeout(), None);
+    let mut unbounded = Proxy::new("ws://example.com/", "http://proxy:3128/")
+        .unwrap()
+        .timeout(None);
+    assert!(unbounded.start_at(now));
+    assert_eq!(unbounded.poll_timeout(), None);
+}
