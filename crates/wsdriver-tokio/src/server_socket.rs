@@ -18,7 +18,7 @@ use std::net::SocketAddr;
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use wsdriver::{CloseEvent, Message, ReadyState, Request};
+use wsdriver::{CloseCode, CloseEvent, Message, ReadyState, Request};
 
 /// A connection accepted by a
 /// [`WebSocketServer`](crate::WebSocketServer): a
@@ -104,7 +104,11 @@ impl ServerSocket {
     ///
     /// # Errors
     /// As [`WebSocket::close`].
-    pub async fn close(&mut self, code: u16, reason: &str) -> Result<CloseEvent, Error> {
+    pub async fn close(
+        &mut self,
+        code: impl Into<CloseCode>,
+        reason: &str,
+    ) -> Result<CloseEvent, Error> {
         let result = self.socket.close(code, reason).await;
         self.socket.tracker = None;
         result
