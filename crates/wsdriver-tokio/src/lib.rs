@@ -227,92 +227,57 @@
 #![warn(missing_docs)]
 #![warn(clippy::missing_errors_doc, clippy::missing_panics_doc)]
 
-mod accept;
-mod client_options;
-mod client_request;
-mod config;
-mod connect;
-mod deadline;
-mod drive;
+mod client;
 mod error;
-mod event_source;
-mod event_source_options;
-mod event_stream;
-#[cfg(feature = "hyper")]
-mod event_stream_body;
-mod event_stream_options;
-mod incoming;
-mod listener;
-mod low_water;
-mod pong;
-mod proxy;
-mod read_buffer;
-mod reject;
+mod net;
 #[cfg(feature = "hyper")]
 mod serve;
-#[cfg(feature = "hyper")]
-mod serve_chunked;
-#[cfg(feature = "hyper")]
-mod serve_handover;
 mod server;
-mod server_builder;
-mod server_options;
-mod server_shared;
-mod server_socket;
-mod server_stream;
-mod split;
-mod stream;
+mod sse;
 mod sync;
-mod target;
-#[cfg(feature = "rustls")]
-mod tls;
 mod trace;
-mod transport;
-#[cfg(feature = "hyper")]
-mod upgrade;
 mod websocket;
-mod websocket_ops;
 
-pub use accept::{accept, accept_with};
-pub use client_options::{ClientOptions, DEFAULT_MAX_REDIRECTS};
-pub use client_request::{ClientRequest, IntoClientRequest};
-pub use config::Config;
-pub use connect::{connect, connect_on};
+pub use client::connect::{connect, connect_on};
+pub use client::options::{ClientOptions, DEFAULT_MAX_REDIRECTS};
+pub use client::proxy::{no_proxy_matches, ProxyOptions};
+pub use client::request::{ClientRequest, IntoClientRequest};
 pub use error::{Error, Phase};
-pub use event_source::EventSource;
-pub use event_source_options::EventSourceOptions;
-pub use event_stream::{accept_event_stream, EventStream};
-#[cfg(feature = "hyper")]
-#[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
-pub use event_stream_body::{event_stream, EventStreamBody};
-pub use event_stream_options::EventStreamOptions;
-pub use incoming::Incoming;
-pub use listener::{accept_tcp, ACCEPT_BACKOFF};
-pub use pong::Pong;
-pub use proxy::{no_proxy_matches, ProxyOptions};
-pub use reject::Reject;
+pub use net::listener::{accept_tcp, ACCEPT_BACKOFF};
+pub use net::server_stream::ServerStream;
+pub use net::stream::{MaybeTlsStream, PrefixedStream};
+#[cfg(feature = "rustls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
+pub use net::tls::{certs_from_pem, ClientCert, TlsOptions};
 #[cfg(feature = "rustls")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
 pub use rustls;
 #[cfg(feature = "hyper")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
-pub use serve::{serve, serve_with, HttpLimits, DEFAULT_HEAD_TIMEOUT, DEFAULT_MAX_HEAD_SIZE};
-pub use server::WebSocketServer;
-pub use server_builder::{ClientInfo, ServerBuilder, DEFAULT_MAX_CONNECTIONS};
-pub use server_options::ServerOptions;
-pub use server_socket::ServerSocket;
-pub use server_stream::ServerStream;
-pub use split::{ReadHalf, WriteHalf};
-pub use stream::{MaybeTlsStream, PrefixedStream};
-#[cfg(feature = "rustls")]
-#[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
-pub use tls::{certs_from_pem, ClientCert, TlsOptions};
-#[cfg(feature = "hyper")]
-#[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
-pub use upgrade::{upgrade, Refused, UpgradedWebSocket, Upgrading};
+pub use serve::upgrade::{upgrade, Refused, UpgradedWebSocket, Upgrading};
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub use upgrade::{NotWebSocket, WebSocketUpgrade};
+pub use serve::upgrade::{NotWebSocket, WebSocketUpgrade};
+#[cfg(feature = "hyper")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
+pub use serve::{serve, serve_with, HttpLimits, DEFAULT_HEAD_TIMEOUT, DEFAULT_MAX_HEAD_SIZE};
+pub use server::accept::{accept, accept_with};
+pub use server::builder::{ClientInfo, ServerBuilder, DEFAULT_MAX_CONNECTIONS};
+pub use server::options::ServerOptions;
+pub use server::reject::Reject;
+pub use server::socket::ServerSocket;
+pub use server::WebSocketServer;
+#[cfg(feature = "hyper")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
+pub use sse::body::{event_stream, EventStreamBody};
+pub use sse::source::EventSource;
+pub use sse::source_options::EventSourceOptions;
+pub use sse::stream::{accept_event_stream, EventStream};
+pub use sse::stream_options::EventStreamOptions;
+pub use websocket::config::Config;
+pub use websocket::incoming::Incoming;
+pub use websocket::pong::Pong;
+pub use websocket::split::{ReadHalf, WriteHalf};
 pub use websocket::WebSocket;
 /// The sans-IO core (crate `wsdriver`), for what this crate does not
 /// wrap: the machines, `Driver`, every type, without a second dependency.

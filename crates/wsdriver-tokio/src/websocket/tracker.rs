@@ -1,48 +1,42 @@
-//! The state that a [`WebSocketServer`](crate::WebSocketServer) shares
-//! between its handles, its handshake tasks and the sockets it hands out:
-//! the settings, the stop signal, and the count of open connections, each
-//! held by a [`Tracker`]. It has a file of its own because all three sides
-//! reach into it, and the server and its sockets could not take it from
-//! each other without importing each other.
+//! A server's count of its open connections, and their watch for its
+//! shutdown. It lives with the WebSocket, whose every read, send, ping
+//! and pong looks at it; the server holds the [`Registry`] and hands a
+//! [`Tracker`] to each connection it opens.
 
-use crate::event_stream_options::EventStreamOptions;
-use crate::server_builder::{OnError, Verify};
-use crate::server_options::ServerOptions;
 use crate::sync::lock;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Waker;
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
-use tokio_util::sync::CancellationToken;
+use tokio::sync::{Notify, OwnedSemaphorePermit};
 
-/// What the accept loop, the handshakes and the open connections share.
-pub(crate) struct Shared {
-    pub(crate) settings: Settings,
+/// The open connections of one server, and whether it is shutting down.
+pub(crate) struct Registry {
+    /// Connections are counted (`client_tracking`).
     pub(crate) tracking: bool,
-    /// Stops accepting and any handshake under way.
-    pub(crate) stop: CancellationToken,
     /// `shutdown` was called: tracked connections close with 1001.
     pub(crate) going_away: AtomicBool,
     pub(crate) clients: Mutex<HashMap<u64, Arc<Slot>>>,
-    pub(crate) next_id: AtomicU64,
+    next_id: AtomicU64,
     /// Notified when a tracked connection leaves.
     pub(crate) left: Notify,
-    /// A permit for each connection, from its accept until it ends
-    /// (`max_connections`); `None` for no bound.
-    pub(crate) capacity: Option<Arc<Semaphore>>,
 }
 
-pub(crate) struct Settings {
-    pub(crate) options: ServerOptions,
-    pub(crate) path: Option<String>,
-    pub(crate) verify: Option<Verify>,
-    pub(crate) on_error: Option<OnError>,
-    /// Event streams are served, with these options.
-    pub(crate) event_streams: Option<EventStreamOptions>,
-    /// TLS for every connection (`wss:`), when set.
-    #[cfg(feature = "rustls")]
-    pub(crate) tls: Option<tokio_rustls::TlsAcceptor>,
+impl Registry {
+    pub(crate) fn new(tracking: bool) -> Arc<Self> {
+        Arc::new(Registry {
+            tracking,
+            going_away: AtomicBool::new(false),
+            clients: Mutex::new(HashMap::new()),
+            next_id: AtomicU64::new(0),
+            left: Notify::new(),
+        })
+    }
+
+    /// How many connections are counted now.
+    pub(crate) fn count(&self) -> usize {
+        lock(&self.clients).len()
+    }
 }
 
 /// One tracked connection: the waker of the task reading it, for the
@@ -52,7 +46,7 @@ pub(crate) struct Slot {
     pub(crate) waker: Mutex<Option<Waker>>,
 }
 
-impl Shared {
+impl Registry {
     /// The link of a connection that opened: counted (when tracking) and
     /// holding its place under `max_connections` (`permit`) until it
     /// closes, is dropped or leaves with `into_inner`.
@@ -66,7 +60,7 @@ impl Shared {
             lock(&self.clients).insert(id, slot.clone());
         }
         Some(Tracker {
-            shared: self.clone(),
+            registry: self.clone(),
             id,
             slot,
             waker: None,
@@ -74,15 +68,6 @@ impl Shared {
             pinned: false,
             _permit: permit,
         })
-    }
-
-    /// A place for one more connection: `Some(None)` when there is no
-    /// bound, `None` when every place is taken.
-    pub(crate) fn admit(&self) -> Option<Option<OwnedSemaphorePermit>> {
-        match &self.capacity {
-            None => Some(None),
-            Some(capacity) => capacity.clone().try_acquire_owned().ok().map(Some),
-        }
     }
 
     pub(crate) fn wake_clients(&self) {
@@ -97,7 +82,7 @@ impl Shared {
 /// A tracked connection's link to its server. Dropping it leaves the
 /// count.
 pub(crate) struct Tracker {
-    pub(crate) shared: Arc<Shared>,
+    pub(crate) registry: Arc<Registry>,
     id: u64,
     pub(crate) slot: Arc<Slot>,
     /// The waker last left in `slot`: while the same task reads, the slot
@@ -121,13 +106,13 @@ impl Tracker {
     /// `Some(false)` after. One atomic load while it runs.
     #[inline]
     pub(crate) fn observe(&mut self) -> Option<bool> {
-        if !self.shared.tracking {
+        if !self.registry.tracking {
             return None;
         }
         if self.closing {
             return Some(false);
         }
-        if !self.shared.going_away.load(Ordering::SeqCst) {
+        if !self.registry.going_away.load(Ordering::SeqCst) {
             return None;
         }
         self.closing = true;
@@ -137,7 +122,7 @@ impl Tracker {
     /// Leaves `waker` where the shutdown finds it, when it is not there
     /// already.
     pub(crate) fn register(&mut self, waker: &Waker) {
-        if !self.shared.tracking
+        if !self.registry.tracking
             || self.closing
             || self.pinned
             || self.waker.as_ref().is_some_and(|w| w.will_wake(waker))
@@ -147,7 +132,7 @@ impl Tracker {
         *lock(&self.slot.waker) = Some(waker.clone());
         self.waker = Some(waker.clone());
         // A shutdown that woke the slot before the waker was in it.
-        if self.shared.going_away.load(Ordering::SeqCst) {
+        if self.registry.going_away.load(Ordering::SeqCst) {
             waker.wake_by_ref();
         }
     }
@@ -163,7 +148,7 @@ impl Tracker {
 
 impl Drop for Tracker {
     fn drop(&mut self) {
-        lock(&self.shared.clients).remove(&self.id);
-        self.shared.left.notify_waiters();
+        lock(&self.registry.clients).remove(&self.id);
+        self.registry.left.notify_waiters();
     }
 }

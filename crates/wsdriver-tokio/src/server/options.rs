@@ -1,8 +1,8 @@
 //! [`ServerOptions`]: what a server accepts, defined once for every way
 //! in (a stream, the standalone server, hyper and axum).
 
-use crate::config::Config;
 use crate::error::Error;
+use crate::websocket::config::Config;
 use tokio::time::Instant;
 use wsdriver::{Options, ServerHandshake};
 #[cfg(feature = "deflate")]

@@ -3,12 +3,12 @@
 //! crate's drive loop; this only decides which answer the application
 //! wants.
 
-use crate::config::Config;
-use crate::drive::{flush, next_event};
 use crate::error::Error;
-use crate::reject::Reject;
-use crate::server_options::ServerOptions;
+use crate::net::drive::{flush, next_event};
+use crate::server::options::ServerOptions;
+use crate::server::reject::Reject;
 use crate::trace;
+use crate::websocket::config::Config;
 use crate::websocket::WebSocket;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
@@ -299,7 +299,7 @@ pub(crate) async fn before_deadline<F: std::future::Future>(
     handshake: &mut ServerHandshake,
     future: F,
 ) -> Option<F::Output> {
-    let output = crate::deadline::until(handshake.poll_timeout(), future).await;
+    let output = crate::net::deadline::until(handshake.poll_timeout(), future).await;
     if output.is_none() {
         handshake.handle_timeout(Instant::now().into_std());
     }

@@ -8,7 +8,7 @@
 //! therefore lets hyper write the head of a `text/event-stream` answer
 //! to an HTTP/1.1 `GET` (marked `Connection: close` and chunked), then
 //! drops hyper's connection, keeps the socket and writes the body's
-//! chunks itself ([`stream_chunked`](crate::serve_chunked::stream_chunked)).
+//! chunks itself ([`stream_chunked`](crate::serve::chunked::stream_chunked)).
 //!
 //! The socket comes back through [`Tap`], hyper's I/O object: dropping
 //! hyper's connection drops the `Tap`, which hands its socket over

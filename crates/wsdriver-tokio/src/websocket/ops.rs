@@ -3,11 +3,11 @@
 //! queues on the core's connection and then polls the connection's loop
 //! (`websocket.rs`) until it is done, so they are kept apart from that
 //! loop and build only on it, as the two halves of a split
-//! (`split.rs`) and a server's sockets (`server_socket.rs`) do.
+//! (`split.rs`) and a server's sockets (`server/socket.rs`) do.
 
 use crate::error::Error;
-use crate::incoming::Incoming;
-use crate::pong::Pong;
+use crate::websocket::incoming::Incoming;
+use crate::websocket::pong::Pong;
 use crate::websocket::WebSocket;
 use futures_core::Stream;
 use futures_sink::Sink;

@@ -20,8 +20,8 @@
 //! - on Linux 5.8 and later. Older kernels could stall below the mark
 //!   when the receive buffer or memory ran short (fixed in 5.0 and 5.8).
 
-use crate::server_stream::ServerStream;
-use crate::stream::MaybeTlsStream;
+use crate::net::server_stream::ServerStream;
+use crate::net::stream::MaybeTlsStream;
 use std::any::Any;
 use std::io;
 use tokio::net::TcpStream;
@@ -308,7 +308,7 @@ mod tests {
         none.before_wait(usize::MAX - 1, || false).unwrap();
         assert_eq!(none.mark, 1);
         let (client, _server) = tcp_pair().await;
-        let prefixed = crate::stream::PrefixedStream::new(Default::default(), client);
+        let prefixed = crate::net::stream::PrefixedStream::new(Default::default(), client);
         assert!(
             !LowWater::of(&prefixed).is_active(),
             "its prefix is not in the socket"

@@ -3,13 +3,13 @@
 //! redirects when asked. The proxy exchange and the handshake are the
 //! core's; this moves bytes and picks where to connect.
 
-use crate::client_options::ClientOptions;
-use crate::client_request::IntoClientRequest;
-use crate::drive::next_event;
+use crate::client::options::ClientOptions;
+use crate::client::request::IntoClientRequest;
+use crate::client::target::Target;
+use crate::client::transport::{self, Route};
 use crate::error::{Error, Phase};
-use crate::stream::MaybeTlsStream;
-use crate::target::Target;
-use crate::transport::{self, Route};
+use crate::net::drive::next_event;
+use crate::net::stream::MaybeTlsStream;
 use crate::websocket::WebSocket;
 use std::io;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -157,7 +157,7 @@ async fn attempt(
     handshake.start(started);
     let deadline = handshake.poll_timeout();
     let opening = open_transport(target, options, &mut handshake);
-    let Some(stream) = crate::deadline::until(deadline, opening).await else {
+    let Some(stream) = crate::net::deadline::until(deadline, opening).await else {
         return Err(Error::Timeout(Phase::Connect));
     };
     run(stream?, handshake, url, options).await

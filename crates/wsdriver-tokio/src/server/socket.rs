@@ -2,13 +2,13 @@
 //! out: a [`WebSocket`] that still counts among the server's clients and
 //! hears its shutdown. It is what the application holds once a handshake
 //! is done, so it lives apart from the server: it needs the state the
-//! server shares (`server_shared.rs`), not the server itself.
+//! server shares (`shared.rs`), not the server itself.
 
 use crate::error::Error;
-use crate::server_builder::Data;
-use crate::server_shared::SHUTDOWN_REASON;
-use crate::server_stream::ServerStream;
-use crate::split::{ReadHalf, WriteHalf};
+use crate::net::server_stream::ServerStream;
+use crate::server::builder::Data;
+use crate::websocket::split::{ReadHalf, WriteHalf};
+use crate::websocket::tracker::SHUTDOWN_REASON;
 use crate::websocket::WebSocket;
 use futures_core::Stream;
 use futures_sink::Sink;

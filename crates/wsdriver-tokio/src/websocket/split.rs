@@ -3,8 +3,8 @@
 //! across an `.await`.
 
 use crate::error::Error;
-use crate::pong::Pong;
 use crate::sync::lock;
+use crate::websocket::pong::Pong;
 use crate::websocket::WebSocket;
 use futures_core::Stream;
 use futures_sink::Sink;

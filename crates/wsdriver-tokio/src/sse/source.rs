@@ -3,11 +3,11 @@
 //! everything (what to send, what an answer means, when to reconnect);
 //! this opens transports when it asks and moves the bytes.
 
-use crate::drive::Drive;
+use crate::client::transport::{self, Route};
 use crate::error::Error;
-use crate::event_source_options::EventSourceOptions;
-use crate::stream::MaybeTlsStream;
-use crate::transport::{self, Route};
+use crate::net::drive::Drive;
+use crate::net::stream::MaybeTlsStream;
+use crate::sse::source_options::EventSourceOptions;
 use bytes::BytesMut;
 use futures_core::Stream;
 use std::fmt;
@@ -270,7 +270,7 @@ impl EventSource {
             let deadline = options
                 .connect_timeout
                 .map(|limit| std::time::Instant::now() + limit);
-            crate::deadline::until(deadline, opening)
+            crate::net::deadline::until(deadline, opening)
                 .await
                 .ok_or(Error::Timeout(crate::error::Phase::EventSourceConnect))?
         })

@@ -3,10 +3,10 @@
 //! to know how a connection is made, and every step of connecting (the
 //! transport, the proxy, TLS, the handshake, the redirects) only reads it.
 
-use crate::config::Config;
-use crate::proxy::ProxyOptions;
+use crate::client::proxy::ProxyOptions;
 #[cfg(feature = "rustls")]
-use crate::tls::TlsOptions;
+use crate::net::tls::TlsOptions;
+use crate::websocket::config::Config;
 use std::time::Duration;
 use wsdriver::Options;
 #[cfg(feature = "deflate")]

@@ -3,10 +3,10 @@
 //! runs the keepalive timer too), and hyper dropping the body is how the
 //! handles learn that the client went away.
 
-use crate::drive::Drive;
 use crate::error::Error;
-use crate::event_stream::{EventStream, Shared};
-use crate::event_stream_options::EventStreamOptions;
+use crate::net::drive::Drive;
+use crate::sse::stream::{EventStream, Shared};
+use crate::sse::stream_options::EventStreamOptions;
 use crate::sync::lock;
 use bytes::Bytes;
 use hyper::body::{Body, Frame, SizeHint};

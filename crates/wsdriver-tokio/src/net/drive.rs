@@ -5,8 +5,8 @@
 //! decides anything about the protocol (the machine does).
 
 use crate::error::Error;
-use crate::low_water::LowWater;
-use crate::read_buffer::{poll_read_spare, ReadSizing, READ_SIZE};
+use crate::net::low_water::LowWater;
+use crate::net::read_buffer::{poll_read_spare, ReadSizing, READ_SIZE};
 use std::future::{poll_fn, Future};
 use std::io::{self, IoSlice};
 use std::mem::MaybeUninit;

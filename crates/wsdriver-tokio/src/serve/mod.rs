@@ -9,9 +9,13 @@
 //! [`WebSocketUpgrade`](crate::WebSocketUpgrade) gets its heads read by
 //! hyper, before wsdriver sees them, so the bound must be set there.
 
-use crate::listener::accept_tcp;
-use crate::serve_chunked::stream_chunked;
-use crate::serve_handover::{Diverting, Handover, Tap};
+pub(crate) mod chunked;
+pub(crate) mod handover;
+pub(crate) mod upgrade;
+
+use crate::net::listener::accept_tcp;
+use crate::serve::chunked::stream_chunked;
+use crate::serve::handover::{Diverting, Handover, Tap};
 use hyper::body::{Body, Incoming};
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -128,7 +132,7 @@ where
 }
 
 /// One connection: hyper's until an event stream's head is out, then
-/// the stream's own ([`serve_handover`](crate::serve_handover)).
+/// the stream's own ([`serve_handover`](crate::serve::handover)).
 async fn serve_connection<S, B>(stream: TcpStream, service: S, limits: HttpLimits)
 where
     S: hyper::service::Service<Request<Incoming>, Response = Response<B>> + Send + 'static,

@@ -8,10 +8,10 @@
 //! [`WebSocketServer`](crate::WebSocketServer)), or hyper polling the
 //! response body ([`event_stream`](crate::event_stream)).
 
-use crate::accept;
-use crate::drive::Drive;
 use crate::error::Error;
-use crate::event_stream_options::EventStreamOptions;
+use crate::net::drive::Drive;
+use crate::server::accept;
+use crate::sse::stream_options::EventStreamOptions;
 use crate::sync::lock;
 use std::fmt;
 use std::future::{poll_fn, Future};

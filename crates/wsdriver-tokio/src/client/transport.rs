@@ -3,14 +3,14 @@
 //! and the [`EventSource`](crate::EventSource) share: the same TLS and
 //! proxy options reach the same code, whatever protocol runs on top.
 
+use crate::client::proxy::{open_tunnel, ProxyOptions};
+use crate::client::target::bare_host;
 use crate::error::Error;
-use crate::proxy::{open_tunnel, ProxyOptions};
-use crate::stream::MaybeTlsStream;
+use crate::net::stream::MaybeTlsStream;
 #[cfg(feature = "rustls")]
-use crate::stream::PrefixedStream;
-use crate::target::bare_host;
+use crate::net::stream::PrefixedStream;
 #[cfg(feature = "rustls")]
-use crate::tls::{tls_handshake, TlsOptions};
+use crate::net::tls::{tls_handshake, TlsOptions};
 use bytes::BytesMut;
 use std::borrow::Cow;
 use tokio::net::TcpStream;

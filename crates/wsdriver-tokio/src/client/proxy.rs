@@ -2,11 +2,11 @@
 //! environment), and the tunnel. The `CONNECT` exchange itself is the
 //! core's [`wsdriver::Proxy`], run on the crate's drive loop.
 
-use crate::drive::next_event;
 use crate::error::Error;
-use crate::stream::MaybeTlsStream;
+use crate::net::drive::next_event;
+use crate::net::stream::MaybeTlsStream;
 #[cfg(feature = "rustls")]
-use crate::tls::TlsOptions;
+use crate::net::tls::TlsOptions;
 use bytes::BytesMut;
 use std::io;
 use std::net::IpAddr;
@@ -270,7 +270,7 @@ pub(crate) async fn open_tunnel(
         proxy.set_header(name, value)?;
     }
     let proxy_url = proxy.proxy_url().clone();
-    let host = crate::target::bare_host(&proxy_url);
+    let host = crate::client::target::bare_host(&proxy_url);
     let port = proxy_url.port_or_known_default().unwrap_or(80);
     #[cfg(not(feature = "rustls"))]
     if proxy_url.scheme() == "https" {
@@ -290,7 +290,7 @@ pub(crate) async fn open_tunnel(
     tcp.set_nodelay(true).map_err(failed)?;
     #[cfg(feature = "rustls")]
     let mut stream = if proxy_url.scheme() == "https" {
-        let tls = crate::tls::tls_handshake(&options.tls, &host, tcp)
+        let tls = crate::net::tls::tls_handshake(&options.tls, &host, tcp)
             .await
             .map_err(|e| match e {
                 Error::Io { source, .. } => failed(source),

@@ -4,26 +4,33 @@
 //! connections, runs each handshake in a task of its own, keeps count of
 //! the open connections and tells them when the server shuts down.
 
-use crate::accept;
+pub(crate) mod accept;
+pub(crate) mod builder;
+pub(crate) mod options;
+pub(crate) mod reject;
+pub(crate) mod shared;
+pub(crate) mod socket;
+
 use crate::error::Error;
-use crate::event_stream::{self, EventStream};
-use crate::reject::Reject;
-use crate::server_builder::{ClientInfo, Data, ServerBuilder};
-use crate::server_shared::{Settings, Shared};
-use crate::server_socket::ServerSocket;
-use crate::server_stream::ServerStream;
+use crate::net::server_stream::ServerStream;
+use crate::server::builder::{ClientInfo, Data, ServerBuilder};
+use crate::server::reject::Reject;
+use crate::server::shared::{Settings, Shared};
+use crate::server::socket::ServerSocket;
+use crate::sse::stream::{self as event_stream, EventStream};
 use crate::sync::lock;
 use crate::trace;
 use crate::websocket::WebSocket;
-use std::collections::HashMap;
+
+use crate::websocket::tracker::Registry;
 use std::fmt;
 use std::net::SocketAddr;
 use std::pin::pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
-use tokio::sync::{mpsc, Notify, OwnedSemaphorePermit};
+use tokio::sync::{mpsc, OwnedSemaphorePermit};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use wsdriver::eventsource::is_event_source;
@@ -69,12 +76,8 @@ impl ServerBuilder {
                 #[cfg(feature = "rustls")]
                 tls: self.tls.map(tokio_rustls::TlsAcceptor::from),
             },
-            tracking: self.tracking,
             stop: CancellationToken::new(),
-            going_away: AtomicBool::new(false),
-            clients: Mutex::new(HashMap::new()),
-            next_id: AtomicU64::new(0),
-            left: Notify::new(),
+            registry: Registry::new(self.tracking),
             // Past tokio's bound on permits (2^61) there is no bound.
             capacity: self
                 .max_connections
@@ -216,7 +219,7 @@ impl WebSocketServer {
     /// with [`ServerSocket::into_inner`]. Always 0 without
     /// [`client_tracking`](ServerBuilder::client_tracking).
     pub fn clients(&self) -> usize {
-        lock(&self.owner.shared.clients).len()
+        self.owner.shared.registry.count()
     }
 
     /// Shuts the server down: stops accepting ([`accept`](Self::accept)
@@ -235,9 +238,9 @@ impl WebSocketServer {
     pub async fn shutdown(&self, timeout: Duration) -> usize {
         let deadline = Instant::now() + timeout;
         let shared = &self.owner.shared;
-        shared.going_away.store(true, Ordering::SeqCst);
+        shared.registry.going_away.store(true, Ordering::SeqCst);
         shared.stop.cancel();
-        shared.wake_clients();
+        shared.registry.wake_clients();
         // The listener is closed once the accept loop has ended.
         let accept_task = lock(&self.owner.accept_task).take();
         if let Some(task) = accept_task {
@@ -261,7 +264,7 @@ impl WebSocketServer {
             while incoming.try_recv().is_ok() {}
         }
         loop {
-            let mut left = pin!(shared.left.notified());
+            let mut left = pin!(shared.registry.left.notified());
             left.as_mut().enable();
             let remaining = self.clients();
             if remaining == 0 || tokio::time::timeout_at(deadline, left).await.is_err() {
@@ -317,7 +320,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, queues: Queues)
     // Out of file descriptors and the like: `accept_tcp` waits and tries
     // again rather than spin or stop.
     let next = || {
-        crate::listener::accept_tcp(&listener, |error| {
+        crate::net::listener::accept_tcp(&listener, |error| {
             trace::event!(warn, error = %error, "accepting a connection failed");
             let _ = error;
         })
@@ -379,7 +382,7 @@ async fn connection(
     };
     if let Err(mpsc::error::SendError(socket)) = queues.sockets.send(socket).await {
         // The server shut down (or was dropped) while this one opened.
-        if shared.going_away.load(Ordering::SeqCst) {
+        if shared.registry.going_away.load(Ordering::SeqCst) {
             socket.go_away().await;
         }
     }
@@ -396,7 +399,7 @@ async fn secure(
     if let Some(acceptor) = &settings.tls {
         let accepting = acceptor.accept(stream);
         let deadline = wsdriver::Machine::poll_timeout(&*handshake);
-        let Some(tls) = crate::deadline::until(deadline, accepting).await else {
+        let Some(tls) = crate::net::deadline::until(deadline, accepting).await else {
             return Err(Error::Timeout(crate::error::Phase::TlsAccept));
         };
         return Ok(ServerStream::Tls(Box::new(

@@ -2,13 +2,20 @@
 //! stream. It holds no protocol logic: the core's [`Connection`] does, run
 //! on the crate's one drive loop; this hands out what it reports.
 
-use crate::config::Config;
-use crate::drive::Drive;
+pub(crate) mod config;
+pub(crate) mod incoming;
+pub(crate) mod ops;
+pub(crate) mod pong;
+pub(crate) mod split;
+pub(crate) mod tracker;
+
 use crate::error::Error;
-use crate::incoming::Incoming;
-use crate::pong::Pong;
-use crate::server_shared::{Tracker, SHUTDOWN_REASON};
+use crate::net::drive::Drive;
 use crate::trace;
+use crate::websocket::config::Config;
+use crate::websocket::incoming::Incoming;
+use crate::websocket::pong::Pong;
+use crate::websocket::tracker::{Tracker, SHUTDOWN_REASON};
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};

@@ -1,5 +1,5 @@
 //! The rest of an event stream's response, once hyper has written its
-//! head and let go of the socket (see [`serve_handover`](crate::serve_handover)):
+//! head and let go of the socket (see [`serve_handover`](crate::serve::handover)):
 //! each data frame as one HTTP/1.1 chunk, in one vectored write with no
 //! copy, and the last chunk when the body ends.
 //!

@@ -6,9 +6,9 @@
 //! done in `server.rs`, next to the loop it spawns.
 
 use crate::error::Error;
-use crate::event_stream_options::EventStreamOptions;
-use crate::reject::Reject;
-use crate::server_options::ServerOptions;
+use crate::server::options::ServerOptions;
+use crate::server::reject::Reject;
+use crate::sse::stream_options::EventStreamOptions;
 use std::any::Any;
 use std::fmt;
 use std::future::Future;

@@ -3,9 +3,9 @@
 //! server (the same [`TlsOptions`](crate::TlsOptions) and
 //! [`ProxyOptions`] as the WebSocket client).
 
-use crate::proxy::ProxyOptions;
+use crate::client::proxy::ProxyOptions;
 #[cfg(feature = "rustls")]
-use crate::tls::TlsOptions;
+use crate::net::tls::TlsOptions;
 use std::time::Duration;
 use wsdriver::eventsource::{
     DEFAULT_MAX_EVENT_SIZE, DEFAULT_MAX_REDIRECTS, DEFAULT_RECONNECTION_TIME,

@@ -7,10 +7,10 @@
 //! connection hyper hands over (a hixie-76 challenge is answered there),
 //! and becomes the connection.
 
-use crate::accept::opened;
-use crate::config::Config;
 use crate::error::Error;
-use crate::server_options::ServerOptions;
+use crate::server::accept::opened;
+use crate::server::options::ServerOptions;
+use crate::websocket::config::Config;
 use crate::websocket::WebSocket;
 use bytes::Bytes;
 use http_body_util::Full;
@@ -269,7 +269,7 @@ pub use self::axum_extract::{NotWebSocket, WebSocketUpgrade};
 mod axum_extract {
     use super::{handshake, Refused, UpgradedWebSocket, Upgrading};
     use crate::error::Error;
-    use crate::server_options::ServerOptions;
+    use crate::server::options::ServerOptions;
     use axum::body::Body;
     use axum::extract::FromRequestParts;
     use axum::http::request::Parts;
