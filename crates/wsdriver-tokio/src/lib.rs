@@ -180,10 +180,11 @@
 //! - `encrypted-keys` (implies `rustls`): `ClientCert::from_pem_with_passphrase`
 //!   for passphrase-protected PKCS#8 client keys (the `pkcs8` crate).
 //! - `tracing`: a span per connection (peer, URL) and one `debug` event
-//!   for each open, refusal, failure (close code, error) and close; a
-//!   `warn` when the accept loop runs out of file descriptors. Nothing per
-//!   message, so a server can leave it on; without the feature it costs
-//!   nothing.
+//!   for each open, refusal, failure (close code, error) and close, with
+//!   its [`CloseCause`]; a `warn` when the accept loop runs out of file
+//!   descriptors. Every span and event has the target `wsdriver`
+//!   (`RUST_LOG=wsdriver=debug`). Nothing per message, so a server can
+//!   leave it on; without the feature it costs nothing.
 //!
 //! Links to items of features that are off lead here.
 //!
