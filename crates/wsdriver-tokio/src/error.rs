@@ -227,14 +227,18 @@ impl fmt::Display for Error {
     }
 }
 
+/// `Display` already says what the wrapped error says (faye-websocket's
+/// `Network error: <url>: <cause>`), so `source` goes on from there: an
+/// error chain printed whole (`anyhow`, `{:#}`) says nothing twice. Match
+/// the variant to reach the wrapped error itself.
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Io { source, .. } => Some(source),
+            Error::Io { source, .. } => source.source(),
             #[cfg(feature = "rustls")]
-            Error::Tls { source, .. } => Some(source),
-            Error::WebSocket(error) => Some(error),
-            Error::EventSource(error) => Some(error),
+            Error::Tls { source, .. } => std::error::Error::source(source),
+            Error::WebSocket(error) => std::error::Error::source(error),
+            Error::EventSource(error) => std::error::Error::source(error),
             _ => None,
         }
     }
@@ -275,5 +279,54 @@ impl From<wsdriver::Error> for Error {
             wsdriver::Error::Closed => Error::Closed,
             other => Error::WebSocket(other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+    use std::error::Error as _;
+    use std::io;
+
+    /// Each error of the chain, as `anyhow` or `{:#}` prints it.
+    fn chain(error: &Error) -> Vec<String> {
+        let mut out = vec![error.to_string()];
+        let mut next = error.source();
+        while let Some(cause) = next {
+            out.push(cause.to_string());
+            next = cause.source();
+        }
+        out
+    }
+
+    /// Issue 25: `Display` and `source` both said the cause, so a chain
+    /// printed whole said it twice.
+    #[test]
+    fn a_printed_chain_says_nothing_twice() {
+        let inner = io::Error::new(io::ErrorKind::ConnectionRefused, "connection refused");
+        let errors = [
+            Error::network("ws://example.com/", inner),
+            Error::WebSocket(wsdriver::Error::Handshake(
+                wsdriver::HandshakeError::TooLarge,
+            )),
+            Error::EventSource(wsdriver::eventsource::ClientError::InvalidResponse(
+                "bad chunk".into(),
+            )),
+        ];
+        for error in &errors {
+            let links = chain(error);
+            for pair in links.windows(2) {
+                assert!(!pair[0].contains(&pair[1]), "{links:?}");
+            }
+            let printed = links.join(": ");
+            for needle in ["connection refused", "too large", "bad chunk"] {
+                assert!(printed.matches(needle).count() <= 1, "{printed}");
+            }
+        }
+        // The cause is still said once, by Display.
+        assert_eq!(
+            errors[0].to_string(),
+            "Network error: ws://example.com/: connection refused"
+        );
     }
 }

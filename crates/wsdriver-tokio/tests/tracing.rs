@@ -98,7 +98,10 @@ async fn a_server_logs_refusals_failures_and_closes_with_the_peer() {
         .unwrap_or_else(|| panic!("no failure from {peer} in:\n{text}"));
     assert!(failed.contains("code=1002"), "{failed}");
     assert!(failed.contains("unmasked"), "{failed}");
-    assert!(failed.contains("cause=the peer broke the protocol"), "{failed}");
+    assert!(
+        failed.contains("cause=the peer broke the protocol"),
+        "{failed}"
+    );
     assert!(
         !text.contains("WARN"),
         "nothing an operator must see:\n{text}"

@@ -86,10 +86,12 @@ impl fmt::Display for Error {
     }
 }
 
+/// `Display` already says what a handshake error says, so `source`
+/// goes on from there (an error chain printed whole says nothing twice).
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Handshake(error) => Some(error),
+            Error::Handshake(error) => std::error::Error::source(error),
             _ => None,
         }
     }

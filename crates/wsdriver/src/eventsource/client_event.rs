@@ -142,10 +142,12 @@ impl fmt::Display for ClientError {
     }
 }
 
+/// `Display` already says what the wrapped error says, so `source` goes
+/// on from there (an error chain printed whole says nothing twice).
 impl std::error::Error for ClientError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            ClientError::EventTooLarge(error) => Some(error),
+            ClientError::EventTooLarge(error) => std::error::Error::source(error),
             _ => None,
         }
     }
