@@ -90,8 +90,9 @@ pub enum Error {
     /// the pong arrives.
     Closed,
     /// A wait before the connection opened ran out; the phase says which
-    /// (connecting as a client, a server's TLS handshake, an
-    /// EventSource's connection). (A server's handshake is timed by the
+    /// (connecting as a client, a server's TLS handshake). An
+    /// [`EventSource`](crate::EventSource) reconnects instead, with
+    /// [`Interruption::Timeout`](wsdriver::eventsource::Interruption::Timeout). (A server's handshake is timed by the
     /// driver: [`wsdriver::Error::HandshakeTimeout`], or the `408` it
     /// answered as [`wsdriver::Error::BadRequest`].) An open connection
     /// does not fail with this: an unanswered close or an idle timeout
@@ -131,9 +132,6 @@ pub enum Phase {
     Connect,
     /// A server's TLS handshake, within its handshake timeout.
     TlsAccept,
-    /// An [`EventSource`](crate::EventSource)'s transport, within
-    /// [`EventSourceOptions::connect_timeout`](crate::EventSourceOptions::connect_timeout).
-    EventSourceConnect,
 }
 
 impl fmt::Display for Phase {
@@ -141,7 +139,6 @@ impl fmt::Display for Phase {
         f.write_str(match self {
             Phase::Connect => "the WebSocket handshake",
             Phase::TlsAccept => "the TLS handshake",
-            Phase::EventSourceConnect => "the EventSource connection",
         })
     }
 }

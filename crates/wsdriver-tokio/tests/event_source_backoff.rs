@@ -93,3 +93,39 @@ async fn next_event_says_why_and_the_bound_ends_the_stream() {
     assert!(events.next_event().await.is_none());
     assert_eq!(count.load(Ordering::SeqCst), 3);
 }
+
+/// An attempt whose transport never opens (a proxy that takes the
+/// CONNECT and says nothing) is cut by the client machine's one bound and
+/// retried, with `Timeout` as the reason (issue 25: the wrapper timed the
+/// opening itself, then the machine timed the head afresh).
+#[tokio::test]
+async fn an_opening_that_never_finishes_is_cut_by_the_machine_and_retried() {
+    let proxy = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = proxy.accept().await {
+            held.push(stream);
+        }
+    });
+    let limit = Duration::from_millis(300);
+    let options = EventSourceOptions::default()
+        .proxy(wsdriver_tokio::ProxyOptions::new(proxy_url))
+        .connect_timeout(Some(limit));
+    let mut source = EventSource::connect("http://example.invalid/events", options).unwrap();
+    let started = Instant::now();
+    let event = tokio::time::timeout(Duration::from_secs(5), source.next_event())
+        .await
+        .expect("no event in 5 s")
+        .expect("the stream ended")
+        .expect("an error instead of an event");
+    let elapsed = started.elapsed();
+    match event {
+        ClientEvent::Reconnecting { cause, .. } => assert_eq!(cause, Interruption::Timeout),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        elapsed >= limit * 9 / 10 && elapsed < limit * 3,
+        "{elapsed:?}"
+    );
+}

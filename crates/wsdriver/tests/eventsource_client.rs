@@ -577,3 +577,42 @@ fn close_stops_for_good() {
     assert_eq!(client.poll_event(), None, "no reconnection after close");
     assert_eq!(client.poll_timeout(), None);
 }
+
+/// One bound for an attempt, timed by the machine (issue 25: the tokio
+/// wrapper timed the opening itself, and the machine's head timeout then
+/// started afresh, so an attempt could take up to twice the limit).
+#[test]
+fn the_head_timeout_counts_from_connecting_and_covers_the_opening() {
+    let t0 = Instant::now();
+    let limit = Duration::from_secs(10);
+    let mut client = Client::new("http://example.com/").unwrap();
+    client.set_head_timeout(Some(limit));
+    assert_eq!(client.poll_event(), Some(ClientEvent::Connect));
+    client.connecting(t0);
+    assert_eq!(client.poll_timeout(), Some(t0 + limit));
+
+    // A slow opening leaves the head what is left of the bound.
+    let opened = t0 + Duration::from_secs(7);
+    assert!(client.transport_opened(opened));
+    assert_eq!(client.poll_timeout(), Some(t0 + limit));
+
+    // An opening that never finishes is cut at the bound.
+    let mut stuck = Client::new("http://example.com/").unwrap();
+    stuck.set_head_timeout(Some(limit));
+    assert_eq!(stuck.poll_event(), Some(ClientEvent::Connect));
+    stuck.connecting(t0);
+    stuck.handle_timeout(t0 + limit - Duration::from_millis(1));
+    assert_eq!(drain(&mut stuck), []);
+    stuck.handle_timeout(t0 + limit);
+    match &drain(&mut stuck)[..] {
+        [ClientEvent::Reconnecting { cause, .. }] => assert_eq!(*cause, Interruption::Timeout),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(stuck.ready_state(), ReadyState::Connecting);
+
+    // Without `connecting`, the bound starts with the transport, as before.
+    let mut untimed = Client::new("http://example.com/").unwrap();
+    untimed.set_head_timeout(Some(limit));
+    connect(&mut untimed, opened);
+    assert_eq!(untimed.poll_timeout(), Some(opened + limit));
+}

@@ -176,7 +176,12 @@ impl EventSource {
                     ClientEvent::Message(message) => {
                         return Poll::Ready(Some(Ok(ClientEvent::Message(message))))
                     }
-                    ClientEvent::Connect => self.transport = Transport::Opening(self.open()),
+                    ClientEvent::Connect => {
+                        // The machine times the opening and the head
+                        // together, from here.
+                        self.client.connecting(Instant::now().into_std());
+                        self.transport = Transport::Opening(self.open());
+                    }
                     ClientEvent::Open => {
                         crate::trace::event!(debug, url = self.url(), "EventSource open");
                         return Poll::Ready(Some(Ok(ClientEvent::Open)));
@@ -263,16 +268,9 @@ impl EventSource {
                 proxy: options.proxy.as_ref(),
                 use_env_proxy: options.use_env_proxy,
             };
-            let opening = transport::open(&address, address.as_str(), &route);
-            // The machine's head timer starts once the transport is up;
-            // until then this bound is the layer's own (left for the
-            // machine to take over: see issue 25).
-            let deadline = options
-                .connect_timeout
-                .map(|limit| std::time::Instant::now() + limit);
-            crate::net::deadline::until(deadline, opening)
-                .await
-                .ok_or(Error::Timeout(crate::error::Phase::EventSourceConnect))?
+            // No bound of its own: the machine's timer, started by
+            // `connecting`, ends an opening that takes too long.
+            transport::open(&address, address.as_str(), &route).await
         })
     }
 

@@ -106,9 +106,11 @@ impl EventSourceOptions {
         self
     }
 
-    /// How long opening a connection (TCP, proxy and TLS) may take, and
-    /// then how long the server may take to send its response head;
-    /// past either, the attempt counts as a network error and is retried.
+    /// How long an attempt may take from its start to the server's
+    /// response head: opening the connection (DNS, TCP, a proxy's tunnel,
+    /// TLS) and the answer together, one bound timed by the client's
+    /// machine. Past it the attempt is retried
+    /// ([`Interruption::Timeout`](wsdriver::eventsource::Interruption::Timeout)).
     /// 30 s by default; `None` waits as long as it takes.
     pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.connect_timeout = timeout;

@@ -282,9 +282,24 @@ impl Client {
         self.max_redirects = max;
     }
 
+    /// The transport asked for by [`ClientEvent::Connect`] is being opened
+    /// from `now`: the head timeout counts from here, so that opening it
+    /// (DNS, TCP, a proxy's tunnel, TLS) and the server's answer share one
+    /// bound. Past it, [`ClientEvent::Reconnecting`] with
+    /// [`Interruption::Timeout`] follows: drop the transport being opened.
+    /// (Without this call the timeout counts from
+    /// [`transport_opened`](Self::transport_opened).)
+    pub fn connecting(&mut self, now: Instant) {
+        self.known = Some(now);
+        if self.phase == Phase::Connecting {
+            self.timer = Timer::start(self.head_timeout, Some(now));
+        }
+    }
+
     /// The transport asked for by [`ClientEvent::Connect`] is up (TLS
-    /// too): the request is written and the head timeout starts at `now`.
-    /// Returns `false`, doing nothing, when no transport was asked for.
+    /// too): the request is written, and the head timeout runs on from
+    /// [`connecting`](Self::connecting) (or starts at `now`). Returns
+    /// `false`, doing nothing, when no transport was asked for.
     pub fn transport_opened(&mut self, now: Instant) -> bool {
         self.known = Some(now);
         if self.phase != Phase::Connecting {
@@ -310,7 +325,9 @@ impl Client {
         write_request(&mut request, &self.current, &self.last_event_id, &headers);
         self.output.extend(&request);
         self.phase = Phase::ReadingHead;
-        self.timer = Timer::start(self.head_timeout, Some(now));
+        if !self.timer.is_running() {
+            self.timer = Timer::start(self.head_timeout, Some(now));
+        }
         true
     }
 
@@ -461,7 +478,9 @@ impl Machine for Client {
                 self.phase = Phase::Connecting;
                 self.events.push_back(ClientEvent::Connect);
             }
-            Phase::ReadingHead => self.reconnect(Interruption::Timeout, Some(now)),
+            Phase::Connecting | Phase::ReadingHead => {
+                self.reconnect(Interruption::Timeout, Some(now));
+            }
             _ => self.timer = Timer::Off,
         }
     }

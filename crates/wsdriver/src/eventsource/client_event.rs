@@ -59,7 +59,9 @@ pub enum Interruption {
     NetworkError(String),
     /// The body's chunked framing is broken.
     InvalidBody(String),
-    /// No response head within the client's head timeout.
+    /// No transport and response head within the client's head timeout
+    /// (from [`Client::connecting`](super::Client::connecting), or from
+    /// [`Client::transport_opened`](super::Client::transport_opened)).
     Timeout,
 }
 
