@@ -140,3 +140,32 @@ async fn a_whole_http_request_goes_out_with_its_headers() {
         "{error:?}"
     );
 }
+
+/// `ServerOptions`' shortcuts hold whatever the order of the calls
+/// (issue 25: a later `options(..)` undid an earlier `max_length` and
+/// `protocols`).
+#[tokio::test]
+async fn server_option_shortcuts_hold_whatever_the_order() {
+    let options = ServerOptions::default()
+        .max_length(16)
+        .protocols(["chat"])
+        .options(wsdriver_tokio::Options::default().idle_timeout(Some(Duration::from_secs(60))));
+    let (client_io, server_io) = tokio::io::duplex(4096);
+    let server = tokio::spawn(accept(server_io, options));
+    let client_options =
+        ClientOptions::default().options(wsdriver_tokio::Options::default().protocols(["chat"]));
+    let mut client = connect_on(client_io, "ws://pipe/", client_options)
+        .await
+        .unwrap();
+    let mut server = server.await.unwrap().unwrap();
+    assert_eq!(client.protocol(), Some("chat"));
+    assert_eq!(server.protocol(), Some("chat"));
+    client.send("x".repeat(17)).await.unwrap();
+    // The client reads the 1009 and hangs up, so the server's lingering
+    // close ends at once.
+    let reader = tokio::spawn(async move { while client.next().await.is_some() {} });
+    let refused = tokio::time::timeout(LIMIT, server.next()).await.unwrap();
+    assert!(matches!(refused, Some(Err(_))), "{refused:?}");
+    assert_eq!(server.close_event().map(|c| c.code.as_u16()), Some(1009));
+    reader.await.unwrap();
+}

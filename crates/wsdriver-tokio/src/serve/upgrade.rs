@@ -389,7 +389,7 @@ mod axum_extract {
         /// with the options set so far, if any: to pick a handler before
         /// upgrading.
         pub fn selected_protocol(&self) -> Option<String> {
-            wsdriver::handshake::selected_protocol(&self.request, self.options.core_options())
+            wsdriver::handshake::selected_protocol(&self.request, &self.options.core_options())
         }
 
         /// What the handshake accepts: subprotocols, `max_length`,

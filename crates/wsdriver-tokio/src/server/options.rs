@@ -34,17 +34,31 @@ use wsdriver_deflate::{DeflateConfig, PerMessageDeflate};
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct ServerOptions {
+    /// As [`options`](Self::options) set them.
     pub(crate) options: Options,
+    /// The shortcuts' values, laid over `options` whatever the order of
+    /// the calls (a later `options` does not undo an earlier
+    /// `max_length`).
+    shortcuts: Shortcuts,
     #[cfg(feature = "deflate")]
     deflate: Option<DeflateConfig>,
     pub(crate) config: Config,
 }
 
+/// What [`ServerOptions`]' shortcut setters set.
+#[derive(Debug, Clone, Default)]
+struct Shortcuts {
+    protocols: Option<Vec<String>>,
+    max_length: Option<usize>,
+    allow_drafts: Option<bool>,
+}
+
 impl ServerOptions {
     /// The core's options (subprotocols, `max_length`, drafts, close and
-    /// handshake timeouts, keepalive pings, idle timeout...), replacing
-    /// what [`protocols`](Self::protocols), [`max_length`](Self::max_length)
-    /// and [`allow_drafts`](Self::allow_drafts) set before: set it first.
+    /// handshake timeouts, keepalive pings, idle timeout...). What
+    /// [`protocols`](Self::protocols), [`max_length`](Self::max_length)
+    /// and [`allow_drafts`](Self::allow_drafts) set wins over these,
+    /// whichever was called first.
     pub fn options(mut self, options: Options) -> Self {
         self.options = options;
         self
@@ -57,7 +71,7 @@ impl ServerOptions {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.options = self.options.protocols(protocols);
+        self.shortcuts.protocols = Some(protocols.into_iter().map(Into::into).collect());
         self
     }
 
@@ -69,14 +83,14 @@ impl ServerOptions {
     /// permessage-deflate, a few kilobytes on the wire can inflate to the
     /// whole limit, and inflating costs CPU in proportion to it.
     pub fn max_length(mut self, bytes: usize) -> Self {
-        self.options = self.options.max_length(bytes);
+        self.shortcuts.max_length = Some(bytes);
         self
     }
 
     /// Whether the legacy hixie-75/76 drafts are accepted (off by
     /// default: they get `400 Unsupported WebSocket version`).
     pub fn allow_drafts(mut self, allow: bool) -> Self {
-        self.options = self.options.allow_drafts(allow);
+        self.shortcuts.allow_drafts = Some(allow);
         self
     }
 
@@ -97,10 +111,20 @@ impl ServerOptions {
         self
     }
 
-    /// The core's options, as set.
-    #[cfg(feature = "axum")]
-    pub(crate) fn core_options(&self) -> &Options {
-        &self.options
+    /// The core's options: [`options`](Self::options) with the
+    /// shortcuts laid over them.
+    pub(crate) fn core_options(&self) -> Options {
+        let mut options = self.options.clone();
+        if let Some(protocols) = &self.shortcuts.protocols {
+            options = options.protocols(protocols.iter().cloned());
+        }
+        if let Some(max) = self.shortcuts.max_length {
+            options = options.max_length(max);
+        }
+        if let Some(allow) = self.shortcuts.allow_drafts {
+            options = options.allow_drafts(allow);
+        }
+        options
     }
 
     /// The server side of a handshake with these options, its timeout
@@ -108,7 +132,7 @@ impl ServerOptions {
     /// extensions are made.
     pub(crate) fn handshake(&self) -> Result<ServerHandshake, Error> {
         let now = Instant::now().into_std();
-        self.with_extensions(ServerHandshake::new(self.options.clone(), now)?)
+        self.with_extensions(ServerHandshake::new(self.core_options(), now)?)
     }
 
     /// As [`handshake`](Self::handshake), for a request an HTTP layer
@@ -119,7 +143,7 @@ impl ServerOptions {
         request: &impl wsdriver::HttpRequest,
     ) -> Result<ServerHandshake, Error> {
         let now = Instant::now().into_std();
-        let handshake = ServerHandshake::for_request(request, self.options.clone(), now)?;
+        let handshake = ServerHandshake::for_request(request, self.core_options(), now)?;
         self.with_extensions(handshake)
     }
 
