@@ -355,7 +355,8 @@ async fn connection(
         handshake(stream, machine, peer_addr, place, &shared).await
     };
     // Refusals were answered by the driver; there is no one to tell.
-    let (socket, request, data, permit) = match shared.stop.run_until_cancelled(handshake).await {
+    let (mut socket, request, data, permit) = match shared.stop.run_until_cancelled(handshake).await
+    {
         Some(Ok(Opened::WebSocket(socket, request, data, permit))) => {
             (socket, request, data, permit)
         }
@@ -372,7 +373,6 @@ async fn connection(
         }
         None => return,
     };
-    let mut socket = socket;
     socket.tracker = shared.track(permit).map(Box::new);
     let socket = ServerSocket {
         socket,
