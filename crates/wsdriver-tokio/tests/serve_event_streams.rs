@@ -1,7 +1,7 @@
 //! Event streams under `wsdriver_tokio::serve` leave hyper once their
 //! head is out (issue 24: an idle stream cost 18 KB under hyper, mostly
 //! its two 8 KiB buffers, against 2.5 KB for an idle WebSocket). Heap is
-//! counted by a wrapping allocator, in a test binary of its own.
+//! counted by a wrapping allocator (`counting`).
 #![cfg(feature = "axum")]
 
 use axum::extract::Request;
@@ -9,9 +9,8 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use futures_util::StreamExt;
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{RwLock, RwLockReadGuard};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -21,27 +20,19 @@ use wsdriver_tokio::{
     event_stream, serve, EventSource, EventSourceOptions, EventStream, EventStreamOptions,
 };
 
-struct Counting;
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call forwards to the system allocator unchanged; the
-// counter only observes sizes.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        CURRENT.fetch_add(layout.size(), Ordering::Relaxed);
-        // SAFETY: forwarded as received.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-        // SAFETY: forwarded as received.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+mod counting;
 
 #[global_allocator]
-static ALLOCATOR: Counting = Counting;
+static ALLOCATOR: counting::Counting = counting::Counting;
+
+/// The heap test measures the whole process: the other tests of this
+/// binary (which `cargo test` runs on threads beside it) hold this shared
+/// while they run, and it holds it alone.
+static HEAP: RwLock<()> = RwLock::new(());
+
+fn sharing() -> RwLockReadGuard<'static, ()> {
+    HEAP.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 const WAIT: Duration = Duration::from_secs(5);
 const REQUEST: &[u8] =
@@ -111,6 +102,7 @@ async fn next_stream(streams: &mut mpsc::UnboundedReceiver<EventStream>) -> Even
 
 #[tokio::test]
 async fn events_go_out_as_chunks_and_the_end_as_the_last_chunk() {
+    let _heap = sharing();
     let (addr, mut streams) = app().await;
     let mut client = TcpStream::connect(addr).await.unwrap();
     client.write_all(REQUEST).await.unwrap();
@@ -149,6 +141,7 @@ async fn events_go_out_as_chunks_and_the_end_as_the_last_chunk() {
 
 #[tokio::test]
 async fn our_event_source_resumes_after_a_served_stream_ends() {
+    let _heap = sharing();
     let (addr, mut streams) = app().await;
     let url = format!("http://{addr}/events");
     let mut source = EventSource::connect(&url, EventSourceOptions::default()).unwrap();
@@ -177,6 +170,7 @@ async fn our_event_source_resumes_after_a_served_stream_ends() {
 
 #[tokio::test]
 async fn a_client_that_leaves_an_idle_stream_is_seen_at_once() {
+    let _heap = sharing();
     let (addr, mut streams) = app().await;
     let mut client = TcpStream::connect(addr).await.unwrap();
     client.write_all(REQUEST).await.unwrap();
@@ -193,6 +187,7 @@ async fn a_client_that_leaves_an_idle_stream_is_seen_at_once() {
 
 #[tokio::test]
 async fn a_client_sending_data_on_its_event_stream_is_cut_past_64_kib() {
+    let _heap = sharing();
     let (addr, mut streams) = app().await;
     let mut client = TcpStream::connect(addr).await.unwrap();
     client.write_all(REQUEST).await.unwrap();
@@ -212,6 +207,7 @@ async fn a_client_sending_data_on_its_event_stream_is_cut_past_64_kib() {
 
 #[tokio::test]
 async fn an_event_stream_after_a_page_on_the_same_connection() {
+    let _heap = sharing();
     let (addr, mut streams) = app().await;
     let mut client = TcpStream::connect(addr).await.unwrap();
     client
@@ -235,6 +231,7 @@ async fn an_event_stream_after_a_page_on_the_same_connection() {
 
 #[tokio::test]
 async fn http_1_0_and_head_requests_stay_with_hyper() {
+    let _heap = sharing();
     let (addr, mut streams) = app().await;
     // HTTP/1.0 has no chunks: hyper writes the body until it closes.
     let mut client = TcpStream::connect(addr).await.unwrap();
@@ -269,6 +266,9 @@ async fn http_1_0_and_head_requests_stay_with_hyper() {
 /// sides together, in one process.
 #[tokio::test(flavor = "current_thread")]
 async fn an_idle_event_stream_keeps_none_of_hyper_s_buffers() {
+    let _alone = HEAP
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     const STREAMS: usize = 200;
     let (addr, mut streams) = app().await;
     // One stream first, so that what is allocated once is not counted.
@@ -278,7 +278,7 @@ async fn an_idle_event_stream_keeps_none_of_hyper_s_buffers() {
     read_until(&mut warm, &mut Vec::new(), b"\r\n\r\n").await;
     tokio::time::sleep(Duration::from_millis(50)).await;
 
-    let before = CURRENT.load(Ordering::Relaxed);
+    let before = counting::in_use();
     let mut open = Vec::with_capacity(STREAMS);
     for _ in 0..STREAMS {
         let mut client = TcpStream::connect(addr).await.unwrap();
@@ -289,7 +289,7 @@ async fn an_idle_event_stream_keeps_none_of_hyper_s_buffers() {
     }
     // Let every connection's task settle after its head went out.
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let per_stream = (CURRENT.load(Ordering::Relaxed) - before) / STREAMS;
+    let per_stream = (counting::in_use() - before) / STREAMS;
     eprintln!("{per_stream} bytes of heap per idle event stream under serve (both ends)");
     assert!(
         per_stream < 4 * 1024,
@@ -300,10 +300,10 @@ async fn an_idle_event_stream_keeps_none_of_hyper_s_buffers() {
     drop(open);
     for _ in 0..50 {
         tokio::time::sleep(Duration::from_millis(20)).await;
-        if CURRENT.load(Ordering::Relaxed) <= before + 16 * 1024 {
+        if counting::in_use() <= before + 16 * 1024 {
             return;
         }
     }
-    let left = CURRENT.load(Ordering::Relaxed).saturating_sub(before);
+    let left = counting::in_use().saturating_sub(before);
     panic!("{left} bytes stayed after {STREAMS} streams closed");
 }
