@@ -10,11 +10,10 @@ use axum::routing::get;
 use axum::Router;
 use futures_util::StreamExt;
 use std::net::SocketAddr;
-use std::sync::{RwLock, RwLockReadGuard};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, RwLock, RwLockReadGuard};
 use tokio::time::timeout;
 use wsdriver_tokio::{
     event_stream, serve, EventSource, EventSourceOptions, EventStream, EventStreamOptions,
@@ -28,10 +27,10 @@ static ALLOCATOR: counting::Counting = counting::Counting;
 /// The heap test measures the whole process: the other tests of this
 /// binary (which `cargo test` runs on threads beside it) hold this shared
 /// while they run, and it holds it alone.
-static HEAP: RwLock<()> = RwLock::new(());
+static HEAP: RwLock<()> = RwLock::const_new(());
 
-fn sharing() -> RwLockReadGuard<'static, ()> {
-    HEAP.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+async fn sharing() -> RwLockReadGuard<'static, ()> {
+    HEAP.read().await
 }
 
 const WAIT: Duration = Duration::from_secs(5);
@@ -102,7 +101,7 @@ async fn next_stream(streams: &mut mpsc::UnboundedReceiver<EventStream>) -> Even
 
 #[tokio::test]
 async fn events_go_out_as_chunks_and_the_end_as_the_last_chunk() {
-    let _heap = sharing();
+    let _heap = sharing().await;
     let (addr, mut streams) = app().await;
     let mut client = TcpStream::connect(addr).await.unwrap();
     client.write_all(REQUEST).await.unwrap();
@@ -141,7 +140,7 @@ async fn events_go_out_as_chunks_and_the_end_as_the_last_chunk() {
 
 #[tokio::test]
 async fn our_event_source_resumes_after_a_served_stream_ends() {
-    let _heap = sharing();
+    let _heap = sharing().await;
     let (addr, mut streams) = app().await;
     let url = format!("http://{addr}/events");
     let mut source = EventSource::connect(&url, EventSourceOptions::default()).unwrap();
@@ -170,7 +169,7 @@ async fn our_event_source_resumes_after_a_served_stream_ends() {
 
 #[tokio::test]
 async fn a_client_that_leaves_an_idle_stream_is_seen_at_once() {
-    let _heap = sharing();
+    let _heap = sharing().await;
     let (addr, mut streams) = app().await;
     let mut client = TcpStream::connect(addr).await.unwrap();
     client.write_all(REQUEST).await.unwrap();
@@ -187,7 +186,7 @@ async fn a_client_that_leaves_an_idle_stream_is_seen_at_once() {
 
 #[tokio::test]
 async fn a_client_sending_data_on_its_event_stream_is_cut_past_64_kib() {
-    let _heap = sharing();
+    let _heap = sharing().await;
     let (addr, mut streams) = app().await;
     let mut client = TcpStream::connect(addr).await.unwrap();
     client.write_all(REQUEST).await.unwrap();
@@ -207,7 +206,7 @@ async fn a_client_sending_data_on_its_event_stream_is_cut_past_64_kib() {
 
 #[tokio::test]
 async fn an_event_stream_after_a_page_on_the_same_connection() {
-    let _heap = sharing();
+    let _heap = sharing().await;
     let (addr, mut streams) = app().await;
     let mut client = TcpStream::connect(addr).await.unwrap();
     client
@@ -231,7 +230,7 @@ async fn an_event_stream_after_a_page_on_the_same_connection() {
 
 #[tokio::test]
 async fn http_1_0_and_head_requests_stay_with_hyper() {
-    let _heap = sharing();
+    let _heap = sharing().await;
     let (addr, mut streams) = app().await;
     // HTTP/1.0 has no chunks: hyper writes the body until it closes.
     let mut client = TcpStream::connect(addr).await.unwrap();
@@ -266,9 +265,7 @@ async fn http_1_0_and_head_requests_stay_with_hyper() {
 /// sides together, in one process.
 #[tokio::test(flavor = "current_thread")]
 async fn an_idle_event_stream_keeps_none_of_hyper_s_buffers() {
-    let _alone = HEAP
-        .write()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _alone = HEAP.write().await;
     const STREAMS: usize = 200;
     let (addr, mut streams) = app().await;
     // One stream first, so that what is allocated once is not counted.
