@@ -181,3 +181,22 @@ fn a_stream_that_drains_under_its_stall_limit_stops_the_timer() {
     unlimited.send(&"x".repeat(1 << 20)).unwrap();
     assert_eq!(unlimited.poll_timeout(), None);
 }
+
+/// A client that writes on its event stream, to a server with no
+/// keepalive (so no timer runs, and a transport that only tells the
+/// machine about reads when a timer wants to know never calls
+/// `received`): what it writes is thrown away before each read, never
+/// kept.
+#[test]
+fn bytes_a_client_writes_are_never_kept_even_without_a_timer() {
+    let mut stream = Server::with_head(Instant::now(), response_head([]), SECOND, None);
+    assert_eq!(stream.poll_timeout(), None);
+    for _ in 0..1_000 {
+        stream.input_buffer().extend_from_slice(&[b'x'; 4096]);
+    }
+    assert!(
+        stream.input_buffer().len() <= 4096,
+        "kept {} bytes",
+        stream.input_buffer().len()
+    );
+}

@@ -14,7 +14,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 use tokio::time::Instant;
 use wsdriver::eventsource::{Client, ClientEvent, MessageEvent, ReadyState};
@@ -201,49 +201,45 @@ impl EventSource {
                     _ => {}
                 }
             }
-            if self.drive.poll_timers(cx, &mut self.client) {
-                continue;
-            }
-            match &mut self.transport {
-                // Waiting out the reconnection time: the timer wakes us.
+            let stream = match &mut self.transport {
+                Transport::Open(stream) => stream,
+                // Waiting out the reconnection time, or for the transport
+                // to open: the machine's timers run meanwhile (the
+                // connect is timed by them too).
+                Transport::None | Transport::Opening(_)
+                    if self.drive.poll_timers(cx, &mut self.client) =>
+                {
+                    continue
+                }
+                // The timer wakes us.
                 Transport::None => return Poll::Pending,
-                Transport::Opening(opening) => match opening.as_mut().poll(cx) {
-                    Poll::Pending => return Poll::Pending,
-                    Poll::Ready(Ok((stream, remaining))) => {
-                        self.transport = Transport::Open(stream);
-                        self.drive = Drive::default();
-                        self.client.transport_opened(Instant::now().into_std());
-                        self.client.input_buffer().extend_from_slice(&remaining);
-                    }
-                    Poll::Ready(Err(error)) => {
-                        if let Some(error) = self.lost(error) {
-                            return Poll::Ready(Some(Err(error)));
+                Transport::Opening(opening) => {
+                    match ready!(opening.as_mut().poll(cx)) {
+                        Ok((stream, remaining)) => {
+                            self.transport = Transport::Open(stream);
+                            self.drive = Drive::default();
+                            self.client.transport_opened(Instant::now().into_std());
+                            self.client.input_buffer().extend_from_slice(&remaining);
                         }
-                    }
-                },
-                Transport::Open(stream) => {
-                    // The request is small: a write still pending does not
-                    // hold up reading.
-                    if let Poll::Ready(Err(error)) =
-                        self.drive.poll_write(cx, stream, &mut self.client)
-                    {
-                        if let Some(error) = self.lost(error.into()) {
-                            return Poll::Ready(Some(Err(error)));
-                        }
-                        continue;
-                    }
-                    match self.drive.poll_read(cx, stream, &mut self.client) {
-                        Poll::Pending => return Poll::Pending,
-                        // Bytes, or the end (the machine was told): its
-                        // events say what they mean.
-                        Poll::Ready(Ok(_)) => {}
-                        Poll::Ready(Err(error)) => {
-                            if let Some(error) = self.lost(error.into()) {
+                        Err(error) => {
+                            if let Some(error) = self.lost(error) {
                                 return Poll::Ready(Some(Err(error)));
                             }
                         }
                     }
+                    continue;
                 }
+            };
+            match self.drive.poll_step(cx, stream, &mut self.client) {
+                // The machine's events say what it meant (the stream's end
+                // included).
+                Poll::Ready(Ok(_)) => {}
+                Poll::Ready(Err(error)) => {
+                    if let Some(error) = self.lost(error.into()) {
+                        return Poll::Ready(Some(Err(error)));
+                    }
+                }
+                Poll::Pending => return Poll::Pending,
             }
         }
     }

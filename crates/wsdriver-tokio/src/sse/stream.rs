@@ -9,7 +9,7 @@
 //! response body ([`event_stream`](crate::event_stream)).
 
 use crate::error::Error;
-use crate::net::drive::Drive;
+use crate::net::drive::{Drive, Step};
 use crate::server::accept;
 use crate::sse::stream_options::EventStreamOptions;
 use crate::sync::lock;
@@ -412,28 +412,24 @@ where
             inner.machine.close();
             shared.changed.notify_waiters();
         }
-        while drive.poll_timers(cx, &mut inner.machine) {}
-        if inner.machine.is_stalled() {
-            // No graceful end: it would wait on the same slow reader.
-            shared.changed.notify_waiters();
-            return Poll::Ready(false);
-        }
-        let before = inner.machine.buffered_amount();
-        let written = drive.poll_write(cx, &mut stream, &mut inner.machine);
-        if inner.machine.buffered_amount() < before {
-            shared.changed.notify_waiters();
-        }
-        if let Poll::Ready(Err(_)) = written {
-            return Poll::Ready(false);
-        }
-        if inner.machine.is_finished() && drive.is_idle(&inner.machine) {
-            return Poll::Ready(true);
-        }
-        // Read only to learn that the client went away.
         loop {
-            match drive.poll_read(cx, &mut stream, &mut inner.machine) {
-                Poll::Ready(Ok(true)) => continue,
-                Poll::Ready(Ok(false) | Err(_)) => return Poll::Ready(false),
+            if inner.machine.is_stalled() {
+                // No graceful end: it would wait on the same slow reader.
+                shared.changed.notify_waiters();
+                return Poll::Ready(false);
+            }
+            if inner.machine.is_finished() && drive.is_idle(&inner.machine) {
+                return Poll::Ready(true);
+            }
+            let before = inner.machine.buffered_amount();
+            // Reads only learn that the client went away.
+            let step = drive.poll_step(cx, &mut stream, &mut inner.machine);
+            if inner.machine.buffered_amount() < before {
+                shared.changed.notify_waiters();
+            }
+            match step {
+                Poll::Ready(Ok(Step::Ended) | Err(_)) => return Poll::Ready(false),
+                Poll::Ready(Ok(_)) => {}
                 Poll::Pending => break,
             }
         }

@@ -100,7 +100,7 @@ use wsdriver::{CloseCode, CloseEvent, Connection, Machine, PingId, ReadyState, V
 pub struct WebSocket<S> {
     pub(crate) stream: S,
     pub(crate) connection: Connection,
-    drive: Drive,
+    pub(crate) drive: Drive,
     config: Config,
     pongs: Vec<(PingId, oneshot::Sender<()>)>,
     pub(crate) close_event: Option<CloseEvent>,
@@ -113,9 +113,6 @@ pub struct WebSocket<S> {
     url: Option<Box<str>>,
     /// A client's view of the server's `101`.
     response_headers: Option<Box<HeaderMap>>,
-    /// Set once split: writes wake both halves, since either may be the one
-    /// waiting for the stream to take more bytes.
-    pub(crate) write_waker: Option<std::task::Waker>,
     /// The connection's span (nothing without the `tracing` feature).
     span: trace::Span,
     /// A server's count of this connection and its watch for the
@@ -217,7 +214,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin + 'static> WebSocket<S> {
             shut_down: false,
             url: url.map(Box::from),
             response_headers,
-            write_waker: None,
             tracker: None,
         }
     }

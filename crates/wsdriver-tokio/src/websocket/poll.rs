@@ -29,16 +29,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
 
     #[inline(never)]
     fn poll_write_pending(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let written = match self.write_waker.clone() {
-            Some(waker) => {
-                let mut cx = Context::from_waker(&waker);
-                self.drive
-                    .poll_write(&mut cx, &mut self.stream, &mut self.connection)
-            }
-            None => self
-                .drive
-                .poll_write(cx, &mut self.stream, &mut self.connection),
-        };
+        let written = self
+            .drive
+            .poll_write_owed(cx, &mut self.stream, &mut self.connection);
         // A stream that failed a write is done: the connection ends with
         // 1006 here, so the next send says `Closed` rather than write to
         // it again.
@@ -141,42 +134,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                     _ => {}
                 }
             }
-            // Pongs, close echoes and pings go out as reading goes on; a
-            // slow writer must not stop the reader, except at the end.
-            let written = self.poll_write_output(cx);
-            if let Poll::Ready(Err(error)) = written {
-                // The write path has ended the connection already; this
-                // loop does not lean on that (`lost` is idempotent).
-                self.lost(None);
-                return Poll::Ready(Some(Err(error)));
-            }
             if self.error.is_some() {
                 return self.poll_failure(cx);
             }
             if self.close_event.is_some() {
-                ready!(written).ok();
-                let _ = ready!(Pin::new(&mut self.stream).poll_shutdown(cx));
-                self.finished = true;
-                self.pongs.clear();
-                // Over: it leaves its server's count.
-                self.tracker = None;
-                return Poll::Ready(None);
+                return self.poll_closed(cx);
             }
-            if self.drive.poll_timers(cx, &mut self.connection) {
-                continue;
-            }
-            // A peer that floods pings and leaves our pongs unread is not
-            // read from until it reads them: the write that is pending
-            // wakes us. (Data does not pause reading: two peers that both
-            // stream would each wait for the other.)
-            if !self.connection.wants_read() && written.is_pending() {
-                return self.pending(cx);
-            }
+            // Pongs, close echoes and pings go out as reading goes on.
             match self
                 .drive
-                .poll_read(cx, &mut self.stream, &mut self.connection)
+                .poll_step(cx, &mut self.stream, &mut self.connection)
             {
-                // Bytes, or the end (the connection reports its 1006).
+                // Whatever happened, the connection's events say what it
+                // meant (the stream's end included: a 1006).
                 Poll::Ready(Ok(_)) => {}
                 Poll::Ready(Err(error)) => {
                     self.lost(Some(error.kind()));
@@ -185,6 +155,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                 Poll::Pending => return self.pending(cx),
             }
         }
+    }
+
+    /// Closed cleanly: the last of the output goes, then the write side
+    /// shuts down, and the stream ends.
+    #[cold]
+    #[inline(never)]
+    fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Incoming, Error>>> {
+        ready!(self.poll_write_output(cx)).ok();
+        let _ = ready!(Pin::new(&mut self.stream).poll_shutdown(cx));
+        self.finished = true;
+        self.pongs.clear();
+        // Over: it leaves its server's count.
+        self.tracker = None;
+        Poll::Ready(None)
     }
 
     #[cold]
@@ -226,46 +210,40 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// unread bytes would have the kernel reset the connection, and the
     /// peer lose our close frame with it. The failure is returned after.
     fn poll_linger(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        loop {
-            match self.poll_write_output(cx) {
-                Poll::Ready(Ok(())) => {}
-                Poll::Ready(Err(_)) => break,
-                Poll::Pending => return Poll::Pending,
+        if !self.shut_down {
+            match ready!(self.poll_write_output(cx)) {
+                Ok(()) => {}
+                Err(_) => return self.stop_lingering(),
             }
-            if !self.shut_down {
-                match Pin::new(&mut self.stream).poll_shutdown(cx) {
-                    Poll::Ready(Ok(())) => self.shut_down = true,
-                    Poll::Ready(Err(_)) => break,
-                    Poll::Pending => return Poll::Pending,
-                }
+            match ready!(Pin::new(&mut self.stream).poll_shutdown(cx)) {
+                Ok(()) => self.shut_down = true,
+                Err(_) => return self.stop_lingering(),
             }
             if self.connection.poll_timeout().is_none() {
                 // Its clock starts now.
                 self.connection
                     .handle_timeout(tokio::time::Instant::now().into_std());
             }
-            if !self.connection.is_lingering() {
-                return Poll::Ready(());
-            }
-            if self.drive.poll_timers(cx, &mut self.connection) {
-                continue;
-            }
-            match self
+        }
+        while self.connection.is_lingering() {
+            // Read and thrown away (the connection keeps none of it), or
+            // the end, which ends the linger.
+            match ready!(self
                 .drive
-                .poll_read_unbuffered(cx, &mut self.stream, &mut self.connection, 0)
+                .poll_step(cx, &mut self.stream, &mut self.connection))
             {
-                // Read and discarded (or the end, which ends the linger).
-                Poll::Ready(Ok(_)) => while self.connection.poll_event().is_some() {},
-                Poll::Ready(Err(_)) => break,
-                Poll::Pending => return Poll::Pending,
+                Ok(_) => while self.connection.poll_event().is_some() {},
+                Err(_) => return self.stop_lingering(),
             }
         }
+        Poll::Ready(())
+    }
+
+    fn stop_lingering(&mut self) -> Poll<()> {
         self.connection.stop_lingering();
         Poll::Ready(())
     }
 
-    /// The transport failed: the connection ends with 1006, and pings
-    /// still waiting for pongs fail.
     /// The stream ended, or failed with an error of `kind`: the
     /// connection ends with 1006 and that cause.
     fn lost(&mut self, kind: Option<io::ErrorKind>) {

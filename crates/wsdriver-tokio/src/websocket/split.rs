@@ -122,7 +122,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
 
 fn split<S>(mut socket: WebSocket<S>) -> (ReadHalf<S>, WriteHalf<S>) {
     let wakers = Arc::new(Wakers::default());
-    socket.write_waker = Some(Waker::from(wakers.clone()));
+    // Writes wake both halves: either may be the one waiting for the
+    // stream to take more bytes.
+    socket.drive.wake_writes(Waker::from(wakers.clone()));
     // A server's shutdown wakes both halves: either may be the one
     // polled (one task may only write).
     if let Some(tracker) = &mut socket.tracker {
