@@ -109,7 +109,7 @@ impl Client {
             .status(&format!("Client #{id} connected ({peer})"));
         loop {
             tokio::select! {
-                incoming = self.socket.next_incoming() => match incoming {
+                incoming = self.socket.websocket_mut().next_incoming() => match incoming {
                     Some(Ok(incoming)) => {
                         show(&self.output, &self.settings, &incoming, Some(id));
                         if let (true, Incoming::Message(message)) = (self.echo, incoming) {
@@ -125,7 +125,7 @@ impl Client {
                     None => break,
                 },
                 command = self.commands.recv() => match command {
-                    Ok(command) => match perform(&mut *self.socket, &command, &self.settings).await {
+                    Ok(command) => match perform(self.socket.websocket_mut(), &command, &self.settings).await {
                         Ok(Some(_)) => break,
                         Ok(None) => {}
                         Err(message) => self.output.error(&format!("client #{id}: {message}")),
@@ -137,7 +137,7 @@ impl Client {
                 },
             }
         }
-        let how = match self.socket.close_event() {
+        let how = match self.socket.websocket().close_event() {
             Some(event) => format!("code: {}, reason: {:?}", event.code.as_u16(), event.reason),
             None => "no close".to_owned(),
         };

@@ -130,7 +130,7 @@ async fn a_message_prints_above_the_line_being_typed() {
             .map(|m| m.is_ok()),
         None
     );
-    let event = socket.close_event().unwrap();
+    let event = socket.websocket().close_event().unwrap();
     assert_eq!((event.code.as_u16(), event.clean), (1000, true));
     let started = Instant::now();
     while !exit_file.exists() {

@@ -202,7 +202,7 @@ async fn headers_auth_host_origin_and_subprotocols_reach_the_server() {
     let handshake = tokio::spawn(async move {
         let mut socket = acceptor.accept().await.unwrap();
         let request = socket.request().clone();
-        let protocol = socket.protocol().map(str::to_owned);
+        let protocol = socket.websocket().protocol().map(str::to_owned);
         while socket.next().await.is_some() {}
         (request, protocol)
     });

@@ -24,7 +24,7 @@ async fn attacking_server() -> (String, WebSocketServer) {
         while let Some(mut socket) = acceptor.accept().await {
             tokio::spawn(async move {
                 socket.send(ATTACK).await.unwrap();
-                while socket.next_incoming().await.is_some() {}
+                while socket.websocket_mut().next_incoming().await.is_some() {}
             });
         }
     });

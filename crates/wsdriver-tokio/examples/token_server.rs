@@ -62,7 +62,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// Greets the user by id, then echoes.
 async fn greet(mut socket: ServerSocket) {
     let user = socket.data::<User>().copied();
-    let protocol = socket.protocol().map(str::to_owned);
+    let protocol = socket.websocket().protocol().map(str::to_owned);
     let user = user.map_or_else(|| "unknown".to_owned(), |u| u.0.to_string());
     let protocol = protocol.as_deref().unwrap_or("no subprotocol");
     let hello = format!("hello user {user} over {protocol}");

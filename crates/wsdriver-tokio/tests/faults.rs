@@ -212,7 +212,10 @@ fn writing_to_a_peer_that_is_gone_fails_and_ends_the_connection() {
         let again = socket.send("again").await;
         assert!(matches!(again, Err(Error::Closed)), "{again:?}");
         assert!(socket.next().await.is_none());
-        assert_eq!(socket.close_event().unwrap().code.as_u16(), 1006);
+        assert_eq!(
+            socket.websocket().close_event().unwrap().code.as_u16(),
+            1006
+        );
         drop(socket);
         before.back().await;
     });

@@ -177,7 +177,10 @@ async fn a_silent_client_is_dropped_after_the_idle_timeout() {
         let mut stream = raw_open(server.local_addr()).await;
         let mut socket = server.accept().await.unwrap();
         assert!(socket.next().await.is_none());
-        assert_eq!(socket.close_event().unwrap().code.as_u16(), 1006);
+        assert_eq!(
+            socket.websocket().close_event().unwrap().code.as_u16(),
+            1006
+        );
         assert!(started.elapsed() >= idle);
         drop(socket);
         let mut rest = Vec::new();
@@ -239,9 +242,9 @@ async fn sends_wait_while_max_buffered_bytes_are_unwritten() {
             assert!(sent < 256 << 20, "no backpressure after {sent} bytes");
         }
         assert!(
-            socket.buffered_amount() <= max + chunk.len() + 14,
+            socket.websocket().buffered_amount() <= max + chunk.len() + 14,
             "{}",
-            socket.buffered_amount()
+            socket.websocket().buffered_amount()
         );
         drop(socket);
         echo_next(&server);

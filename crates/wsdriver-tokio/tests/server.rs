@@ -244,7 +244,10 @@ async fn drafts_only_when_allowed() {
         let mut stream = TcpStream::connect(server.local_addr()).await.unwrap();
         stream.write_all(hixie75.as_bytes()).await.unwrap();
         let mut socket = server.accept().await.unwrap();
-        assert_eq!(socket.version(), wsdriver_tokio::Version::Hixie75);
+        assert_eq!(
+            socket.websocket().version(),
+            wsdriver_tokio::Version::Hixie75
+        );
         let mut head = vec![0; 16];
         stream.read_exact(&mut head).await.unwrap();
         assert_eq!(&head, b"HTTP/1.1 101 Web");
@@ -467,7 +470,7 @@ async fn a_writer_that_never_reads_learns_of_the_shutdown() {
         });
         assert_eq!(reader.await.unwrap().unwrap().code, 1001);
         while socket.next().await.is_some() {}
-        assert_eq!(socket.close_event().unwrap().code, 1001);
+        assert_eq!(socket.websocket().close_event().unwrap().code, 1001);
         assert_eq!(server.clients(), 0);
     })
     .await;

@@ -17,7 +17,7 @@ use wsdriver_tokio::{CloseCause, ServerSocket, WebSocketServer};
 enum Use {
     /// `while let Some(_) = socket.next().await`
     Stream,
-    /// `socket.next_incoming()`, pings and pongs too.
+    /// `socket.websocket_mut().next_incoming()`, pings and pongs too.
     NextIncoming,
     /// Split; the read half is read, the write half kept.
     SplitReading,
@@ -45,12 +45,12 @@ fn hold(socket: ServerSocket, way: Use) -> JoinHandle<Option<CloseCause>> {
             Use::Stream => {
                 let mut socket = socket;
                 while socket.next().await.is_some() {}
-                socket.close_event().map(|close| close.cause)
+                socket.websocket().close_event().map(|close| close.cause)
             }
             Use::NextIncoming => {
                 let mut socket = socket;
-                while socket.next_incoming().await.is_some() {}
-                socket.close_event().map(|close| close.cause)
+                while socket.websocket_mut().next_incoming().await.is_some() {}
+                socket.websocket().close_event().map(|close| close.cause)
             }
             Use::SplitReading => {
                 let (mut read, _write) = socket.split();
@@ -74,7 +74,7 @@ fn hold(socket: ServerSocket, way: Use) -> JoinHandle<Option<CloseCause>> {
             }
             Use::PingingOnly => {
                 let mut socket = socket;
-                while socket.ping(b"").await.is_ok() {
+                while socket.websocket_mut().ping(b"").await.is_ok() {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
                 std::future::pending().await

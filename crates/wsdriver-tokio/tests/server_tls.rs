@@ -26,8 +26,14 @@ async fn a_tls_server_echoes_to_a_wss_client_and_reports_tls_failures() {
         let acceptor = server.clone();
         tokio::spawn(async move {
             while let Some(mut socket) = acceptor.accept().await {
-                assert!(matches!(socket.get_ref(), ServerStream::Tls(_)));
-                assert!(socket.get_ref().peer_addr().unwrap().ip().is_loopback());
+                assert!(matches!(socket.websocket().get_ref(), ServerStream::Tls(_)));
+                assert!(socket
+                    .websocket()
+                    .get_ref()
+                    .peer_addr()
+                    .unwrap()
+                    .ip()
+                    .is_loopback());
                 tokio::spawn(async move {
                     while let Some(Ok(message)) = socket.next().await {
                         if socket.send(message).await.is_err() {

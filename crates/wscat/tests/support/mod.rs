@@ -92,7 +92,7 @@ async fn echo(mut socket: ServerSocket, seen: Seen) {
             break;
         }
     }
-    if let Some(event) = socket.close_event() {
+    if let Some(event) = socket.websocket().close_event() {
         seen.closes
             .lock()
             .unwrap()

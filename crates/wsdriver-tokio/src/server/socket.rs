@@ -15,18 +15,23 @@ use futures_sink::Sink;
 use std::fmt;
 use std::future::poll_fn;
 use std::net::SocketAddr;
-use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use wsdriver::{CloseCode, CloseEvent, Message, ReadyState, Request};
 
 /// A connection accepted by a
-/// [`WebSocketServer`](crate::WebSocketServer): a
-/// [`WebSocket`]`<TcpStream>` (which it derefs to) that the server counts
-/// and can close when it shuts down.
+/// [`WebSocketServer`](crate::WebSocketServer): a [`WebSocket`] that the
+/// server counts and can close when it shuts down, with what the
+/// handshake left (the request, the client's address, what
+/// `verify_client` handed over).
 ///
 /// Read it as a [`Stream`] and write it as a [`Sink`] or with
-/// [`send`](Self::send), as a `WebSocket`. When the server shuts down,
+/// [`send`](Self::send); the rest of the `WebSocket` (pings,
+/// [`next_incoming`](WebSocket::next_incoming), the negotiated protocol)
+/// is behind [`websocket_mut`](Self::websocket_mut). It does not deref to the
+/// `WebSocket`, as only smart pointers should (Rust API guidelines,
+/// C-DEREF); the shutdown reaches every way in all the same, since the
+/// `WebSocket` itself carries the server's watch. When the server shuts down,
 /// the next read or write starts the close handshake with 1001; reading
 /// then ends when the client answers, and writing fails with
 /// [`Error::Closed`]. Its [`split`](Self::split) halves stay under the
@@ -41,13 +46,13 @@ use wsdriver::{CloseCode, CloseEvent, Message, ReadyState, Request};
 /// use wsdriver_tokio::{Message, ServerSocket};
 ///
 /// async fn echo(mut socket: ServerSocket) {
-///     println!("{} protocol {:?}", socket.peer_addr(), socket.protocol());
+///     println!("{} protocol {:?}", socket.peer_addr(), socket.websocket().protocol());
 ///     while let Some(Ok(message)) = socket.next().await {
 ///         if socket.send(message).await.is_err() {
 ///             break;
 ///         }
 ///     }
-///     println!("closed: {:?}", socket.close_event());
+///     println!("closed: {:?}", socket.websocket().close_event());
 /// }
 /// ```
 pub struct ServerSocket {
@@ -89,6 +94,18 @@ impl ServerSocket {
     /// `None` when no check ran, or it returned another type.
     pub fn data<T: std::any::Any>(&self) -> Option<&T> {
         self.data.as_ref()?.downcast_ref()
+    }
+
+    /// The connection, to look at.
+    pub fn websocket(&self) -> &WebSocket<ServerStream> {
+        &self.socket
+    }
+
+    /// The connection, for everything else it does (pings,
+    /// [`next_incoming`](WebSocket::next_incoming)...); it stays in the
+    /// server's count and under its shutdown.
+    pub fn websocket_mut(&mut self) -> &mut WebSocket<ServerStream> {
+        &mut self.socket
     }
 
     /// Sends a message, as [`WebSocket::send`]; fails with
@@ -151,20 +168,6 @@ impl ServerSocket {
             .await
             .is_some()
         {}
-    }
-}
-
-impl Deref for ServerSocket {
-    type Target = WebSocket<ServerStream>;
-
-    fn deref(&self) -> &Self::Target {
-        &self.socket
-    }
-}
-
-impl DerefMut for ServerSocket {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.socket
     }
 }
 

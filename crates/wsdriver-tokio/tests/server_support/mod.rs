@@ -46,7 +46,7 @@ pub async fn echo_server(
             let _ = tx.send(Seen::Open {
                 peer: socket.peer_addr(),
                 target: socket.request().uri.to_string(),
-                protocol: socket.protocol().map(str::to_owned),
+                protocol: socket.websocket().protocol().map(str::to_owned),
             });
             tokio::spawn(async move {
                 while let Some(Ok(message)) = socket.next().await {
@@ -56,7 +56,7 @@ pub async fn echo_server(
                 }
                 // Drain to the end, so the close handshake completes.
                 while socket.next().await.is_some() {}
-                let _ = tx.send(Seen::Closed(socket.close_event().cloned()));
+                let _ = tx.send(Seen::Closed(socket.websocket().close_event().cloned()));
             });
         }
     });
