@@ -4,7 +4,9 @@
 use crate::args::Args;
 use base64::Engine;
 use std::time::Duration;
-use wsdriver_tokio::{ClientCert, ClientOptions, DeflateConfig, Options, ProxyOptions, TlsOptions};
+use wsdriver_tokio::{
+    ClientCert, ClientOptions, DeflateConfig, Options, ProxyOptions, TlsOptions, TransportOptions,
+};
 
 /// `url` with `ws://` in front when it has no scheme (`localhost:8080`),
 /// as Node wscat does.
@@ -46,8 +48,7 @@ pub fn client_options(args: &Args) -> Result<ClientOptions, String> {
     let mut options = ClientOptions::default()
         .options(protocol)
         .follow_redirects(args.location)
-        .max_redirects(args.max_redirects)
-        .handshake_timeout(Some(seconds(args.timeout, "--timeout")?));
+        .transport(transport(args)?.max_redirects(args.max_redirects));
     for (name, value) in request_headers(args)? {
         options = options.header(name, value);
     }
@@ -57,10 +58,19 @@ pub fn client_options(args: &Args) -> Result<ClientOptions, String> {
     if args.deflate_on(false) {
         options = options.deflate([DeflateConfig::default()]);
     }
+    Ok(options)
+}
+
+/// --ca/--cert/--key/-n, --proxy and --timeout: how both clients (a
+/// WebSocket's and `--sse`'s) reach the server.
+pub fn transport(args: &Args) -> Result<TransportOptions, String> {
+    let mut transport = TransportOptions::default()
+        .tls(tls_options(args)?)
+        .connect_timeout(Some(seconds(args.timeout, "--timeout")?));
     if let Some(proxy) = &args.proxy {
-        options = options.proxy(ProxyOptions::new(with_http_scheme(proxy)));
+        transport = transport.proxy(ProxyOptions::new(with_http_scheme(proxy)));
     }
-    Ok(options.tls(tls_options(args)?))
+    Ok(transport)
 }
 
 /// The headers the flags ask for, one value a name, as Node wscat builds

@@ -5,12 +5,11 @@
 
 use crate::args::Args;
 use crate::client::Ending;
-use crate::connect_options::{seconds, tls_options};
 use crate::errors::describe;
 use crate::output::Output;
 use std::time::Duration;
 use wsdriver_tokio::core::eventsource::ClientEvent;
-use wsdriver_tokio::{EventSource, EventSourceOptions, ProxyOptions};
+use wsdriver_tokio::{EventSource, EventSourceOptions};
 
 /// How many attempts in a row may fail (refused, cut off, no event)
 /// before wscat gives up, without --retry-forever.
@@ -80,8 +79,7 @@ fn options(args: &Args) -> Result<EventSourceOptions, String> {
     let mut options = EventSourceOptions::default()
         .reconnection_time(RECONNECTION_TIME)
         .max_failed_attempts((!args.retry_forever).then_some(MAX_FAILED_ATTEMPTS))
-        .tls(tls_options(args)?)
-        .connect_timeout(Some(seconds(args.timeout, "--timeout")?));
+        .transport(crate::connect_options::transport(args)?);
     // One value a name, the last -H given.
     let mut headers = Vec::new();
     for header in &args.headers {
@@ -90,11 +88,6 @@ fn options(args: &Args) -> Result<EventSourceOptions, String> {
     }
     for (name, value) in headers {
         options = options.header(name, value);
-    }
-    if let Some(proxy) = &args.proxy {
-        options = options.proxy(ProxyOptions::new(crate::connect_options::with_http_scheme(
-            proxy,
-        )));
     }
     Ok(options)
 }

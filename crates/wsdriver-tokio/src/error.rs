@@ -100,7 +100,7 @@ pub enum Error {
     /// [`CloseCause`](crate::CloseCause) instead.
     Timeout(Phase),
     /// A client followed
-    /// [`ClientOptions::max_redirects`](crate::ClientOptions::max_redirects)
+    /// [`TransportOptions::max_redirects`](crate::TransportOptions::max_redirects)
     /// redirects and was sent one more (`Maximum redirects exceeded`, as
     /// ws says): the last answer's status and headers.
     TooManyRedirects {
@@ -126,7 +126,7 @@ pub enum Error {
 #[non_exhaustive]
 pub enum Phase {
     /// A client's connect, bounded by
-    /// [`ClientOptions::handshake_timeout`](crate::ClientOptions::handshake_timeout):
+    /// [`TransportOptions::connect_timeout`](crate::TransportOptions::connect_timeout):
     /// DNS, TCP, a proxy's tunnel, TLS, the opening handshake and any
     /// redirects.
     Connect,

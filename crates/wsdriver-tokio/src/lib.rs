@@ -67,7 +67,7 @@
 //! [`client_cert`][client_cert] or a whole
 //! `rustls::ClientConfig` of your own. HTTP `CONNECT` proxies come from
 //! [`ProxyOptions`] or, with
-//! [`use_env_proxy`](ClientOptions::use_env_proxy), from `https_proxy`,
+//! [`use_env_proxy`](crate::TransportOptions::use_env_proxy), from `https_proxy`,
 //! `http_proxy` and `no_proxy` ([`no_proxy_matches`]). Redirects are
 //! followed when [`follow_redirects`](ClientOptions::follow_redirects)
 //! says so, credentials kept only while the host stays the same and
@@ -240,9 +240,10 @@ mod trace;
 mod websocket;
 
 pub use client::connect::{connect, connect_on};
-pub use client::options::{ClientOptions, DEFAULT_MAX_REDIRECTS};
+pub use client::options::ClientOptions;
 pub use client::proxy::{no_proxy_matches, ProxyOptions};
 pub use client::request::{ClientRequest, IntoClientRequest};
+pub use client::transport_options::{TransportOptions, DEFAULT_MAX_REDIRECTS};
 pub use error::{Error, Phase};
 pub use net::listener::{accept_tcp, ACCEPT_BACKOFF};
 pub use net::server_stream::ServerStream;

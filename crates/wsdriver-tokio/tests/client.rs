@@ -38,7 +38,8 @@ use tokio::process::Command;
 use wsdriver_tokio::rustls::pki_types::CertificateDer;
 use wsdriver_tokio::{
     certs_from_pem, connect, no_proxy_matches, ClientCert, ClientOptions, Error, MaybeTlsStream,
-    Message, Options, PrefixedStream, ProxyOptions, ServerOptions, TlsOptions, Version, WebSocket,
+    Message, Options, PrefixedStream, ProxyOptions, ServerOptions, TlsOptions, TransportOptions,
+    Version, WebSocket,
 };
 // What only the Node peers use.
 #[cfg(feature = "interop")]
@@ -315,7 +316,9 @@ async fn handshake_timeout_gives_up() {
                 held.push(socket);
             }
         });
-        let options = ClientOptions::default().handshake_timeout(Some(Duration::from_millis(300)));
+        let options = ClientOptions::default().transport(
+            TransportOptions::default().connect_timeout(Some(Duration::from_millis(300))),
+        );
         let started = tokio::time::Instant::now();
         let error = connect(&format!("ws://127.0.0.1:{port}/"), options)
             .await
@@ -336,7 +339,7 @@ async fn wss_with_an_extra_ca<P: Peers>() {
         let tls = TlsOptions::default()
             .add_ca_pem(pki.server_ca.pem.as_bytes())
             .unwrap();
-        let options = ClientOptions::default().tls(tls);
+        let options = ClientOptions::default().transport(TransportOptions::default().tls(tls));
         let mut ws = connect(&url, options).await.unwrap();
         assert!(matches!(ws.get_ref(), MaybeTlsStream::Tls(_)));
         echo_once(&mut ws).await;
@@ -368,7 +371,7 @@ async fn wss_fails_without_the_ca<P: Peers>() {
     let tls = TlsOptions::default()
         .add_ca_pem(pki.proxy_ca.pem.as_bytes())
         .unwrap();
-    let options = ClientOptions::default().tls(tls);
+    let options = ClientOptions::default().transport(TransportOptions::default().tls(tls));
     let error = connect(&url, options).await.unwrap_err();
     assert!(error.to_string().starts_with("Network error: wss://"));
     assert!(
@@ -381,8 +384,9 @@ async fn danger_accept_invalid_certs_connects<P: Peers>() {
     let pki = Pki::new();
     let server = P::tls_ws_server(&pki, false).await;
     let url = format!("wss://127.0.0.1:{}/", server.port());
-    let options =
-        ClientOptions::default().tls(TlsOptions::default().danger_accept_invalid_certs(true));
+    let options = ClientOptions::default().transport(
+        TransportOptions::default().tls(TlsOptions::default().danger_accept_invalid_certs(true)),
+    );
     let mut ws = connect(&url, options).await.unwrap();
     echo_once(&mut ws).await;
 }
@@ -394,16 +398,20 @@ async fn a_whole_rustls_config_wins<P: Peers>() {
 
     // Only the test CA, no platform roots.
     let only_ours = TlsOptions::default().rustls_config(rustls_config(&[pki.server_ca.der()]));
-    let options = ClientOptions::default()
-        .tls(TlsOptions::default().rustls_config(only_ours.client_config().unwrap()));
+    let options = ClientOptions::default().transport(
+        TransportOptions::default()
+            .tls(TlsOptions::default().rustls_config(only_ours.client_config().unwrap())),
+    );
     let mut ws = connect(&url, options).await.unwrap();
     echo_once(&mut ws).await;
 
     // A config that trusts another CA: the danger flag is ignored.
-    let options = ClientOptions::default().tls(
-        TlsOptions::default()
-            .rustls_config(rustls_config(&[pki.proxy_ca.der()]))
-            .danger_accept_invalid_certs(true),
+    let options = ClientOptions::default().transport(
+        TransportOptions::default().tls(
+            TlsOptions::default()
+                .rustls_config(rustls_config(&[pki.proxy_ca.der()]))
+                .danger_accept_invalid_certs(true),
+        ),
     );
     let error = connect(&url, options).await.unwrap_err();
     assert!(error.to_string().contains("invalid peer certificate"));
@@ -419,7 +427,8 @@ async fn client_certificate_is_shown<P: Peers>() {
         .unwrap();
     let (cert, key) = pki.client_ca.issue("wsdriver test client", &[]);
     let cert = ClientCert::from_pem(cert.as_bytes(), key.as_bytes()).unwrap();
-    let options = ClientOptions::default().tls(tls.clone().client_cert(cert));
+    let options = ClientOptions::default()
+        .transport(TransportOptions::default().tls(tls.clone().client_cert(cert)));
     let mut ws = connect(&url, options).await.unwrap();
     let info = next_text(&mut ws).await;
     assert!(
@@ -429,7 +438,7 @@ async fn client_certificate_is_shown<P: Peers>() {
     echo_once(&mut ws).await;
 
     // Without it the server ends the TLS session.
-    let options = ClientOptions::default().tls(tls);
+    let options = ClientOptions::default().transport(TransportOptions::default().tls(tls));
     let error = connect(&url, options).await.unwrap_err();
     let message = error.to_string();
     assert!(message.starts_with("Network error: wss://"), "{message}");
@@ -453,9 +462,11 @@ async fn proxy_with_basic_auth_to_ws<P: Peers>() {
     let server = P::ws_server(&[]).await;
     let mut proxy = P::proxy(Some("user:p@ss"), None).await;
     let url = format!("ws://127.0.0.1:{}/?info", server.port());
-    let options = ClientOptions::default().proxy(
-        ProxyOptions::new(format!("http://user:p%40ss@127.0.0.1:{}", proxy.port()))
-            .header("User-Agent", "wsdriver-test"),
+    let options = ClientOptions::default().transport(
+        TransportOptions::default().proxy(
+            ProxyOptions::new(format!("http://user:p%40ss@127.0.0.1:{}", proxy.port()))
+                .header("User-Agent", "wsdriver-test"),
+        ),
     );
     let mut ws = connect(&url, options).await.unwrap();
     assert!(matches!(ws.get_ref(), MaybeTlsStream::Plain(_)));
@@ -485,7 +496,8 @@ async fn proxy_refuses_wrong_or_missing_credentials<P: Peers>() {
         format!("http://user:wrong@127.0.0.1:{}", proxy.port()),
         format!("http://127.0.0.1:{}", proxy.port()),
     ] {
-        let options = ClientOptions::default().proxy(ProxyOptions::new(origin));
+        let options = ClientOptions::default()
+            .transport(TransportOptions::default().proxy(ProxyOptions::new(origin)));
         let error = connect(&url, options).await.unwrap_err();
         assert_eq!(
             error.to_string(),
@@ -513,14 +525,15 @@ async fn proxy_without_auth_to_wss<P: Peers>() {
     let server = P::tls_ws_server(&pki, false).await;
     let mut proxy = P::proxy(None, None).await;
     let url = format!("wss://localhost:{}/", server.port());
-    let proxied = ClientOptions::default().proxy(ProxyOptions::new(format!(
+    let proxied = TransportOptions::default().proxy(ProxyOptions::new(format!(
         "http://127.0.0.1:{}",
         proxy.port()
     )));
     let tls = TlsOptions::default()
         .add_ca_pem(pki.server_ca.pem.as_bytes())
         .unwrap();
-    let mut ws = connect(&url, proxied.clone().tls(tls)).await.unwrap();
+    let options = ClientOptions::default().transport(proxied.clone().tls(tls));
+    let mut ws = connect(&url, options).await.unwrap();
     assert!(matches!(ws.get_ref(), MaybeTlsStream::TlsTunnel(_)));
     echo_once(&mut ws).await;
     let seen = proxy.next_line().await;
@@ -531,7 +544,8 @@ async fn proxy_without_auth_to_wss<P: Peers>() {
     assert!(!seen.contains("proxy-authorization"), "{seen}");
 
     // The server's certificate is still checked inside the tunnel.
-    let error = connect(&url, proxied).await.unwrap_err();
+    let options = ClientOptions::default().transport(proxied);
+    let error = connect(&url, options).await.unwrap_err();
     let message = error.to_string();
     assert!(message.starts_with("Network error: wss://"), "{message}");
     assert!(message.contains("invalid peer certificate"), "{message}");
@@ -551,9 +565,11 @@ async fn https_proxy_has_its_own_tls<P: Peers>() {
     let server_tls = TlsOptions::default()
         .add_ca_pem(pki.server_ca.pem.as_bytes())
         .unwrap();
-    let options = ClientOptions::default()
-        .proxy(https_proxy(&pki.proxy_ca))
-        .tls(server_tls);
+    let options = ClientOptions::default().transport(
+        TransportOptions::default()
+            .proxy(https_proxy(&pki.proxy_ca))
+            .tls(server_tls),
+    );
     let wss = format!("wss://127.0.0.1:{}/", server.port());
     let mut ws = connect(&wss, options.clone()).await.unwrap();
     match ws.get_ref() {
@@ -571,7 +587,8 @@ async fn https_proxy_has_its_own_tls<P: Peers>() {
     echo_once(&mut ws).await;
 
     // The server's CA does not vouch for the proxy.
-    let options = options.proxy(https_proxy(&pki.server_ca));
+    let transport = options.get_transport().clone();
+    let options = options.transport(transport.proxy(https_proxy(&pki.server_ca)));
     let error = connect(&wss, options).await.unwrap_err();
     let message = error.to_string();
     assert!(
@@ -589,8 +606,10 @@ async fn https_proxy_has_its_own_tls<P: Peers>() {
 async fn unreachable_proxy_is_a_network_error() {
     timed(async {
         let port = unused_port().await;
-        let options =
-            ClientOptions::default().proxy(ProxyOptions::new(format!("http://127.0.0.1:{port}")));
+        let options = ClientOptions::default().transport(
+            TransportOptions::default()
+                .proxy(ProxyOptions::new(format!("http://127.0.0.1:{port}"))),
+        );
         let error = connect("ws://example.invalid/", options).await.unwrap_err();
         let message = error.to_string();
         assert!(
@@ -614,7 +633,8 @@ async fn use_env_proxy_reads_the_environment() {
     if let Ok(urls) = std::env::var("WSDRIVER_TEST_ENV_PROXY_CHILD") {
         // The child: the first URL's host is in NO_PROXY, the second's not.
         for url in urls.split(' ') {
-            let options = ClientOptions::default().use_env_proxy(true);
+            let options =
+                ClientOptions::default().transport(TransportOptions::default().use_env_proxy(true));
             let mut ws = connect(url, options).await.unwrap();
             echo_once(&mut ws).await;
         }
@@ -859,7 +879,9 @@ async fn redirects_are_followed_when_asked<P: Peers>() {
     }
 
     // Too many.
-    let limited = follow.clone().max_redirects(2);
+    let limited = follow
+        .clone()
+        .transport(TransportOptions::default().max_redirects(2));
     let error = connect(&format!("{base}/redirect/3"), limited.clone())
         .await
         .unwrap_err();

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use wsdriver_tokio::{connect_on, ClientOptions, Error};
+use wsdriver_tokio::{connect_on, ClientOptions, Error, TransportOptions};
 // What only the deflate test uses.
 #[cfg(feature = "deflate")]
 use {
@@ -102,7 +102,8 @@ async fn a_refusal_is_a_status_error_with_its_headers() {
 async fn a_silent_peer_times_out_and_a_closed_one_fails_at_once() {
     let (client_io, _silent) = tokio::io::duplex(4096);
     let started = tokio::time::Instant::now();
-    let options = ClientOptions::default().handshake_timeout(Some(Duration::from_secs(5)));
+    let options = ClientOptions::default()
+        .transport(TransportOptions::default().connect_timeout(Some(Duration::from_secs(5))));
     let error = connect_on(client_io, "ws://pipe/", options)
         .await
         .unwrap_err();

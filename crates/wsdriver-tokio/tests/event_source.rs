@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use wsdriver::eventsource::{write_event, write_retry, ClientError, ReadyState};
-use wsdriver_tokio::{Error, EventSource, EventSourceOptions, MessageEvent};
+use wsdriver_tokio::{Error, EventSource, EventSourceOptions, MessageEvent, TransportOptions};
 
 /// No test may take longer than this, whatever hangs.
 const TEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -239,7 +239,8 @@ async fn chunked_bodies_and_their_end_then_a_reconnection() {
 async fn reconnects_after_retry_with_last_event_id() {
     let mut server = Server::start().await;
     let url = format!("http://127.0.0.1:{}/", server.port);
-    let options = EventSourceOptions::default().connect_timeout(None);
+    let options =
+        EventSourceOptions::default().transport(TransportOptions::default().connect_timeout(None));
     let mut events = EventSource::connect(&url, options).unwrap();
     let serve = async {
         let mut request = server.next().await;
@@ -444,8 +445,11 @@ async fn https_with_a_private_ca() {
         let mut server = Server::start_with(Some(acceptor)).await;
         let url = format!("https://127.0.0.1:{}/", server.port);
         let tls = TlsOptions::default().add_ca_pem(ca_pem.as_bytes()).unwrap();
-        let mut events =
-            EventSource::connect(&url, EventSourceOptions::default().tls(tls)).unwrap();
+        let mut events = EventSource::connect(
+            &url,
+            EventSourceOptions::default().transport(TransportOptions::default().tls(tls)),
+        )
+        .unwrap();
         serve_three(&mut server, &mut events).await;
 
         // Without the CA: TLS refuses, and retrying would not help.
@@ -472,8 +476,11 @@ async fn through_a_connect_proxy_plain_and_tls() {
 
         let mut server = Server::start().await;
         let url = format!("http://127.0.0.1:{}/", server.port);
-        let mut events =
-            EventSource::connect(&url, EventSourceOptions::default().proxy(via())).unwrap();
+        let mut events = EventSource::connect(
+            &url,
+            EventSourceOptions::default().transport(TransportOptions::default().proxy(via())),
+        )
+        .unwrap();
         serve_three(&mut server, &mut events).await;
         let line = proxy.next_line().await;
         assert!(
@@ -486,7 +493,8 @@ async fn through_a_connect_proxy_plain_and_tls() {
         let mut server = Server::start_with(Some(acceptor)).await;
         let url = format!("https://127.0.0.1:{}/", server.port);
         let tls = TlsOptions::default().add_ca_pem(ca_pem.as_bytes()).unwrap();
-        let options = EventSourceOptions::default().tls(tls).proxy(via());
+        let options = EventSourceOptions::default()
+            .transport(TransportOptions::default().tls(tls).proxy(via()));
         let mut events = EventSource::connect(&url, options).unwrap();
         serve_three(&mut server, &mut events).await;
         let line = proxy.next_line().await;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use wsdriver::eventsource::{ClientError, ClientEvent, Interruption, ReadyState};
-use wsdriver_tokio::{Error, EventSource, EventSourceOptions};
+use wsdriver_tokio::{Error, EventSource, EventSourceOptions, TransportOptions};
 
 /// A server that answers every request with an event stream holding only
 /// `retry: 0`, then closes; its URL and how many requests it has had.
@@ -109,9 +109,11 @@ async fn an_opening_that_never_finishes_is_cut_by_the_machine_and_retried() {
         }
     });
     let limit = Duration::from_millis(300);
-    let options = EventSourceOptions::default()
-        .proxy(wsdriver_tokio::ProxyOptions::new(proxy_url))
-        .connect_timeout(Some(limit));
+    let options = EventSourceOptions::default().transport(
+        TransportOptions::default()
+            .proxy(wsdriver_tokio::ProxyOptions::new(proxy_url))
+            .connect_timeout(Some(limit)),
+    );
     let mut source = EventSource::connect("http://example.invalid/events", options).unwrap();
     let started = Instant::now();
     let event = tokio::time::timeout(Duration::from_secs(5), source.next_event())

@@ -14,7 +14,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use wsdriver_tokio::{
     connect, ClientOptions, CloseCause, Error, Message, ProxyOptions, ServerBuilder,
-    WebSocketServer,
+    TransportOptions, WebSocketServer,
 };
 
 mod server_support;
@@ -314,8 +314,9 @@ fn a_proxy_that_drops_the_tunnel_ends_the_connection_with_1006() {
         let (server, _, _) = server().await;
         let (proxy_addr, mut tunnels) = proxy(server.local_addr()).await;
         let before = Counts::now();
-        let options =
-            ClientOptions::default().proxy(ProxyOptions::new(format!("http://{proxy_addr}")));
+        let options = ClientOptions::default().transport(
+            TransportOptions::default().proxy(ProxyOptions::new(format!("http://{proxy_addr}"))),
+        );
         let mut socket = connect(&url(&server, "/"), options).await.unwrap();
         socket.send("through the tunnel").await.unwrap();
         assert_eq!(
@@ -351,8 +352,9 @@ fn a_proxy_that_drops_the_tunnel_during_the_handshake_fails_connect() {
                 .unwrap();
             *count.lock().unwrap() += 1;
         });
-        let options =
-            ClientOptions::default().proxy(ProxyOptions::new(format!("http://{proxy_addr}")));
+        let options = ClientOptions::default().transport(
+            TransportOptions::default().proxy(ProxyOptions::new(format!("http://{proxy_addr}"))),
+        );
         let result = connect("ws://example.invalid/", options).await;
         assert!(result.is_err(), "connected through a dropped tunnel");
         proxy.await.unwrap();

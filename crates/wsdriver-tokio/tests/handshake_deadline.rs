@@ -16,7 +16,9 @@ use tokio_rustls::TlsConnector;
 use wsdriver_tokio::rustls::pki_types::pem::PemObject;
 use wsdriver_tokio::rustls::pki_types::{CertificateDer, ServerName};
 use wsdriver_tokio::rustls::{self, ClientConfig, RootCertStore};
-use wsdriver_tokio::{connect, ClientOptions, Error, Phase, ProxyOptions, WebSocketServer};
+use wsdriver_tokio::{
+    connect, ClientOptions, Error, Phase, ProxyOptions, TransportOptions, WebSocketServer,
+};
 
 const LIMIT: Duration = Duration::from_secs(1);
 
@@ -78,9 +80,11 @@ async fn a_proxy_that_never_answers_is_cut_at_the_handshake_limit() {
             held.push(stream);
         }
     });
-    let options = ClientOptions::default()
-        .proxy(ProxyOptions::new(proxy_url))
-        .handshake_timeout(Some(LIMIT / 2));
+    let options = ClientOptions::default().transport(
+        TransportOptions::default()
+            .proxy(ProxyOptions::new(proxy_url))
+            .connect_timeout(Some(LIMIT / 2)),
+    );
     let started = Instant::now();
     let result = connect("ws://example.invalid/", options).await;
     let elapsed = started.elapsed();
@@ -115,7 +119,7 @@ async fn the_limit_spans_redirects() {
     });
     let options = ClientOptions::default()
         .follow_redirects(true)
-        .handshake_timeout(Some(LIMIT));
+        .transport(TransportOptions::default().connect_timeout(Some(LIMIT)));
     let started = Instant::now();
     let result = connect(&format!("ws://{address}/"), options).await;
     let elapsed = started.elapsed();

@@ -11,7 +11,9 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
-use wsdriver_tokio::{accept, connect, ClientOptions, Error, Options, ServerOptions};
+use wsdriver_tokio::{
+    accept, connect, ClientOptions, Error, Options, ServerOptions, TransportOptions,
+};
 
 /// A TCP listener whose every connection goes through `accept` with
 /// `options`; the handshake's outcome comes back on the channel.
@@ -183,7 +185,9 @@ async fn loose_handshakes_are_refused_over_tcp() {
 #[tokio::test(start_paused = true)]
 async fn connect_gives_up_on_a_silent_server_after_30_seconds() {
     assert_eq!(
-        ClientOptions::default().get_handshake_timeout(),
+        ClientOptions::default()
+            .get_transport()
+            .get_connect_timeout(),
         Some(Duration::from_secs(30))
     );
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -216,8 +220,8 @@ async fn connect_with_no_timeout_waits_for_a_slow_server() {
         let _ = accept(stream, ServerOptions::default()).await;
     });
     let options = ClientOptions::default()
-        .handshake_timeout(None)
-        .options(Options::default().handshake_timeout(None));
+        .options(Options::default().handshake_timeout(None))
+        .transport(TransportOptions::default().connect_timeout(None));
     let started = Instant::now();
     let socket = connect(&format!("ws://{addr}/"), options).await;
     assert!(socket.is_ok(), "{socket:?}");

@@ -5,7 +5,9 @@
 use futures_util::StreamExt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use wsdriver_tokio::{connect, ClientOptions, ServerStream, TlsOptions, WebSocketServer};
+use wsdriver_tokio::{
+    connect, ClientOptions, ServerStream, TlsOptions, TransportOptions, WebSocketServer,
+};
 
 mod server_support;
 use server_support::certificates;
@@ -45,9 +47,12 @@ async fn a_tls_server_echoes_to_a_wss_client_and_reports_tls_failures() {
         });
 
         let tls = TlsOptions::default().add_ca_pem(ca.as_bytes()).unwrap();
-        let mut client = connect(&url, ClientOptions::default().tls(tls))
-            .await
-            .unwrap();
+        let mut client = connect(
+            &url,
+            ClientOptions::default().transport(TransportOptions::default().tls(tls)),
+        )
+        .await
+        .unwrap();
         client.send("over TLS").await.unwrap();
         assert_eq!(
             client.next().await.unwrap().unwrap().as_text(),

@@ -3,7 +3,7 @@
 
 #![cfg(not(feature = "rustls"))]
 
-use wsdriver_tokio::{connect, ClientOptions, Error, ProxyOptions};
+use wsdriver_tokio::{connect, ClientOptions, Error, ProxyOptions, TransportOptions};
 
 #[tokio::test]
 async fn wss_needs_the_rustls_feature() {
@@ -15,7 +15,8 @@ async fn wss_needs_the_rustls_feature() {
 
 #[tokio::test]
 async fn https_proxies_need_the_rustls_feature() {
-    let options = ClientOptions::default().proxy(ProxyOptions::new("https://127.0.0.1:9"));
+    let options = ClientOptions::default()
+        .transport(TransportOptions::default().proxy(ProxyOptions::new("https://127.0.0.1:9")));
     match connect("ws://127.0.0.1:9/", options).await {
         Err(Error::Config(message)) => {
             assert_eq!(message, "https: proxies need the `rustls` feature")

@@ -91,6 +91,7 @@ pub use message::{Message, Text};
 pub use options::{
     Options, DEFAULT_CLOSE_TIMEOUT, DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_FRAGMENTS,
     DEFAULT_MAX_HANDSHAKE_SIZE, DEFAULT_MAX_HEADERS, DEFAULT_MAX_LENGTH, DEFAULT_MAX_QUEUED_PONGS,
+    DEFAULT_MAX_REDIRECTS,
 };
 pub use origin::AllowedOrigins;
 pub use output::Output;

@@ -22,6 +22,12 @@ pub const DEFAULT_MAX_HEADERS: usize = crate::http::DEFAULT_MAX_HEADERS;
 /// that waits longer for a request head feeds slowloris).
 pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How many redirects a client follows before it fails, one figure for
+/// the WebSocket client and the EventSource alike (ws's `maxRedirects`;
+/// fetch allows 20, but a chain of more than a few redirects is a
+/// misconfiguration far more often than a need).
+pub const DEFAULT_MAX_REDIRECTS: usize = 10;
+
 /// Settings shared by every driver kind.
 ///
 /// ```
@@ -174,7 +180,7 @@ impl Options {
     /// client's clock starts at [`start`](crate::Driver::start) and fails
     /// the connection the same way if no acceptable answer came in time.
     /// (wsdriver-tokio's `connect` bounds the whole attempt, TCP and TLS
-    /// included, with its own `ClientOptions::handshake_timeout`.)
+    /// included, with its own `TransportOptions::connect_timeout`.)
     pub fn handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.handshake_timeout = timeout;
         self

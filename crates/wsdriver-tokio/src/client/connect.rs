@@ -6,7 +6,7 @@
 use crate::client::options::ClientOptions;
 use crate::client::request::IntoClientRequest;
 use crate::client::target::Target;
-use crate::client::transport::{self, Route};
+use crate::client::transport;
 use crate::error::{Error, Phase};
 use crate::net::drive::next_event;
 use crate::net::stream::MaybeTlsStream;
@@ -33,25 +33,28 @@ use wsdriver_deflate::PerMessageDeflate;
 /// when a proxy refuses ([`wsdriver::Error::Proxy`] with its status).
 ///
 /// Dropping the future abandons the attempt and closes whatever it had
-/// opened. [`ClientOptions::handshake_timeout`] (30 s by default) bounds
+/// opened. [`TransportOptions::connect_timeout`](crate::TransportOptions::connect_timeout) (30 s by default) bounds
 /// the whole attempt: past it, [`Error::Timeout`].
 ///
 /// ```no_run
 /// # #[cfg(all(feature = "rustls", feature = "deflate"))] {
 /// use futures_util::StreamExt;
 /// use std::time::Duration;
-/// use wsdriver_tokio::{connect, ClientOptions, DeflateConfig, TlsOptions};
+/// use wsdriver_tokio::{connect, ClientOptions, DeflateConfig, TlsOptions, TransportOptions};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// // wss: with a private CA, compression, and the proxy the environment
 /// // names (https_proxy, no_proxy).
 /// let tls = TlsOptions::default().add_ca_pem(&std::fs::read("internal-ca.pem")?)?;
 /// let options = ClientOptions::default()
-///     .tls(tls)
+///     .transport(
+///         TransportOptions::default()
+///             .tls(tls)
+///             .use_env_proxy(true)
+///             .connect_timeout(Some(Duration::from_secs(10))),
+///     )
 ///     .deflate([DeflateConfig::default()])
-///     .use_env_proxy(true)
-///     .follow_redirects(true)
-///     .handshake_timeout(Some(Duration::from_secs(10)));
+///     .follow_redirects(true);
 /// let mut socket = connect("wss://chat.internal/room/1", options).await?;
 /// socket.send("hello").await?;
 /// while let Some(message) = socket.next().await {
@@ -101,7 +104,7 @@ async fn connect_inner(
                 body,
             } => {
                 redirects += 1;
-                if redirects > options.max_redirects {
+                if redirects > options.transport.max_redirects {
                     let _ = body;
                     return Err(Error::TooManyRedirects { status, headers });
                 }
@@ -176,7 +179,7 @@ fn client_handshake(
     let core = options
         .options
         .clone()
-        .handshake_timeout(options.handshake_timeout);
+        .handshake_timeout(options.transport.connect_timeout);
     let mut handshake = ClientHandshake::new(url, core)?;
     for (name, value) in &options.headers {
         if !dropped(name) {
@@ -353,13 +356,7 @@ async fn open_transport(
     if let Some(path) = &target.socket {
         return connect_unix(url, path).await;
     }
-    let route = Route {
-        #[cfg(feature = "rustls")]
-        tls: &options.tls,
-        proxy: options.proxy.as_ref(),
-        use_env_proxy: options.use_env_proxy,
-    };
-    let (stream, remaining) = transport::open(handshake.url(), url, &route).await?;
+    let (stream, remaining) = transport::open(handshake.url(), url, &options.transport).await?;
     handshake.input_buffer().extend_from_slice(&remaining);
     Ok(stream)
 }

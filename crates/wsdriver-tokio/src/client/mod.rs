@@ -7,3 +7,4 @@ pub(crate) mod proxy;
 pub(crate) mod request;
 pub(crate) mod target;
 pub(crate) mod transport;
+pub(crate) mod transport_options;

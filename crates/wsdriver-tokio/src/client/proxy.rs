@@ -16,8 +16,8 @@ use wsdriver::{Proxy, ProxyEvent};
 /// An HTTP proxy to open the connection through, with `CONNECT`
 /// (faye-websocket's `proxy: {origin, headers, tls}`).
 ///
-/// Give it to [`ClientOptions::proxy`](crate::ClientOptions::proxy), or let
-/// [`ClientOptions::use_env_proxy`](crate::ClientOptions::use_env_proxy)
+/// Give it to [`TransportOptions::proxy`](crate::TransportOptions::proxy), or let
+/// [`TransportOptions::use_env_proxy`](crate::TransportOptions::use_env_proxy)
 /// pick one per URL with [`from_env`](Self::from_env). The tunnel is
 /// opened for `ws:` and `wss:` alike; `wss:` then runs TLS to the server
 /// inside it, so the proxy sees only the host and port. A proxy that
@@ -26,12 +26,12 @@ use wsdriver::{Proxy, ProxyEvent};
 /// status. Its `Debug` hides the password in the origin.
 ///
 /// ```
-/// use wsdriver_tokio::{ClientOptions, ProxyOptions};
+/// use wsdriver_tokio::{ClientOptions, ProxyOptions, TransportOptions};
 ///
 /// let proxy = ProxyOptions::new("http://user:secret@proxy.internal:3128")
 ///     .header("User-Agent", "my-app/1.0");
 /// assert!(!format!("{proxy:?}").contains("secret"));
-/// let options = ClientOptions::default().proxy(proxy);
+/// let options = ClientOptions::default().transport(TransportOptions::default().proxy(proxy));
 /// ```
 #[derive(Clone)]
 pub struct ProxyOptions {

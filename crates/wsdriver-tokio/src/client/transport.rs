@@ -5,26 +5,17 @@
 
 use crate::client::proxy::{open_tunnel, ProxyOptions};
 use crate::client::target::bare_host;
+use crate::client::transport_options::TransportOptions;
 use crate::error::Error;
 use crate::net::stream::MaybeTlsStream;
 #[cfg(feature = "rustls")]
 use crate::net::stream::PrefixedStream;
 #[cfg(feature = "rustls")]
-use crate::net::tls::{tls_handshake, TlsOptions};
+use crate::net::tls::tls_handshake;
 use bytes::BytesMut;
 use std::borrow::Cow;
 use tokio::net::TcpStream;
 use url::Url;
-
-/// How to reach a server: its TLS settings, and which proxy, if any.
-pub(crate) struct Route<'a> {
-    #[cfg(feature = "rustls")]
-    pub(crate) tls: &'a TlsOptions,
-    pub(crate) proxy: Option<&'a ProxyOptions>,
-    /// Pick a proxy from `https_proxy`, `http_proxy` and `no_proxy` when
-    /// `proxy` is `None`.
-    pub(crate) use_env_proxy: bool,
-}
 
 /// Opens the transport to `address` (`ws:`/`http:` plain, `wss:`/`https:`
 /// with TLS), through a proxy when `route` says, and returns it with the
@@ -34,7 +25,7 @@ pub(crate) struct Route<'a> {
 pub(crate) async fn open(
     address: &Url,
     url: &str,
-    route: &Route<'_>,
+    route: &TransportOptions,
 ) -> Result<(MaybeTlsStream, BytesMut), Error> {
     let host = bare_host(address);
     let secure = matches!(address.scheme(), "wss" | "https");
@@ -45,7 +36,7 @@ pub(crate) async fn open(
             address.scheme()
         )));
     }
-    let proxy = match route.proxy {
+    let proxy = match &route.proxy {
         Some(proxy) => Some(Cow::Borrowed(proxy)),
         None if route.use_env_proxy => ProxyOptions::from_env(address.as_str()).map(Cow::Owned),
         None => None,
@@ -62,7 +53,7 @@ pub(crate) async fn open(
         #[cfg(feature = "rustls")]
         if secure {
             let inner = PrefixedStream::new(remaining, tunnel);
-            let tls = tls_handshake(route.tls, &host, inner)
+            let tls = tls_handshake(&route.tls, &host, inner)
                 .await
                 .map_err(|e| e.at(url))?;
             return Ok((MaybeTlsStream::TlsTunnel(Box::new(tls)), BytesMut::new()));
@@ -76,7 +67,7 @@ pub(crate) async fn open(
     tcp.set_nodelay(true).map_err(|e| Error::network(url, e))?;
     #[cfg(feature = "rustls")]
     if secure {
-        let tls = tls_handshake(route.tls, &host, tcp)
+        let tls = tls_handshake(&route.tls, &host, tcp)
             .await
             .map_err(|e| e.at(url))?;
         return Ok((MaybeTlsStream::Tls(tls), BytesMut::new()));

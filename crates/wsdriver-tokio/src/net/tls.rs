@@ -20,12 +20,12 @@ use tokio_rustls::client::TlsStream;
 /// ([`add_ca_certs`](Self::add_ca_certs), [`add_ca_pem`](Self::add_ca_pem))
 /// are trusted, and options with none fail with [`Error::Config`].
 ///
-/// The server's are [`ClientOptions::tls`](crate::ClientOptions::tls), an
+/// The server's are [`TransportOptions::tls`](crate::TransportOptions::tls), an
 /// `https:` proxy's [`ProxyOptions::tls`](crate::ProxyOptions::tls): the
 /// two may trust different CAs.
 ///
 /// ```
-/// use wsdriver_tokio::{ClientOptions, ProxyOptions, TlsOptions};
+/// use wsdriver_tokio::{ClientOptions, ProxyOptions, TlsOptions, TransportOptions};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let ca = rcgen::generate_simple_self_signed(vec!["proxy.internal".to_owned()])?;
@@ -39,9 +39,11 @@ use tokio_rustls::client::TlsStream;
 /// # let made = rcgen::generate_simple_self_signed(vec!["client.internal".to_owned()])?;
 /// # let (cert_pem, key_pem) = (made.cert.pem(), made.key_pair.serialize_pem());
 /// let cert = wsdriver_tokio::ClientCert::from_pem(cert_pem.as_bytes(), key_pem.as_bytes())?;
-/// let options = ClientOptions::default()
-///     .tls(TlsOptions::default().client_cert(cert))
-///     .proxy(proxy);
+/// let options = ClientOptions::default().transport(
+///     TransportOptions::default()
+///         .tls(TlsOptions::default().client_cert(cert))
+///         .proxy(proxy),
+/// );
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Default)]
@@ -229,14 +231,15 @@ pub fn certs_from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Error>
 /// [`TlsOptions::client_cert`]. Its `Debug` leaves the key out.
 ///
 /// ```
-/// use wsdriver_tokio::{ClientCert, ClientOptions, TlsOptions};
+/// use wsdriver_tokio::{ClientCert, ClientOptions, TlsOptions, TransportOptions};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let made = rcgen::generate_simple_self_signed(vec!["client.internal".to_owned()])?;
 /// # let (cert_pem, key_pem) = (made.cert.pem(), made.key_pair.serialize_pem());
 /// // cert_pem and key_pem as read from their files.
 /// let cert = ClientCert::from_pem(cert_pem.as_bytes(), key_pem.as_bytes())?;
-/// let options = ClientOptions::default().tls(TlsOptions::default().client_cert(cert));
+/// let options = ClientOptions::default()
+///     .transport(TransportOptions::default().tls(TlsOptions::default().client_cert(cert)));
 /// # Ok(()) }
 /// ```
 ///

@@ -3,7 +3,7 @@
 //! everything (what to send, what an answer means, when to reconnect);
 //! this opens transports when it asks and moves the bytes.
 
-use crate::client::transport::{self, Route};
+use crate::client::transport;
 use crate::error::Error;
 use crate::net::drive::Drive;
 use crate::net::stream::MaybeTlsStream;
@@ -108,8 +108,8 @@ impl EventSource {
         client.set_reconnection_time(options.reconnection_time);
         client.set_max_failed_attempts(options.max_failed_attempts);
         client.set_max_event_size(options.max_event_size);
-        client.set_head_timeout(options.connect_timeout);
-        client.set_max_redirects(options.max_redirects);
+        client.set_head_timeout(options.transport.connect_timeout);
+        client.set_max_redirects(options.transport.max_redirects);
         Ok(EventSource {
             client,
             options: Arc::new(options),
@@ -258,15 +258,9 @@ impl EventSource {
         let options = self.options.clone();
         let address = self.client.current_url().clone();
         Box::pin(async move {
-            let route = Route {
-                #[cfg(feature = "rustls")]
-                tls: &options.tls,
-                proxy: options.proxy.as_ref(),
-                use_env_proxy: options.use_env_proxy,
-            };
             // No bound of its own: the machine's timer, started by
             // `connecting`, ends an opening that takes too long.
-            transport::open(&address, address.as_str(), &route).await
+            transport::open(&address, address.as_str(), &options.transport).await
         })
     }
 

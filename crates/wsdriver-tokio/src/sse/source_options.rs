@@ -1,35 +1,33 @@
 //! The EventSource client's settings, apart from the code that runs it:
 //! what to send, how to reconnect, what to accept, and how to reach the
-//! server (the same [`TlsOptions`](crate::TlsOptions) and
-//! [`ProxyOptions`] as the WebSocket client).
+//! server (the same [`TransportOptions`] as the WebSocket client's).
 
-use crate::client::proxy::ProxyOptions;
-#[cfg(feature = "rustls")]
-use crate::net::tls::TlsOptions;
+use crate::client::transport_options::TransportOptions;
 use std::time::Duration;
-use wsdriver::eventsource::{
-    DEFAULT_MAX_EVENT_SIZE, DEFAULT_MAX_REDIRECTS, DEFAULT_RECONNECTION_TIME,
-};
+use wsdriver::eventsource::{DEFAULT_MAX_EVENT_SIZE, DEFAULT_RECONNECTION_TIME};
 
 /// How an [`EventSource`](crate::EventSource) connects and reconnects.
 ///
 /// The default: no extra headers, no last event ID, 3 s between
 /// reconnections until the server sends `retry:` (never under 250 ms,
 /// and doubling up to 30 s while attempts keep failing), retrying for
-/// ever, events up to 1 MiB,
-/// 30 s to connect and get an answer, up to 20 redirects, TLS verified
-/// against the platform's roots, no proxy.
+/// ever, events up to 1 MiB, and the default [`TransportOptions`] (30 s
+/// to connect and get an answer, TLS verified against the platform's
+/// roots, no proxy, up to
+/// [`DEFAULT_MAX_REDIRECTS`](crate::DEFAULT_MAX_REDIRECTS) redirects).
 ///
 /// ```
 /// use std::time::Duration;
-/// use wsdriver_tokio::{EventSourceOptions, ProxyOptions};
+/// use wsdriver_tokio::{EventSourceOptions, ProxyOptions, TransportOptions};
 ///
 /// let options = EventSourceOptions::default()
 ///     .header("Authorization", "Bearer token")
 ///     .last_event_id("1041")
 ///     .reconnection_time(Duration::from_secs(1))
 ///     .max_event_size(64 * 1024)
-///     .proxy(ProxyOptions::new("http://proxy.internal:3128"));
+///     .transport(TransportOptions::default().proxy(ProxyOptions::new(
+///         "http://proxy.internal:3128",
+///     )));
 /// ```
 #[derive(Clone, Debug)]
 pub struct EventSourceOptions {
@@ -38,12 +36,7 @@ pub struct EventSourceOptions {
     pub(crate) reconnection_time: Duration,
     pub(crate) max_failed_attempts: Option<u32>,
     pub(crate) max_event_size: usize,
-    pub(crate) connect_timeout: Option<Duration>,
-    pub(crate) max_redirects: usize,
-    #[cfg(feature = "rustls")]
-    pub(crate) tls: TlsOptions,
-    pub(crate) proxy: Option<ProxyOptions>,
-    pub(crate) use_env_proxy: bool,
+    pub(crate) transport: TransportOptions,
 }
 
 impl Default for EventSourceOptions {
@@ -54,12 +47,7 @@ impl Default for EventSourceOptions {
             reconnection_time: DEFAULT_RECONNECTION_TIME,
             max_failed_attempts: None,
             max_event_size: DEFAULT_MAX_EVENT_SIZE,
-            connect_timeout: Some(wsdriver::DEFAULT_HANDSHAKE_TIMEOUT),
-            max_redirects: DEFAULT_MAX_REDIRECTS,
-            #[cfg(feature = "rustls")]
-            tls: TlsOptions::default(),
-            proxy: None,
-            use_env_proxy: false,
+            transport: TransportOptions::default(),
         }
     }
 }
@@ -106,45 +94,11 @@ impl EventSourceOptions {
         self
     }
 
-    /// How long an attempt may take from its start to the server's
-    /// response head: opening the connection (DNS, TCP, a proxy's tunnel,
-    /// TLS) and the answer together, one bound timed by the client's
-    /// machine. Past it the attempt is retried
-    /// ([`Interruption::Timeout`](wsdriver::eventsource::Interruption::Timeout)).
-    /// 30 s by default; `None` waits as long as it takes.
-    pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// How many redirects one connection follows (20 by default, fetch's
-    /// limit); one more ends the stream with an error.
-    pub fn max_redirects(mut self, max: usize) -> Self {
-        self.max_redirects = max;
-        self
-    }
-
-    /// TLS settings for `https:` URLs: roots to trust besides the
-    /// platform's, a client certificate, or a whole rustls configuration.
-    #[cfg(feature = "rustls")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
-    pub fn tls(mut self, tls: TlsOptions) -> Self {
-        self.tls = tls;
-        self
-    }
-
-    /// Connect through this HTTP proxy, with `CONNECT`, for `http:` and
-    /// `https:` alike.
-    pub fn proxy(mut self, proxy: ProxyOptions) -> Self {
-        self.proxy = Some(proxy);
-        self
-    }
-
-    /// Without [`proxy`](Self::proxy), take the proxy from
-    /// `https_proxy`/`http_proxy`/`no_proxy` as
-    /// [`ProxyOptions::from_env`] reads them. Off by default.
-    pub fn use_env_proxy(mut self, use_env: bool) -> Self {
-        self.use_env_proxy = use_env;
+    /// How to reach the server: TLS, a proxy, how long an attempt may
+    /// take from its start to the response head (retried past it), the
+    /// redirect limit. The same settings as a WebSocket client's.
+    pub fn transport(mut self, transport: TransportOptions) -> Self {
+        self.transport = transport;
         self
     }
 }

@@ -22,9 +22,6 @@ mod read;
 /// use).
 pub const DEFAULT_RECONNECTION_TIME: Duration = Duration::from_secs(3);
 
-/// How many redirects one connection follows (fetch's limit).
-pub const DEFAULT_MAX_REDIRECTS: usize = 20;
-
 /// The shortest wait before a reconnection, whatever the reconnection
 /// time says: a server that sends `retry: 0` and hangs up is asked at most
 /// four times a second, never in a tight loop.
@@ -172,7 +169,7 @@ impl Client {
             max_event_size: DEFAULT_MAX_EVENT_SIZE,
             max_head_size: DEFAULT_MAX_HANDSHAKE_SIZE,
             head_timeout: Some(DEFAULT_HANDSHAKE_TIMEOUT),
-            max_redirects: DEFAULT_MAX_REDIRECTS,
+            max_redirects: crate::DEFAULT_MAX_REDIRECTS,
             phase: Phase::Connecting,
             ended: false,
             decoder: Decoder::new(DEFAULT_MAX_EVENT_SIZE),
@@ -277,7 +274,7 @@ impl Client {
     }
 
     /// How many redirects one connection follows
-    /// ([`DEFAULT_MAX_REDIRECTS`] by default).
+    /// ([`DEFAULT_MAX_REDIRECTS`](crate::DEFAULT_MAX_REDIRECTS) by default).
     pub fn set_max_redirects(&mut self, max: usize) {
         self.max_redirects = max;
     }

@@ -16,8 +16,7 @@ mod encode;
 mod server;
 
 pub use client::{
-    Client, DEFAULT_MAX_REDIRECTS, DEFAULT_RECONNECTION_TIME, MAX_RECONNECTION_BACKOFF,
-    MIN_RECONNECTION_TIME,
+    Client, DEFAULT_RECONNECTION_TIME, MAX_RECONNECTION_BACKOFF, MIN_RECONNECTION_TIME,
 };
 pub use client_event::{ClientError, ClientEvent, Interruption, ReadyState};
 pub use decode::{Decoder, EventTooLarge, MessageEvent, DEFAULT_MAX_EVENT_SIZE};
