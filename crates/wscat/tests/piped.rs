@@ -307,7 +307,7 @@ async fn listen_sends_each_line_to_every_client() {
 /// on stderr, and a 204 ends it with 0.
 #[tokio::test]
 async fn sse_prints_events_reconnects_with_the_last_id_and_stops_at_204() {
-    use wsdriver_tokio::{accept_event_stream, EventStreamOptions};
+    use wsdriver_tokio::{accept_event_stream, EventStreamOptions, ServerOptions};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/feed", listener.local_addr().unwrap());
     let server = tokio::spawn(async move {
@@ -315,7 +315,9 @@ async fn sse_prints_events_reconnects_with_the_last_id_and_stops_at_204() {
         let mut last_ids = Vec::new();
         for round in 0..2 {
             let (stream, _) = listener.accept().await.unwrap();
-            let events = accept_event_stream(stream, options.clone()).await.unwrap();
+            let events = accept_event_stream(stream, ServerOptions::default(), options.clone())
+                .await
+                .unwrap();
             last_ids.push(events.last_event_id().map(str::to_owned));
             let id = (round + 1).to_string();
             events

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use wsdriver::eventsource::Decoder;
-use wsdriver_tokio::{accept_event_stream, Error, EventStream, EventStreamOptions};
+use wsdriver_tokio::{accept_event_stream, Error, EventStream, EventStreamOptions, ServerOptions};
 
 async fn within<F: Future>(future: F) -> F::Output {
     tokio::time::timeout(Duration::from_secs(10), future)
@@ -129,7 +129,9 @@ async fn raw_server(
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move {
         let (stream, _) = listener.accept().await.unwrap();
-        accept_event_stream(stream, options).await.unwrap()
+        accept_event_stream(stream, ServerOptions::default(), options)
+            .await
+            .unwrap()
     });
     (addr, server)
 }
@@ -197,7 +199,12 @@ async fn a_request_that_is_not_for_an_event_stream_gets_406() {
         .write_all(b"GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\n\r\n")
         .await
         .unwrap();
-    let refused = accept_event_stream(server_io, EventStreamOptions::default()).await;
+    let refused = accept_event_stream(
+        server_io,
+        ServerOptions::default(),
+        EventStreamOptions::default(),
+    )
+    .await;
     assert!(matches!(refused, Err(Error::Status { status: 406, .. })));
     let mut response = String::new();
     client.read_to_string(&mut response).await.unwrap();
@@ -208,7 +215,7 @@ async fn a_request_that_is_not_for_an_event_stream_gets_406() {
 async fn a_header_that_is_not_valid_http_is_refused() {
     let (_client, server_io) = tokio::io::duplex(4096);
     let options = EventStreamOptions::default().header("X-Bad", "a\r\nSet-Cookie: b");
-    let refused = accept_event_stream(server_io, options).await;
+    let refused = accept_event_stream(server_io, ServerOptions::default(), options).await;
     assert!(matches!(refused, Err(Error::Config(_))), "{refused:?}");
 }
 
@@ -233,7 +240,9 @@ async fn a_quiet_stream_sends_a_keepalive_every_ping_interval() {
     let mut client = client;
     client.write_all(request("/", "").as_bytes()).await.unwrap();
     let options = EventStreamOptions::default().ping(Some(Duration::from_secs(10)));
-    let events = accept_event_stream(server_io, options).await.unwrap();
+    let events = accept_event_stream(server_io, ServerOptions::default(), options)
+        .await
+        .unwrap();
     let start = tokio::time::Instant::now();
     let mut reader = Reader::open(client).await;
     let body_before = reader.buf.len();
@@ -258,7 +267,9 @@ async fn a_slow_client_makes_sends_wait_instead_of_growing_memory() {
     let (mut client, server_io) = tokio::io::duplex(1024);
     client.write_all(request("/", "").as_bytes()).await.unwrap();
     let options = EventStreamOptions::default().max_buffered(8 * 1024);
-    let events = accept_event_stream(server_io, options).await.unwrap();
+    let events = accept_event_stream(server_io, ServerOptions::default(), options)
+        .await
+        .unwrap();
     let data = "x".repeat(1000);
     let mut sent = 0;
     let waiting = loop {
@@ -533,4 +544,36 @@ mod own_client {
         client.close();
         assert!(within(client.next()).await.is_none());
     }
+}
+
+/// The request head is bounded by the server options given, not by
+/// defaults of its own: a server that allows 1 KiB heads for its
+/// WebSockets allows its event streams no more.
+#[tokio::test]
+async fn the_request_is_bounded_by_the_server_options_given() {
+    let server =
+        || ServerOptions::default().options(wsdriver::Options::default().max_handshake_size(1024));
+    let request = format!(
+        "GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nCookie: {}\r\n\r\n",
+        "a".repeat(2048)
+    );
+    let (mut client, server_io) = tokio::io::duplex(8192);
+    client.write_all(request.as_bytes()).await.unwrap();
+    let refused = accept_event_stream(server_io, server(), EventStreamOptions::default()).await;
+    assert!(refused.is_err(), "{refused:?}");
+    let mut response = String::new();
+    client.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 431 "), "{response}");
+
+    // The same request, with the default bound (16 KiB): a stream.
+    let (mut client, server_io) = tokio::io::duplex(8192);
+    client.write_all(request.as_bytes()).await.unwrap();
+    let events = accept_event_stream(
+        server_io,
+        ServerOptions::default(),
+        EventStreamOptions::default(),
+    )
+    .await
+    .unwrap();
+    events.close();
 }

@@ -56,7 +56,9 @@ async fn a_raw_stream_that_is_never_read_is_cut_after_its_stall_timeout() {
     let addr = listener.local_addr().unwrap();
     let client = tokio::spawn(async move { silent_reader(addr, "/events").await });
     let (stream, _) = listener.accept().await.unwrap();
-    let events = accept_event_stream(stream, options()).await.unwrap();
+    let events = accept_event_stream(stream, wsdriver_tokio::ServerOptions::default(), options())
+        .await
+        .unwrap();
     let _client = client.await.unwrap();
     let (took, error) = produce_until_cut(&events).await;
     assert!(matches!(error, Error::Closed), "{error:?}");

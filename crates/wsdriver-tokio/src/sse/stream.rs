@@ -11,6 +11,7 @@
 use crate::error::Error;
 use crate::net::drive::{Drive, Step};
 use crate::server::accept;
+use crate::server::options::ServerOptions;
 use crate::sse::stream_options::EventStreamOptions;
 use crate::sync::lock;
 use std::fmt;
@@ -120,7 +121,7 @@ impl Inner {
 /// ```
 /// use std::time::Duration;
 /// use tokio::io::{AsyncReadExt, AsyncWriteExt};
-/// use wsdriver_tokio::{accept_event_stream, EventStreamOptions};
+/// use wsdriver_tokio::{accept_event_stream, EventStreamOptions, ServerOptions};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -129,7 +130,7 @@ impl Inner {
 ///     .write_all(b"GET /events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n")
 ///     .await?;
 /// let options = EventStreamOptions::default().retry(Duration::from_secs(1));
-/// let events = accept_event_stream(server_io, options).await?;
+/// let events = accept_event_stream(server_io, ServerOptions::default(), options).await?;
 /// events.send_event(Some("greeting"), "hello", Some("1")).await?;
 /// events.close();
 ///
@@ -327,9 +328,10 @@ impl EventStream {
 ///
 /// A request that does not ask for an event stream (a `GET` accepting
 /// `text/event-stream`, as an `EventSource` sends) is answered `406 Not
-/// Acceptable`. The request head is bounded and timed as a WebSocket
-/// handshake's is ([`ServerOptions`](crate::ServerOptions)' defaults:
-/// 400 or 431 for a head too large, 408 after 30 s).
+/// Acceptable`. The request head is bounded and timed by `server`, as a
+/// WebSocket handshake's is by the same [`ServerOptions`] (by default 400
+/// or 431 for a head too large, 408 after 30 s): a server that serves
+/// both gives both the same limits.
 ///
 /// [`accept`]: crate::accept
 ///
@@ -340,6 +342,7 @@ impl EventStream {
 /// ([`Error::Config`]).
 pub async fn accept_event_stream<S>(
     stream: S,
+    server: ServerOptions,
     options: EventStreamOptions,
 ) -> Result<EventStream, Error>
 where
@@ -347,15 +350,19 @@ where
 {
     // Boxed, as accept's handshake is: the request's state would otherwise
     // stay reserved in the caller's future.
-    Box::pin(read_and_open(stream, options)).await
+    Box::pin(read_and_open(stream, server, options)).await
 }
 
-async fn read_and_open<S>(mut stream: S, options: EventStreamOptions) -> Result<EventStream, Error>
+async fn read_and_open<S>(
+    mut stream: S,
+    server: ServerOptions,
+    options: EventStreamOptions,
+) -> Result<EventStream, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let head = options.response_head()?;
-    let mut handshake = crate::ServerOptions::default().handshake()?;
+    let mut handshake = server.handshake()?;
     accept::read_request(&mut stream, &mut handshake).await?;
     let request = handshake.request().expect("a read request");
     if !eventsource::is_event_source(request) {
