@@ -6,7 +6,8 @@
 
 use std::time::{Duration, Instant};
 use wsdriver::eventsource::{
-    Client, ClientError, ClientEvent, Interruption, MAX_RECONNECTION_BACKOFF, MIN_RECONNECTION_TIME,
+    Client, ClientConfig, ClientError, ClientEvent, Interruption, MAX_RECONNECTION_BACKOFF,
+    MIN_RECONNECTION_TIME,
 };
 use wsdriver::Machine;
 
@@ -131,9 +132,10 @@ fn an_event_resets_the_backoff() {
 #[test]
 fn broken_bodies_and_refusals_back_off_then_give_up_at_the_bound() {
     let mut now = Instant::now();
-    let mut client = Client::new("http://example.com/").unwrap();
-    client.set_reconnection_time(Duration::ZERO);
-    client.set_max_failed_attempts(Some(5));
+    let config = ClientConfig::default()
+        .reconnection_time(Duration::ZERO)
+        .max_failed_attempts(Some(5));
+    let mut client = Client::with_config("http://example.com/", config).unwrap();
     assert_eq!(client.poll_event(), Some(ClientEvent::Connect));
     client.transport_opened(now);
     let mut delays = Vec::new();
@@ -189,8 +191,8 @@ fn broken_bodies_and_refusals_back_off_then_give_up_at_the_bound() {
 #[test]
 fn events_read_with_the_end_of_the_body_count() {
     let now = Instant::now();
-    let mut client = Client::new("http://example.com/").unwrap();
-    client.set_max_failed_attempts(Some(1));
+    let config = ClientConfig::default().max_failed_attempts(Some(1));
+    let mut client = Client::with_config("http://example.com/", config).unwrap();
     assert_eq!(client.poll_event(), Some(ClientEvent::Connect));
     client.transport_opened(now);
     let body = b"data: one\n\n";

@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 use wsdriver::eventsource::{
-    write_event, write_retry, Client, ClientError, ClientEvent, Interruption, MessageEvent,
-    ReadyState, DEFAULT_RECONNECTION_TIME,
+    write_event, write_retry, Client, ClientConfig, ClientError, ClientEvent, Interruption,
+    MessageEvent, ReadyState, DEFAULT_RECONNECTION_TIME,
 };
 use wsdriver::Machine;
 
@@ -78,9 +78,11 @@ fn chunked(body: &[u8], size: usize) -> Vec<u8> {
 #[test]
 fn the_request_has_what_an_event_source_sends() {
     let now = Instant::now();
-    let mut client = Client::new("http://user:pa%20ss@example.com:8080/feed?x=1#frag").unwrap();
-    client.set_header("X-Token", "abc").unwrap();
-    assert!(client.set_header("Bad\nName", "v").is_err());
+    let url = "http://user:pa%20ss@example.com:8080/feed?x=1#frag";
+    let config = ClientConfig::default().header("X-Token", "abc");
+    let mut client = Client::with_config(url, config).unwrap();
+    let bad = ClientConfig::default().header("Bad\nName", "v");
+    assert!(Client::with_config(url, bad).is_err());
     let request = connect(&mut client, now);
     assert!(
         request.starts_with("GET /feed?x=1 HTTP/1.1\r\n"),
@@ -102,8 +104,8 @@ fn the_request_has_what_an_event_source_sends() {
     assert!(request.ends_with("\r\n\r\n"));
     assert!(!client.transport_opened(now), "one transport at a time");
 
-    let mut resuming = Client::new("https://example.com/").unwrap();
-    resuming.set_last_event_id("41");
+    let config = ClientConfig::default().last_event_id("41");
+    let mut resuming = Client::with_config("https://example.com/", config).unwrap();
     let request = connect(&mut resuming, now);
     assert!(request.contains("\r\nHost: example.com\r\n"), "{request}");
     assert!(request.contains("\r\nLast-Event-ID: 41\r\n"), "{request}");
@@ -189,9 +191,10 @@ fn what_each_response_head_decides() {
 #[test]
 fn redirects_are_followed_a_bounded_number_of_times() {
     let now = Instant::now();
-    let mut client = Client::new("http://example.com/a/b").unwrap();
-    client.set_header("Authorization", "Bearer secret").unwrap();
-    client.set_max_redirects(2);
+    let config = ClientConfig::default()
+        .header("Authorization", "Bearer secret")
+        .max_redirects(2);
+    let mut client = Client::with_config("http://example.com/a/b", config).unwrap();
     connect(&mut client, now);
     let events = feed(
         &mut client,
@@ -466,8 +469,8 @@ fn the_default_delay_and_the_configured_one() {
     client.network_error(now, "down");
     assert_eq!(client.poll_timeout(), Some(now + Duration::from_secs(3)));
 
-    let mut client = Client::new("http://example.com/").unwrap();
-    client.set_reconnection_time(Duration::from_millis(250));
+    let config = ClientConfig::default().reconnection_time(Duration::from_millis(250));
+    let mut client = Client::with_config("http://example.com/", config).unwrap();
     connect(&mut client, now);
     client.transport_closed();
     assert!(matches!(
@@ -484,8 +487,8 @@ fn the_default_delay_and_the_configured_one() {
 #[test]
 fn a_silent_server_times_out_and_is_retried() {
     let now = Instant::now();
-    let mut client = Client::new("http://example.com/").unwrap();
-    client.set_head_timeout(Some(Duration::from_secs(5)));
+    let config = ClientConfig::default().head_timeout(Some(Duration::from_secs(5)));
+    let mut client = Client::with_config("http://example.com/", config).unwrap();
     connect(&mut client, now);
     assert_eq!(client.poll_timeout(), Some(now + Duration::from_secs(5)));
     client.handle_timeout(now + Duration::from_secs(5));
@@ -513,8 +516,8 @@ fn a_silent_server_times_out_and_is_retried() {
 #[test]
 fn the_response_head_is_bounded() {
     let now = Instant::now();
-    let mut client = Client::new("http://example.com/").unwrap();
-    client.set_max_head_size(1024);
+    let config = ClientConfig::default().max_head_size(1024);
+    let mut client = Client::with_config("http://example.com/", config).unwrap();
     connect(&mut client, now);
     let mut events = feed(&mut client, b"HTTP/1.1 200 OK\r\n");
     for _ in 0..100 {
@@ -536,8 +539,8 @@ fn the_response_head_is_bounded() {
 #[test]
 fn an_event_over_the_bound_fails_after_the_events_before_it() {
     let now = Instant::now();
-    let mut client = Client::new("http://example.com/").unwrap();
-    client.set_max_event_size(100);
+    let config = ClientConfig::default().max_event_size(100);
+    let mut client = Client::with_config("http://example.com/", config).unwrap();
     connect(&mut client, now);
     let mut bytes = STREAM_HEAD.to_vec();
     bytes.extend_from_slice(b"id: 1\ndata: small\n\n");
@@ -585,8 +588,8 @@ fn close_stops_for_good() {
 fn the_head_timeout_counts_from_connecting_and_covers_the_opening() {
     let t0 = Instant::now();
     let limit = Duration::from_secs(10);
-    let mut client = Client::new("http://example.com/").unwrap();
-    client.set_head_timeout(Some(limit));
+    let timed = || ClientConfig::default().head_timeout(Some(limit));
+    let mut client = Client::with_config("http://example.com/", timed()).unwrap();
     assert_eq!(client.poll_event(), Some(ClientEvent::Connect));
     client.connecting(t0);
     assert_eq!(client.poll_timeout(), Some(t0 + limit));
@@ -597,8 +600,7 @@ fn the_head_timeout_counts_from_connecting_and_covers_the_opening() {
     assert_eq!(client.poll_timeout(), Some(t0 + limit));
 
     // An opening that never finishes is cut at the bound.
-    let mut stuck = Client::new("http://example.com/").unwrap();
-    stuck.set_head_timeout(Some(limit));
+    let mut stuck = Client::with_config("http://example.com/", timed()).unwrap();
     assert_eq!(stuck.poll_event(), Some(ClientEvent::Connect));
     stuck.connecting(t0);
     stuck.handle_timeout(t0 + limit - Duration::from_millis(1));
@@ -611,8 +613,7 @@ fn the_head_timeout_counts_from_connecting_and_covers_the_opening() {
     assert_eq!(stuck.ready_state(), ReadyState::Connecting);
 
     // Without `connecting`, the bound starts with the transport, as before.
-    let mut untimed = Client::new("http://example.com/").unwrap();
-    untimed.set_head_timeout(Some(limit));
+    let mut untimed = Client::with_config("http://example.com/", timed()).unwrap();
     connect(&mut untimed, opened);
     assert_eq!(untimed.poll_timeout(), Some(opened + limit));
 }

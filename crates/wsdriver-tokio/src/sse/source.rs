@@ -97,19 +97,12 @@ impl EventSource {
     /// [`Error::Config`] for a URL that is not `http:` or `https:`, or a
     /// header that is not valid HTTP.
     pub fn connect(url: &str, options: EventSourceOptions) -> Result<EventSource, Error> {
-        let config = |e: wsdriver::Error| Error::Config(e.to_string());
-        let mut client = Client::new(url).map_err(config)?;
-        for (name, value) in &options.headers {
-            client.set_header(name, value).map_err(config)?;
-        }
-        if let Some(id) = &options.last_event_id {
-            client.set_last_event_id(id);
-        }
-        client.set_reconnection_time(options.reconnection_time);
-        client.set_max_failed_attempts(options.max_failed_attempts);
-        client.set_max_event_size(options.max_event_size);
-        client.set_head_timeout(options.transport.connect_timeout);
-        client.set_max_redirects(options.transport.max_redirects);
+        let config = options
+            .client
+            .clone()
+            .head_timeout(options.transport.connect_timeout)
+            .max_redirects(options.transport.max_redirects);
+        let client = Client::with_config(url, config).map_err(|e| Error::Config(e.to_string()))?;
         Ok(EventSource {
             client,
             options: Arc::new(options),

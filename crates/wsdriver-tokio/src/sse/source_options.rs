@@ -4,7 +4,7 @@
 
 use crate::client::transport_options::TransportOptions;
 use std::time::Duration;
-use wsdriver::eventsource::{DEFAULT_MAX_EVENT_SIZE, DEFAULT_RECONNECTION_TIME};
+use wsdriver::eventsource::ClientConfig;
 
 /// How an [`EventSource`](crate::EventSource) connects and reconnects.
 ///
@@ -29,41 +29,29 @@ use wsdriver::eventsource::{DEFAULT_MAX_EVENT_SIZE, DEFAULT_RECONNECTION_TIME};
 ///         "http://proxy.internal:3128",
 ///     )));
 /// ```
-#[derive(Clone, Debug)]
+// The protocol's settings are the core machine's own `ClientConfig`
+// (each setter here hands its value on); the connect timeout and the
+// redirect limit, which the core config also has for callers that bring
+// their own I/O, come from the transport, so that both clients set them
+// in one place.
+#[derive(Clone, Debug, Default)]
 pub struct EventSourceOptions {
-    pub(crate) headers: Vec<(String, String)>,
-    pub(crate) last_event_id: Option<String>,
-    pub(crate) reconnection_time: Duration,
-    pub(crate) max_failed_attempts: Option<u32>,
-    pub(crate) max_event_size: usize,
+    pub(crate) client: ClientConfig,
     pub(crate) transport: TransportOptions,
-}
-
-impl Default for EventSourceOptions {
-    fn default() -> Self {
-        EventSourceOptions {
-            headers: Vec::new(),
-            last_event_id: None,
-            reconnection_time: DEFAULT_RECONNECTION_TIME,
-            max_failed_attempts: None,
-            max_event_size: DEFAULT_MAX_EVENT_SIZE,
-            transport: TransportOptions::default(),
-        }
-    }
 }
 
 impl EventSourceOptions {
     /// Adds a header to every request (a token, a cookie). Checked by
     /// [`EventSource::connect`](crate::EventSource::connect).
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.headers.push((name.into(), value.into()));
+        self.client = self.client.header(name, value);
         self
     }
 
     /// Resumes a stream: the first request sends `Last-Event-ID: id`, as
     /// the reconnections do with the last ID the stream set.
     pub fn last_event_id(mut self, id: impl Into<String>) -> Self {
-        self.last_event_id = Some(id.into());
+        self.client = self.client.last_event_id(id);
         self
     }
 
@@ -73,7 +61,7 @@ impl EventSourceOptions {
     /// and twice as long as the last while attempts keep failing, up to
     /// [`MAX_RECONNECTION_BACKOFF`](wsdriver::eventsource::MAX_RECONNECTION_BACKOFF).
     pub fn reconnection_time(mut self, after: Duration) -> Self {
-        self.reconnection_time = after;
+        self.client = self.client.reconnection_time(after);
         self
     }
 
@@ -83,14 +71,14 @@ impl EventSourceOptions {
     /// [`ClientError::GaveUp`](wsdriver::eventsource::ClientError::GaveUp).
     /// `None`, the default, tries for ever, as browsers do.
     pub fn max_failed_attempts(mut self, max: Option<u32>) -> Self {
-        self.max_failed_attempts = max;
+        self.client = self.client.max_failed_attempts(max);
         self
     }
 
     /// The largest event (and line) to read (1 MiB by default): a larger
     /// one ends the stream with an error rather than growing memory.
     pub fn max_event_size(mut self, max: usize) -> Self {
-        self.max_event_size = max;
+        self.client = self.client.max_event_size(max);
         self
     }
 

@@ -2,13 +2,13 @@
 //! reconnections (the WHATWG processing model).
 
 use super::chunked::Dechunker;
+use super::client_config::ClientConfig;
 use super::client_event::{ClientError, ClientEvent, Interruption, ReadyState};
 use super::client_head::{write_request, Framing};
-use super::decode::{Decoder, DEFAULT_MAX_EVENT_SIZE};
+use super::decode::Decoder;
 use crate::error::Error;
 use crate::http::CustomHeaders;
 use crate::machine::Machine;
-use crate::options::{DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_HANDSHAKE_SIZE};
 use crate::output::Output;
 use crate::timer::Timer;
 use bytes::BytesMut;
@@ -17,10 +17,6 @@ use std::time::{Duration, Instant};
 use url::Url;
 
 mod read;
-
-/// The reconnection time until the server sends `retry:` (what browsers
-/// use).
-pub const DEFAULT_RECONNECTION_TIME: Duration = Duration::from_secs(3);
 
 /// The shortest wait before a reconnection, whatever the reconnection
 /// time says: a server that sends `retry: 0` and hangs up is asked at most
@@ -62,10 +58,10 @@ enum Phase {
 /// unless it yields an event: refused, cut off, answered with an empty
 /// or broken body), up to [`MAX_RECONNECTION_BACKOFF`]; an event brings
 /// it back to the reconnection time. With
-/// [`set_max_failed_attempts`](Self::set_max_failed_attempts) the client
-/// gives up after so many failures in a row. Every bound holds across
-/// chunkings: the response head ([`set_max_head_size`](Self::set_max_head_size)),
-/// an event ([`set_max_event_size`](Self::set_max_event_size)), a chunk-size line.
+/// [`ClientConfig::max_failed_attempts`] the client gives up after so
+/// many failures in a row. Every bound holds across chunkings: the
+/// response head ([`ClientConfig::max_head_size`]), an event
+/// ([`ClientConfig::max_event_size`]), a chunk-size line.
 ///
 /// ```
 /// use std::time::{Duration, Instant};
@@ -140,12 +136,21 @@ pub struct Client {
 
 impl Client {
     /// A client for an `http:` or `https:` URL (a fragment is dropped;
-    /// userinfo becomes Basic `Authorization`). Its first event is
-    /// [`ClientEvent::Connect`].
+    /// userinfo becomes Basic `Authorization`), with the default
+    /// [`ClientConfig`]. Its first event is [`ClientEvent::Connect`].
     ///
     /// # Errors
     /// [`Error::InvalidUrl`] for anything else.
     pub fn new(url: &str) -> Result<Client, Error> {
+        Client::with_config(url, ClientConfig::default())
+    }
+
+    /// As [`new`](Self::new), told how to behave by `config`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidUrl`] for a URL that is not `http:` or `https:`,
+    /// or a header in `config` that is not valid HTTP.
+    pub fn with_config(url: &str, config: ClientConfig) -> Result<Client, Error> {
         let mut parsed = Url::parse(url).map_err(|e| Error::InvalidUrl(format!("{url}: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(Error::InvalidUrl(format!(
@@ -156,25 +161,29 @@ impl Client {
             return Err(Error::InvalidUrl(format!("{url}: no host")));
         }
         parsed.set_fragment(None);
+        let mut headers = CustomHeaders::default();
+        for (name, value) in &config.headers {
+            headers.append(name, value)?;
+        }
         Ok(Client {
             current: parsed.clone(),
             url: parsed,
             redirects: 0,
             cross_origin: false,
-            headers: CustomHeaders::default(),
-            reconnection_time: DEFAULT_RECONNECTION_TIME,
+            headers,
+            reconnection_time: config.reconnection_time,
             failed_attempts: 0,
             delivered: false,
-            max_failed_attempts: None,
-            max_event_size: DEFAULT_MAX_EVENT_SIZE,
-            max_head_size: DEFAULT_MAX_HANDSHAKE_SIZE,
-            head_timeout: Some(DEFAULT_HANDSHAKE_TIMEOUT),
-            max_redirects: crate::DEFAULT_MAX_REDIRECTS,
+            max_failed_attempts: config.max_failed_attempts,
+            max_event_size: config.max_event_size,
+            max_head_size: config.max_head_size,
+            head_timeout: config.head_timeout,
+            max_redirects: config.max_redirects,
             phase: Phase::Connecting,
             ended: false,
-            decoder: Decoder::new(DEFAULT_MAX_EVENT_SIZE),
+            decoder: Decoder::resuming(config.max_event_size, &config.last_event_id),
             dechunker: Dechunker::default(),
-            last_event_id: String::new(),
+            last_event_id: config.last_event_id,
             input: BytesMut::new(),
             output: Output::default(),
             timer: Timer::Off,
@@ -210,7 +219,7 @@ impl Client {
     }
 
     /// The reconnection time: the stream's last `retry:`, else
-    /// [`set_reconnection_time`](Self::set_reconnection_time)'s. What a
+    /// [`ClientConfig::reconnection_time`]'s. What a
     /// reconnection waits is this, at least [`MIN_RECONNECTION_TIME`],
     /// doubled while attempts keep failing
     /// ([`ClientEvent::Reconnecting`] says how long).
@@ -222,61 +231,6 @@ impl Client {
     /// they were lost. 0 once an event arrives.
     pub fn failed_attempts(&self) -> u32 {
         self.failed_attempts
-    }
-
-    /// Gives up after `max` failed attempts in a row (see
-    /// [`failed_attempts`](Self::failed_attempts)):
-    /// [`ClientEvent::Closed`] with [`ClientError::GaveUp`] comes instead
-    /// of the next [`ClientEvent::Reconnecting`]. `None` (the default, as
-    /// browsers do) tries for ever; `Some(0)` is taken as `Some(1)`.
-    pub fn set_max_failed_attempts(&mut self, max: Option<u32>) {
-        self.max_failed_attempts = max;
-    }
-
-    /// Adds a header to every request (an `Authorization`, a cookie).
-    /// `Authorization` and `Cookie` are not sent once a redirect leaves
-    /// the URL's host and port.
-    ///
-    /// # Errors
-    /// A name or value that is not valid HTTP.
-    pub fn set_header(&mut self, name: &str, value: &str) -> Result<(), Error> {
-        self.headers.append(name, value)
-    }
-
-    /// Resumes a stream: the first request sends `Last-Event-ID: id`.
-    pub fn set_last_event_id(&mut self, id: &str) {
-        id.clone_into(&mut self.last_event_id);
-        self.decoder = Decoder::resuming(self.max_event_size, id);
-    }
-
-    /// The reconnection time until the server sends `retry:`;
-    /// [`DEFAULT_RECONNECTION_TIME`] otherwise.
-    pub fn set_reconnection_time(&mut self, after: Duration) {
-        self.reconnection_time = after;
-    }
-
-    /// The bound on one event ([`DEFAULT_MAX_EVENT_SIZE`] by default):
-    /// a larger one fails the client with [`ClientError::EventTooLarge`].
-    pub fn set_max_event_size(&mut self, max: usize) {
-        self.max_event_size = max;
-        self.decoder = Decoder::resuming(max, &self.last_event_id);
-    }
-
-    /// The bound on a response head (16 KiB by default).
-    pub fn set_max_head_size(&mut self, max: usize) {
-        self.max_head_size = max;
-    }
-
-    /// How long to wait for a response head once the transport is up
-    /// (30 s by default; then a reconnection); `None` waits for ever.
-    pub fn set_head_timeout(&mut self, timeout: Option<Duration>) {
-        self.head_timeout = timeout;
-    }
-
-    /// How many redirects one connection follows
-    /// ([`DEFAULT_MAX_REDIRECTS`](crate::DEFAULT_MAX_REDIRECTS) by default).
-    pub fn set_max_redirects(&mut self, max: usize) {
-        self.max_redirects = max;
     }
 
     /// The transport asked for by [`ClientEvent::Connect`] is being opened

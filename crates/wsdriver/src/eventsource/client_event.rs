@@ -90,7 +90,7 @@ pub enum ClientError {
         content_type: Option<String>,
     },
     /// A redirect the client would not follow: one too many (after
-    /// [`Client::set_max_redirects`](super::Client::set_max_redirects)),
+    /// [`ClientConfig::max_redirects`](super::ClientConfig::max_redirects)),
     /// or to a URL that is not `http:` or `https:`.
     Redirect {
         /// The redirect's status (301, 302, 303, 307 or 308).
@@ -104,7 +104,7 @@ pub enum ClientError {
     /// it allows, and reconnecting would meet the same event again.
     EventTooLarge(EventTooLarge),
     /// As many attempts in a row as
-    /// [`Client::set_max_failed_attempts`](super::Client::set_max_failed_attempts)
+    /// [`ClientConfig::max_failed_attempts`](super::ClientConfig::max_failed_attempts)
     /// allows yielded no event.
     GaveUp {
         /// How many attempts failed in a row.

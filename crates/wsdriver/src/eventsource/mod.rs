@@ -9,15 +9,15 @@
 
 mod chunked;
 mod client;
+mod client_config;
 mod client_event;
 mod client_head;
 mod decode;
 mod encode;
 mod server;
 
-pub use client::{
-    Client, DEFAULT_RECONNECTION_TIME, MAX_RECONNECTION_BACKOFF, MIN_RECONNECTION_TIME,
-};
+pub use client::{Client, MAX_RECONNECTION_BACKOFF, MIN_RECONNECTION_TIME};
+pub use client_config::{ClientConfig, DEFAULT_RECONNECTION_TIME};
 pub use client_event::{ClientError, ClientEvent, Interruption, ReadyState};
 pub use decode::{Decoder, EventTooLarge, MessageEvent, DEFAULT_MAX_EVENT_SIZE};
 pub use encode::{write_comment, write_event, write_retry};
