@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wsdriver::Driver;
+use wsdriver_fuzz::peer::Peer;
 use wsdriver_fuzz::{options, run, session, Chunks};
 
 fuzz_target!(|input: &[u8]| {
@@ -17,8 +17,7 @@ fuzz_target!(|input: &[u8]| {
         session::client(cuts, stream);
         return;
     }
-    let mut driver = Driver::client("ws://example.com/chat", options()).expect("a valid URL");
-    driver.start();
-    driver.take_output();
-    run(&mut driver, chunks);
+    let mut client = Peer::client("ws://example.com/chat", options());
+    client.take_output();
+    run(&mut client, chunks);
 });

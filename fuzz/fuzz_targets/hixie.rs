@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wsdriver::Driver;
+use wsdriver_fuzz::peer::Peer;
 use wsdriver_fuzz::{options, run, wire, Chunks, HIXIE75_REQUEST, HIXIE76_REQUEST};
 
 fuzz_target!(|input: &[u8]| {
@@ -17,9 +17,9 @@ fuzz_target!(|input: &[u8]| {
     } else {
         HIXIE75_REQUEST
     };
-    let mut driver = Driver::server(options()).expect("valid options");
+    let mut server = Peer::server(options());
     let (_, output) = run(
-        &mut driver,
+        &mut server,
         std::iter::once(request).chain(Chunks::split(input)),
     );
     let (head, mut frames) = wire::after_head(&output).expect("the 101 was written");

@@ -6,7 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wsdriver::Driver;
+use wsdriver_fuzz::peer::Peer;
 use wsdriver_fuzz::{options, run, session, wire, Chunks};
 
 fuzz_target!(|input: &[u8]| {
@@ -19,8 +19,8 @@ fuzz_target!(|input: &[u8]| {
         session::server(cuts, stream);
         return;
     }
-    let mut driver = Driver::server(options()).expect("valid options");
-    let (_, output) = run(&mut driver, Chunks::split(input));
+    let mut server = Peer::server(options());
+    let (_, output) = run(&mut server, Chunks::split(input));
     if let Some((head, rest)) = wire::after_head(&output) {
         if !head.starts_with(b"HTTP/1.1 101 ") {
             // Anything but a 101 is a refusal.

@@ -1,13 +1,17 @@
 //! What the fuzz targets share: cutting input into chunks, canned opening
-//! handshakes (so the fuzzer spends its time on frames), running a driver
-//! over a byte stream, and a second, slow and obvious decoder of RFC 6455
-//! frames that the driver's events are checked against.
+//! handshakes (so the fuzzer spends its time on frames), running a
+//! handshake and its connection over a byte stream as production does
+//! ([`peer`]), and a second, slow and obvious decoder of RFC 6455 frames
+//! that the connection's events are checked against.
 
+pub mod peer;
 pub mod reference;
 pub mod session;
 pub mod wire;
 
-use wsdriver::{Driver, Event, Message, Options};
+use peer::Peer;
+use std::time::Duration;
+use wsdriver::{Event, Message, Options};
 
 /// What a driver reported, reduced to what the reference can predict.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,26 +111,25 @@ pub fn options() -> Options {
         .allow_drafts(true)
 }
 
-/// Feeds `chunks` to `driver`, starting it when its request is in, and
-/// returns what it reported and everything it wrote. Checks on the way the
-/// invariants that hold for every input: nothing is reported after the
-/// close, and no message is longer than `max_length`.
-pub fn run<'a>(
-    driver: &mut Driver,
-    chunks: impl Iterator<Item = &'a [u8]>,
-) -> (Vec<Seen>, Vec<u8>) {
+/// Feeds `chunks` to `peer` (its handshake, then its connection), with a
+/// little simulated time between them, and returns what it reported and
+/// everything it wrote. Checks on the way the invariants that hold for
+/// every input: nothing is reported after the close, no message is longer
+/// than `max_length`, every close says why, and a timer that runs is
+/// always one the clock can see.
+pub fn run<'a>(peer: &mut Peer, chunks: impl Iterator<Item = &'a [u8]>) -> (Vec<Seen>, Vec<u8>) {
     let mut seen = Vec::new();
-    let mut output = Vec::new();
+    let mut output = peer.take_output();
     let mut closed = false;
     for chunk in chunks {
-        driver.parse(chunk);
-        while let Some(event) = driver.poll_event() {
+        let mut events = peer.receive(chunk);
+        // A millisecond a chunk: far under every timer the targets run,
+        // so what the reference predicts is not cut short by one.
+        events.extend(peer.pass(Duration::from_millis(1)));
+        for event in events {
             assert!(!closed, "an event after the close: {event:?}");
             match event {
-                Event::Connect => {
-                    driver.start();
-                }
-                Event::Open => {}
+                Event::Connect | Event::Open => {}
                 Event::Message(message) => {
                     let len = message.len();
                     assert!(len <= MAX_LENGTH, "a message of {len} bytes");
@@ -145,7 +148,15 @@ pub fn run<'a>(
                 }
             }
         }
-        output.extend(driver.take_output());
+        if let Some(connection) = peer.connection() {
+            if connection.has_timer() {
+                assert!(
+                    wsdriver::Machine::poll_timeout(connection).is_some(),
+                    "a timer the clock cannot see"
+                );
+            }
+        }
+        output.extend(peer.take_output());
     }
     (seen, output)
 }

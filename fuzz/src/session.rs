@@ -2,19 +2,19 @@
 //! input the fuzzer makes is about frames; the driver's report and output
 //! are checked against [`reference`](crate::reference).
 
+use crate::peer::Peer;
 use crate::reference::{self, Side};
 use crate::wire::{after_head, written_frames, Written};
 use crate::{options, run, Chunks, Seen, HYBI_REQUEST, LIMITS};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use sha1::{Digest, Sha1};
-use wsdriver::Driver;
 
 /// A server reads `stream` after a valid request, cut as `cuts` says.
 pub fn server(cuts: &[u8], stream: &[u8]) {
-    let mut driver = Driver::server(options()).expect("valid options");
+    let mut server = Peer::server(options());
     let request = std::iter::once(HYBI_REQUEST);
-    let (seen, output) = run(&mut driver, request.chain(Chunks::new(cuts, stream)));
+    let (seen, output) = run(&mut server, request.chain(Chunks::new(cuts, stream)));
     let (head, frames) = after_head(&output).expect("the 101 was written");
     assert!(head.starts_with(b"HTTP/1.1 101 "), "{head:?}");
     check(stream, Side::Server, &seen, &written_frames(frames, false));
@@ -22,12 +22,11 @@ pub fn server(cuts: &[u8], stream: &[u8]) {
 
 /// A client reads `stream` after a valid 101 for its own request.
 pub fn client(cuts: &[u8], stream: &[u8]) {
-    let mut driver = Driver::client("ws://example.com/chat", options()).expect("a valid URL");
-    driver.start();
-    let request = driver.take_output();
+    let mut client = Peer::client("ws://example.com/chat", options());
+    let request = client.take_output();
     let response = switching_protocols(&request);
     let (seen, output) = run(
-        &mut driver,
+        &mut client,
         std::iter::once(&response[..]).chain(Chunks::new(cuts, stream)),
     );
     check(stream, Side::Client, &seen, &written_frames(&output, true));
