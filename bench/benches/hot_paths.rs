@@ -1,7 +1,9 @@
 //! The receive path's hot spots beside their physical limit, `memcpy` of
 //! the same size, in the same run: unmasking, UTF-8 validation (of
-//! multi-byte text, and of ASCII), frame header decoding, a whole masked frame through the core's public
-//! `Driver`, and a permessage-deflate round trip.
+//! multi-byte text, and of ASCII), frame header decoding, a whole masked
+//! frame through the core's `Connection` (opened by the handshake
+//! machines, fed as the tokio crate's drive step feeds it), and a
+//! permessage-deflate round trip.
 //!
 //! The masking function and the incremental UTF-8 validator are private to
 //! the core (`hybi::mask`, `hybi::utf8`): their source files are compiled
@@ -12,8 +14,11 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use std::time::Instant;
 use wsdriver::hybi::frame::FrameHeader;
-use wsdriver::{Driver, Event, Options};
+use wsdriver::{
+    ClientEvent, ClientHandshake, Connection, Event, Machine, Options, ServerEvent, ServerHandshake,
+};
 use wsdriver_deflate::{DeflateConfig, PerMessageDeflate};
 
 #[allow(dead_code, unused_imports)]
@@ -71,18 +76,46 @@ fn header_decode(c: &mut Criterion) {
     group.finish();
 }
 
-/// An open server `Driver` (the handshake done) and a masked frame of
-/// `payload` from a client.
-fn open_server(payload: &[u8], is_text: bool) -> (Driver, Vec<u8>) {
-    let mut client = Driver::client("ws://example.com/", Options::default()).unwrap();
-    let mut server = Driver::server(Options::default()).unwrap();
-    client.start();
-    server.parse(&client.take_output());
-    assert_eq!(server.poll_event(), Some(Event::Connect));
-    server.start();
-    assert_eq!(server.poll_event(), Some(Event::Open));
-    client.parse(&server.take_output());
-    assert_eq!(client.poll_event(), Some(Event::Open));
+/// A client's and a server's `Connection`, opened by their handshake
+/// machines (with permessage-deflate when `deflate` says), as production
+/// opens them.
+fn open_pair(deflate: Option<DeflateConfig>) -> (Connection, Connection) {
+    let now = Instant::now();
+    let mut client = ClientHandshake::new("ws://example.com/", Options::default()).unwrap();
+    let mut server = ServerHandshake::new(Options::default(), now).unwrap();
+    if let Some(config) = deflate {
+        client
+            .add_extension(PerMessageDeflate::new(config.clone()).unwrap())
+            .unwrap();
+        server
+            .add_extension(PerMessageDeflate::new(config).unwrap())
+            .unwrap();
+    }
+    assert!(client.start(now));
+    receive(&mut server, &client.take_output(), now);
+    assert_eq!(server.poll_event(), Some(ServerEvent::Request));
+    server.accept().unwrap();
+    assert_eq!(server.poll_event(), Some(ServerEvent::Open));
+    receive(&mut client, &server.take_output(), now);
+    assert_eq!(client.poll_event(), Some(ClientEvent::Open));
+    let (Ok(client), Ok(server)) = (client.into_connection(now), server.into_connection(now))
+    else {
+        panic!("both handshakes are open")
+    };
+    (client, server)
+}
+
+/// Bytes from the peer, as the drive step hands them over.
+#[inline(always)]
+fn receive<M: Machine>(machine: &mut M, bytes: &[u8], now: Instant) {
+    machine.input_buffer().extend_from_slice(bytes);
+    machine.received(now);
+}
+
+/// An open server `Connection` and a masked frame of `payload` from its
+/// client.
+fn open_server(payload: &[u8], is_text: bool) -> (Connection, Vec<u8>) {
+    let (mut client, server) = open_pair(None);
     if is_text {
         client.text(std::str::from_utf8(payload).unwrap()).unwrap();
     } else {
@@ -91,7 +124,7 @@ fn open_server(payload: &[u8], is_text: bool) -> (Driver, Vec<u8>) {
     (server, client.take_output())
 }
 
-fn driver_receive(c: &mut Criterion) {
+fn connection_receive(c: &mut Criterion) {
     let mut group = c.benchmark_group("hot_paths");
     for size in SIZES {
         group.throughput(Throughput::Bytes(size as u64));
@@ -99,13 +132,14 @@ fn driver_receive(c: &mut Criterion) {
             let payload = text(size);
             let (mut server, frame) = open_server(&payload, is_text);
             let name = if is_text {
-                "driver text"
+                "connection text"
             } else {
-                "driver binary"
+                "connection binary"
             };
+            let now = Instant::now();
             group.bench_with_input(BenchmarkId::new(name, size), &size, |b, _| {
                 b.iter(|| {
-                    server.parse(black_box(&frame));
+                    receive(&mut server, black_box(&frame), now);
                     match server.poll_event() {
                         Some(Event::Message(message)) => assert_eq!(message.len(), size),
                         other => panic!("{other:?}"),
@@ -117,35 +151,15 @@ fn driver_receive(c: &mut Criterion) {
     group.finish();
 }
 
-/// A client and a server `Driver` with permessage-deflate negotiated.
-fn deflate_pair() -> (Driver, Driver) {
-    let config = DeflateConfig::default().threshold(0);
-    let mut client = Driver::client("ws://example.com/", Options::default()).unwrap();
-    let mut server = Driver::server(Options::default()).unwrap();
-    client
-        .add_extension(PerMessageDeflate::new(config.clone()).unwrap())
-        .unwrap();
-    server
-        .add_extension(PerMessageDeflate::new(config).unwrap())
-        .unwrap();
-    client.start();
-    server.parse(&client.take_output());
-    assert_eq!(server.poll_event(), Some(Event::Connect));
-    server.start();
-    assert_eq!(server.poll_event(), Some(Event::Open));
-    client.parse(&server.take_output());
-    assert_eq!(client.poll_event(), Some(Event::Open));
-    (client, server)
-}
-
-/// A text message compressed and framed by one driver, read and inflated
-/// by the other (context takeover on, as by default).
+/// A text message compressed and framed by one connection, read and
+/// inflated by the other (context takeover on, as by default).
 fn deflate_round_trip(c: &mut Criterion) {
     let mut group = c.benchmark_group("hot_paths");
     let size = 16 * 1024;
     let json = bench::scenario::payload(bench::scenario::Payload::Json, size);
     let json = std::str::from_utf8(&json).unwrap();
-    let (mut client, mut server) = deflate_pair();
+    let (mut client, mut server) = open_pair(Some(DeflateConfig::default().threshold(0)));
+    let now = Instant::now();
     group.throughput(Throughput::Bytes(size as u64));
     group.bench_with_input(
         BenchmarkId::new("deflate round trip", size),
@@ -153,7 +167,7 @@ fn deflate_round_trip(c: &mut Criterion) {
         |b, _| {
             b.iter(|| {
                 client.text(black_box(json)).unwrap();
-                server.parse(&client.take_output());
+                receive(&mut server, &client.take_output(), now);
                 match server.poll_event() {
                     Some(Event::Message(message)) => assert_eq!(message.len(), size),
                     other => panic!("{other:?}"),
@@ -168,7 +182,7 @@ criterion_group!(
     benches,
     memcpy_unmask_utf8,
     header_decode,
-    driver_receive,
+    connection_receive,
     deflate_round_trip
 );
 criterion_main!(benches);
