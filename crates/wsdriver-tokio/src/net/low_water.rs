@@ -281,7 +281,10 @@ mod tests {
 
     /// Whether `socket` becomes readable within `wait`.
     async fn readable_within(socket: &TcpStream, wait: Duration) -> bool {
-        tokio::time::timeout(wait, socket.readable()).await.is_ok()
+        let deadline = Some((tokio::time::Instant::now() + wait).into_std());
+        crate::net::deadline::until(deadline, socket.readable())
+            .await
+            .is_some()
     }
 
     /// Whether `socket` becomes readable: the wait is long, since only a

@@ -12,6 +12,7 @@ pub(crate) mod shared;
 pub(crate) mod socket;
 
 use crate::error::Error;
+use crate::net::deadline::until;
 use crate::net::server_stream::ServerStream;
 use crate::server::builder::{ClientInfo, Data, ServerBuilder};
 use crate::server::reject::Reject;
@@ -236,7 +237,9 @@ impl WebSocketServer {
     /// reading, as the close handshake needs. Calling `shutdown` again
     /// waits again.
     pub async fn shutdown(&self, timeout: Duration) -> usize {
-        let deadline = Instant::now() + timeout;
+        // The one bound on the whole shutdown, the caller's: every wait
+        // below ends at it.
+        let deadline = Some((Instant::now() + timeout).into_std());
         let shared = &self.owner.shared;
         shared.registry.going_away.store(true, Ordering::SeqCst);
         shared.stop.cancel();
@@ -244,22 +247,18 @@ impl WebSocketServer {
         // The listener is closed once the accept loop has ended.
         let accept_task = lock(&self.owner.accept_task).take();
         if let Some(task) = accept_task {
-            let _ = tokio::time::timeout_at(deadline, task).await;
+            let _ = until(deadline, task).await;
         }
         // Connections that opened but were not accepted yet: the
         // handshake tasks close the ones that come after this.
-        if let Ok(mut incoming) =
-            tokio::time::timeout_at(deadline, self.owner.incoming.lock()).await
-        {
+        if let Some(mut incoming) = until(deadline, self.owner.incoming.lock()).await {
             incoming.close();
             while let Ok(socket) = incoming.try_recv() {
-                tokio::spawn(tokio::time::timeout_at(deadline, socket.go_away()));
+                tokio::spawn(until(deadline, socket.go_away()));
             }
         }
         // Their writers end them on the stop signal.
-        if let Ok(mut incoming) =
-            tokio::time::timeout_at(deadline, self.owner.incoming_streams.lock()).await
-        {
+        if let Some(mut incoming) = until(deadline, self.owner.incoming_streams.lock()).await {
             incoming.close();
             while incoming.try_recv().is_ok() {}
         }
@@ -267,7 +266,7 @@ impl WebSocketServer {
             let mut left = pin!(shared.registry.left.notified());
             left.as_mut().enable();
             let remaining = self.clients();
-            if remaining == 0 || tokio::time::timeout_at(deadline, left).await.is_err() {
+            if remaining == 0 || until(deadline, left).await.is_none() {
                 return self.clients();
             }
         }

@@ -87,9 +87,9 @@ use wsdriver::{CloseCode, CloseEvent, Connection, Machine, PingId, ReadyState, V
 /// // middle of the message when that is where they were.
 /// let mut cut_short = 0;
 /// let message = loop {
-///     match tokio::time::timeout(Duration::from_millis(1), client.next()).await {
-///         Ok(message) => break message,
-///         Err(_elapsed) => cut_short += 1,
+///     tokio::select! {
+///         message = client.next() => break message,
+///         () = tokio::time::sleep(Duration::from_millis(1)) => cut_short += 1,
 ///     }
 /// };
 /// assert_eq!(message.unwrap()?.as_bytes(), vec![7u8; 256 * 1024]);

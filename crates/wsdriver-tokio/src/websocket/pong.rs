@@ -17,8 +17,8 @@ use tokio::sync::oneshot;
 /// found by the reader). It fails with [`Error::Closed`] when the close
 /// handshake ends first, when the transport fails, or when the
 /// `WebSocket` is dropped. It
-/// has no timeout of its own: wrap it in `tokio::time::timeout` to time a
-/// peer out. Dropping it is fine; the pong is then ignored.
+/// has no timeout of its own: race it against a sleep (tokio's `timeout`
+/// does) to time a peer out. Dropping it is fine; the pong is then ignored.
 #[derive(Debug)]
 pub struct Pong(pub(crate) oneshot::Receiver<()>);
 
