@@ -4,8 +4,9 @@
 //! The machines are the opening handshakes ([`ServerHandshake`](crate::ServerHandshake),
 //! [`ClientHandshake`](crate::ClientHandshake)), the CONNECT
 //! [`Proxy`](crate::Proxy), the open [`Connection`](crate::Connection)
-//! and the EventSource [`Client`](crate::eventsource::Client).
-//! A driving loop reads from the transport into
+//! and the EventSource [`Client`](crate::eventsource::Client); the
+//! [`Driver`](crate::Driver), the front over a handshake and its
+//! connection, is one too. A driving loop reads from the transport into
 //! [`input_buffer`](Machine::input_buffer) and calls
 //! [`received`](Machine::received), takes events with
 //! [`poll_event`](Machine::poll_event), writes what [`output`](Machine::output)

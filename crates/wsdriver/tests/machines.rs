@@ -323,3 +323,40 @@ fn plain_http_is_answered_426_with_upgrade_websocket() {
         "answered once"
     );
 }
+
+/// `Driver` is a `Machine` too: the loop that drives the machines drives
+/// it, and its timer shows through `poll_timeout` once a timed call has
+/// told it the time.
+#[test]
+fn the_driver_is_driven_by_the_same_loop() {
+    use wsdriver::Driver;
+    let now = Instant::now();
+    let mut client = ClientHandshake::new("ws://example.com/chat", Options::default()).unwrap();
+    let mut server = Driver::server(Options::default()).unwrap();
+    assert!(client.start(now));
+    assert_eq!(
+        pump(&mut server, &client.take_output(), now),
+        [Event::Connect]
+    );
+    // The handshake's timer, counted from the bytes that came.
+    assert_eq!(Machine::poll_timeout(&server), Some(now + 30 * SECOND));
+    server.start();
+    assert_eq!(pump(&mut server, &[], now), [Event::Open]);
+    assert_eq!(
+        pump(&mut client, &Machine::take_output(&mut server), now),
+        [ClientEvent::Open]
+    );
+    let mut client = client.into_connection(now).unwrap();
+    client.text("hi").unwrap();
+    assert_eq!(
+        pump(&mut server, &client.take_output(), now),
+        [Event::Message(Message::from("hi"))]
+    );
+    // No timer once open (none asked for).
+    assert_eq!(Machine::poll_timeout(&server), None);
+    Machine::transport_closed(&mut server);
+    assert!(matches!(
+        pump(&mut server, &[], now)[..],
+        [Event::Close(ref close)] if close.code == 1006
+    ));
+}

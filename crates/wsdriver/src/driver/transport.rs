@@ -262,3 +262,60 @@ impl Driver {
         bytes
     }
 }
+
+/// The driver is a machine like the ones it fronts, so that the loop
+/// that drives them (the tokio crate's drive step, or your own) drives it
+/// too. Each call goes to the inherent method of the same name; the
+/// timer is the current stage's, read without settling anything
+/// (`poll_timeout` is pure: a timer armed by one of the driver's untimed
+/// calls shows once [`next_deadline`](Driver::next_deadline) or a timed
+/// call has told it the time, and until then `poll_timeout` of the stage
+/// says when it is due from the last time it was told).
+impl Machine for Driver {
+    type Event = Event;
+
+    fn poll_event(&mut self) -> Option<Event> {
+        Driver::poll_event(self)
+    }
+
+    fn input_buffer(&mut self) -> &mut BytesMut {
+        Driver::input_buffer(self)
+    }
+
+    fn received(&mut self, now: Instant) {
+        Driver::received(self, now)
+    }
+
+    fn transport_closed(&mut self) {
+        Driver::transport_closed(self)
+    }
+
+    fn output(&self) -> &Output {
+        Driver::output(self)
+    }
+
+    fn advance_output(&mut self, n: usize) {
+        Driver::advance_output(self, n)
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        match &self.stage {
+            Stage::Open(connection) => connection.poll_timeout(),
+            Stage::Server(handshake) => handshake.poll_timeout(),
+            Stage::Client(handshake) => handshake.poll_timeout(),
+            Stage::Moving => None,
+        }
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        Driver::handle_timeout(self, now)
+    }
+
+    fn wants_read(&self) -> bool {
+        Driver::wants_read(self)
+    }
+
+    fn read_hint(&self) -> usize {
+        Driver::read_hint(self)
+    }
+}
