@@ -8,7 +8,7 @@ use crate::client::Ending;
 use crate::errors::describe;
 use crate::output::Output;
 use std::time::Duration;
-use wsdriver_tokio::core::eventsource::ClientEvent;
+use wsdriver_tokio::core::eventsource::SourceEvent;
 use wsdriver_tokio::{EventSource, EventSourceOptions};
 
 /// How many attempts in a row may fail (refused, cut off, no event)
@@ -42,10 +42,10 @@ pub async fn run(args: &Args, url: &str, output: &Output) -> Ending {
             _ = tokio::signal::ctrl_c() => return Ending::Clean,
         };
         match event {
-            Some(Ok(ClientEvent::Message(event))) => {
+            Some(Ok(SourceEvent::Message(event))) => {
                 output.event(&event.event, &event.id, &event.data);
             }
-            Some(Ok(ClientEvent::Reconnecting { after, cause })) => {
+            Some(Ok(SourceEvent::Reconnecting { after, cause })) => {
                 let after = duration(after);
                 match events.failed_attempts() {
                     // The stream gave events before it ended: as usual.

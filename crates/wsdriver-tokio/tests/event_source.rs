@@ -15,7 +15,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use wsdriver::eventsource::{write_event, write_retry, ClientError, ReadyState};
+use wsdriver::eventsource::{write_event, write_retry, ClientError, SourceState};
 use wsdriver_tokio::{Error, EventSource, EventSourceOptions, MessageEvent, TransportOptions};
 
 /// No test may take longer than this, whatever hangs.
@@ -158,7 +158,7 @@ async fn events_arrive_in_order_with_type_data_and_id() {
         let url = format!("http://127.0.0.1:{}/events?x=1", server.port);
         let options = EventSourceOptions::default().header("X-Token", "abc");
         let mut events = EventSource::connect(&url, options).unwrap();
-        assert_eq!(events.ready_state(), ReadyState::Connecting);
+        assert_eq!(events.ready_state(), SourceState::Connecting);
         let serve = async {
             let mut request = server.next().await;
             assert!(
@@ -323,7 +323,7 @@ async fn no_content_ends_the_stream_for_good() {
         };
         let (_request, end) = tokio::join!(serve, events.next());
         assert!(end.is_none(), "{end:?}");
-        assert_eq!(events.ready_state(), ReadyState::Closed);
+        assert_eq!(events.ready_state(), SourceState::Closed);
         assert!(events.next().await.is_none());
         let again = tokio::time::timeout(Duration::from_millis(200), server.next()).await;
         assert!(again.is_err(), "no reconnection after 204");
@@ -360,7 +360,7 @@ async fn text_html_is_an_error_and_the_end() {
                 if kind == "text/html"
         ));
         assert!(events.next().await.is_none(), "the error ends the stream");
-        assert_eq!(events.ready_state(), ReadyState::Closed);
+        assert_eq!(events.ready_state(), SourceState::Closed);
         let again = tokio::time::timeout(Duration::from_millis(200), server.next()).await;
         assert!(again.is_err(), "no reconnection after a failure");
     })
@@ -379,9 +379,9 @@ async fn refused_connections_are_retried_and_close_stops() {
             EventSource::connect(&format!("http://127.0.0.1:{port}/"), options).unwrap();
         let waited = tokio::time::timeout(Duration::from_millis(300), events.next()).await;
         assert!(waited.is_err(), "network errors are retried, not reported");
-        assert_eq!(events.ready_state(), ReadyState::Connecting);
+        assert_eq!(events.ready_state(), SourceState::Connecting);
         events.close();
-        assert_eq!(events.ready_state(), ReadyState::Closed);
+        assert_eq!(events.ready_state(), SourceState::Closed);
         assert!(events.next().await.is_none());
     })
     .await;
@@ -460,7 +460,7 @@ async fn https_with_a_private_ca() {
             "{refused:?}"
         );
         assert!(untrusting.next().await.is_none());
-        assert_eq!(untrusting.ready_state(), ReadyState::Closed);
+        assert_eq!(untrusting.ready_state(), SourceState::Closed);
     })
     .await;
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use wsdriver::eventsource::{ClientError, ClientEvent, Interruption, ReadyState};
+use wsdriver::eventsource::{ClientError, Interruption, SourceEvent, SourceState};
 use wsdriver_tokio::{Error, EventSource, EventSourceOptions, TransportOptions};
 
 /// A server that answers every request with an event stream holding only
@@ -68,18 +68,18 @@ async fn next_event_says_why_and_the_bound_ends_the_stream() {
         }
     };
     let ms = Duration::from_millis;
-    let reconnecting = |after| ClientEvent::Reconnecting {
+    let reconnecting = |after| SourceEvent::Reconnecting {
         after,
         cause: Interruption::EndOfStream,
     };
     assert_eq!(
         seen,
         [
-            ClientEvent::Open,
+            SourceEvent::Open,
             reconnecting(ms(250)),
-            ClientEvent::Open,
+            SourceEvent::Open,
             reconnecting(ms(500)),
-            ClientEvent::Open,
+            SourceEvent::Open,
         ]
     );
     assert!(started.elapsed() >= ms(750), "{:?}", started.elapsed());
@@ -89,7 +89,7 @@ async fn next_event_says_why_and_the_bound_ends_the_stream() {
         }
         other => panic!("expected GaveUp, got {other:?}"),
     }
-    assert_eq!(events.ready_state(), ReadyState::Closed);
+    assert_eq!(events.ready_state(), SourceState::Closed);
     assert!(events.next_event().await.is_none());
     assert_eq!(count.load(Ordering::SeqCst), 3);
 }
@@ -123,7 +123,7 @@ async fn an_opening_that_never_finishes_is_cut_by_the_machine_and_retried() {
         .expect("an error instead of an event");
     let elapsed = started.elapsed();
     match event {
-        ClientEvent::Reconnecting { cause, .. } => assert_eq!(cause, Interruption::Timeout),
+        SourceEvent::Reconnecting { cause, .. } => assert_eq!(cause, Interruption::Timeout),
         other => panic!("{other:?}"),
     }
     assert!(

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 use wsdriver::eventsource::{
-    Client, ClientConfig, ClientError, ClientEvent, Interruption, MAX_RECONNECTION_BACKOFF,
+    Client, ClientConfig, ClientError, Interruption, SourceEvent, MAX_RECONNECTION_BACKOFF,
     MIN_RECONNECTION_TIME,
 };
 use wsdriver::Machine;
@@ -15,7 +15,7 @@ const STREAM_HEAD: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\
 const CHUNKED_HEAD: &[u8] =
     b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
 
-fn drain(client: &mut Client) -> Vec<ClientEvent> {
+fn drain(client: &mut Client) -> Vec<SourceEvent> {
     std::iter::from_fn(|| client.poll_event()).collect()
 }
 
@@ -27,7 +27,7 @@ fn reconnect(client: &mut Client, now: Instant, after: Duration) -> Instant {
     client.handle_timeout(now + after - Duration::from_millis(1));
     assert_eq!(client.poll_event(), None, "not before {after:?}");
     client.handle_timeout(now + after);
-    assert_eq!(client.poll_event(), Some(ClientEvent::Connect));
+    assert_eq!(client.poll_event(), Some(SourceEvent::Connect));
     assert!(client.transport_opened(now + after));
     client.take_output();
     now + after
@@ -36,13 +36,13 @@ fn reconnect(client: &mut Client, now: Instant, after: Duration) -> Instant {
 /// One attempt answered with `body` (after a 200 event-stream head), the
 /// transport then closed: the delay the client asks for, and the events
 /// before it.
-fn attempt(client: &mut Client, body: &[u8]) -> (Duration, Vec<ClientEvent>) {
+fn attempt(client: &mut Client, body: &[u8]) -> (Duration, Vec<SourceEvent>) {
     client.input_buffer().extend_from_slice(STREAM_HEAD);
     client.input_buffer().extend_from_slice(body);
     client.transport_closed();
     let mut events = drain(client);
     match events.pop() {
-        Some(ClientEvent::Reconnecting { after, .. }) => (after, events),
+        Some(SourceEvent::Reconnecting { after, .. }) => (after, events),
         other => panic!("expected a reconnection, got {other:?} after {events:?}"),
     }
 }
@@ -54,14 +54,14 @@ fn attempt(client: &mut Client, body: &[u8]) -> (Duration, Vec<ClientEvent>) {
 fn retry_zero_and_a_hang_up_back_off_from_the_floor_to_the_cap() {
     let mut now = Instant::now();
     let mut client = Client::new("http://example.com/").unwrap();
-    assert_eq!(client.poll_event(), Some(ClientEvent::Connect));
+    assert_eq!(client.poll_event(), Some(SourceEvent::Connect));
     client.transport_opened(now);
     let mut delays = Vec::new();
     let started = now;
     let mut attempts = 1;
     while now - started < Duration::from_secs(45) {
         let (after, events) = attempt(&mut client, b"retry: 0\n\n");
-        assert_eq!(events, [ClientEvent::Open]);
+        assert_eq!(events, [SourceEvent::Open]);
         assert_eq!(client.reconnection_time(), Duration::ZERO);
         delays.push(after);
         now = reconnect(&mut client, now, after);
@@ -96,7 +96,7 @@ fn retry_zero_and_a_hang_up_back_off_from_the_floor_to_the_cap() {
 fn an_event_resets_the_backoff() {
     let mut now = Instant::now();
     let mut client = Client::new("http://example.com/").unwrap();
-    assert_eq!(client.poll_event(), Some(ClientEvent::Connect));
+    assert_eq!(client.poll_event(), Some(SourceEvent::Connect));
     client.transport_opened(now);
     for _ in 0..3 {
         let (after, _) = attempt(&mut client, b"retry: 0\n\n");
@@ -106,7 +106,7 @@ fn an_event_resets_the_backoff() {
     for round in 0..5 {
         let (after, events) = attempt(&mut client, b"retry: 0\ndata: news\n\n");
         assert!(
-            matches!(&events[..], [ClientEvent::Open, ClientEvent::Message(m)] if m.data == "news"),
+            matches!(&events[..], [SourceEvent::Open, SourceEvent::Message(m)] if m.data == "news"),
             "{events:?}"
         );
         assert_eq!(after, MIN_RECONNECTION_TIME, "round {round}");
@@ -136,14 +136,14 @@ fn broken_bodies_and_refusals_back_off_then_give_up_at_the_bound() {
         .reconnection_time(Duration::ZERO)
         .max_failed_attempts(Some(5));
     let mut client = Client::with_config("http://example.com/", config).unwrap();
-    assert_eq!(client.poll_event(), Some(ClientEvent::Connect));
+    assert_eq!(client.poll_event(), Some(SourceEvent::Connect));
     client.transport_opened(now);
     let mut delays = Vec::new();
     for _ in 0..2 {
         client.input_buffer().extend_from_slice(CHUNKED_HEAD);
         client.input_buffer().extend_from_slice(b"zz\r\n");
         let events = drain(&mut client);
-        let Some(ClientEvent::Reconnecting { after, cause }) = events.last() else {
+        let Some(SourceEvent::Reconnecting { after, cause }) = events.last() else {
             panic!("{events:?}")
         };
         assert!(matches!(cause, Interruption::InvalidBody(_)), "{cause:?}");
@@ -153,13 +153,13 @@ fn broken_bodies_and_refusals_back_off_then_give_up_at_the_bound() {
     for _ in 0..2 {
         client.network_error(now, "connection refused");
         let events = drain(&mut client);
-        let [ClientEvent::Reconnecting { after, .. }] = &events[..] else {
+        let [SourceEvent::Reconnecting { after, .. }] = &events[..] else {
             panic!("{events:?}")
         };
         delays.push(*after);
         assert_eq!(client.poll_timeout(), Some(now + *after));
         client.handle_timeout(now + *after);
-        assert_eq!(client.poll_event(), Some(ClientEvent::Connect));
+        assert_eq!(client.poll_event(), Some(SourceEvent::Connect));
         now += *after;
     }
     let ms = Duration::from_millis;
@@ -169,7 +169,7 @@ fn broken_bodies_and_refusals_back_off_then_give_up_at_the_bound() {
     client.network_error(now, "connection refused");
     assert_eq!(
         drain(&mut client),
-        [ClientEvent::Closed(Some(ClientError::GaveUp {
+        [SourceEvent::Closed(Some(ClientError::GaveUp {
             attempts: 5,
             cause: Interruption::NetworkError("connection refused".into()),
         }))]
@@ -193,7 +193,7 @@ fn events_read_with_the_end_of_the_body_count() {
     let now = Instant::now();
     let config = ClientConfig::default().max_failed_attempts(Some(1));
     let mut client = Client::with_config("http://example.com/", config).unwrap();
-    assert_eq!(client.poll_event(), Some(ClientEvent::Connect));
+    assert_eq!(client.poll_event(), Some(SourceEvent::Connect));
     client.transport_opened(now);
     let body = b"data: one\n\n";
     let head = format!(
@@ -207,9 +207,9 @@ fn events_read_with_the_end_of_the_body_count() {
         matches!(
             &events[..],
             [
-                ClientEvent::Open,
-                ClientEvent::Message(_),
-                ClientEvent::Reconnecting { .. }
+                SourceEvent::Open,
+                SourceEvent::Message(_),
+                SourceEvent::Reconnecting { .. }
             ]
         ),
         "{events:?}"

@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 use wsdriver::eventsource::{
-    write_event, write_retry, Client, ClientConfig, ClientError, ClientEvent, Interruption,
-    MessageEvent, ReadyState, DEFAULT_RECONNECTION_TIME,
+    write_event, write_retry, Client, ClientConfig, ClientError, Interruption, MessageEvent,
+    SourceEvent, SourceState, DEFAULT_RECONNECTION_TIME,
 };
 use wsdriver::Machine;
 
@@ -16,34 +16,34 @@ const CHUNKED_HEAD: &[u8] =
 /// Takes the `Connect` the client asks for, opens a transport at `now`,
 /// and returns the request it wrote.
 fn connect(client: &mut Client, now: Instant) -> String {
-    assert_eq!(client.poll_event(), Some(ClientEvent::Connect));
+    assert_eq!(client.poll_event(), Some(SourceEvent::Connect));
     assert!(client.transport_opened(now));
     String::from_utf8(client.take_output()).unwrap()
 }
 
 /// Gives the client `bytes` and returns every event it then has.
-fn feed(client: &mut Client, bytes: &[u8]) -> Vec<ClientEvent> {
+fn feed(client: &mut Client, bytes: &[u8]) -> Vec<SourceEvent> {
     client.input_buffer().extend_from_slice(bytes);
     drain(client)
 }
 
-fn drain(client: &mut Client) -> Vec<ClientEvent> {
+fn drain(client: &mut Client) -> Vec<SourceEvent> {
     std::iter::from_fn(|| client.poll_event()).collect()
 }
 
-fn message(event: &str, data: &str, id: &str) -> ClientEvent {
+fn message(event: &str, data: &str, id: &str) -> SourceEvent {
     let mut out = Vec::new();
     write_event(&mut out, Some(event), data, None);
     let mut decoder = wsdriver::eventsource::Decoder::resuming(1024, id);
     decoder.feed(&out).unwrap();
-    ClientEvent::Message(decoder.next_event().unwrap())
+    SourceEvent::Message(decoder.next_event().unwrap())
 }
 
-fn messages(events: &[ClientEvent]) -> Vec<&MessageEvent> {
+fn messages(events: &[SourceEvent]) -> Vec<&MessageEvent> {
     events
         .iter()
         .filter_map(|event| match event {
-            ClientEvent::Message(message) => Some(message),
+            SourceEvent::Message(message) => Some(message),
             _ => None,
         })
         .collect()
@@ -136,13 +136,13 @@ fn what_each_response_head_decides() {
 
     let (events, client) =
         decide("HTTP/1.1 200 OK\r\nContent-Type: Text/Event-Stream; charset=utf-8\r\n\r\n");
-    assert_eq!(events, [ClientEvent::Open]);
-    assert_eq!(client.ready_state(), ReadyState::Open);
+    assert_eq!(events, [SourceEvent::Open]);
+    assert_eq!(client.ready_state(), SourceState::Open);
     assert_eq!(client.poll_timeout(), None, "the head timeout stops");
 
     let (events, client) = decide("HTTP/1.1 204 No Content\r\n\r\n");
-    assert_eq!(events, [ClientEvent::Closed(None)]);
-    assert_eq!(client.ready_state(), ReadyState::Closed);
+    assert_eq!(events, [SourceEvent::Closed(None)]);
+    assert_eq!(client.ready_state(), SourceState::Closed);
     assert_eq!(client.poll_timeout(), None, "no reconnection after 204");
 
     let (events, client) = decide("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html>");
@@ -151,7 +151,7 @@ fn what_each_response_head_decides() {
         content_type: Some("text/html".into()),
     };
     assert!(error.to_string().contains("200") && error.to_string().contains("text/html"));
-    assert_eq!(events, [ClientEvent::Closed(Some(error))]);
+    assert_eq!(events, [SourceEvent::Closed(Some(error))]);
     assert_eq!(
         client.poll_timeout(),
         None,
@@ -161,7 +161,7 @@ fn what_each_response_head_decides() {
     let (events, _) = decide("HTTP/1.1 200 OK\r\n\r\n");
     assert_eq!(
         events,
-        [ClientEvent::Closed(Some(ClientError::NotEventStream {
+        [SourceEvent::Closed(Some(ClientError::NotEventStream {
             status: 200,
             content_type: None
         }))]
@@ -169,7 +169,7 @@ fn what_each_response_head_decides() {
     let (events, _) = decide("HTTP/1.1 503 Busy\r\nContent-Type: text/event-stream\r\n\r\n");
     assert!(matches!(
         &events[..],
-        [ClientEvent::Closed(Some(ClientError::NotEventStream {
+        [SourceEvent::Closed(Some(ClientError::NotEventStream {
             status: 503,
             ..
         }))]
@@ -179,12 +179,12 @@ fn what_each_response_head_decides() {
     );
     assert!(matches!(
         &events[..],
-        [ClientEvent::Closed(Some(ClientError::InvalidResponse(_)))]
+        [SourceEvent::Closed(Some(ClientError::InvalidResponse(_)))]
     ));
     let (events, _) = decide("SPDY/9 200 OK\r\n\r\n");
     assert!(matches!(
         &events[..],
-        [ClientEvent::Closed(Some(ClientError::InvalidResponse(_)))]
+        [SourceEvent::Closed(Some(ClientError::InvalidResponse(_)))]
     ));
 }
 
@@ -200,7 +200,7 @@ fn redirects_are_followed_a_bounded_number_of_times() {
         &mut client,
         b"HTTP/1.1 307 Temporary\r\nLocation: c?x=1\r\n\r\n",
     );
-    assert_eq!(events, [ClientEvent::Connect], "straight to the new URL");
+    assert_eq!(events, [SourceEvent::Connect], "straight to the new URL");
     assert_eq!(client.current_url().as_str(), "http://example.com/a/c?x=1");
     assert_eq!(client.url().as_str(), "http://example.com/a/b");
     assert!(client.transport_opened(now));
@@ -215,7 +215,7 @@ fn redirects_are_followed_a_bounded_number_of_times() {
         &mut client,
         b"HTTP/1.1 302 Found\r\nLocation: http://other.example/x\r\n\r\n",
     );
-    assert_eq!(events, [ClientEvent::Connect]);
+    assert_eq!(events, [SourceEvent::Connect]);
     assert!(client.transport_opened(now));
     let request = String::from_utf8(client.take_output()).unwrap();
     assert!(request.contains("\r\nHost: other.example\r\n"), "{request}");
@@ -230,7 +230,7 @@ fn redirects_are_followed_a_bounded_number_of_times() {
     );
     assert_eq!(
         events,
-        [ClientEvent::Closed(Some(ClientError::Redirect {
+        [SourceEvent::Closed(Some(ClientError::Redirect {
             status: 301,
             location: "/again".into()
         }))],
@@ -245,7 +245,7 @@ fn redirects_are_followed_a_bounded_number_of_times() {
     );
     assert!(matches!(
         &events[..],
-        [ClientEvent::Closed(Some(ClientError::Redirect {
+        [SourceEvent::Closed(Some(ClientError::Redirect {
             status: 302,
             ..
         }))]
@@ -260,7 +260,7 @@ fn events_arrive_in_order_with_type_data_and_id() {
     let mut bytes = STREAM_HEAD.to_vec();
     bytes.extend_from_slice(&encoded(3));
     let events = feed(&mut client, &bytes);
-    assert_eq!(events[0], ClientEvent::Open);
+    assert_eq!(events[0], SourceEvent::Open);
     let got = messages(&events);
     assert_eq!(got.len(), 3);
     for (i, message) in got.iter().enumerate() {
@@ -278,17 +278,17 @@ fn chunked_bodies_split_at_every_byte() {
     let framed = chunked(&body, 7);
     let mut whole = CHUNKED_HEAD.to_vec();
     whole.extend_from_slice(&framed);
-    let mut expected: Option<Vec<ClientEvent>> = None;
+    let mut expected: Option<Vec<SourceEvent>> = None;
     for cut in 0..=whole.len() {
         let mut client = Client::new("http://example.com/").unwrap();
         connect(&mut client, now);
         let mut events = feed(&mut client, &whole[..cut]);
         events.extend(feed(&mut client, &whole[cut..]));
         assert_eq!(messages(&events).len(), 4, "cut at {cut}");
-        assert_eq!(events[0], ClientEvent::Open);
+        assert_eq!(events[0], SourceEvent::Open);
         assert_eq!(
             events.last(),
-            Some(&ClientEvent::Reconnecting {
+            Some(&SourceEvent::Reconnecting {
                 after: DEFAULT_RECONNECTION_TIME,
                 cause: Interruption::EndOfStream
             }),
@@ -302,7 +302,7 @@ fn chunked_bodies_split_at_every_byte() {
     // And a byte at a time.
     let mut client = Client::new("http://example.com/").unwrap();
     connect(&mut client, now);
-    let events: Vec<ClientEvent> = whole
+    let events: Vec<SourceEvent> = whole
         .iter()
         .flat_map(|b| feed(&mut client, &[*b]))
         .collect();
@@ -320,8 +320,8 @@ fn broken_chunking_reconnects() {
     assert!(matches!(
         &events[..],
         [
-            ClientEvent::Open,
-            ClientEvent::Reconnecting {
+            SourceEvent::Open,
+            SourceEvent::Reconnecting {
                 cause: Interruption::InvalidBody(_),
                 ..
             }
@@ -337,7 +337,7 @@ fn broken_chunking_reconnects() {
     }
     assert!(matches!(
         &events[..],
-        [ClientEvent::Reconnecting {
+        [SourceEvent::Reconnecting {
             cause: Interruption::InvalidBody(_),
             ..
         }]
@@ -365,7 +365,7 @@ fn a_content_length_body_ends_the_stream() {
     );
     assert!(matches!(
         events.last(),
-        Some(ClientEvent::Reconnecting {
+        Some(SourceEvent::Reconnecting {
             cause: Interruption::EndOfStream,
             ..
         })
@@ -384,8 +384,8 @@ fn an_empty_body_ends_at_once() {
     assert!(matches!(
         &events[..],
         [
-            ClientEvent::Open,
-            ClientEvent::Reconnecting {
+            SourceEvent::Open,
+            SourceEvent::Reconnecting {
                 cause: Interruption::EndOfStream,
                 ..
             }
@@ -410,12 +410,12 @@ fn reconnects_after_the_delay_with_last_event_id_and_retry() {
     let after = Duration::from_millis(1500);
     assert_eq!(
         drain(&mut client),
-        [ClientEvent::Reconnecting {
+        [SourceEvent::Reconnecting {
             after,
             cause: Interruption::EndOfStream
         }]
     );
-    assert_eq!(client.ready_state(), ReadyState::Connecting);
+    assert_eq!(client.ready_state(), SourceState::Connecting);
     // The delay has no start yet: it is reported due at the last time the
     // client was told, so that the transport's wake-up starts it.
     assert_eq!(client.poll_timeout(), Some(t0));
@@ -436,7 +436,7 @@ fn reconnects_after_the_delay_with_last_event_id_and_retry() {
     let events = feed(&mut client, &[STREAM_HEAD, b"data: resumed\n\n"].concat());
     assert_eq!(
         events,
-        [ClientEvent::Open, message("message", "resumed", "2")]
+        [SourceEvent::Open, message("message", "resumed", "2")]
     );
 
     // A network error: the delay counts from when it happened.
@@ -444,19 +444,19 @@ fn reconnects_after_the_delay_with_last_event_id_and_retry() {
     client.network_error(t2, "connection reset");
     assert_eq!(
         drain(&mut client),
-        [ClientEvent::Reconnecting {
+        [SourceEvent::Reconnecting {
             after,
             cause: Interruption::NetworkError("connection reset".into())
         }]
     );
     assert_eq!(client.poll_timeout(), Some(t2 + after));
     client.handle_timeout(t2 + after);
-    assert_eq!(client.poll_event(), Some(ClientEvent::Connect));
+    assert_eq!(client.poll_event(), Some(SourceEvent::Connect));
     // Connecting failed too: another delay.
     client.network_error(t2 + after, "refused");
     assert!(matches!(
         client.poll_event(),
-        Some(ClientEvent::Reconnecting { .. })
+        Some(SourceEvent::Reconnecting { .. })
     ));
     assert_eq!(client.poll_timeout(), Some(t2 + after * 2));
 }
@@ -475,7 +475,7 @@ fn the_default_delay_and_the_configured_one() {
     client.transport_closed();
     assert!(matches!(
         client.poll_event(),
-        Some(ClientEvent::Reconnecting { .. })
+        Some(SourceEvent::Reconnecting { .. })
     ));
     client.handle_timeout(now);
     assert_eq!(
@@ -494,7 +494,7 @@ fn a_silent_server_times_out_and_is_retried() {
     client.handle_timeout(now + Duration::from_secs(5));
     assert_eq!(
         client.poll_event(),
-        Some(ClientEvent::Reconnecting {
+        Some(SourceEvent::Reconnecting {
             after: DEFAULT_RECONNECTION_TIME,
             cause: Interruption::Timeout
         })
@@ -506,7 +506,7 @@ fn a_silent_server_times_out_and_is_retried() {
     client.transport_closed();
     assert!(matches!(
         client.poll_event(),
-        Some(ClientEvent::Reconnecting {
+        Some(SourceEvent::Reconnecting {
             cause: Interruption::TransportClosed,
             ..
         })
@@ -530,7 +530,7 @@ fn the_response_head_is_bounded() {
         );
     }
     assert!(
-        matches!(&events[..], [ClientEvent::Closed(Some(ClientError::InvalidResponse(m)))] if m.contains("1024")),
+        matches!(&events[..], [SourceEvent::Closed(Some(ClientError::InvalidResponse(m)))] if m.contains("1024")),
         "{events:?}"
     );
     assert!(client.input_buffer().capacity() < 4096, "nothing kept");
@@ -547,7 +547,7 @@ fn an_event_over_the_bound_fails_after_the_events_before_it() {
     let events = feed(&mut client, &bytes);
     assert_eq!(
         events,
-        [ClientEvent::Open, message("message", "small", "1")]
+        [SourceEvent::Open, message("message", "small", "1")]
     );
     let mut events = Vec::new();
     // A line that never ends, fed in pieces: refused at the bound.
@@ -556,11 +556,11 @@ fn an_event_over_the_bound_fails_after_the_events_before_it() {
     }
     assert_eq!(
         events,
-        [ClientEvent::Closed(Some(ClientError::EventTooLarge(
+        [SourceEvent::Closed(Some(ClientError::EventTooLarge(
             wsdriver::eventsource::EventTooLarge { limit: 100 }
         )))]
     );
-    assert_eq!(client.ready_state(), ReadyState::Closed);
+    assert_eq!(client.ready_state(), SourceState::Closed);
     assert_eq!(client.poll_timeout(), None);
 }
 
@@ -573,7 +573,7 @@ fn close_stops_for_good() {
     client.input_buffer().extend_from_slice(b"data: unread\n\n");
     client.close();
     assert_eq!(client.poll_event(), None);
-    assert_eq!(client.ready_state(), ReadyState::Closed);
+    assert_eq!(client.ready_state(), SourceState::Closed);
     client.transport_closed();
     client.network_error(now, "late");
     client.handle_timeout(now + Duration::from_secs(60));
@@ -590,7 +590,7 @@ fn the_head_timeout_counts_from_connecting_and_covers_the_opening() {
     let limit = Duration::from_secs(10);
     let timed = || ClientConfig::default().head_timeout(Some(limit));
     let mut client = Client::with_config("http://example.com/", timed()).unwrap();
-    assert_eq!(client.poll_event(), Some(ClientEvent::Connect));
+    assert_eq!(client.poll_event(), Some(SourceEvent::Connect));
     client.connecting(t0);
     assert_eq!(client.poll_timeout(), Some(t0 + limit));
 
@@ -601,16 +601,16 @@ fn the_head_timeout_counts_from_connecting_and_covers_the_opening() {
 
     // An opening that never finishes is cut at the bound.
     let mut stuck = Client::with_config("http://example.com/", timed()).unwrap();
-    assert_eq!(stuck.poll_event(), Some(ClientEvent::Connect));
+    assert_eq!(stuck.poll_event(), Some(SourceEvent::Connect));
     stuck.connecting(t0);
     stuck.handle_timeout(t0 + limit - Duration::from_millis(1));
     assert_eq!(drain(&mut stuck), []);
     stuck.handle_timeout(t0 + limit);
     match &drain(&mut stuck)[..] {
-        [ClientEvent::Reconnecting { cause, .. }] => assert_eq!(*cause, Interruption::Timeout),
+        [SourceEvent::Reconnecting { cause, .. }] => assert_eq!(*cause, Interruption::Timeout),
         other => panic!("{other:?}"),
     }
-    assert_eq!(stuck.ready_state(), ReadyState::Connecting);
+    assert_eq!(stuck.ready_state(), SourceState::Connecting);
 
     // Without `connecting`, the bound starts with the transport, as before.
     let mut untimed = Client::with_config("http://example.com/", timed()).unwrap();

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 use tokio::time::Instant;
-use wsdriver::eventsource::{Client, ClientEvent, MessageEvent, ReadyState};
+use wsdriver::eventsource::{Client, MessageEvent, SourceEvent, SourceState};
 use wsdriver::Machine;
 
 type Opening = Pin<Box<dyn Future<Output = Result<(MaybeTlsStream, BytesMut), Error>> + Send>>;
@@ -125,13 +125,13 @@ impl EventSource {
 
     /// WHATWG's `readyState`: `Connecting` (also while waiting to
     /// reconnect), `Open`, or `Closed` for good.
-    pub fn ready_state(&self) -> ReadyState {
+    pub fn ready_state(&self) -> SourceState {
         self.client.ready_state()
     }
 
     /// Whether a stream is open now.
     pub fn is_open(&self) -> bool {
-        self.ready_state() == ReadyState::Open
+        self.ready_state() == SourceState::Open
     }
 
     /// How long the next reconnection waits (the server's last `retry:`,
@@ -146,12 +146,12 @@ impl EventSource {
         self.client.failed_attempts()
     }
 
-    /// The next thing that happens, events and all: [`ClientEvent::Open`]
-    /// when a stream opens, [`ClientEvent::Message`] for each event, and
-    /// [`ClientEvent::Reconnecting`] when the connection is lost, with why
+    /// The next thing that happens, events and all: [`SourceEvent::Open`]
+    /// when a stream opens, [`SourceEvent::Message`] for each event, and
+    /// [`SourceEvent::Reconnecting`] when the connection is lost, with why
     /// and how long until the next attempt. `None` and errors as for the
     /// stream's items. (The stream of events is this, less the rest.)
-    pub async fn next_event(&mut self) -> Option<Result<ClientEvent, Error>> {
+    pub async fn next_event(&mut self) -> Option<Result<SourceEvent, Error>> {
         std::future::poll_fn(|cx| self.poll_next_event(cx)).await
     }
 
@@ -159,34 +159,34 @@ impl EventSource {
     pub fn poll_next_event(
         &mut self,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<ClientEvent, Error>>> {
+    ) -> Poll<Option<Result<SourceEvent, Error>>> {
         if self.finished {
             return Poll::Ready(None);
         }
         loop {
             while let Some(event) = self.client.poll_event() {
                 match event {
-                    ClientEvent::Message(message) => {
-                        return Poll::Ready(Some(Ok(ClientEvent::Message(message))))
+                    SourceEvent::Message(message) => {
+                        return Poll::Ready(Some(Ok(SourceEvent::Message(message))))
                     }
-                    ClientEvent::Connect => {
+                    SourceEvent::Connect => {
                         // The machine times the opening and the head
                         // together, from here.
                         self.client.connecting(Instant::now().into_std());
                         self.transport = Transport::Opening(self.open());
                     }
-                    ClientEvent::Open => {
+                    SourceEvent::Open => {
                         crate::trace::event!(debug, url = self.url(), "EventSource open");
-                        return Poll::Ready(Some(Ok(ClientEvent::Open)));
+                        return Poll::Ready(Some(Ok(SourceEvent::Open)));
                     }
-                    ClientEvent::Reconnecting { after, cause } => {
+                    SourceEvent::Reconnecting { after, cause } => {
                         crate::trace::event!(debug, url = self.url(), ?after, %cause, "EventSource reconnecting");
                         // The delay counts from the wake-up that the
                         // machine's timer asks for at once.
                         self.transport = Transport::None;
-                        return Poll::Ready(Some(Ok(ClientEvent::Reconnecting { after, cause })));
+                        return Poll::Ready(Some(Ok(SourceEvent::Reconnecting { after, cause })));
                     }
-                    ClientEvent::Closed(error) => {
+                    SourceEvent::Closed(error) => {
                         crate::trace::event!(debug, url = self.url(), ?error, "EventSource closed");
                         self.close();
                         return Poll::Ready(error.map(|error| Err(Error::EventSource(error))));
@@ -292,7 +292,7 @@ impl Stream for EventSource {
         let this = self.get_mut();
         loop {
             return match this.poll_next_event(cx) {
-                Poll::Ready(Some(Ok(ClientEvent::Message(message)))) => {
+                Poll::Ready(Some(Ok(SourceEvent::Message(message)))) => {
                     Poll::Ready(Some(Ok(message)))
                 }
                 Poll::Ready(Some(Ok(_))) => continue,

@@ -6,7 +6,7 @@ use crate::close::CloseCode;
 use crate::error::Error;
 use crate::hixie::framing as hixie;
 use crate::hybi::frame::Opcode;
-use crate::hybi::receiver::{Failure, Incoming, MaskRule, Receiver};
+use crate::hybi::receiver::{Failure, MaskRule, Received, Receiver};
 use crate::hybi::sender::{close_payload, write_frame, Payload};
 use crate::output::Output;
 use bytes::BytesMut;
@@ -38,18 +38,18 @@ impl Framing {
     /// The next complete frame or message. A draft's text frame reads as a
     /// text message, and its closing frame as a normal close.
     #[inline]
-    pub fn read(&mut self, input: &mut BytesMut) -> Result<Option<Incoming>, Failure> {
+    pub fn read(&mut self, input: &mut BytesMut) -> Result<Option<Received>, Failure> {
         match self {
             Framing::Rfc6455(receiver) => receiver.next(input),
             Framing::Draft { receiver, .. } => {
                 Ok(receiver.next(input)?.map(|incoming| match incoming {
-                    hixie::Incoming::Text(payload) => Incoming::Message {
+                    hixie::DraftFrame::Text(payload) => Received::Message {
                         opcode: Opcode::Text,
                         rsv: 0,
                         payload,
                     },
-                    hixie::Incoming::Close => {
-                        Incoming::Close(Some((CloseCode::NORMAL, String::new())))
+                    hixie::DraftFrame::Close => {
+                        Received::Close(Some((CloseCode::NORMAL, String::new())))
                     }
                 }))
             }

@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::event::{CloseEvent, Event};
 use crate::extensions::{ExtensionError, ExtensionMessage, MessageKind};
 use crate::hybi::frame::Opcode;
-use crate::hybi::receiver::{Failure, Incoming};
+use crate::hybi::receiver::{Failure, Received};
 use crate::kinds::{ReadyState, Role};
 use crate::message::{Message, Text};
 use bytes::{Bytes, BytesMut};
@@ -34,7 +34,7 @@ impl Connection {
             (self.state, &mut self.framing, self.extensions.is_empty())
         {
             match receiver.next_whole(&mut self.input) {
-                Some(Ok(Incoming::Message {
+                Some(Ok(Received::Message {
                     opcode, payload, ..
                 })) => return Some(Event::Message(plain_message(opcode, payload))),
                 Some(Ok(incoming)) => {
@@ -80,9 +80,9 @@ impl Connection {
         }
     }
 
-    fn handle(&mut self, incoming: Incoming) -> Option<Event> {
+    fn handle(&mut self, incoming: Received) -> Option<Event> {
         match incoming {
-            Incoming::Message {
+            Received::Message {
                 opcode,
                 rsv,
                 payload,
@@ -103,12 +103,12 @@ impl Connection {
                 };
                 Some(Event::Message(message))
             }
-            Incoming::Ping(payload) => {
+            Received::Ping(payload) => {
                 self.pongs
                     .answer(&mut self.output, payload.clone(), self.mask);
                 Some(Event::Ping(payload))
             }
-            Incoming::Pong(payload) => {
+            Received::Pong(payload) => {
                 let ping = match self.pings.iter().position(|(_, p)| *p == payload) {
                     // Pings answered out of order are still answered.
                     Some(index) => self.pings.remove(index).map(|(id, _)| id),
@@ -116,7 +116,7 @@ impl Connection {
                 };
                 Some(Event::Pong { payload, ping })
             }
-            Incoming::Close(frame) => {
+            Received::Close(frame) => {
                 let (code, reason) = frame
                     .clone()
                     .unwrap_or((CloseCode::NO_STATUS, String::new()));

@@ -3,9 +3,9 @@
 
 use super::chunked::Dechunker;
 use super::client_config::ClientConfig;
-use super::client_event::{ClientError, ClientEvent, Interruption, ReadyState};
 use super::client_head::{write_request, Framing};
 use super::decode::Decoder;
+use super::source_event::{ClientError, Interruption, SourceEvent, SourceState};
 use crate::error::Error;
 use crate::http::CustomHeaders;
 use crate::machine::Machine;
@@ -29,7 +29,7 @@ pub const MAX_RECONNECTION_BACKOFF: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
-    /// [`ClientEvent::Connect`] is out (or queued): waiting for a
+    /// [`SourceEvent::Connect`] is out (or queued): waiting for a
     /// transport.
     Connecting,
     /// The request is written; reading the response head.
@@ -45,7 +45,7 @@ enum Phase {
 /// An EventSource client, without I/O: a [`Machine`] that spans every
 /// connection it makes.
 ///
-/// It asks for a transport ([`ClientEvent::Connect`]), writes the `GET`
+/// It asks for a transport ([`SourceEvent::Connect`]), writes the `GET`
 /// once told the transport is up ([`transport_opened`](Self::transport_opened)),
 /// reads the answer (redirects followed; `200 text/event-stream` opens,
 /// `204` stops, anything else fails), decodes the body (chunked,
@@ -65,12 +65,12 @@ enum Phase {
 ///
 /// ```
 /// use std::time::{Duration, Instant};
-/// use wsdriver::eventsource::{Client, ClientEvent, Interruption};
+/// use wsdriver::eventsource::{Client, SourceEvent, Interruption};
 /// use wsdriver::Machine;
 ///
 /// let now = Instant::now();
 /// let mut client = Client::new("http://example.com/events")?;
-/// assert_eq!(client.poll_event(), Some(ClientEvent::Connect));
+/// assert_eq!(client.poll_event(), Some(SourceEvent::Connect));
 /// client.transport_opened(now);
 /// let request = String::from_utf8(client.take_output()).unwrap();
 /// assert!(request.starts_with("GET /events HTTP/1.1\r\n"));
@@ -78,19 +78,19 @@ enum Phase {
 /// client.input_buffer().extend_from_slice(
 ///     b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\nretry: 500\nid: 1\ndata: hi\n\n",
 /// );
-/// assert_eq!(client.poll_event(), Some(ClientEvent::Open));
-/// let Some(ClientEvent::Message(event)) = client.poll_event() else { panic!() };
+/// assert_eq!(client.poll_event(), Some(SourceEvent::Open));
+/// let Some(SourceEvent::Message(event)) = client.poll_event() else { panic!() };
 /// assert_eq!((event.data.as_str(), event.id.as_str()), ("hi", "1"));
 ///
 /// // The server hangs up: reconnect after its retry, from event 1.
 /// client.transport_closed();
 /// let after = Duration::from_millis(500);
 /// let cause = Interruption::EndOfStream;
-/// assert_eq!(client.poll_event(), Some(ClientEvent::Reconnecting { after, cause }));
+/// assert_eq!(client.poll_event(), Some(SourceEvent::Reconnecting { after, cause }));
 /// client.handle_timeout(now); // the delay counts from here
 /// assert_eq!(client.poll_timeout(), Some(now + after));
 /// client.handle_timeout(now + after);
-/// assert_eq!(client.poll_event(), Some(ClientEvent::Connect));
+/// assert_eq!(client.poll_event(), Some(SourceEvent::Connect));
 /// client.transport_opened(now + after);
 /// let request = String::from_utf8(client.take_output()).unwrap();
 /// assert!(request.contains("\r\nLast-Event-ID: 1\r\n"));
@@ -131,13 +131,13 @@ pub struct Client {
     /// (the transport closing) is reported due then, so that
     /// `poll_timeout` asks for the `handle_timeout(now)` that starts it.
     known: Option<Instant>,
-    events: VecDeque<ClientEvent>,
+    events: VecDeque<SourceEvent>,
 }
 
 impl Client {
     /// A client for an `http:` or `https:` URL (a fragment is dropped;
     /// userinfo becomes Basic `Authorization`), with the default
-    /// [`ClientConfig`]. Its first event is [`ClientEvent::Connect`].
+    /// [`ClientConfig`]. Its first event is [`SourceEvent::Connect`].
     ///
     /// # Errors
     /// [`Error::InvalidUrl`] for anything else.
@@ -188,7 +188,7 @@ impl Client {
             output: Output::default(),
             timer: Timer::Off,
             known: None,
-            events: VecDeque::from([ClientEvent::Connect]),
+            events: VecDeque::from([SourceEvent::Connect]),
         })
     }
 
@@ -197,18 +197,18 @@ impl Client {
         &self.url
     }
 
-    /// Where to open the transport after [`ClientEvent::Connect`]: the URL,
+    /// Where to open the transport after [`SourceEvent::Connect`]: the URL,
     /// or where a redirect pointed.
     pub fn current_url(&self) -> &Url {
         &self.current
     }
 
     /// WHATWG's `readyState`.
-    pub fn ready_state(&self) -> ReadyState {
+    pub fn ready_state(&self) -> SourceState {
         match self.phase {
-            Phase::Streaming(_) => ReadyState::Open,
-            Phase::Closed => ReadyState::Closed,
-            _ => ReadyState::Connecting,
+            Phase::Streaming(_) => SourceState::Open,
+            Phase::Closed => SourceState::Closed,
+            _ => SourceState::Connecting,
         }
     }
 
@@ -222,7 +222,7 @@ impl Client {
     /// [`ClientConfig::reconnection_time`]'s. What a
     /// reconnection waits is this, at least [`MIN_RECONNECTION_TIME`],
     /// doubled while attempts keep failing
-    /// ([`ClientEvent::Reconnecting`] says how long).
+    /// ([`SourceEvent::Reconnecting`] says how long).
     pub fn reconnection_time(&self) -> Duration {
         self.reconnection_time
     }
@@ -233,10 +233,10 @@ impl Client {
         self.failed_attempts
     }
 
-    /// The transport asked for by [`ClientEvent::Connect`] is being opened
+    /// The transport asked for by [`SourceEvent::Connect`] is being opened
     /// from `now`: the head timeout counts from here, so that opening it
     /// (DNS, TCP, a proxy's tunnel, TLS) and the server's answer share one
-    /// bound. Past it, [`ClientEvent::Reconnecting`] with
+    /// bound. Past it, [`SourceEvent::Reconnecting`] with
     /// [`Interruption::Timeout`] follows: drop the transport being opened.
     /// (Without this call the timeout counts from
     /// [`transport_opened`](Self::transport_opened).)
@@ -247,7 +247,7 @@ impl Client {
         }
     }
 
-    /// The transport asked for by [`ClientEvent::Connect`] is up (TLS
+    /// The transport asked for by [`SourceEvent::Connect`] is up (TLS
     /// too): the request is written, and the head timeout runs on from
     /// [`connecting`](Self::connecting) (or starts at `now`). Returns
     /// `false`, doing nothing, when no transport was asked for.
@@ -311,7 +311,7 @@ impl Client {
     fn fail(&mut self, error: Option<ClientError>) {
         self.decoder.finish();
         self.stop();
-        self.events.push_back(ClientEvent::Closed(error));
+        self.events.push_back(SourceEvent::Closed(error));
     }
 
     /// WHATWG's "reestablish the connection": the delay starts at `now`,
@@ -343,7 +343,7 @@ impl Client {
         self.phase = Phase::Waiting;
         self.timer = Timer::start(Some(after), now);
         self.events
-            .push_back(ClientEvent::Reconnecting { after, cause });
+            .push_back(SourceEvent::Reconnecting { after, cause });
     }
 
     /// The wait before the next attempt: the reconnection time, at least
@@ -359,11 +359,11 @@ impl Client {
 }
 
 impl Machine for Client {
-    type Event = ClientEvent;
+    type Event = SourceEvent;
 
     /// Events in the order they happened: the messages a body held come
-    /// before the [`ClientEvent::Reconnecting`] its end caused.
-    fn poll_event(&mut self) -> Option<ClientEvent> {
+    /// before the [`SourceEvent::Reconnecting`] its end caused.
+    fn poll_event(&mut self) -> Option<SourceEvent> {
         loop {
             if let Some(event) = self.decoder.next_event() {
                 return Some(self.deliver(event));
@@ -392,7 +392,7 @@ impl Machine for Client {
     }
 
     /// The transport ended: what it sent is read to the end, then the
-    /// stream is lost ([`ClientEvent::Reconnecting`]; its delay counts
+    /// stream is lost ([`SourceEvent::Reconnecting`]; its delay counts
     /// from the next call that carries the time).
     fn transport_closed(&mut self) {
         match self.phase {
@@ -414,8 +414,8 @@ impl Machine for Client {
         self.timer.wake_at(self.known)
     }
 
-    /// Ends a reconnection delay ([`ClientEvent::Connect`] follows), or a
-    /// head timeout ([`ClientEvent::Reconnecting`] follows). Also starts a
+    /// Ends a reconnection delay ([`SourceEvent::Connect`] follows), or a
+    /// head timeout ([`SourceEvent::Reconnecting`] follows). Also starts a
     /// delay armed without the time.
     fn handle_timeout(&mut self, now: Instant) {
         self.known = Some(now);
@@ -427,7 +427,7 @@ impl Machine for Client {
             Phase::Waiting => {
                 self.timer = Timer::Off;
                 self.phase = Phase::Connecting;
-                self.events.push_back(ClientEvent::Connect);
+                self.events.push_back(SourceEvent::Connect);
             }
             Phase::Connecting | Phase::ReadingHead => {
                 self.reconnect(Interruption::Timeout, Some(now));

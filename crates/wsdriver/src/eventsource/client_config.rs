@@ -85,7 +85,7 @@ impl ClientConfig {
 
     /// Gives up after `max` attempts in a row that yield no event
     /// (refused, timed out, cut off, an empty or broken body):
-    /// [`ClientEvent::Closed`](super::ClientEvent::Closed) with
+    /// [`SourceEvent::Closed`](super::SourceEvent::Closed) with
     /// [`ClientError::GaveUp`](super::ClientError::GaveUp) comes instead
     /// of the next reconnection. `None` (the default, as browsers do)
     /// tries for ever; `Some(0)` is taken as `Some(1)`.

@@ -1,7 +1,7 @@
 //! The HTTP side of an EventSource client: the `GET` it writes, and what
 //! the response head it reads decides (open, stop, redirect, fail).
 
-use super::client_event::ClientError;
+use super::source_event::ClientError;
 use crate::handshake::client::{basic_auth, host_header};
 use crate::http::{write_header, CustomHeaders, Response};
 use url::Url;

@@ -10,20 +10,20 @@
 mod chunked;
 mod client;
 mod client_config;
-mod client_event;
 mod client_head;
 mod decode;
 mod encode;
 mod server;
+mod source_event;
 
 pub use client::{Client, MAX_RECONNECTION_BACKOFF, MIN_RECONNECTION_TIME};
 pub use client_config::{ClientConfig, DEFAULT_RECONNECTION_TIME};
-pub use client_event::{ClientError, ClientEvent, Interruption, ReadyState};
 pub use decode::{Decoder, EventTooLarge, MessageEvent, DEFAULT_MAX_EVENT_SIZE};
 pub use encode::{write_comment, write_event, write_retry};
 pub use server::{
     Server, StreamClosed, StreamEvent, DEFAULT_PING, DEFAULT_RETRY, DEFAULT_STALL_TIMEOUT,
 };
+pub use source_event::{ClientError, Interruption, SourceEvent, SourceState};
 
 use crate::http::{HttpRequest, ResponseHead};
 use http::Method;

@@ -7,7 +7,7 @@ use crate::hybi::receiver::Failure;
 use bytes::{Bytes, BytesMut};
 
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Incoming {
+pub(crate) enum DraftFrame {
     Text(Bytes),
     Close,
 }
@@ -40,7 +40,7 @@ impl Receiver {
         }
     }
 
-    pub fn next(&mut self, input: &mut BytesMut) -> Result<Option<Incoming>, Failure> {
+    pub fn next(&mut self, input: &mut BytesMut) -> Result<Option<DraftFrame>, Failure> {
         loop {
             match self.state {
                 State::Start => {
@@ -52,7 +52,7 @@ impl Receiver {
                             None => return Ok(None),
                             Some(0x00) => {
                                 let _ = input.split_to(2);
-                                return Ok(Some(Incoming::Close));
+                                return Ok(Some(DraftFrame::Close));
                             }
                             Some(_) => {}
                         }
@@ -115,7 +115,7 @@ impl Receiver {
                             message: "Could not decode a text frame as UTF-8".into(),
                         });
                     }
-                    return Ok(Some(Incoming::Text(payload)));
+                    return Ok(Some(DraftFrame::Text(payload)));
                 }
             }
         }
@@ -144,7 +144,7 @@ pub(crate) const CLOSE_FRAME: [u8; 2] = [0xff, 0x00];
 mod tests {
     use super::*;
 
-    fn all(receiver: &mut Receiver, bytes: &[u8]) -> Result<Vec<Incoming>, Failure> {
+    fn all(receiver: &mut Receiver, bytes: &[u8]) -> Result<Vec<DraftFrame>, Failure> {
         let mut input = BytesMut::from(bytes);
         let mut out = Vec::new();
         while let Some(incoming) = receiver.next(&mut input)? {
@@ -160,9 +160,9 @@ mod tests {
         assert_eq!(
             all(&mut r, input).unwrap(),
             [
-                Incoming::Text(Bytes::from_static(b"Hello")),
-                Incoming::Text(Bytes::from_static("€".as_bytes())),
-                Incoming::Close
+                DraftFrame::Text(Bytes::from_static(b"Hello")),
+                DraftFrame::Text(Bytes::from_static("€".as_bytes())),
+                DraftFrame::Close
             ]
         );
     }
@@ -182,7 +182,7 @@ mod tests {
                 out.push(i);
             }
             assert_eq!(out.len(), 3, "cut {cut}: {out:?}");
-            assert_eq!(out[1], Incoming::Text(Bytes::from_static(b"w")));
+            assert_eq!(out[1], DraftFrame::Text(Bytes::from_static(b"w")));
         }
     }
 
@@ -192,7 +192,7 @@ mod tests {
         let mut r = Receiver::new(false, 1024);
         assert_eq!(
             all(&mut r, b"\xff\x00\x00a\xff").unwrap(),
-            [Incoming::Text(Bytes::from_static(b"a"))]
+            [DraftFrame::Text(Bytes::from_static(b"a"))]
         );
     }
 

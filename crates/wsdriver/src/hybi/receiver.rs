@@ -1,4 +1,4 @@
-//! Incoming hybi frames: the checks of RFC 6455 §5 in the order the
+//! Received hybi frames: the checks of RFC 6455 §5 in the order the
 //! reference table gives them, reassembly of fragmented messages, and
 //! incremental unmasking and UTF-8 validation.
 //!
@@ -14,7 +14,7 @@ use bytes::{Buf, Bytes, BytesMut};
 
 /// What a complete frame or message amounts to.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Incoming {
+pub(crate) enum Received {
     /// A whole message; `rsv` holds the bits of its first frame.
     Message {
         opcode: Opcode,
@@ -113,7 +113,7 @@ impl Receiver {
 
     /// Takes the next complete message or control frame from `input`.
     #[inline]
-    pub fn next(&mut self, input: &mut BytesMut) -> Result<Option<Incoming>, Failure> {
+    pub fn next(&mut self, input: &mut BytesMut) -> Result<Option<Received>, Failure> {
         if let Some(message) = self.next_whole(input) {
             return message.map(Some);
         }
@@ -125,7 +125,7 @@ impl Receiver {
     /// message is under way; `None` leaves everything to
     /// [`next`](Self::next). Always in line, as `whole_message` is.
     #[inline(always)]
-    pub fn next_whole(&mut self, input: &mut BytesMut) -> Option<Result<Incoming, Failure>> {
+    pub fn next_whole(&mut self, input: &mut BytesMut) -> Option<Result<Received, Failure>> {
         if self.frame.is_none() && self.fragments.is_none() {
             self.whole_message(input)
         } else {
@@ -141,7 +141,7 @@ impl Receiver {
     /// reference's order. Always in line: it is the connection's fast path
     /// (see `Connection::process`).
     #[inline(always)]
-    fn whole_message(&mut self, input: &mut BytesMut) -> Option<Result<Incoming, Failure>> {
+    fn whole_message(&mut self, input: &mut BytesMut) -> Option<Result<Received, Failure>> {
         let &[b0, b1, ..] = input.as_ref() else {
             return None;
         };
@@ -180,7 +180,7 @@ impl Receiver {
         if opcode == Opcode::Text && !is_utf8(&input[..len]) {
             return Some(Err(invalid_utf8()));
         }
-        Some(Ok(Incoming::Message {
+        Some(Ok(Received::Message {
             opcode,
             rsv: 0,
             payload: input.split_to(len).freeze(),
@@ -189,7 +189,7 @@ impl Receiver {
 
     /// Takes the next complete message or control frame from `input`, a
     /// frame or a piece of one at a time.
-    fn next_frame(&mut self, input: &mut BytesMut) -> Result<Option<Incoming>, Failure> {
+    fn next_frame(&mut self, input: &mut BytesMut) -> Result<Option<Received>, Failure> {
         loop {
             let (header, done) = match self.frame {
                 Some(frame) => frame,
@@ -359,7 +359,7 @@ impl Receiver {
         header: FrameHeader,
         opcode: Opcode,
         payload: BytesMut,
-    ) -> Result<Option<Incoming>, Failure> {
+    ) -> Result<Option<Received>, Failure> {
         let (opcode, rsv, payload) = match (self.fragments.take(), header.fin) {
             (None, true) => (opcode, header.rsv, payload),
             (None, false) => {
@@ -384,7 +384,7 @@ impl Receiver {
         if opcode == Opcode::Text && rsv == 0 && self.utf8.finish().is_err() {
             return Err(invalid_utf8());
         }
-        Ok(Some(Incoming::Message {
+        Ok(Some(Received::Message {
             opcode,
             rsv,
             payload: payload.freeze(),
@@ -399,11 +399,11 @@ fn invalid_utf8() -> Failure {
     )
 }
 
-fn control(opcode: Opcode, payload: Bytes) -> Result<Incoming, Failure> {
+fn control(opcode: Opcode, payload: Bytes) -> Result<Received, Failure> {
     Ok(match opcode {
-        Opcode::Ping => Incoming::Ping(payload),
-        Opcode::Pong => Incoming::Pong(payload),
-        _ => Incoming::Close(parse_close(&payload)?),
+        Opcode::Ping => Received::Ping(payload),
+        Opcode::Pong => Received::Pong(payload),
+        _ => Received::Close(parse_close(&payload)?),
     })
 }
 

@@ -2,9 +2,9 @@
 //! refusal), then its body, chunked or not, into events.
 
 use super::{Client, Phase};
-use crate::eventsource::client_event::{ClientError, ClientEvent, Interruption};
 use crate::eventsource::client_head::{judge, Framing, Verdict};
 use crate::eventsource::decode::MessageEvent;
+use crate::eventsource::source_event::{ClientError, Interruption, SourceEvent};
 use crate::http::{parse_response, HeadError, HeadLimit};
 use crate::timer::Timer;
 
@@ -43,7 +43,7 @@ impl Client {
             Verdict::Open(framing) => {
                 self.timer = Timer::Off;
                 self.phase = Phase::Streaming(framing);
-                self.events.push_back(ClientEvent::Open);
+                self.events.push_back(SourceEvent::Open);
             }
             Verdict::NoContent => self.fail(None),
             Verdict::Redirect { status, location } => self.redirect(status, location),
@@ -72,7 +72,7 @@ impl Client {
         self.input.clear();
         self.timer = Timer::Off;
         self.phase = Phase::Connecting;
-        self.events.push_back(ClientEvent::Connect);
+        self.events.push_back(SourceEvent::Connect);
     }
 
     /// Feeds the body's bytes through its framing into the decoder.
@@ -140,10 +140,10 @@ impl Client {
         true
     }
 
-    pub(super) fn deliver(&mut self, event: MessageEvent) -> ClientEvent {
+    pub(super) fn deliver(&mut self, event: MessageEvent) -> SourceEvent {
         self.delivered = true;
         self.failed_attempts = 0;
         self.last_event_id.clone_from(&event.id);
-        ClientEvent::Message(event)
+        SourceEvent::Message(event)
     }
 }

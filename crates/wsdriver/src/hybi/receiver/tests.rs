@@ -25,7 +25,7 @@ fn frame(b0: u8, payload: &[u8], key: Option<[u8; 4]>) -> Vec<u8> {
 }
 
 /// Everything `next` returns until it returns nothing or fails.
-fn read_all(receiver: &mut Receiver, input: &mut BytesMut) -> Vec<Result<Incoming, Failure>> {
+fn read_all(receiver: &mut Receiver, input: &mut BytesMut) -> Vec<Result<Received, Failure>> {
     let mut seen = Vec::new();
     loop {
         match receiver.next(input) {
@@ -51,7 +51,7 @@ fn a_message_in_more_frames_than_allowed_fails_with_1009() {
     three.extend(frame(0x80, b"", key));
     let seen = read_all(&mut receiver, &mut BytesMut::from(&three[..]));
     assert!(
-        matches!(&seen[..], [Ok(Incoming::Ping(_)), Ok(Incoming::Message { payload, .. })] if payload == "ab")
+        matches!(&seen[..], [Ok(Received::Ping(_)), Ok(Received::Message { payload, .. })] if payload == "ab")
     );
     let mut four = frame(0x02, b"", key);
     for _ in 0..3 {

@@ -9,7 +9,7 @@ use std::time::Duration;
 /// [`poll_event`](crate::Machine::poll_event).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum ClientEvent {
+pub enum SourceEvent {
     /// Open a transport to [`Client::url`](super::Client::url) (TCP, TLS
     /// for `https:`), then call
     /// [`transport_opened`](super::Client::transport_opened), or
@@ -28,9 +28,9 @@ pub enum ClientEvent {
     /// carries the time (the [`Machine`](crate::Machine) methods
     /// `handle_timeout` and `received`, or `network_error`).
     ///
-    /// [`Connect`]: ClientEvent::Connect
+    /// [`Connect`]: SourceEvent::Connect
     Reconnecting {
-        /// How long until [`Connect`](ClientEvent::Connect): the
+        /// How long until [`Connect`](SourceEvent::Connect): the
         /// reconnection time (the stream's last `retry:`, else the
         /// client's), at least
         /// [`MIN_RECONNECTION_TIME`](super::MIN_RECONNECTION_TIME),
@@ -157,7 +157,7 @@ impl std::error::Error for ClientError {
 
 /// An EventSource's `readyState`, as WHATWG names its values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ReadyState {
+pub enum SourceState {
     /// Connecting, or waiting to reconnect.
     Connecting,
     /// The stream is open: events arrive.
