@@ -84,7 +84,9 @@ pub use event::{CloseEvent, Event, PingId};
 pub use extensions::{Extension, ExtensionError, ExtensionMessage, MessageKind, Params};
 pub use handshake::client_handshake::{ClientEvent, ClientHandshake, MAX_REFUSAL_BODY};
 pub use handshake::server_handshake::{ServerEvent, ServerHandshake};
-pub use http::{is_secure_request, is_websocket, HttpRequest, Request, ResponseHead};
+pub use http::{
+    is_secure_request, is_websocket, ConnectProtocol, HttpRequest, Request, ResponseHead,
+};
 pub use kinds::{ReadyState, Role, Version};
 pub use machine::Machine;
 pub use message::{Message, Text};

@@ -6,6 +6,7 @@ use crate::error::{Error, HandshakeError};
 use crate::http::{has_token, header_is, write_header, CustomHeaders, Response};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use http::HeaderMap;
 use url::Url;
 
 /// Parses and checks a `ws:`/`wss:` URL.
@@ -99,6 +100,68 @@ pub(crate) fn write_request(
     out.extend_from_slice(b"\r\n");
 }
 
+/// RFC 8441: the head of an extended CONNECT, for an HTTP/2 layer to send
+/// with `:protocol websocket`: the `:scheme` (https for `wss:`) and
+/// `:authority` are the URI's, and of RFC 6455's headers only
+/// `Sec-WebSocket-Version`, `-Protocol` and `-Extensions` remain.
+pub(crate) fn extended_connect_request(
+    url: &Url,
+    protocols: &[String],
+    extensions: Option<&str>,
+    custom: &CustomHeaders,
+) -> Result<http::Request<()>, Error> {
+    let scheme = if url.scheme() == "wss" {
+        "https"
+    } else {
+        "http"
+    };
+    let mut target = url.path().to_owned();
+    if let Some(query) = url.query() {
+        target.push('?');
+        target.push_str(query);
+    }
+    let uri = format!("{scheme}://{}{target}", host_header(url));
+    let mut builder = http::Request::builder()
+        .method(http::Method::CONNECT)
+        .uri(uri)
+        .version(http::Version::HTTP_2)
+        .extension(crate::http::ConnectProtocol("websocket".to_owned()))
+        .header("sec-websocket-version", "13");
+    if !protocols.is_empty() {
+        builder = builder.header("sec-websocket-protocol", protocols.join(", "));
+    }
+    if let Some(extensions) = extensions {
+        builder = builder.header("sec-websocket-extensions", extensions);
+    }
+    if let Some(auth) = basic_auth(url) {
+        if !custom.contains("authorization") {
+            builder = builder.header("authorization", auth);
+        }
+    }
+    for (name, value) in custom.iter() {
+        // `:authority` names the host in HTTP/2.
+        if !name.eq_ignore_ascii_case("host") {
+            builder = builder.header(name, value);
+        }
+    }
+    builder
+        .body(())
+        .map_err(|e| Error::InvalidHeader(e.to_string()))
+}
+
+/// Checks the answer to an extended CONNECT: a 2xx (RFC 8441 section 5
+/// answers 200), and a subprotocol among those offered.
+pub(crate) fn validate_extended_connect(
+    status: u16,
+    headers: &HeaderMap,
+    protocols: &[String],
+) -> Result<Option<String>, HandshakeError> {
+    if !(200..300).contains(&status) {
+        return Err(HandshakeError::UnexpectedStatus(status));
+    }
+    agreed_protocol(headers, protocols)
+}
+
 /// Checks the server's answer; returns the agreed subprotocol, or the
 /// reason the handshake failed.
 pub(crate) fn validate(
@@ -129,17 +192,24 @@ pub(crate) fn validate(
     if accept != Some(expected.as_bytes()) {
         return Err(HandshakeError::AcceptMismatch);
     }
-    let protocol = match headers.get("sec-websocket-protocol") {
-        None => None,
+    agreed_protocol(headers, protocols)
+}
+
+/// The subprotocol the server chose, which must be one we offered.
+fn agreed_protocol(
+    headers: &HeaderMap,
+    protocols: &[String],
+) -> Result<Option<String>, HandshakeError> {
+    match headers.get("sec-websocket-protocol") {
+        None => Ok(None),
         Some(value) => {
             let value = value.to_str().unwrap_or("").trim();
             if !protocols.iter().any(|p| p == value) {
                 return Err(HandshakeError::ProtocolMismatch);
             }
-            Some(value.to_owned())
+            Ok(Some(value.to_owned()))
         }
-    };
-    Ok(protocol)
+    }
 }
 
 #[cfg(test)]

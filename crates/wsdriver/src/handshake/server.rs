@@ -29,6 +29,10 @@ pub(crate) struct Settings<'a> {
     /// The URL the request addressed (the drafts echo it).
     pub location: &'a str,
     pub custom: &'a CustomHeaders,
+    /// An HTTP/2 extended CONNECT's `:protocol` (RFC 8441), kept by the
+    /// handshake beside the request (the `Request` type has no place for
+    /// a pseudo-header).
+    pub connect_protocol: Option<&'a str>,
 }
 
 /// Checks a request and, if it is acceptable, answers `101` (for
@@ -38,6 +42,9 @@ pub(crate) fn accept(
     settings: &Settings<'_>,
     extensions: &mut Registry,
 ) -> Result<(Accepted, ResponseHead), Refusal> {
+    if let Some(protocol) = settings.connect_protocol {
+        return accept_extended_connect(request, protocol, settings, extensions);
+    }
     let (protocols, custom) = (settings.protocols, settings.custom);
     let headers = request.headers();
     if request.method() != Method::GET {
@@ -152,6 +159,74 @@ pub(crate) fn accept(
     head.extend(custom);
     let accepted = Accepted {
         version,
+        protocol,
+        challenge: None,
+    };
+    Ok((accepted, head))
+}
+
+/// RFC 8441: a WebSocket as one stream of an HTTP/2 connection, opened
+/// with an extended CONNECT. Only the opening differs from RFC 6455: no
+/// `Upgrade`, `Connection`, `Sec-WebSocket-Key` or `-Accept` (HTTP/2 has
+/// no connection-wide upgrade, and the stream itself shows that the
+/// server understood), `Sec-WebSocket-Version`, `-Protocol` and
+/// `-Extensions` as before, and a `200` for the answer. Frames, masking
+/// included, run on the stream exactly as on a TCP connection.
+fn accept_extended_connect(
+    request: &impl HttpRequest,
+    protocol: &str,
+    settings: &Settings<'_>,
+    extensions: &mut Registry,
+) -> Result<(Accepted, ResponseHead), Refusal> {
+    let headers = request.headers();
+    // Section 4: `:protocol` belongs to CONNECT only, and only HTTP/2 (or
+    // later) has it; anything else is a malformed request.
+    if request.method() != Method::CONNECT || request.version() < http::Version::HTTP_2 {
+        return Err(Refusal::new(
+            400,
+            "Bad Request: :protocol is for an HTTP/2 CONNECT",
+        ));
+    }
+    if !protocol.eq_ignore_ascii_case("websocket") {
+        return Err(Refusal::new(
+            400,
+            "Bad Request: this server opens only the websocket :protocol",
+        ));
+    }
+    if request.uri().authority().is_none() && !headers.contains_key("host") {
+        return Err(Refusal::new(400, "Bad Request: no :authority"));
+    }
+    // Version 13 only: the drafts and hybi-8 predate HTTP/2. A 426 would
+    // need an `Upgrade` header, which HTTP/2 forbids: 400 says it.
+    match single(headers, "sec-websocket-version") {
+        Some(Some(version)) if version.as_bytes().trim_ascii() == b"13" => {}
+        None => {
+            return Err(Refusal::new(
+                400,
+                "Missing handshake request header: Sec-WebSocket-Version",
+            ))
+        }
+        Some(_) => return Err(Refusal::new(400, "Unsupported WebSocket version: use 13")),
+    }
+    let protocol = select_protocol(
+        headers,
+        "sec-websocket-protocol",
+        settings.protocols,
+        settings.server_order,
+    );
+    let offered = joined(headers, "sec-websocket-extensions");
+    let extensions = negotiation::server_accept(extensions, offered.as_deref())
+        .map_err(|message| Refusal::new(400, message))?;
+    let mut head = ResponseHead::new(200, Some("OK"));
+    if let Some(protocol) = &protocol {
+        head.push("Sec-WebSocket-Protocol", protocol);
+    }
+    if let Some(extensions) = &extensions {
+        head.push("Sec-WebSocket-Extensions", extensions);
+    }
+    head.extend(settings.custom);
+    let accepted = Accepted {
+        version: Version::Hybi13,
         protocol,
         challenge: None,
     };

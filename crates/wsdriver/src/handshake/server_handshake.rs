@@ -98,6 +98,9 @@ pub struct ServerHandshake {
     timer: Timer,
     version: Option<Version>,
     protocol: Option<String>,
+    /// An HTTP/2 extended CONNECT's `:protocol` (RFC 8441): the request
+    /// came as one stream of an HTTP/2 connection.
+    connect_protocol: Option<String>,
     url: Option<Url>,
     event: Option<ServerEvent>,
 }
@@ -151,6 +154,7 @@ impl ServerHandshake {
             output: Output::default(),
             version: None,
             protocol: None,
+            connect_protocol: None,
             url: None,
             event: None,
         }
@@ -163,6 +167,7 @@ impl ServerHandshake {
     ) -> Self {
         let mut handshake = ServerHandshake::new_at(options, now);
         handshake.request = Some(Box::new(Request::from_any(request)));
+        handshake.connect_protocol = request.protocol().map(str::to_owned);
         handshake.phase = Phase::AwaitingAnswer;
         handshake
     }
@@ -409,8 +414,15 @@ pub(crate) fn failure_code(error: &Error) -> CloseCode {
 
 /// The URL a request addressed, from its `Host` and target.
 fn server_url(request: &Request) -> Option<Url> {
-    let host = request.headers.get("host")?.to_str().ok()?;
-    let scheme = if http::is_secure_request(request) {
+    // HTTP/2 names the host in `:authority` (and its scheme in `:scheme`);
+    // HTTP/1.1 in `Host`.
+    let host = match request.headers.get("host") {
+        Some(host) => host.to_str().ok()?,
+        None => request.uri.authority()?.as_str(),
+    };
+    let scheme = if http::is_secure_request(request)
+        || request.uri.scheme() == Some(&::http::uri::Scheme::HTTPS)
+    {
         "wss"
     } else {
         "ws"

@@ -32,7 +32,21 @@ pub trait HttpRequest {
     fn version(&self) -> http::Version {
         http::Version::HTTP_11
     }
+    /// The `:protocol` pseudo-header of an HTTP/2 extended CONNECT (RFC
+    /// 8441), which opens a WebSocket as one stream of an h2 connection:
+    /// `Some` only for such a request. `http::Request` and its `Parts`
+    /// read it from a [`ConnectProtocol`] in their extensions, which an
+    /// HTTP/2 layer puts there (the tokio crate does, from hyper's).
+    fn protocol(&self) -> Option<&str> {
+        None
+    }
 }
+
+/// The `:protocol` of an HTTP/2 extended CONNECT (RFC 8441 section 4), as
+/// an `http::Request` extension: HTTP/2 carries it as a pseudo-header,
+/// which `http::HeaderMap` cannot hold. `websocket` asks for a WebSocket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectProtocol(pub String);
 
 impl HttpRequest for http::request::Parts {
     fn method(&self) -> &Method {
@@ -46,6 +60,11 @@ impl HttpRequest for http::request::Parts {
     }
     fn version(&self) -> http::Version {
         self.version
+    }
+    fn protocol(&self) -> Option<&str> {
+        self.extensions
+            .get::<ConnectProtocol>()
+            .map(|p| p.0.as_str())
     }
 }
 
@@ -61,6 +80,11 @@ impl<B> HttpRequest for http::Request<B> {
     }
     fn version(&self) -> http::Version {
         self.version()
+    }
+    fn protocol(&self) -> Option<&str> {
+        self.extensions()
+            .get::<ConnectProtocol>()
+            .map(|p| p.0.as_str())
     }
 }
 
@@ -104,8 +128,9 @@ impl Request {
 }
 
 /// Whether a request asks for a WebSocket: a GET whose `Connection` lists
-/// `upgrade` and whose `Upgrade` is `websocket`, case-insensitively. Use it
-/// to route; the handshake's other checks (version, key) happen at
+/// `upgrade` and whose `Upgrade` is `websocket`, case-insensitively, or an
+/// HTTP/2 extended CONNECT whose `:protocol` is `websocket` (RFC 8441).
+/// Use it to route; the handshake's other checks (version, key) happen at
 /// [`Driver::start`](crate::Driver::start).
 ///
 /// ```
@@ -123,6 +148,9 @@ impl Request {
 /// assert!(!is_websocket(&plain));
 /// ```
 pub fn is_websocket(request: &impl HttpRequest) -> bool {
+    if let Some(protocol) = request.protocol() {
+        return request.method() == Method::CONNECT && protocol.eq_ignore_ascii_case("websocket");
+    }
     request.method() == Method::GET
         && has_token(request.headers(), "connection", "upgrade")
         && header_is(request.headers(), "upgrade", "websocket")

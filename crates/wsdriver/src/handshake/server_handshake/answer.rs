@@ -50,6 +50,7 @@ impl ServerHandshake {
             allow_drafts: self.options.allow_drafts,
             location,
             custom: &self.custom_headers,
+            connect_protocol: self.connect_protocol.as_deref(),
         };
         let result = server::accept(request.as_ref(), &settings, &mut self.extensions);
         self.request = Some(request);
