@@ -35,8 +35,9 @@ pub trait HttpRequest {
     /// The `:protocol` pseudo-header of an HTTP/2 extended CONNECT (RFC
     /// 8441), which opens a WebSocket as one stream of an h2 connection:
     /// `Some` only for such a request. `http::Request` and its `Parts`
-    /// read it from a [`ConnectProtocol`] in their extensions, which an
-    /// HTTP/2 layer puts there (the tokio crate does, from hyper's).
+    /// read it from a [`ConnectProtocol`] in their extensions, which the
+    /// HTTP/2 layer puts there (from hyper's `ext::Protocol`, for
+    /// instance).
     fn protocol(&self) -> Option<&str> {
         None
     }
