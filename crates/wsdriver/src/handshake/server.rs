@@ -135,28 +135,38 @@ pub(crate) fn accept(
         ));
     }
 
-    let protocol = select_protocol(
-        headers,
-        "sec-websocket-protocol",
-        protocols,
-        settings.server_order,
-    );
-
-    let offered = joined(headers, "sec-websocket-extensions");
-    let extensions = negotiation::server_accept(extensions, offered.as_deref())
-        .map_err(|message| Refusal::new(400, message))?;
-
     let mut head = ResponseHead::new(101, Some("Switching Protocols"));
     head.push("Upgrade", "websocket");
     head.push("Connection", "Upgrade");
     head.push("Sec-WebSocket-Accept", &accept_key(key));
+    agree(headers, settings, extensions, version, head)
+}
+
+/// What RFC 6455 and RFC 8441 answer alike: the subprotocol and the
+/// extensions agreed, added to `head` with the caller's own headers.
+fn agree(
+    headers: &http::HeaderMap,
+    settings: &Settings<'_>,
+    extensions: &mut Registry,
+    version: Version,
+    mut head: ResponseHead,
+) -> Result<(Accepted, ResponseHead), Refusal> {
+    let protocol = select_protocol(
+        headers,
+        "sec-websocket-protocol",
+        settings.protocols,
+        settings.server_order,
+    );
+    let offered = joined(headers, "sec-websocket-extensions");
+    let extensions = negotiation::server_accept(extensions, offered.as_deref())
+        .map_err(|message| Refusal::new(400, message))?;
     if let Some(protocol) = &protocol {
         head.push("Sec-WebSocket-Protocol", protocol);
     }
     if let Some(extensions) = &extensions {
         head.push("Sec-WebSocket-Extensions", extensions);
     }
-    head.extend(custom);
+    head.extend(settings.custom);
     let accepted = Accepted {
         version,
         protocol,
@@ -208,29 +218,8 @@ fn accept_extended_connect(
         }
         Some(_) => return Err(Refusal::new(400, "Unsupported WebSocket version: use 13")),
     }
-    let protocol = select_protocol(
-        headers,
-        "sec-websocket-protocol",
-        settings.protocols,
-        settings.server_order,
-    );
-    let offered = joined(headers, "sec-websocket-extensions");
-    let extensions = negotiation::server_accept(extensions, offered.as_deref())
-        .map_err(|message| Refusal::new(400, message))?;
-    let mut head = ResponseHead::new(200, Some("OK"));
-    if let Some(protocol) = &protocol {
-        head.push("Sec-WebSocket-Protocol", protocol);
-    }
-    if let Some(extensions) = &extensions {
-        head.push("Sec-WebSocket-Extensions", extensions);
-    }
-    head.extend(settings.custom);
-    let accepted = Accepted {
-        version: Version::Hybi13,
-        protocol,
-        challenge: None,
-    };
-    Ok((accepted, head))
+    let head = ResponseHead::new(200, Some("OK"));
+    agree(headers, settings, extensions, Version::Hybi13, head)
 }
 
 /// A handshake has no body (hixie-76's eight key bytes are not framed as
