@@ -18,14 +18,14 @@ use tokio::net::TcpStream;
 use url::Url;
 
 /// Opens the transport to `address` (`ws:`/`http:` plain, `wss:`/`https:`
-/// with TLS), through a proxy when `route` says, and returns it with the
+/// with TLS), through a proxy when `transport` says, and returns it with the
 /// bytes a proxy sent past its answer that belong to the protocol on top
 /// (on TLS they went to the TLS handshake instead). `url` is how errors
 /// name the server.
 pub(crate) async fn open(
     address: &Url,
     url: &str,
-    route: &TransportOptions,
+    transport: &TransportOptions,
 ) -> Result<(MaybeTlsStream, BytesMut), Error> {
     let host = bare_host(address);
     let secure = matches!(address.scheme(), "wss" | "https");
@@ -36,9 +36,9 @@ pub(crate) async fn open(
             address.scheme()
         )));
     }
-    let proxy = match &route.proxy {
+    let proxy = match &transport.proxy {
         Some(proxy) => Some(Cow::Borrowed(proxy)),
-        None if route.use_env_proxy => ProxyOptions::from_env(address.as_str()).map(Cow::Owned),
+        None if transport.use_env_proxy => ProxyOptions::from_env(address.as_str()).map(Cow::Owned),
         None => None,
     };
     if let Some(proxy) = proxy {
@@ -53,7 +53,7 @@ pub(crate) async fn open(
         #[cfg(feature = "rustls")]
         if secure {
             let inner = PrefixedStream::new(remaining, tunnel);
-            let tls = tls_handshake(&route.tls, &host, inner)
+            let tls = tls_handshake(&transport.tls, &host, inner)
                 .await
                 .map_err(|e| e.at(url))?;
             return Ok((MaybeTlsStream::TlsTunnel(Box::new(tls)), BytesMut::new()));
@@ -67,7 +67,7 @@ pub(crate) async fn open(
     tcp.set_nodelay(true).map_err(|e| Error::network(url, e))?;
     #[cfg(feature = "rustls")]
     if secure {
-        let tls = tls_handshake(&route.tls, &host, tcp)
+        let tls = tls_handshake(&transport.tls, &host, tcp)
             .await
             .map_err(|e| e.at(url))?;
         return Ok((MaybeTlsStream::Tls(tls), BytesMut::new()));

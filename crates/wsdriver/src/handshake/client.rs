@@ -55,6 +55,16 @@ pub(crate) fn basic_auth(url: &Url) -> Option<String> {
     ))
 }
 
+/// The path and query a request asks for.
+fn request_target(url: &Url) -> String {
+    let mut target = url.path().to_owned();
+    if let Some(query) = url.query() {
+        target.push('?');
+        target.push_str(query);
+    }
+    target
+}
+
 /// Writes the upgrade request.
 pub(crate) fn write_request(
     out: &mut Vec<u8>,
@@ -65,11 +75,7 @@ pub(crate) fn write_request(
     custom: &CustomHeaders,
     hybi8: bool,
 ) {
-    let mut target = url.path().to_owned();
-    if let Some(query) = url.query() {
-        target.push('?');
-        target.push_str(query);
-    }
+    let target = request_target(url);
     out.extend_from_slice(format!("GET {target} HTTP/1.1\r\n").as_bytes());
     if !custom.contains("host") {
         write_header(out, b"Host", host_header(url).as_bytes());
@@ -115,12 +121,7 @@ pub(crate) fn extended_connect_request(
     } else {
         "http"
     };
-    let mut target = url.path().to_owned();
-    if let Some(query) = url.query() {
-        target.push('?');
-        target.push_str(query);
-    }
-    let uri = format!("{scheme}://{}{target}", host_header(url));
+    let uri = format!("{scheme}://{}{}", host_header(url), request_target(url));
     let mut builder = http::Request::builder()
         .method(http::Method::CONNECT)
         .uri(uri)
